@@ -1,0 +1,71 @@
+# An Ninh OA - the targets read like the README: `make run` and `make test` do all set-up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1 || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+export ANNINH_REGISTRY ?= $(CURDIR)/demo/registry.json
+export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+
+$(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(BIN)/.installed
+
+## The local stack with demo data on 127.0.0.1:$(PORT), in the foreground.
+run: venv
+	$(BIN)/python -m localcloud --port $(PORT)
+
+## Everything: lint, types, template checks, build, unit + integration + end-to-end + browser tests.
+test: venv lint typecheck template
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: venv
+	$(BIN)/mypy layers/anninh/anninh localcloud functions scripts
+
+## cfn-lint, sam validate --lint and sam build (python3.13, no Docker).
+template: venv
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --region ap-southeast-1
+	PATH="$(dir $(PYTHON)):$$PATH" $(BIN)/sam build --parallel --cached --region ap-southeast-1 >/dev/null
+	@echo "sam build: ok"
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit
+integration: venv
+	$(BIN)/python -m pytest tests/integration
+e2e: venv
+	$(BIN)/python -m pytest tests/e2e -m "e2e and not browser"
+browser: venv
+	$(BIN)/python -m pytest tests -m browser
+
+## Speed and cost figures (webhook latency, AWS calls per message, cold imports, send rate, matcher).
+bench: venv
+	$(BIN)/python -m scripts.bench
+
+## Run one function on one event against the local cloud, like `sam local invoke`.
+invoke: venv
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=WebhookFunction EVENT=events/webhook_user_send_text.json"; exit 2; }
+	$(BIN)/python -m localcloud.invoke $(FUNCTION) $(EVENT)
+
+## Play a citizen in the terminal against a running `make run`.
+chat: venv
+	$(BIN)/python -m scripts.chat --base http://127.0.0.1:$(PORT) $(CHAT_ARGS)
+
+clean:
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache test-artifacts

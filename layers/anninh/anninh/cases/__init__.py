@@ -1,0 +1,1 @@
+"""Tip cases: a tip is a case, not a message."""

@@ -1,0 +1,68 @@
+"""The case model shared by intake (which opens cases) and the officer workflow (which moves them)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+CaseStatus = Literal["new", "in_review", "verified", "forwarded", "resolved", "rejected", "spam"]
+
+STATUS_LABELS_VI: dict[str, str] = {
+    "new": "Mới tiếp nhận",
+    "in_review": "Đang xác minh",
+    "verified": "Đã xác minh",
+    "forwarded": "Đã chuyển đơn vị",
+    "resolved": "Đã giải quyết",
+    "rejected": "Không đủ cơ sở",
+    "spam": "Tin rác",
+}
+
+Outcome = Literal["arrest", "prevented", "recovered_goods", "administrative_fine", "referred", "no_action"]
+
+OUTCOME_LABELS_VI: dict[str, str] = {
+    "arrest": "Bắt giữ đối tượng",
+    "prevented": "Ngăn chặn kịp thời",
+    "recovered_goods": "Thu hồi tài sản",
+    "administrative_fine": "Xử phạt vi phạm hành chính",
+    "referred": "Chuyển cơ quan có thẩm quyền",
+    "no_action": "Không cần xử lý",
+}
+
+
+class Location(BaseModel):
+    latitude: float
+    longitude: float
+
+
+class Case(BaseModel):
+    """Stored at PK=CASE#<case_id>, SK=CASE (see anninh.keys)."""
+
+    case_id: str
+    code: str  # human code, e.g. TP-2605-0042
+    oa_id: str
+    unit_id: str  # unit currently responsible
+    origin_unit_id: str  # unit of the OA it arrived on
+    user_id: str  # Zalo user id of the tipster; never shown to officers (see pseudonym)
+    pseudonym: str  # stable per citizen per unit, what officers see
+    status: CaseStatus = "new"
+    urgent: bool = False
+    urgent_terms: list[str] = Field(default_factory=list)
+    valuable: bool = False
+    outcome: Outcome | None = None
+    assignee: str | None = None
+    summary: str = ""  # first text of the tip (trimmed)
+    texts: list[str] = Field(default_factory=list)
+    location: Location | None = None
+    address: str | None = None
+    media_count: int = 0
+    notice_id: str | None = None  # a wanted/missing notice the tip refers to
+    info_units: list[str] = Field(default_factory=list)  # units with an info-only copy
+    merged_into: str | None = None
+    created_at: str  # ISO UTC
+    updated_at: str
+    last_activity_at: str
+    first_response_at: str | None = None
+    resolved_at: str | None = None
+    routing: str = ""  # how the unit was chosen: "oa", "location", "address"
+    extra: dict[str, Any] = Field(default_factory=dict)

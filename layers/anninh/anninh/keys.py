@@ -1,0 +1,157 @@
+"""Key shapes of the single-table design (see docs/data-model.md for the access patterns).
+
+Every item has PK and SK; GSI1 and GSI2 are overloaded per entity. Builders live here so that no
+module spells a key by hand and the document and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+# --- Registry -------------------------------------------------------------------------------
+# Unit:      PK=UNIT#<unit_id>                 SK=UNIT        GSI1PK=UNITS      GSI1SK=<unit_id>
+# OA:        PK=OA#<oa_id>                     SK=OA          GSI1PK=OAS        GSI1SK=<oa_id>
+# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=UNIT#<unit_id>#OFFICERS
+
+
+def unit(unit_id: str) -> dict[str, str]:
+    return {"PK": f"UNIT#{unit_id}", "SK": "UNIT"}
+
+
+def oa(oa_id: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": "OA"}
+
+
+def officer(username: str) -> dict[str, str]:
+    return {"PK": f"OFFICER#{username.lower()}", "SK": "OFFICER"}
+
+
+# --- Intake ---------------------------------------------------------------------------------
+# Event receipt (dedupe + raw copy): PK=EVENT#<dedupe_key> SK=EVENT, expires_at = +30 days.
+
+
+def event_receipt(dedupe_key: str) -> dict[str, str]:
+    return {"PK": f"EVENT#{dedupe_key}", "SK": "EVENT"}
+
+
+# Conversation of a citizen with an OA; messages sorted by time.
+# PK=CONV#<oa_id>#<user_id>  SK=MSG#<iso>#<msg_id>
+
+
+def conversation_pk(oa_id: str, user_id: str) -> str:
+    return f"CONV#{oa_id}#{user_id}"
+
+
+def message(oa_id: str, user_id: str, at_iso: str, msg_id: str) -> dict[str, str]:
+    return {"PK": conversation_pk(oa_id, user_id), "SK": f"MSG#{at_iso}#{msg_id}"}
+
+
+# Conversation state (open case, bot flow, hand-off flag): PK=CONV#<oa>#<user> SK=STATE
+def conversation_state(oa_id: str, user_id: str) -> dict[str, str]:
+    return {"PK": conversation_pk(oa_id, user_id), "SK": "STATE"}
+
+
+# Follower of an OA: PK=OA#<oa_id> SK=FOLLOWER#<user_id>
+#   GSI1PK=OA#<oa_id>#FOLLOWERS GSI1SK=<last_interaction_iso>  (audience by interaction window)
+def follower(oa_id: str, user_id: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": f"FOLLOWER#{user_id}"}
+
+
+def followers_by_interaction_gsi(oa_id: str) -> str:
+    return f"OA#{oa_id}#FOLLOWERS"
+
+
+# --- Cases ----------------------------------------------------------------------------------
+# Case:      PK=CASE#<case_id> SK=CASE
+#   GSI1PK=UNIT#<unit_id>#CASES  GSI1SK=<created_iso>#<case_id>   (unit inbox, newest first)
+#   GSI2PK=CASECODE#<code>       GSI2SK=CASE                      (lookup by human code)
+# Case children (same partition, read with the case):
+#   SK=MEDIA#<seq>#<n>, SK=NOTE#<iso>#<id>, SK=EVENT#<iso>#<id> (history), SK=AUDIT#<iso>#<id>
+# Sequence for human codes: PK=SEQ#<prefix>#<yymm> SK=SEQ (atomic counter)
+
+
+def case(case_id: str) -> dict[str, str]:
+    return {"PK": f"CASE#{case_id}", "SK": "CASE"}
+
+
+def case_pk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+def unit_cases_gsi(unit_id: str) -> str:
+    return f"UNIT#{unit_id}#CASES"
+
+
+def case_code_gsi(code: str) -> str:
+    return f"CASECODE#{code.upper()}"
+
+
+def case_sequence(prefix: str, yymm: str) -> dict[str, str]:
+    return {"PK": f"SEQ#{prefix}#{yymm}", "SK": "SEQ"}
+
+
+# Audit records: PK=CASE#<id> (or TARGET#<kind>#<id>) SK=AUDIT#<iso>#<uuid>
+#   GSI2PK=OFFICER#<username>#AUDIT GSI2SK=<iso>
+def officer_audit_gsi(username: str) -> str:
+    return f"OFFICER#{username.lower()}#AUDIT"
+
+
+# --- Outbound -------------------------------------------------------------------------------
+# Outbox delivery record (idempotency of sends): PK=OUTBOX#<message_key> SK=OUTBOX
+def outbox_record(message_key: str) -> dict[str, str]:
+    return {"PK": f"OUTBOX#{message_key}", "SK": "OUTBOX"}
+
+
+# Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
+def token_lease(oa_id: str) -> dict[str, str]:
+    return {"PK": f"LEASE#TOKEN#{oa_id}", "SK": "LEASE"}
+
+
+# Shared rate limiter per Zalo app: PK=RATE#<app_id> SK=BUCKET
+def rate_bucket(app_id: str) -> dict[str, str]:
+    return {"PK": f"RATE#{app_id}", "SK": "BUCKET"}
+
+
+# --- Campaigns ------------------------------------------------------------------------------
+# Campaign: PK=CAMPAIGN#<id> SK=CAMPAIGN  GSI1PK=CAMPAIGNS GSI1SK=<created_iso>
+#   due sweep: GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>
+# Delivery: PK=CAMPAIGN#<id> SK=DELIVERY#<oa_id>#<user_id>  (conditional put: never twice)
+def campaign(campaign_id: str) -> dict[str, str]:
+    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": "CAMPAIGN"}
+
+
+def campaign_delivery(campaign_id: str, oa_id: str, user_id: str) -> dict[str, str]:
+    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": f"DELIVERY#{oa_id}#{user_id}"}
+
+
+# --- Self-service ---------------------------------------------------------------------------
+# CCCD record: PK=CCCD#<receipt_no> SK=CCCD
+# Queue day at a place: PK=QUEUE#<place_id>#<yyyy-mm-dd> SK=DAY (issued counter, capacity)
+#   ticket: SK=TICKET#<number:04d>; citizen's tickets: GSI1PK=CITIZEN#<oa>#<user>#TICKETS
+# Notice: PK=NOTICE#<id> SK=NOTICE GSI1PK=NOTICES GSI1SK=<published_iso>
+# KB entry override: PK=KB#<entry_id> SK=KB
+# Hotline per unit: PK=UNIT#<unit_id> SK=HOTLINE#<id>
+def cccd_record(receipt_no: str) -> dict[str, str]:
+    return {"PK": f"CCCD#{receipt_no.strip().upper()}", "SK": "CCCD"}
+
+
+def queue_day(place_id: str, day: str) -> dict[str, str]:
+    return {"PK": f"QUEUE#{place_id}#{day}", "SK": "DAY"}
+
+
+def notice(notice_id: str) -> dict[str, str]:
+    return {"PK": f"NOTICE#{notice_id}", "SK": "NOTICE"}
+
+
+def kb_entry(entry_id: str) -> dict[str, str]:
+    return {"PK": f"KB#{entry_id}", "SK": "KB"}
+
+
+# --- Statistics -----------------------------------------------------------------------------
+# Daily counters per OA: PK=STATS#<yyyy-mm-dd> SK=OA#<oa_id>  (unit_id stored on the item)
+#   GSI1PK=STATS#UNIT#<unit_id> GSI1SK=<yyyy-mm-dd>#<oa_id>
+# Counted-event marker (idempotent counting): PK=COUNTED#<event_key> SK=COUNTED, expires_at
+def stats_day(day: str, oa_id: str) -> dict[str, str]:
+    return {"PK": f"STATS#{day}", "SK": f"OA#{oa_id}"}
+
+
+def counted_marker(event_key: str) -> dict[str, str]:
+    return {"PK": f"COUNTED#{event_key}", "SK": "COUNTED"}

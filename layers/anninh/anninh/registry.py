@@ -1,0 +1,116 @@
+"""The registry of Zalo apps, OAs, units and officers.
+
+The unit hierarchy is data, never code: the same system serves the 2021 district structure and the
+post-2025 merged wards. The registry is read from the JSON file named by ANNINH_REGISTRY (local stack,
+operator seeding) and stored in the main table (units, OAs) and Secrets Manager (app secrets).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Role = Literal["officer", "commander", "editor", "admin"]
+ROLES: tuple[Role, ...] = ("officer", "commander", "editor", "admin")
+
+
+class App(BaseModel):
+    app_id: str
+    name: str = ""
+    app_secret: str
+    oa_secret_key: str
+
+
+class Unit(BaseModel):
+    unit_id: str
+    name: str
+    kind: Literal["district", "ward", "team", "city", "commune"]
+    parent: str | None = None
+    code: str = ""  # prefix of human case codes, e.g. TP in TP-2605-0042
+    hotline: str = ""
+    address: str = ""
+    centroid: tuple[float, float] | None = None  # (lat, lon) for routing a location to a ward
+    aliases: list[str] = Field(default_factory=list)  # how addresses name it ("phường Hiệp Tân")
+
+    @property
+    def case_prefix(self) -> str:
+        return (self.code or self.unit_id[:4]).upper()
+
+
+class OA(BaseModel):
+    oa_id: str
+    app_id: str
+    name: str
+    unit_id: str
+
+
+class Officer(BaseModel):
+    username: str
+    password: str = ""  # local demo accounts only; never stored in the table
+    unit_id: str
+    roles: list[Role]
+    display_name: str = ""
+
+
+class Registry(BaseModel):
+    apps: list[App] = Field(default_factory=list)
+    units: list[Unit] = Field(default_factory=list)
+    oas: list[OA] = Field(default_factory=list)
+    officers: list[Officer] = Field(default_factory=list)
+
+    model_config = {"extra": "ignore"}
+
+    @classmethod
+    def load(cls, path: str | Path) -> Registry:
+        return cls.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    @cached_property
+    def units_by_id(self) -> dict[str, Unit]:
+        return {u.unit_id: u for u in self.units}
+
+    @cached_property
+    def oas_by_id(self) -> dict[str, OA]:
+        return {o.oa_id: o for o in self.oas}
+
+    @cached_property
+    def apps_by_id(self) -> dict[str, App]:
+        return {a.app_id: a for a in self.apps}
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return self.units_by_id.get(unit_id)
+
+    def oa(self, oa_id: str) -> OA | None:
+        return self.oas_by_id.get(oa_id)
+
+    def children(self, unit_id: str) -> list[Unit]:
+        return [u for u in self.units if u.parent == unit_id]
+
+    def subtree(self, unit_id: str) -> list[str]:
+        """The unit and every unit under it (a unit sees its own work and that of units below)."""
+        out: list[str] = []
+        stack = [unit_id]
+        seen: set[str] = set()
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.units_by_id:
+                continue
+            seen.add(current)
+            out.append(current)
+            stack.extend(u.unit_id for u in self.children(current))
+        return out
+
+    def is_within(self, unit_id: str, ancestor_id: str) -> bool:
+        """True when unit_id is ancestor_id or lies under it."""
+        seen: set[str] = set()
+        current: str | None = unit_id
+        while current and current not in seen:
+            if current == ancestor_id:
+                return True
+            seen.add(current)
+            parent = self.units_by_id.get(current)
+            current = parent.parent if parent else None
+        return False

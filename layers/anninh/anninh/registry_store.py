@@ -1,0 +1,96 @@
+"""Registry persistence: units, OAs and officers in the main table; app secrets in Secrets Manager.
+
+Functions read the registry through `current_registry()`, cached for a minute per container so that
+the webhook's acknowledgement path makes no registry calls on a warm start.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from anninh import aws, keys
+from anninh.registry import OA, App, Officer, Registry, Unit
+from anninh.settings import get_settings
+
+CACHE_SECONDS = 60.0
+_lock = threading.Lock()
+_cached: tuple[float, Registry] | None = None
+
+
+def _query_all(index_pk: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(index_pk)}
+    while True:
+        page = aws.table().query(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def load_app_secrets() -> list[App]:
+    raw = aws.client("secretsmanager").get_secret_value(SecretId=get_settings().app_secrets_id)
+    data = json.loads(raw.get("SecretString") or "{}")
+    return [App(app_id=app_id, **values) for app_id, values in data.items()]
+
+
+def load_registry() -> Registry:
+    units = [Unit.model_validate(i["data"]) for i in _query_all("UNITS")]
+    oas = [OA.model_validate(i["data"]) for i in _query_all("OAS")]
+    officers = [Officer.model_validate(i["data"]) for i in _query_all("OFFICERS")]
+    return Registry(apps=load_app_secrets(), units=units, oas=oas, officers=officers)
+
+
+def current_registry(max_age: float = CACHE_SECONDS) -> Registry:
+    global _cached
+    with _lock:
+        now = time.monotonic()
+        if _cached is None or now - _cached[0] > max_age:
+            _cached = (now, load_registry())
+        return _cached[1]
+
+
+def forget_cached_registry() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def put_unit(unit: Unit) -> None:
+    aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
+                               "type": "unit", "data": unit.model_dump(mode="json")})
+
+
+def put_oa(oa: OA) -> None:
+    aws.table().put_item(Item={**keys.oa(oa.oa_id), "GSI1PK": "OAS", "GSI1SK": oa.oa_id,
+                               "type": "oa", "data": oa.model_dump(mode="json")})
+
+
+def put_officer(officer: Officer) -> None:
+    data = officer.model_dump(mode="json", exclude={"password"})
+    aws.table().put_item(Item={**keys.officer(officer.username), "GSI1PK": "OFFICERS",
+                               "GSI1SK": officer.username.lower(), "type": "officer", "data": data})
+
+
+def save_app_secrets(apps: list[App]) -> None:
+    secret = {a.app_id: {"name": a.name, "app_secret": a.app_secret, "oa_secret_key": a.oa_secret_key}
+              for a in apps}
+    aws.client("secretsmanager").put_secret_value(SecretId=get_settings().app_secrets_id,
+                                                  SecretString=json.dumps(secret))
+
+
+def save_registry(registry: Registry) -> None:
+    """Seed or update the stored registry from a registry file (operator command, local cloud)."""
+    save_app_secrets(registry.apps)
+    for unit in registry.units:
+        put_unit(unit)
+    for oa in registry.oas:
+        put_oa(oa)
+    for officer in registry.officers:
+        put_officer(officer)
+    forget_cached_registry()

@@ -1,0 +1,81 @@
+"""Settings: one pydantic model, read once from the environment (nothing else reads os.environ)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field
+
+DEFAULT_MEDIA_HOSTS = ("*.zdn.vn", "*.zadn.vn", "*.zalo.me", "*.zaloapp.com")
+
+
+class Settings(BaseModel):
+    stage: str = "local"
+    region: str = "ap-southeast-1"
+    table_name: str = "anninh-main"
+    idempotency_table_name: str = "anninh-idempotency"
+    inbound_queue_url: str = ""
+    media_queue_url: str = ""
+    outbox_queue_url: str = ""
+    campaign_queue_url: str = ""
+    broadcast_queue_url: str = ""
+    media_bucket: str = "anninh-media"
+    reports_bucket: str = "anninh-reports"
+    app_secrets_id: str = "anninh/zalo-apps"
+    pseudonym_secret_id: str = "anninh/pseudonym-pepper"
+    token_secret_prefix: str = "anninh/oa-tokens/"
+    pii_key_id: str = ""
+    user_pool_id: str = ""
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zns_api_base: str = "https://business.openapi.zalo.me"
+    media_allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
+    zalo_rate_limit_per_minute: int = Field(default=4000, ge=1)
+    retention_days: int = Field(default=365, ge=1)
+    # Registry JSON (apps, units, OAs, local officers); used by the local cloud and operator commands.
+    registry_path: str = ""
+    # Webhook: largest body accepted (Zalo events are small; SQS caps a message at 256 KiB).
+    webhook_max_body_bytes: int = 200_000
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        hosts = tuple(h.strip() for h in e.get("MEDIA_ALLOWED_HOSTS", "").split(",") if h.strip())
+        values: dict[str, object] = {
+            "stage": e.get("STAGE", "local"),
+            "region": e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
+            "table_name": e.get("TABLE_NAME", "anninh-main"),
+            "idempotency_table_name": e.get("IDEMPOTENCY_TABLE_NAME", "anninh-idempotency"),
+            "inbound_queue_url": e.get("INBOUND_QUEUE_URL", ""),
+            "media_queue_url": e.get("MEDIA_QUEUE_URL", ""),
+            "outbox_queue_url": e.get("OUTBOX_QUEUE_URL", ""),
+            "campaign_queue_url": e.get("CAMPAIGN_QUEUE_URL", ""),
+            "broadcast_queue_url": e.get("BROADCAST_QUEUE_URL", ""),
+            "media_bucket": e.get("MEDIA_BUCKET", "anninh-media"),
+            "reports_bucket": e.get("REPORTS_BUCKET", "anninh-reports"),
+            "app_secrets_id": e.get("APP_SECRETS_ID", "anninh/zalo-apps"),
+            "pseudonym_secret_id": e.get("PSEUDONYM_SECRET_ID", "anninh/pseudonym-pepper"),
+            "token_secret_prefix": e.get("TOKEN_SECRET_PREFIX", "anninh/oa-tokens/"),
+            "pii_key_id": e.get("PII_KEY_ID", ""),
+            "user_pool_id": e.get("USER_POOL_ID", ""),
+            "zalo_api_base": e.get("ZALO_API_BASE") or "https://openapi.zalo.me",
+            "zalo_oauth_base": e.get("ZALO_OAUTH_BASE") or "https://oauth.zaloapp.com",
+            "zns_api_base": e.get("ZNS_API_BASE") or "https://business.openapi.zalo.me",
+            "media_allowed_hosts": hosts or DEFAULT_MEDIA_HOSTS,
+            "zalo_rate_limit_per_minute": int(e.get("ZALO_RATE_LIMIT_PER_MINUTE") or 4000),
+            "retention_days": int(e.get("RETENTION_DAYS") or 365),
+            "registry_path": e.get("ANNINH_REGISTRY", ""),
+        }
+        return cls.model_validate(values)
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, validated at cold start."""
+    return Settings.from_env()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the local cloud change the environment)."""
+    get_settings.cache_clear()

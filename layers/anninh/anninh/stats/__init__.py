@@ -1,0 +1,1 @@
+"""Statistics: counters as events happen, daily roll-ups, reports."""
