@@ -1,6 +1,8 @@
 # An Ninh OA - the targets read like the README: `make run` and `make test` do all set-up.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.13 2>/dev/null || ls /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1 || echo python3)
+# The Lambda runtime's Python (3.13); pyenv's shim may not be active, so look for the binary itself.
+PYENV_ROOT ?= $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)
+PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13) python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000

@@ -7,8 +7,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from localcloud.template import ROOT, FunctionSpec, functions, load_template
 
@@ -33,7 +34,8 @@ class LambdaContext:
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.timeout_seconds
         self.invoked_function_arn = (
-            f"arn:aws:lambda:ap-southeast-1:123456789012:function:{self.function_name}")
+            f"arn:aws:lambda:ap-southeast-1:123456789012:function:{self.function_name}"
+        )
         self.log_group_name = f"/aws/lambda/{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
@@ -69,8 +71,9 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
     spec = spec_for(logical_id)
     handler = load_handler(spec)
-    return handler(event, LambdaContext(function_name=f"anninh-local-{logical_id}",
-                                        timeout_seconds=spec.timeout))
+    return handler(
+        event, LambdaContext(function_name=f"anninh-local-{logical_id}", timeout_seconds=spec.timeout)
+    )
 
 
 def forget_handlers() -> None:

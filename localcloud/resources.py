@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -68,8 +69,9 @@ def _clients(endpoint_url: str | None) -> dict[str, Any]:
     kw: dict[str, Any] = {"region_name": REGION}
     if endpoint_url:
         kw["endpoint_url"] = endpoint_url
-    return {s: boto3.client(s, **kw) for s in ("dynamodb", "sqs", "s3", "secretsmanager", "kms",
-                                               "cognito-idp")}
+    return {
+        s: boto3.client(s, **kw) for s in ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp")
+    }
 
 
 def _physical_name(logical: str, fifo: bool = False) -> str:
@@ -77,15 +79,28 @@ def _physical_name(logical: str, fifo: bool = False) -> str:
     return f"{name}.fifo" if fifo else name
 
 
-def deploy(endpoint_url: str | None = None, parameters: dict[str, str] | None = None) -> Deployment:
-    """Create the template's resources and return the deployment (idempotent per fresh endpoint)."""
-    template = load_template()
+def deploy(
+    endpoint_url: str | None = None,
+    parameters: dict[str, str] | None = None,
+    template_path: Path | str | None = None,
+) -> Deployment:
+    """Create the template's resources and return the deployment (idempotent per fresh endpoint).
+
+    `template_path` defaults to $ANNINH_TEMPLATE, else the repository's template.yaml.
+    """
+    template = load_template(template_path)
     params = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
     params.update(parameters or {})
     resolver = Resolver(
         parameters=params,
-        pseudo={"AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID, "AWS::StackName": STACK,
-                "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": ""},
+        pseudo={
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": STACK,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": "",
+        },
         conditions=template.get("Conditions", {}),
     )
     dep = Deployment(resolver=resolver, template=template)
@@ -110,23 +125,32 @@ def deploy(endpoint_url: str | None = None, parameters: dict[str, str] | None = 
                 resolver.attrs[(logical, "Arn")] = key["Arn"]
                 resolver.attrs[(logical, "KeyId")] = key["KeyId"]
             elif rtype == "AWS::KMS::Alias":
-                c["kms"].create_alias(AliasName=resolver.resolve(props["AliasName"]),
-                                      TargetKeyId=resolver.resolve(props["TargetKeyId"]))
+                c["kms"].create_alias(
+                    AliasName=resolver.resolve(props["AliasName"]),
+                    TargetKeyId=resolver.resolve(props["TargetKeyId"]),
+                )
                 resolver.refs[logical] = resolver.resolve(props["AliasName"])
             elif rtype == "AWS::DynamoDB::Table":
                 _create_table(c["dynamodb"], logical, props, resolver)
             elif rtype == "AWS::SQS::Queue":
                 fifo = bool(props.get("FifoQueue"))
-                name = _physical_name(logical, fifo)
-                attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30)),
-                              "MessageRetentionPeriod": str(props.get("MessageRetentionPeriod", 345600))}
+                name = resolver.resolve(props.get("QueueName") or _physical_name(logical, fifo))
+                attributes = {
+                    "VisibilityTimeout": str(props.get("VisibilityTimeout", 30)),
+                    "MessageRetentionPeriod": str(props.get("MessageRetentionPeriod", 345600)),
+                }
+                for optional in ("DelaySeconds", "MaximumMessageSize", "ReceiveMessageWaitTimeSeconds"):
+                    if optional in props:
+                        attributes[optional] = str(resolver.resolve(props[optional]))
                 if fifo:
                     attributes["FifoQueue"] = "true"
                     attributes["ContentBasedDeduplication"] = str(
-                        bool(props.get("ContentBasedDeduplication", False))).lower()
+                        bool(props.get("ContentBasedDeduplication", False))
+                    ).lower()
                 url = c["sqs"].create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-                arn = c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-                    "Attributes"]["QueueArn"]
+                arn = c["sqs"].get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                    "QueueArn"
+                ]
                 resolver.refs[logical] = url
                 resolver.attrs[(logical, "Arn")] = arn
                 resolver.attrs[(logical, "QueueName")] = name
@@ -136,8 +160,7 @@ def deploy(endpoint_url: str | None = None, parameters: dict[str, str] | None = 
                     pending_redrive.append((logical, props["RedrivePolicy"]))
             elif rtype == "AWS::S3::Bucket":
                 name = _physical_name(logical).lower()
-                c["s3"].create_bucket(Bucket=name,
-                                      CreateBucketConfiguration={"LocationConstraint": REGION})
+                c["s3"].create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
                 resolver.refs[logical] = name
                 resolver.attrs[(logical, "Arn")] = f"arn:aws:s3:::{name}"
                 resolver.attrs[(logical, "RegionalDomainName")] = f"{name}.s3.{REGION}.amazonaws.com"
@@ -167,14 +190,17 @@ def deploy(endpoint_url: str | None = None, parameters: dict[str, str] | None = 
                 client = c["cognito-idp"].create_user_pool_client(**kwargs)["UserPoolClient"]
                 resolver.refs[logical] = client["ClientId"]
             elif rtype == "AWS::Cognito::UserPoolGroup":
-                c["cognito-idp"].create_group(GroupName=props["GroupName"],
-                                              UserPoolId=resolver.resolve(props["UserPoolId"]),
-                                              Description=props.get("Description", ""))
+                c["cognito-idp"].create_group(
+                    GroupName=props["GroupName"],
+                    UserPoolId=resolver.resolve(props["UserPoolId"]),
+                    Description=props.get("Description", ""),
+                )
                 resolver.refs[logical] = props["GroupName"]
     for logical, redrive in pending_redrive:
         policy = resolver.resolve(redrive)
-        c["sqs"].set_queue_attributes(QueueUrl=dep.queue_urls[logical],
-                                      Attributes={"RedrivePolicy": json.dumps(policy)})
+        c["sqs"].set_queue_attributes(
+            QueueUrl=dep.queue_urls[logical], Attributes={"RedrivePolicy": json.dumps(policy)}
+        )
     for logical in resources:
         if logical in resolver.refs:
             dep.physical[logical] = resolver.refs[logical]
@@ -182,7 +208,7 @@ def deploy(endpoint_url: str | None = None, parameters: dict[str, str] | None = 
 
 
 def _create_table(ddb: Any, logical: str, props: dict[str, Any], resolver: Resolver) -> None:
-    name = _physical_name(logical)
+    name = resolver.resolve(props.get("TableName") or _physical_name(logical))
     kwargs: dict[str, Any] = {
         "TableName": name,
         "AttributeDefinitions": props["AttributeDefinitions"],
@@ -191,6 +217,12 @@ def _create_table(ddb: Any, logical: str, props: dict[str, Any], resolver: Resol
     }
     if props.get("GlobalSecondaryIndexes"):
         kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("LocalSecondaryIndexes"):
+        kwargs["LocalSecondaryIndexes"] = props["LocalSecondaryIndexes"]
+    if kwargs["BillingMode"] == "PROVISIONED":
+        kwargs["ProvisionedThroughput"] = props.get(
+            "ProvisionedThroughput", {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+        )
     if props.get("StreamSpecification"):
         kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     ddb.create_table(**kwargs)

@@ -6,6 +6,7 @@ template.yaml changes the local cloud and the test fixtures with no other edit.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
+# Tests point the local cloud at a modified copy of the template with this variable.
+TEMPLATE_ENV = "ANNINH_TEMPLATE"
 
 
 class _Tagged(dict):  # type: ignore[type-arg]
@@ -41,14 +44,36 @@ def _cfn_loader() -> type[yaml.SafeLoader]:
 
         Loader.add_constructor(f"!{tag}", construct)
 
-    for tag in ("Ref", "GetAtt", "Sub", "Join", "If", "Not", "Equals", "And", "Or", "Select",
-                "Split", "FindInMap", "Base64", "Condition", "ImportValue", "GetAZs", "Cidr"):
+    for tag in (
+        "Ref",
+        "GetAtt",
+        "Sub",
+        "Join",
+        "If",
+        "Not",
+        "Equals",
+        "And",
+        "Or",
+        "Select",
+        "Split",
+        "FindInMap",
+        "Base64",
+        "Condition",
+        "ImportValue",
+        "GetAZs",
+        "Cidr",
+    ):
         make(tag)
     return Loader
 
 
-def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as handle:
+def template_path() -> Path:
+    """The template in use: $ANNINH_TEMPLATE when set, else the repository's template.yaml."""
+    return Path(os.environ.get(TEMPLATE_ENV) or TEMPLATE_PATH)
+
+
+def load_template(path: Path | str | None = None) -> dict[str, Any]:
+    with open(path or template_path(), encoding="utf-8") as handle:
         return yaml.load(handle, Loader=_cfn_loader())  # noqa: S506 - SafeLoader subclass
 
 
@@ -80,7 +105,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
@@ -129,6 +154,7 @@ class HttpRoute:
     method: str  # upper case, or ANY
     path: str  # e.g. /api/v1/{proxy+}
     authorized: bool
+    api: str = ""  # logical id of the HttpApi
 
 
 @dataclass
@@ -194,14 +220,65 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
                 api = eprops.get("ApiId", {}).get("Ref") if isinstance(eprops.get("ApiId"), dict) else None
                 default_auth = api_auth.get(api or "", False)
                 auth = eprops.get("Auth", {}).get("Authorizer")
-                spec.routes.append(HttpRoute(logical, str(eprops["Method"]).upper(), eprops["Path"],
-                                             authorized=default_auth and auth != "NONE"))
+                spec.routes.append(
+                    HttpRoute(
+                        logical,
+                        str(eprops["Method"]).upper(),
+                        eprops["Path"],
+                        authorized=default_auth and auth != "NONE",
+                        api=api or "",
+                    )
+                )
             elif event["Type"] == "SQS":
-                spec.queues.append(QueueSource(
-                    logical, _queue_logical_id(eprops["Queue"]), int(eprops.get("BatchSize", 10)),
-                    "ReportBatchItemFailures" in eprops.get("FunctionResponseTypes", [])))
+                spec.queues.append(
+                    QueueSource(
+                        logical,
+                        _queue_logical_id(eprops["Queue"]),
+                        int(eprops.get("BatchSize", 10)),
+                        "ReportBatchItemFailures" in eprops.get("FunctionResponseTypes", []),
+                    )
+                )
             elif event["Type"] in ("Schedule", "ScheduleV2"):
                 expression = eprops.get("Schedule") or eprops.get("ScheduleExpression")
                 spec.schedules.append(ScheduleSource(logical, name, expression, eprops.get("Input")))
         specs.append(spec)
     return specs
+
+
+@dataclass
+class JwtAuthorizer:
+    """An HttpApi's default JWT authorizer; issuer and audience still hold intrinsics."""
+
+    api: str
+    name: str
+    identity_source: str
+    issuer: Any
+    audience: Any
+
+
+def jwt_authorizers(template: dict[str, Any]) -> dict[str, JwtAuthorizer]:
+    """The default JWT authorizer of each HttpApi that has one, by the API's logical id."""
+    out: dict[str, JwtAuthorizer] = {}
+    for logical, res in template["Resources"].items():
+        if res["Type"] != "AWS::Serverless::HttpApi":
+            continue
+        auth = res.get("Properties", {}).get("Auth", {})
+        name = auth.get("DefaultAuthorizer")
+        config = auth.get("Authorizers", {}).get(name or "", {})
+        jwt = config.get("JwtConfiguration")
+        if name and jwt:
+            out[logical] = JwtAuthorizer(
+                logical,
+                name,
+                config.get("IdentitySource", "$request.header.Authorization"),
+                jwt.get("issuer"),
+                jwt.get("audience", []),
+            )
+    return out
+
+
+def cors_configuration(template: dict[str, Any], api: str) -> dict[str, Any]:
+    """The HttpApi's CorsConfiguration (unresolved), or {}."""
+    res = template["Resources"].get(api, {})
+    cors = res.get("Properties", {}).get("CorsConfiguration", {})
+    return cors if isinstance(cors, dict) else {}

@@ -15,13 +15,20 @@ EVENTS = ROOT / "events"
 DEMO_REGISTRY = ROOT / "demo" / "registry.json"
 
 # No test may reach real AWS: fake credentials and a region before anything imports boto3 clients.
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "ap-southeast-1",
-    "AWS_REGION": "ap-southeast-1", "POWERTOOLS_TRACE_DISABLED": "1",
-    "POWERTOOLS_METRICS_NAMESPACE": "AnNinhOA", "POWERTOOLS_SERVICE_NAME": "anninh",
-    "POWERTOOLS_DEV": "false", "POWERTOOLS_LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "ap-southeast-1",
+        "AWS_REGION": "ap-southeast-1",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "AnNinhOA",
+        "POWERTOOLS_SERVICE_NAME": "anninh",
+        "POWERTOOLS_DEV": "false",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("ANNINH_REGISTRY", str(DEMO_REGISTRY))
 
@@ -56,12 +63,14 @@ def aws_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from localcloud.resources import deploy
 
     with mock_aws():
-        deployment = deploy(parameters={
-            "Stage": "dev",
-            "ZaloApiBase": "http://zalo.test/openapi",
-            "ZaloOAuthBase": "http://zalo.test/oauth",
-            "ZnsApiBase": "http://zalo.test/zns",
-        })
+        deployment = deploy(
+            parameters={
+                "Stage": "dev",
+                "ZaloApiBase": "http://zalo.test/openapi",
+                "ZaloOAuthBase": "http://zalo.test/oauth",
+                "ZnsApiBase": "http://zalo.test/zns",
+            }
+        )
         for key, value in deployment.environment().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")

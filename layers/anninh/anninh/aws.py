@@ -19,7 +19,7 @@ _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeou
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, region_name=get_settings().region, config=_CONFIG)
+    return boto3.client(service, region_name=get_settings().region, config=_CONFIG)  # type: ignore[call-overload]
 
 
 @cache

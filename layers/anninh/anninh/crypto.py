@@ -49,14 +49,13 @@ def encrypt_text(value: str | None, kms: Any | None = None) -> str | None:
     key, encrypted_key = _current_data_key(kms)
     nonce = os.urandom(12)
     sealed = AESGCM(key).encrypt(nonce, value.encode("utf-8"), None)
-    return (PREFIX + base64.b64encode(encrypted_key).decode() + ":"
-            + base64.b64encode(nonce + sealed).decode())
+    return PREFIX + base64.b64encode(encrypted_key).decode() + ":" + base64.b64encode(nonce + sealed).decode()
 
 
 def decrypt_text(value: str | None, kms: Any | None = None) -> str | None:
     if not value or not value.startswith(PREFIX):
         return value
-    encoded_key, encoded_body = value[len(PREFIX):].split(":", 1)
+    encoded_key, encoded_body = value[len(PREFIX) :].split(":", 1)
     encrypted_key = base64.b64decode(encoded_key)
     with _lock:
         key = _plain_keys.get(encrypted_key)

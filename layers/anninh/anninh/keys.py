@@ -155,3 +155,15 @@ def stats_day(day: str, oa_id: str) -> dict[str, str]:
 
 def counted_marker(event_key: str) -> dict[str, str]:
     return {"PK": f"COUNTED#{event_key}", "SK": "COUNTED"}
+
+
+# --- Conversations seen by officers -----------------------------------------------------------
+# The conversation state item (SK=STATE) carries an opaque conversation_id so officers never see
+# the Zalo id:  GSI2PK=CONVERSATION#<conversation_id> GSI2SK=STATE
+# While handed off to a human:  GSI1PK=UNIT#<unit_id>#HANDOFFS GSI1SK=<handed_off_iso>
+def conversation_id_gsi(conversation_id: str) -> str:
+    return f"CONVERSATION#{conversation_id}"
+
+
+def unit_handoffs_gsi(unit_id: str) -> str:
+    return f"UNIT#{unit_id}#HANDOFFS"

@@ -62,26 +62,49 @@ def forget_cached_registry() -> None:
 
 
 def put_unit(unit: Unit) -> None:
-    aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
-                               "type": "unit", "data": unit.model_dump(mode="json")})
+    aws.table().put_item(
+        Item={
+            **keys.unit(unit.unit_id),
+            "GSI1PK": "UNITS",
+            "GSI1SK": unit.unit_id,
+            "type": "unit",
+            "data": unit.model_dump(mode="json"),
+        }
+    )
 
 
 def put_oa(oa: OA) -> None:
-    aws.table().put_item(Item={**keys.oa(oa.oa_id), "GSI1PK": "OAS", "GSI1SK": oa.oa_id,
-                               "type": "oa", "data": oa.model_dump(mode="json")})
+    aws.table().put_item(
+        Item={
+            **keys.oa(oa.oa_id),
+            "GSI1PK": "OAS",
+            "GSI1SK": oa.oa_id,
+            "type": "oa",
+            "data": oa.model_dump(mode="json"),
+        }
+    )
 
 
 def put_officer(officer: Officer) -> None:
     data = officer.model_dump(mode="json", exclude={"password"})
-    aws.table().put_item(Item={**keys.officer(officer.username), "GSI1PK": "OFFICERS",
-                               "GSI1SK": officer.username.lower(), "type": "officer", "data": data})
+    aws.table().put_item(
+        Item={
+            **keys.officer(officer.username),
+            "GSI1PK": "OFFICERS",
+            "GSI1SK": officer.username.lower(),
+            "type": "officer",
+            "data": data,
+        }
+    )
 
 
 def save_app_secrets(apps: list[App]) -> None:
-    secret = {a.app_id: {"name": a.name, "app_secret": a.app_secret, "oa_secret_key": a.oa_secret_key}
-              for a in apps}
-    aws.client("secretsmanager").put_secret_value(SecretId=get_settings().app_secrets_id,
-                                                  SecretString=json.dumps(secret))
+    secret = {
+        a.app_id: {"name": a.name, "app_secret": a.app_secret, "oa_secret_key": a.oa_secret_key} for a in apps
+    }
+    aws.client("secretsmanager").put_secret_value(
+        SecretId=get_settings().app_secrets_id, SecretString=json.dumps(secret)
+    )
 
 
 def save_registry(registry: Registry) -> None:

@@ -16,15 +16,37 @@ from anninh.settings import get_settings
 MARKER_TTL_SECONDS = 40 * 24 * 3600
 
 # The counter names other modules may add to (see docs/data-model.md, "Statistics").
-COUNTERS = frozenset({
-    "follows", "unfollows", "messages_in", "messages_out", "inquiries", "bot_answered", "handed_off",
-    "tips", "tips_urgent", "tips_valuable", "broadcast_sent", "broadcast_failed", "broadcasts",
-    "cccd_lookups", "queue_numbers", "events_unknown", "replies_officer",
-})
+COUNTERS = frozenset(
+    {
+        "follows",
+        "unfollows",
+        "messages_in",
+        "messages_out",
+        "inquiries",
+        "bot_answered",
+        "handed_off",
+        "tips",
+        "tips_urgent",
+        "tips_valuable",
+        "broadcast_sent",
+        "broadcast_failed",
+        "broadcasts",
+        "cccd_lookups",
+        "queue_numbers",
+        "events_unknown",
+        "replies_officer",
+    }
+)
 
 
-def count(event_key: str, oa_id: str, unit_id: str, at: datetime | None = None,
-          client: Any | None = None, **increments: int) -> bool:
+def count(
+    event_key: str,
+    oa_id: str,
+    unit_id: str,
+    at: datetime | None = None,
+    client: Any | None = None,
+    **increments: int,
+) -> bool:
     """Add increments to the OA's counters for the day of `at`; False if this event was counted."""
     unknown = set(increments) - COUNTERS
     if unknown:
@@ -46,22 +68,31 @@ def count(event_key: str, oa_id: str, unit_id: str, at: datetime | None = None,
     stats_key = keys.stats_day(day, oa_id)
     marker = keys.counted_marker(event_key)
     try:
-        ddb.transact_write_items(TransactItems=[
-            {"Put": {
-                "TableName": settings.table_name,
-                "Item": {"PK": {"S": marker["PK"]}, "SK": {"S": marker["SK"]},
-                         "expires_at": {"N": str(int(at.timestamp()) + MARKER_TTL_SECONDS)}},
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }},
-            {"Update": {
-                "TableName": settings.table_name,
-                "Key": {"PK": {"S": stats_key["PK"]}, "SK": {"S": stats_key["SK"]}},
-                "UpdateExpression": f"SET unit_id = :unit, GSI1PK = :gpk, GSI1SK = :gsk, #day = :day, "
-                                    f"oa_id = :oa ADD {add}",
-                "ExpressionAttributeNames": {**names, "#day": "day"},
-                "ExpressionAttributeValues": values,
-            }},
-        ])
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": settings.table_name,
+                        "Item": {
+                            "PK": {"S": marker["PK"]},
+                            "SK": {"S": marker["SK"]},
+                            "expires_at": {"N": str(int(at.timestamp()) + MARKER_TTL_SECONDS)},
+                        },
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": settings.table_name,
+                        "Key": {"PK": {"S": stats_key["PK"]}, "SK": {"S": stats_key["SK"]}},
+                        "UpdateExpression": f"SET unit_id = :unit, GSI1PK = :gpk, GSI1SK = :gsk, #day = :day, "
+                        f"oa_id = :oa ADD {add}",
+                        "ExpressionAttributeNames": {**names, "#day": "day"},
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+            ]
+        )
     except ddb.exceptions.TransactionCanceledException as exc:
         reasons = exc.response.get("CancellationReasons", [])
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":

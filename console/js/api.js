@@ -1,0 +1,255 @@
+// Configuration, Cognito sign-in and the officer API client.
+// Config: ./config.json when deployed (written by scripts/deploy_console.py), else the local cloud's
+// /_local/config. The id token lives in sessionStorage only (gone when the tab closes).
+
+const TOKEN_KEY = "anninh.idToken";
+const USER_KEY = "anninh.username";
+
+let config = null;
+let expiryTimer = null;
+const listeners = new Set();
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+async function fetchJson(url) {
+  const response = await fetch(url, { cache: "no-store" });
+  if (!response.ok) return null;
+  try {
+    return await response.json();
+  } catch {
+    return null;
+  }
+}
+
+export async function loadConfig() {
+  if (config) return config;
+  const deployed = await fetchJson("./config.json").catch(() => null);
+  const local = deployed ? null : await fetchJson("/_local/config").catch(() => null);
+  const raw = deployed || local;
+  if (!raw) throw new Error("config");
+  const region = raw.region || "ap-southeast-1";
+  config = {
+    region,
+    userPoolId: raw.user_pool_id,
+    clientId: raw.user_pool_client_id,
+    cognitoUrl: raw.cognito_url || raw.aws_endpoint_url || `https://cognito-idp.${region}.amazonaws.com/`,
+    apiBase: (raw.api_base_url || "/api/v1").replace(/\/$/, ""),
+    local: !deployed,
+  };
+  return config;
+}
+
+export function getConfig() {
+  return config;
+}
+
+/** Called with "expired" when the session ends on its own (token expiry or a 401). */
+export function onSessionEnd(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function decodeJwt(token) {
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const padded = part + "=".repeat((4 - (part.length % 4)) % 4);
+    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+}
+
+export function tokenClaims() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? decodeJwt(token) : null;
+}
+
+function tokenSecondsLeft(token) {
+  const claims = decodeJwt(token);
+  if (!claims || typeof claims.exp !== "number") return Infinity;
+  return claims.exp - Date.now() / 1000;
+}
+
+export function currentToken() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return null;
+  if (tokenSecondsLeft(token) <= 5) {
+    endSession("expired");
+    return null;
+  }
+  return token;
+}
+
+export function isSignedIn() {
+  return currentToken() !== null;
+}
+
+export function signedInUsername() {
+  return sessionStorage.getItem(USER_KEY) || "";
+}
+
+function scheduleExpiry(token) {
+  clearTimeout(expiryTimer);
+  const left = tokenSecondsLeft(token);
+  if (Number.isFinite(left)) {
+    // setTimeout overflows above ~24.8 days; Cognito id tokens live hours at most.
+    expiryTimer = setTimeout(() => endSession("expired"), Math.max(0, Math.min(left - 5, 2 ** 31 / 1000)) * 1000);
+  }
+}
+
+export function resumeSession() {
+  const token = currentToken();
+  if (token) scheduleExpiry(token);
+  return token !== null;
+}
+
+export function endSession(reason) {
+  const had = sessionStorage.getItem(TOKEN_KEY) !== null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  clearTimeout(expiryTimer);
+  if (had && reason) listeners.forEach((fn) => fn(reason));
+}
+
+async function cognito(target, body) {
+  const cfg = await loadConfig();
+  let response;
+  try {
+    response = await fetch(cfg.cognitoUrl, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
+      },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "network", "Không kết nối được máy chủ đăng nhập. Vui lòng kiểm tra mạng và thử lại.");
+  }
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const type = String(data.__type || "").split("#").pop();
+    const messages = {
+      NotAuthorizedException: "Sai tên đăng nhập hoặc mật khẩu.",
+      UserNotFoundException: "Sai tên đăng nhập hoặc mật khẩu.",
+      PasswordResetRequiredException: "Tài khoản cần đặt lại mật khẩu. Vui lòng liên hệ quản trị hệ thống.",
+      UserNotConfirmedException: "Tài khoản chưa được kích hoạt. Vui lòng liên hệ quản trị hệ thống.",
+      TooManyRequestsException: "Đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút.",
+      InvalidPasswordException: "Mật khẩu mới chưa đủ mạnh (ít nhất 8 ký tự, có chữ hoa, chữ thường, số và ký tự đặc biệt).",
+    };
+    throw new ApiError(response.status, type, messages[type] || "Không đăng nhập được. Vui lòng thử lại.");
+  }
+  return data;
+}
+
+function acceptAuthResult(username, result) {
+  const token = result.IdToken;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  sessionStorage.setItem(USER_KEY, username);
+  scheduleExpiry(token);
+}
+
+/** Returns {ok: true} or {challenge: "NEW_PASSWORD_REQUIRED", session}. */
+export async function signIn(username, password) {
+  const cfg = await loadConfig();
+  const data = await cognito("InitiateAuth", {
+    AuthFlow: "USER_PASSWORD_AUTH",
+    ClientId: cfg.clientId,
+    AuthParameters: { USERNAME: username, PASSWORD: password },
+  });
+  if (data.AuthenticationResult) {
+    acceptAuthResult(username, data.AuthenticationResult);
+    return { ok: true };
+  }
+  if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+    return { challenge: data.ChallengeName, session: data.Session };
+  }
+  throw new ApiError(400, "challenge", "Tài khoản cần thêm bước xác thực chưa được hỗ trợ. Vui lòng liên hệ quản trị hệ thống.");
+}
+
+export async function completeNewPassword(username, session, newPassword) {
+  const cfg = await loadConfig();
+  const data = await cognito("RespondToAuthChallenge", {
+    ChallengeName: "NEW_PASSWORD_REQUIRED",
+    ClientId: cfg.clientId,
+    Session: session,
+    ChallengeResponses: { USERNAME: username, NEW_PASSWORD: newPassword },
+  });
+  if (!data.AuthenticationResult) throw new ApiError(400, "challenge", "Không đổi được mật khẩu.");
+  acceptAuthResult(username, data.AuthenticationResult);
+}
+
+export function signOut() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(USER_KEY);
+  clearTimeout(expiryTimer);
+}
+
+function queryString(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+const STATUS_MESSAGES = {
+  400: "Dữ liệu gửi lên chưa hợp lệ.",
+  403: "Anh/chị không có quyền thực hiện thao tác này.",
+  404: "Không tìm thấy dữ liệu yêu cầu (có thể đã bị xóa hoặc thuộc đơn vị khác).",
+  409: "Dữ liệu vừa được người khác thay đổi. Vui lòng tải lại rồi thử lại.",
+  422: "Dữ liệu gửi lên chưa hợp lệ.",
+  429: "Thao tác quá nhanh. Vui lòng thử lại sau ít giây.",
+};
+
+/** Calls the officer API. `raw` returns the Response (for CSV downloads). */
+export async function api(path, { method = "GET", query, body, raw = false, headers = {} } = {}) {
+  const cfg = await loadConfig();
+  const token = currentToken();
+  if (!token) throw new ApiError(401, "unauthenticated", "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.");
+  const init = { method, headers: { Authorization: `Bearer ${token}`, ...headers } };
+  if (body instanceof Blob || typeof body === "string") {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(cfg.apiBase + path + queryString(query), init);
+  } catch {
+    throw new ApiError(0, "network", "Không kết nối được máy chủ. Vui lòng kiểm tra mạng và thử lại.");
+  }
+  if (response.status === 401) {
+    endSession("expired");
+    throw new ApiError(401, "unauthenticated", "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.");
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => ({}));
+    const err = data.error || {};
+    const fallback = STATUS_MESSAGES[response.status] || "Máy chủ đang gặp sự cố. Vui lòng thử lại sau.";
+    throw new ApiError(response.status, err.code || String(response.status), err.message || fallback, err.details);
+  }
+  if (raw) return response;
+  if (response.status === 204) return null;
+  const type = response.headers.get("Content-Type") || "";
+  return type.includes("json") ? response.json() : response.text();
+}
+
+/** The list in a response, whatever the route calls it. */
+export function listOf(data, ...keys) {
+  if (Array.isArray(data)) return data;
+  if (!data || typeof data !== "object") return [];
+  for (const key of [...keys, "items", "results", "data"]) {
+    if (Array.isArray(data[key])) return data[key];
+  }
+  return [];
+}

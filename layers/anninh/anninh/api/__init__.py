@@ -1,0 +1,1 @@
+"""The officer API: a Powertools resolver with one router per area."""

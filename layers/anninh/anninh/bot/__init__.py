@@ -1,0 +1,1 @@
+"""The citizen self-service bot."""
