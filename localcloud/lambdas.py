@@ -82,3 +82,10 @@ def forget_handlers() -> None:
             for name in [m for m in sys.modules if m.startswith(f"_fn_{logical_id}_")]:
                 del sys.modules[name]
         _handlers.clear()
+
+
+def invoke_spec(spec: FunctionSpec, event: dict[str, Any]) -> Any:
+    """Invoke an already-read function spec (the local cloud's hot path: no template re-read)."""
+    handler = load_handler(spec)
+    return handler(event, LambdaContext(function_name=f"anninh-local-{spec.logical_id}",
+                                        timeout_seconds=spec.timeout))

@@ -26,8 +26,8 @@ export const CAMPAIGN_STATUS_LABELS = {
   running: "Đang gửi",
   sending: "Đang gửi",
   paused: "Tạm dừng",
-  cancelled: "Đã hủy",
-  canceled: "Đã hủy",
+  cancelled: "Đã huỷ",
+  canceled: "Đã huỷ",
   completed: "Hoàn tất",
   done: "Hoàn tất",
   finished: "Hoàn tất",
@@ -45,6 +45,15 @@ export const INELIGIBLE_LABELS = {
   unfollowed: "Đã bỏ quan tâm OA",
   withdrawn: "Đã rút lại đồng ý nhận tin",
   blocked: "Bị chặn",
+  follower_cap: "Đã nhận đủ số tin cho phép trong ngày/tháng",
+  not_follower: "Không còn quan tâm OA",
+  inactive: "Tài khoản không hoạt động",
+  restricted: "Đã chặn loại tin này",
+  recipient_limit: "Đã đạt giới hạn nhận tin",
+  oa_error: "OA không gửi được tin",
+  oa_token: "OA chưa kết nối hoặc mã truy cập không hợp lệ",
+  invalid_request: "Nội dung tin không hợp lệ",
+  outcome_unknown: "Không xác định được kết quả gửi",
 };
 
 export const STATS_LABELS = {

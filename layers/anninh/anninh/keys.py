@@ -167,3 +167,113 @@ def conversation_id_gsi(conversation_id: str) -> str:
 
 def unit_handoffs_gsi(unit_id: str) -> str:
     return f"UNIT#{unit_id}#HANDOFFS"
+
+
+# --- Statistics: gauges, roll-ups and reports (issue 7) ---------------------------------------
+# Followers gauge per OA (net follows since the system started; kept by stats.counters.count):
+#   PK=STATS#FOLLOWERS SK=OA#<oa_id>
+# Daily roll-up per unit (the unit and every unit under it): PK=STATS#<yyyy-mm-dd> SK=UNIT#<unit_id>
+#   GSI1PK=STATS#ROLLUP#<unit_id> GSI1SK=<yyyy-mm-dd>   (a unit's days in a period: one query)
+# Review-meeting report: PK=REPORT#<report_id> SK=REPORT  GSI1PK=REPORTS#<unit_id> GSI1SK=<created_iso>
+# Daily counters per OA and the unit they were counted for (a district-OA tip handled by a ward
+# counts for the ward): PK=STATS#<yyyy-mm-dd> SK=OA#<oa_id>#UNIT#<unit_id>  (stats.counters.count)
+def stats_day_unit(day: str, oa_id: str, unit_id: str) -> dict[str, str]:
+    return {"PK": f"STATS#{day}", "SK": f"OA#{oa_id}#UNIT#{unit_id}"}
+
+
+def stats_followers(oa_id: str) -> dict[str, str]:
+    return {"PK": "STATS#FOLLOWERS", "SK": f"OA#{oa_id}"}
+
+
+def stats_unit_day(day: str, unit_id: str) -> dict[str, str]:
+    return {"PK": f"STATS#{day}", "SK": f"UNIT#{unit_id}"}
+
+
+def stats_rollup_gsi(unit_id: str) -> str:
+    return f"STATS#ROLLUP#{unit_id}"
+
+
+def report(report_id: str) -> dict[str, str]:
+    return {"PK": f"REPORT#{report_id}", "SK": "REPORT"}
+
+
+def unit_reports_gsi(unit_id: str) -> str:
+    return f"REPORTS#{unit_id}"
+
+
+# --- Tip intake: alerts, block list, per-citizen rate limit ----------------------------------------
+# Urgent-case alert for a unit's officers: PK=CASE#<case_id> SK=ALERT
+#   GSI1PK=UNIT#<unit_id>#ALERTS GSI1SK=<created_iso>   (the unit's alert feed, newest first)
+def case_alert(case_id: str) -> dict[str, str]:
+    return {"PK": f"CASE#{case_id}", "SK": "ALERT"}
+
+
+def unit_alerts_gsi(unit_id: str) -> str:
+    return f"UNIT#{unit_id}#ALERTS"
+
+
+# Blocked citizen (messages logged, no case opened): PK=BLOCK#<oa_id>#<user_id> SK=BLOCK
+def citizen_block(oa_id: str, user_id: str) -> dict[str, str]:
+    return {"PK": f"BLOCK#{oa_id}#{user_id}", "SK": "BLOCK"}
+
+
+# New cases opened by a citizen in one hour (atomic counter, expires_at): PK=CASERATE#<oa>#<user> SK=<yyyymmddhh>
+def case_rate(oa_id: str, user_id: str, hour: str) -> dict[str, str]:
+    return {"PK": f"CASERATE#{oa_id}#{user_id}", "SK": hour}
+
+
+# --- Officer workflow (issue 5) ----------------------------------------------------------------
+# Info-only copy of a case for another unit, read-only there:
+#   PK=CASE#<case_id> SK=INFO#<unit_id>  GSI1PK=UNIT#<unit_id>#CASES GSI1SK=<the case's GSI1SK>
+# Canned reply: PK=CANNED#<id> SK=CANNED  GSI1PK=CANNED GSI1SK=<id>
+# Overdue digest of a unit for a Vietnam day: PK=UNIT#<unit_id> SK=DIGEST#<yyyy-mm-dd>
+def case_info_copy(case_id: str, unit_id: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"INFO#{unit_id}"}
+
+
+def canned_reply(reply_id: str) -> dict[str, str]:
+    return {"PK": f"CANNED#{reply_id}", "SK": "CANNED"}
+
+
+def overdue_digest(unit_id: str, day: str) -> dict[str, str]:
+    return {"PK": f"UNIT#{unit_id}", "SK": f"DIGEST#{day}"}
+
+
+# --- Self-service (issue 4): rate limits, queue guards and places, notices feed, news links ----------
+# CCCD lookups per citizen in a fixed window: PK=LIMIT#CCCD#<oa>#<user> SK=<window start iso>, TTL.
+def cccd_lookup_window(oa_id: str, user_id: str, window: str) -> dict[str, str]:
+    return {"PK": f"LIMIT#CCCD#{oa_id}#{user_id}", "SK": window}
+
+
+# One active queue ticket per citizen per place and day (same partition as the day's counter):
+#   PK=QUEUE#<place_id>#<yyyy-mm-dd> SK=CITIZEN#<oa>#<user>   (holds the ticket number)
+def queue_citizen_guard(place_id: str, day: str, oa_id: str, user_id: str) -> dict[str, str]:
+    return {"PK": f"QUEUE#{place_id}#{day}", "SK": f"CITIZEN#{oa_id}#{user_id}"}
+
+
+def queue_ticket(place_id: str, day: str, number: int) -> dict[str, str]:
+    return {"PK": f"QUEUE#{place_id}#{day}", "SK": f"TICKET#{number:04d}"}
+
+
+def citizen_tickets_gsi(oa_id: str, user_id: str) -> str:
+    return f"CITIZEN#{oa_id}#{user_id}#TICKETS"
+
+
+# Queue place edited by an admin (merged over the shipped places): PK=PLACE#<id> SK=PLACE GSI1PK=PLACES
+def queue_place(place_id: str) -> dict[str, str]:
+    return {"PK": f"PLACE#{place_id}", "SK": "PLACE"}
+
+
+# Notices feed (newest first): GSI1PK=NOTICES GSI1SK=<published_iso>#<notice_id>
+NOTICES_GSI = "NOTICES"
+
+# Security-news links per OA: PK=OA#<oa_id> SK=NEWS#<news_id>  GSI1PK=OA#<oa_id>#NEWS GSI1SK=<published_iso>
+def news_item(oa_id: str, news_id: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": f"NEWS#{news_id}"}
+
+
+def oa_news_gsi(oa_id: str) -> str:
+    return f"OA#{oa_id}#NEWS"
+
+
+# Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES

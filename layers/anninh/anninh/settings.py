@@ -8,6 +8,17 @@ from functools import cache
 from pydantic import BaseModel, Field
 
 DEFAULT_MEDIA_HOSTS = ("*.zdn.vn", "*.zadn.vn", "*.zalo.me", "*.zaloapp.com")
+DEFAULT_OVERDUE_HOURS = {"new": 4, "in_review": 48, "verified": 72, "forwarded": 24}
+
+
+def parse_overdue_hours(raw: str) -> dict[str, int]:
+    """"new=4,in_review=48" -> {"new": 4, "in_review": 48}; empty -> the defaults."""
+    out: dict[str, int] = {}
+    for part in raw.split(","):
+        name, _, hours = part.partition("=")
+        if name.strip() and hours.strip().isdigit() and int(hours) > 0:
+            out[name.strip()] = int(hours)
+    return out or dict(DEFAULT_OVERDUE_HOURS)
 
 
 class Settings(BaseModel):
@@ -37,6 +48,16 @@ class Settings(BaseModel):
     registry_path: str = ""
     # Webhook: largest body accepted (Zalo events are small; SQS caps a message at 256 KiB).
     webhook_max_body_bytes: int = 200_000
+    # Scheduled token refresh: refresh OAs whose access token expires within this many hours.
+    token_refresh_within_hours: float = Field(default=6.0, gt=0)
+    # Officer workflow: a case with no officer action for this many hours in a status is overdue
+    # (OVERDUE_HOURS="new=4,in_review=48,verified=72,forwarded=24"; statuses left out never are).
+    overdue_hours: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_OVERDUE_HOURS))
+    # Tip cases (intake): follow-ups within this many minutes of inactivity join the open case; a
+    # citizen may open at most this many cases per hour; a location routes to a ward within this range.
+    case_window_minutes: int = Field(default=30, ge=1)
+    case_rate_limit_per_hour: int = Field(default=5, ge=1)
+    case_route_max_km: float = Field(default=3.0, gt=0)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -65,7 +86,11 @@ class Settings(BaseModel):
             "media_allowed_hosts": hosts or DEFAULT_MEDIA_HOSTS,
             "zalo_rate_limit_per_minute": int(e.get("ZALO_RATE_LIMIT_PER_MINUTE") or 4000),
             "retention_days": int(e.get("RETENTION_DAYS") or 365),
+            "overdue_hours": parse_overdue_hours(e.get("OVERDUE_HOURS", "")),
             "registry_path": e.get("ANNINH_REGISTRY", ""),
+            "token_refresh_within_hours": float(e.get("TOKEN_REFRESH_WITHIN_HOURS") or 6.0),
+            "case_window_minutes": int(e.get("CASE_WINDOW_MINUTES") or 30),
+            "case_rate_limit_per_hour": int(e.get("CASE_RATE_LIMIT_PER_HOUR") or 5),
         }
         return cls.model_validate(values)
 

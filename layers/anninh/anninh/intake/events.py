@@ -14,9 +14,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from anninh.clock import from_millis
+from anninh.clock import from_millis, utcnow
 
 _CONFIG = ConfigDict(extra="allow", coerce_numbers_to_str=True, frozen=False)
+
+
+def _sub(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 class _Model(BaseModel):
@@ -88,7 +93,11 @@ class _Event(_Model):
 
     @property
     def at(self) -> datetime:
-        return from_millis(self.timestamp)
+        """When Zalo says it happened (milliseconds string); receipt time if unreadable."""
+        try:
+            return from_millis(self.timestamp)
+        except (ValueError, OverflowError, OSError):
+            return utcnow()
 
     @property
     def msg_id(self) -> str | None:
@@ -100,25 +109,51 @@ class _Event(_Model):
 
 
 USER_MESSAGE_EVENTS = (
-    "user_send_text", "user_send_image", "user_send_gif", "user_send_link", "user_send_audio",
-    "user_send_video", "user_send_sticker", "user_send_location", "user_send_file",
+    "user_send_text",
+    "user_send_image",
+    "user_send_gif",
+    "user_send_link",
+    "user_send_audio",
+    "user_send_video",
+    "user_send_sticker",
+    "user_send_location",
+    "user_send_file",
     "user_send_business_card",
 )
 OA_MESSAGE_EVENTS = (
-    "oa_send_text", "oa_send_image", "oa_send_gif", "oa_send_list", "oa_send_file", "oa_send_sticker",
+    "oa_send_text",
+    "oa_send_image",
+    "oa_send_gif",
+    "oa_send_list",
+    "oa_send_file",
+    "oa_send_sticker",
     "oa_send_template",
 )
-RECEIPT_EVENTS = ("user_received_message", "user_seen_message", "user_reacted_message",
-                  "oa_reacted_message")
-ANONYMOUS_EVENTS = ("anonymous_send_text", "anonymous_send_image", "anonymous_send_file",
-                    "anonymous_send_sticker")
+RECEIPT_EVENTS = ("user_received_message", "user_seen_message", "user_reacted_message", "oa_reacted_message")
+ANONYMOUS_EVENTS = (
+    "anonymous_send_text",
+    "anonymous_send_image",
+    "anonymous_send_file",
+    "anonymous_send_sticker",
+)
 TAG_EVENTS = ("add_user_to_tag", "remove_user_from_tag", "remove_tag")
 USER_ACTION_EVENTS = ("update_user_info", "user_click_chatnow")
-OA_EVENTS = ("permission_revoked", "shop_has_order", "widget_interaction_accepted",
-             "widget_failed_to_sync_user_external_id")
-ZNS_EVENTS = ("change_template_status", "change_oa_daily_quota", "change_template_quality",
-              "change_template_tag", "change_oa_template_tags", "user_feedback",
-              "event_journey_time_out", "event_journey_acknowledged")
+OA_EVENTS = (
+    "permission_revoked",
+    "shop_has_order",
+    "widget_interaction_accepted",
+    "widget_failed_to_sync_user_external_id",
+)
+ZNS_EVENTS = (
+    "change_template_status",
+    "change_oa_daily_quota",
+    "change_template_quality",
+    "change_template_tag",
+    "change_oa_template_tags",
+    "user_feedback",
+    "event_journey_time_out",
+    "event_journey_acknowledged",
+)
 
 
 class UserMessageEvent(_Event):
@@ -257,8 +292,7 @@ class AnonymousMessageEvent(_Event):
     def _conversation_id(cls, data: Any) -> Any:
         # Where the id sits differs between sources: top level, in message, or as the sender id.
         if isinstance(data, dict) and not data.get("conversation_id"):
-            message = data.get("message") if isinstance(data.get("message"), dict) else {}
-            sender = data.get("sender") if isinstance(data.get("sender"), dict) else {}
+            message, sender = _sub(data, "message"), _sub(data, "sender")
             found = message.get("conversation_id") or sender.get("id")
             if found:
                 data = {**data, "conversation_id": found}
@@ -273,9 +307,7 @@ def _pick_ids(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
     out = dict(data)
-    sender = out.get("sender") if isinstance(out.get("sender"), dict) else {}
-    recipient = out.get("recipient") if isinstance(out.get("recipient"), dict) else {}
-    follower = out.get("follower") if isinstance(out.get("follower"), dict) else {}
+    sender, recipient, follower = _sub(out, "sender"), _sub(out, "recipient"), _sub(out, "follower")
     if not out.get("oa_id") and recipient.get("id"):
         out["oa_id"] = recipient["id"]
     if not out.get("user_id"):
@@ -348,18 +380,45 @@ class UnknownEvent(_Event):
 
 
 KnownEvent = Annotated[
-    UserMessageEvent | OaMessageEvent | ReceiptEvent | FollowEvent | SubmitInfoEvent | TagEvent
-    | AnonymousMessageEvent | UserActionEvent | WithdrawEvent | OaEvent | ZnsEvent,
+    UserMessageEvent
+    | OaMessageEvent
+    | ReceiptEvent
+    | FollowEvent
+    | SubmitInfoEvent
+    | TagEvent
+    | AnonymousMessageEvent
+    | UserActionEvent
+    | WithdrawEvent
+    | OaEvent
+    | ZnsEvent,
     Field(discriminator="event_name"),
 ]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(KnownEvent)
 
-ZaloEvent = (UserMessageEvent | OaMessageEvent | ReceiptEvent | FollowEvent | SubmitInfoEvent | TagEvent
-             | AnonymousMessageEvent | UserActionEvent | WithdrawEvent | OaEvent | ZnsEvent | UnknownEvent)
+ZaloEvent = (
+    UserMessageEvent
+    | OaMessageEvent
+    | ReceiptEvent
+    | FollowEvent
+    | SubmitInfoEvent
+    | TagEvent
+    | AnonymousMessageEvent
+    | UserActionEvent
+    | WithdrawEvent
+    | OaEvent
+    | ZnsEvent
+    | UnknownEvent
+)
 
 KNOWN_EVENT_NAMES = frozenset(
-    USER_MESSAGE_EVENTS + OA_MESSAGE_EVENTS + RECEIPT_EVENTS + ANONYMOUS_EVENTS + TAG_EVENTS
-    + USER_ACTION_EVENTS + OA_EVENTS + ZNS_EVENTS
+    USER_MESSAGE_EVENTS
+    + OA_MESSAGE_EVENTS
+    + RECEIPT_EVENTS
+    + ANONYMOUS_EVENTS
+    + TAG_EVENTS
+    + USER_ACTION_EVENTS
+    + OA_EVENTS
+    + ZNS_EVENTS
     + ("follow", "unfollow", "user_submit_info", "user_withdraw")
 )
 

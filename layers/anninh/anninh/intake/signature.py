@@ -30,8 +30,9 @@ def normalise_header(value: str) -> str:
     return value.strip().lower()
 
 
-def signature_matches(header_value: str, app_id: str, raw_body: bytes, timestamp: str,
-                      oa_secret_key: str) -> bool:
+def signature_matches(
+    header_value: str, app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str
+) -> bool:
     """Constant-time comparison of the header against the expected signature."""
     given = normalise_header(header_value)
     expected = compute_signature(app_id, raw_body, timestamp, oa_secret_key)

@@ -16,7 +16,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from anninh.settings import get_settings
-from anninh.zalo.errors import BAD_RESPONSE, HTTP_ERROR, NETWORK_ERROR, ZaloError
+from anninh.zalo.errors import BAD_RESPONSE, HTTP_ERROR, NETWORK_ERROR, ErrorKind, ZaloError
 from anninh.zalo.messages import article_broadcast_message
 
 MessageKind = Literal["cs", "transaction", "promotion"]
@@ -63,9 +63,14 @@ def _int_header(value: str | None) -> int | None:
 
 
 class ZaloClient:
-    def __init__(self, api_base: str | None = None, oauth_base: str | None = None,
-                 zns_base: str | None = None, transport: httpx.BaseTransport | None = None,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        api_base: str | None = None,
+        oauth_base: str | None = None,
+        zns_base: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+    ) -> None:
         settings = get_settings()
         self.api_base = (api_base or settings.zalo_api_base).rstrip("/")
         self.oauth_base = (oauth_base or settings.zalo_oauth_base).rstrip("/")
@@ -77,8 +82,15 @@ class ZaloClient:
         self._http.close()
 
     # ------------------------------------------------------------------ transport and errors
-    def _request(self, method: str, url: str, *, access_token: str | None = None,
-                 headers: dict[str, str] | None = None, **kwargs: Any) -> tuple[dict[str, Any], httpx.Response]:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        access_token: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         all_headers = dict(headers or {})
         if access_token is not None:
             all_headers["access_token"] = access_token
@@ -87,23 +99,42 @@ class ZaloClient:
             response = self._http.request(method, url, headers=all_headers, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never reached Zalo: safe to retry.
-            raise ZaloError(NETWORK_ERROR, f"{type(exc).__name__}: {exc}", "transient",
-                            endpoint=endpoint) from exc
+            raise ZaloError(
+                NETWORK_ERROR, f"{type(exc).__name__}: {exc}", "transient", endpoint=endpoint
+            ) from exc
         except httpx.TransportError as exc:
             # The request may have been received (read timeout, connection dropped mid-answer).
-            raise ZaloError(NETWORK_ERROR, f"{type(exc).__name__}: {exc}", "transient",
-                            endpoint=endpoint, maybe_delivered=True) from exc
-        self.rate_limit = RateLimit(limit=_int_header(response.headers.get("X-RateLimit-Limit")),
-                                    remain=_int_header(response.headers.get("X-RateLimit-Remain")))
+            raise ZaloError(
+                NETWORK_ERROR,
+                f"{type(exc).__name__}: {exc}",
+                "transient",
+                endpoint=endpoint,
+                maybe_delivered=True,
+            ) from exc
+        self.rate_limit = RateLimit(
+            limit=_int_header(response.headers.get("X-RateLimit-Limit")),
+            remain=_int_header(response.headers.get("X-RateLimit-Remain")),
+        )
         if response.status_code >= 500 or response.status_code == 429:
-            raise ZaloError(HTTP_ERROR, f"HTTP {response.status_code}", "transient", endpoint=endpoint,
-                            http_status=response.status_code, maybe_delivered=response.status_code >= 500)
+            raise ZaloError(
+                HTTP_ERROR,
+                f"HTTP {response.status_code}",
+                "transient",
+                endpoint=endpoint,
+                http_status=response.status_code,
+                maybe_delivered=response.status_code >= 500,
+            )
         try:
             body = response.json()
         except ValueError as exc:
-            kind = "invalid" if response.status_code < 400 else "transient"
-            raise ZaloError(BAD_RESPONSE, f"HTTP {response.status_code}, not JSON", kind,
-                            endpoint=endpoint, http_status=response.status_code) from exc
+            kind: ErrorKind = "invalid" if response.status_code < 400 else "transient"
+            raise ZaloError(
+                BAD_RESPONSE,
+                f"HTTP {response.status_code}, not JSON",
+                kind,
+                endpoint=endpoint,
+                http_status=response.status_code,
+            ) from exc
         if not isinstance(body, dict):
             raise ZaloError(BAD_RESPONSE, "response is not a JSON object", "invalid", endpoint=endpoint)
         code = body.get("error", 0)
@@ -112,15 +143,20 @@ class ZaloClient:
         except (TypeError, ValueError):
             code = BAD_RESPONSE
         if code != 0:
-            message = str(body.get("message") or body.get("error_description") or body.get("error_name") or "")
+            message = str(body.get("message") or body.get("error_description") or "")
             raise ZaloError.from_response(code, message, endpoint, response.status_code)
         if response.status_code >= 400:
-            raise ZaloError(HTTP_ERROR, f"HTTP {response.status_code}", "invalid", endpoint=endpoint,
-                            http_status=response.status_code)
-        return body, response
+            raise ZaloError(
+                HTTP_ERROR,
+                f"HTTP {response.status_code}",
+                "invalid",
+                endpoint=endpoint,
+                http_status=response.status_code,
+            )
+        return body
 
     def _api(self, method: str, path: str, access_token: str, **kwargs: Any) -> dict[str, Any]:
-        body, _ = self._request(method, f"{self.api_base}{path}", access_token=access_token, **kwargs)
+        body = self._request(method, f"{self.api_base}{path}", access_token=access_token, **kwargs)
         data = body.get("data")
         return data if isinstance(data, dict) else {"value": data} if data is not None else {}
 
@@ -129,48 +165,72 @@ class ZaloClient:
         return {"data": json.dumps(data, separators=(",", ":"), ensure_ascii=False)}
 
     # ------------------------------------------------------------------ messages
-    def send_message(self, access_token: str, user_id: str, message: dict[str, Any],
-                     kind: MessageKind = "cs") -> SendResult:
+    def send_message(
+        self, access_token: str, user_id: str, message: dict[str, Any], kind: MessageKind = "cs"
+    ) -> SendResult:
         """Send one message to a follower; `message` comes from `anninh.zalo.messages`."""
         body = {"recipient": {"user_id": user_id}, "message": message}
-        data, response = self._request("POST", f"{self.api_base}/v3.0/oa/message/{kind}",
-                                       access_token=access_token, json=body)
+        data = self._request(
+            "POST", f"{self.api_base}/v3.0/oa/message/{kind}", access_token=access_token, json=body
+        )
         payload = data.get("data") or {}
         message_id = str(payload.get("message_id") or "")
         if not message_id:
-            raise ZaloError(BAD_RESPONSE, "success without message_id", "invalid",
-                            endpoint=f"v3.0/oa/message/{kind}", maybe_delivered=True)
-        return SendResult(message_id=message_id, user_id=str(payload.get("user_id") or user_id),
-                          quota=payload.get("quota"), rate_limit_limit=self.rate_limit.limit,
-                          rate_limit_remain=self.rate_limit.remain)
+            raise ZaloError(
+                BAD_RESPONSE,
+                "success without message_id",
+                "invalid",
+                endpoint=f"v3.0/oa/message/{kind}",
+                maybe_delivered=True,
+            )
+        return SendResult(
+            message_id=message_id,
+            user_id=str(payload.get("user_id") or user_id),
+            quota=payload.get("quota"),
+            rate_limit_limit=self.rate_limit.limit,
+            rate_limit_remain=self.rate_limit.remain,
+        )
 
-    def send_template(self, access_token: str, phone: str, template_id: str,
-                      template_data: dict[str, Any], tracking_id: str = "") -> TemplateResult:
+    def send_template(
+        self,
+        access_token: str,
+        phone: str,
+        template_id: str,
+        template_data: dict[str, Any],
+        tracking_id: str = "",
+    ) -> TemplateResult:
         """A ZNS template message to a phone number (84xxxxxxxxx)."""
         body: dict[str, Any] = {"phone": phone, "template_id": template_id, "template_data": template_data}
         if tracking_id:
             body["tracking_id"] = tracking_id
-        data, _ = self._request("POST", f"{self.zns_base}/message/template", access_token=access_token,
-                                json=body)
+        data = self._request(
+            "POST", f"{self.zns_base}/message/template", access_token=access_token, json=body
+        )
         payload = data.get("data") or {}
-        return TemplateResult(msg_id=str(payload.get("msg_id") or ""),
-                              sent_time=str(payload.get("sent_time") or ""), quota=payload.get("quota"))
+        return TemplateResult(
+            msg_id=str(payload.get("msg_id") or ""),
+            sent_time=str(payload.get("sent_time") or ""),
+            quota=payload.get("quota"),
+        )
 
-    def broadcast_article(self, access_token: str, article_id: str,
-                          target: dict[str, Any] | None = None) -> str:
+    def broadcast_article(
+        self, access_token: str, article_id: str, target: dict[str, Any] | None = None
+    ) -> str:
         """Broadcast an article to the OA's followers (Zalo fans it out); returns the message id."""
         body = {"recipient": {"target": target or {}}, "message": article_broadcast_message(article_id)}
         data = self._api("POST", "/v2.0/oa/message", access_token, json=body)
         return str(data.get("message_id") or "")
 
     # ------------------------------------------------------------------ uploads
-    def _upload(self, access_token: str, what: str, filename: str, content: bytes,
-                content_type: str) -> dict[str, Any]:
+    def _upload(
+        self, access_token: str, what: str, filename: str, content: bytes, content_type: str
+    ) -> dict[str, Any]:
         files = {"file": (filename, content, content_type)}
         return self._api("POST", f"/v2.0/oa/upload/{what}", access_token, files=files)
 
-    def upload_image(self, access_token: str, filename: str, content: bytes,
-                     content_type: str = "image/jpeg") -> str:
+    def upload_image(
+        self, access_token: str, filename: str, content: bytes, content_type: str = "image/jpeg"
+    ) -> str:
         """jpg/png up to 1 MB; returns the attachment_id for `image_message`."""
         if len(content) > 1_000_000:
             raise ValueError("Zalo accepts images up to 1 MB")
@@ -179,8 +239,9 @@ class ZaloClient:
     def upload_gif(self, access_token: str, filename: str, content: bytes) -> str:
         return str(self._upload(access_token, "gif", filename, content, "image/gif")["attachment_id"])
 
-    def upload_file(self, access_token: str, filename: str, content: bytes,
-                    content_type: str = "application/pdf") -> str:
+    def upload_file(
+        self, access_token: str, filename: str, content: bytes, content_type: str = "application/pdf"
+    ) -> str:
         """pdf/doc/docx up to 5 MB; returns the file token."""
         if len(content) > 5_000_000:
             raise ValueError("Zalo accepts files up to 5 MB")
@@ -189,11 +250,13 @@ class ZaloClient:
     # ------------------------------------------------------------------ followers and tags
     def user_detail(self, access_token: str, user_id: str) -> dict[str, Any]:
         """Profile: display_name, user_is_follower, user_last_interaction_date (DD/MM/YYYY), ..."""
-        return self._api("GET", "/v3.0/oa/user/detail", access_token,
-                         params=self._data_param({"user_id": user_id}))
+        return self._api(
+            "GET", "/v3.0/oa/user/detail", access_token, params=self._data_param({"user_id": user_id})
+        )
 
-    def followers_page(self, access_token: str, offset: int = 0, count: int = MAX_PAGE,
-                       **filters: Any) -> FollowersPage:
+    def followers_page(
+        self, access_token: str, offset: int = 0, count: int = MAX_PAGE, **filters: Any
+    ) -> FollowersPage:
         """One page of followers (`count` <= 50, `offset` <= 9951); filters e.g. tag_name, is_follower."""
         if not 0 < count <= MAX_PAGE:
             raise ValueError(f"count must be 1..{MAX_PAGE}")
@@ -216,18 +279,23 @@ class ZaloClient:
                 return
 
     def tag_follower(self, access_token: str, user_id: str, tag_name: str) -> None:
-        self._api("POST", "/v2.0/oa/tag/tagfollower", access_token,
-                  json={"user_id": user_id, "tag_name": tag_name})
+        self._api(
+            "POST", "/v2.0/oa/tag/tagfollower", access_token, json={"user_id": user_id, "tag_name": tag_name}
+        )
 
     def untag_follower(self, access_token: str, user_id: str, tag_name: str) -> None:
-        self._api("POST", "/v2.0/oa/tag/rmfollowerfromtag", access_token,
-                  json={"user_id": user_id, "tag_name": tag_name})
+        self._api(
+            "POST",
+            "/v2.0/oa/tag/rmfollowerfromtag",
+            access_token,
+            json={"user_id": user_id, "tag_name": tag_name},
+        )
 
     def remove_tag(self, access_token: str, tag_name: str) -> None:
         self._api("POST", "/v2.0/oa/tag/rmtag", access_token, json={"tag_name": tag_name})
 
     def tags(self, access_token: str) -> list[str]:
-        body, _ = self._request("GET", f"{self.api_base}/v2.0/oa/tag/gettagsofoa", access_token=access_token)
+        body = self._request("GET", f"{self.api_base}/v2.0/oa/tag/gettagsofoa", access_token=access_token)
         data = body.get("data") or []
         return [str(t) for t in data] if isinstance(data, list) else []
 
@@ -243,10 +311,15 @@ class ZaloClient:
     def verify_article(self, access_token: str, token: str) -> str:
         return str(self._api("POST", "/v2.0/article/verify", access_token, json={"token": token})["id"])
 
-    def articles(self, access_token: str, offset: int = 0, limit: int = 10,
-                 article_type: str = "normal") -> dict[str, Any]:
-        return self._api("GET", "/v2.0/article/getslice", access_token,
-                         params={"offset": offset, "limit": limit, "type": article_type})
+    def articles(
+        self, access_token: str, offset: int = 0, limit: int = 10, article_type: str = "normal"
+    ) -> dict[str, Any]:
+        return self._api(
+            "GET",
+            "/v2.0/article/getslice",
+            access_token,
+            params={"offset": offset, "limit": limit, "type": article_type},
+        )
 
     def article_detail(self, access_token: str, article_id: str) -> dict[str, Any]:
         return self._api("GET", "/v2.0/article/getdetail", access_token, params={"id": article_id})
@@ -260,20 +333,44 @@ class ZaloClient:
 
     # ------------------------------------------------------------------ OAuth v4
     def _token(self, app_secret: str, form: dict[str, str]) -> TokenPair:
-        body, _ = self._request("POST", f"{self.oauth_base}/v4/oa/access_token",
-                                headers={"secret_key": app_secret}, data=form)
+        try:
+            body = self._request(
+                "POST", f"{self.oauth_base}/v4/oa/access_token", headers={"secret_key": app_secret}, data=form
+            )
+        except ZaloError as exc:
+            if exc.kind == "transient":
+                raise
+            # A rejected code or refresh token: only an admin re-authorising the OA helps.
+            raise ZaloError(
+                exc.code, exc.message, "token", endpoint=exc.endpoint, http_status=exc.http_status
+            ) from exc
         if not body.get("access_token") or not body.get("refresh_token"):
             # OAuth failures come as {"error_name", "error_description"} without a usable pair.
-            raise ZaloError(BAD_RESPONSE, str(body.get("error_description") or "no token in answer"),
-                            "token", endpoint="v4/oa/access_token")
-        return TokenPair(access_token=str(body["access_token"]), refresh_token=str(body["refresh_token"]),
-                         expires_in=int(body.get("expires_in") or 90000))
+            raise ZaloError(
+                BAD_RESPONSE,
+                str(body.get("error_description") or "no token in answer"),
+                "token",
+                endpoint="v4/oa/access_token",
+            )
+        return TokenPair(
+            access_token=str(body["access_token"]),
+            refresh_token=str(body["refresh_token"]),
+            expires_in=int(body.get("expires_in") or 90000),
+        )
 
     def exchange_code(self, app_id: str, app_secret: str, code: str, code_verifier: str) -> TokenPair:
-        return self._token(app_secret, {"code": code, "app_id": app_id, "grant_type": "authorization_code",
-                                        "code_verifier": code_verifier})
+        return self._token(
+            app_secret,
+            {
+                "code": code,
+                "app_id": app_id,
+                "grant_type": "authorization_code",
+                "code_verifier": code_verifier,
+            },
+        )
 
     def refresh(self, app_id: str, app_secret: str, refresh_token: str) -> TokenPair:
         """Single use: the refresh token is consumed and a new pair returned."""
-        return self._token(app_secret, {"refresh_token": refresh_token, "app_id": app_id,
-                                        "grant_type": "refresh_token"})
+        return self._token(
+            app_secret, {"refresh_token": refresh_token, "app_id": app_id, "grant_type": "refresh_token"}
+        )

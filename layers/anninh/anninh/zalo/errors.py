@@ -78,9 +78,17 @@ class ZaloError(Exception):
     timeout or a dropped connection after sending): retrying such a send can duplicate the message.
     """
 
-    def __init__(self, code: int, message: str, kind: ErrorKind | None = None, *, endpoint: str = "",
-                 http_status: int | None = None, retry_at: datetime | None = None,
-                 maybe_delivered: bool = False) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        kind: ErrorKind | None = None,
+        *,
+        endpoint: str = "",
+        http_status: int | None = None,
+        retry_at: datetime | None = None,
+        maybe_delivered: bool = False,
+    ) -> None:
         self.code = code
         self.message = message
         self.kind: ErrorKind = kind or kind_of(code)

@@ -43,8 +43,9 @@ def text_message(text: str) -> Message:
     return {"text": _check_text(text)}
 
 
-def image_message(*, url: str | None = None, attachment_id: str | None = None,
-                  text: str | None = None) -> Message:
+def image_message(
+    *, url: str | None = None, attachment_id: str | None = None, text: str | None = None
+) -> Message:
     """An image by public URL or by an `attachment_id` from `upload_image`."""
     if bool(url) == bool(attachment_id):
         raise ValueError("give exactly one of url or attachment_id")
@@ -53,8 +54,9 @@ def image_message(*, url: str | None = None, attachment_id: str | None = None,
         element["url"] = url
     else:
         element["attachment_id"] = attachment_id or ""
-    message: Message = {"attachment": {"type": "template",
-                                       "payload": {"template_type": "media", "elements": [element]}}}
+    message: Message = {
+        "attachment": {"type": "template", "payload": {"template_type": "media", "elements": [element]}}
+    }
     if text:
         message["text"] = _check_text(text)
     return message
@@ -88,15 +90,21 @@ def buttons_message(text: str, buttons: list[Button]) -> Message:
         raise ValueError("a buttons message needs at least one button")
     if len(buttons) > MAX_BUTTONS:
         raise ValueError(f"Zalo shows at most {MAX_BUTTONS} buttons; got {len(buttons)}")
-    return {"text": _check_text(text),
-            "attachment": {"type": "template", "payload": {"buttons": list(buttons)}}}
+    return {
+        "text": _check_text(text),
+        "attachment": {"type": "template", "payload": {"buttons": list(buttons)}},
+    }
 
 
 def request_user_info_message(title: str, subtitle: str, image_url: str) -> Message:
     """Asks the citizen to share name/phone/address; the answer arrives as `user_submit_info`."""
     element = {"title": title, "subtitle": subtitle, "image_url": image_url}
-    return {"attachment": {"type": "template",
-                           "payload": {"template_type": "request_user_info", "elements": [element]}}}
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "request_user_info", "elements": [element]},
+        }
+    }
 
 
 def quoting(message: Message, react_message_id: str) -> Message:
@@ -105,5 +113,12 @@ def quoting(message: Message, react_message_id: str) -> Message:
 
 
 def article_broadcast_message(article_id: str) -> Message:
-    return {"attachment": {"type": "template", "payload": {
-        "template_type": "media", "elements": [{"media_type": "article", "attachment_id": article_id}]}}}
+    return {
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "template_type": "media",
+                "elements": [{"media_type": "article", "attachment_id": article_id}],
+            },
+        }
+    }

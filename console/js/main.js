@@ -1,0 +1,176 @@
+// Shell and hash router. Each page module exports render(main, params, ctx) and may return a cleanup.
+import { api, endSession, isSignedIn, listOf, loadConfig, onSessionEnd, resumeSession, signOut } from "./api.js";
+import { clear, errorBox, h, loading, toast } from "./dom.js";
+import { ROLE_LABELS } from "./labels.js";
+
+const PAGES = {
+  login: () => import("./pages/signin.js"),
+  inbox: () => import("./pages/inbox.js"),
+  case: () => import("./pages/case.js"),
+  conversations: () => import("./pages/conversations.js"),
+  campaigns: () => import("./pages/campaigns.js"),
+  content: () => import("./pages/content.js"),
+  cccd: () => import("./pages/cccd.js"),
+  stats: () => import("./pages/stats.js"),
+};
+
+const NAV = [
+  ["inbox", "Tin báo", null],
+  ["conversations", "Hội thoại", null],
+  ["campaigns", "Chiến dịch", ["editor", "admin", "commander"]],
+  ["content", "Thông báo & hỏi đáp", ["editor", "admin"]],
+  ["cccd", "Căn cước", ["officer", "admin", "editor"]],
+  ["stats", "Thống kê", null],
+];
+
+const ctx = { me: null, units: null, visibleUnits: null, unitName: (id) => id, unitsPromise: null };
+let cleanup = null;
+let sessionNotice = "";
+
+function parseHash() {
+  const [path, search = ""] = location.hash.replace(/^#\/?/, "").split("?");
+  const [page = "", ...rest] = path.split("/").filter(Boolean);
+  return { page: page || "inbox", rest: rest.map(decodeURIComponent), query: new URLSearchParams(search) };
+}
+
+export function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+async function loadMe() {
+  if (ctx.me) return ctx.me;
+  ctx.me = await api("/me");
+  return ctx.me;
+}
+
+/** Units the officer may see, from the API (never computed on the client). */
+export function loadUnits() {
+  if (!ctx.unitsPromise) {
+    ctx.unitsPromise = api("/units")
+      .then((data) => {
+        ctx.units = listOf(data, "units");
+        // `visible` comes from the API: the units this officer may filter by (their own and those under it).
+        ctx.visibleUnits = ctx.units.filter((u) => u.visible !== false);
+        const names = new Map(ctx.units.map((u) => [u.unit_id, u.name]));
+        ctx.unitName = (id) => names.get(id) || id || "";
+        return ctx.units;
+      })
+      .catch(() => {
+        ctx.unitsPromise = null;
+        return [];
+      });
+  }
+  return ctx.unitsPromise;
+}
+
+function hasRole(roles) {
+  if (!roles) return true;
+  const mine = (ctx.me && ctx.me.roles) || [];
+  return mine.length === 0 || roles.some((role) => mine.includes(role));
+}
+
+function renderShell(active) {
+  const header = document.getElementById("top");
+  const me = ctx.me || {};
+  const roleText = (me.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ");
+  const links = NAV.filter(([, , roles]) => hasRole(roles)).map(([page, text]) =>
+    h("a", { href: `#/${page}`, "aria-current": page === active ? "page" : null }, text),
+  );
+  clear(
+    header,
+    h(
+      "div.bar",
+      h("a.brand", { href: "#/inbox" }, h("span.logo", { "aria-hidden": "true" }, "★"), h("span", "An Ninh OA")),
+      h(
+        "details.menu",
+        h("summary", { "aria-label": "Trình đơn" }, "☰ Trình đơn"),
+        h("nav", { "aria-label": "Chức năng" }, links),
+      ),
+      h(
+        "div.who",
+        h("span.user", { title: roleText }, me.display_name || me.username || ""),
+        me.unit_id ? h("span.unit.muted", ctx.unitName(me.unit_id)) : null,
+        h("button.link#signout", { type: "button", onclick: () => { signOut(); ctx.me = null; ctx.unitsPromise = null; go("#/login"); } }, "Đăng xuất"),
+      ),
+    ),
+  );
+  header.hidden = false;
+  header.querySelector("details.menu").open = window.matchMedia("(min-width: 760px)").matches;
+}
+
+async function route() {
+  const main = document.getElementById("main");
+  if (typeof cleanup === "function") cleanup();
+  cleanup = null;
+  const { page, rest, query } = parseHash();
+  const wantsLogin = page === "login";
+  if (!wantsLogin && !isSignedIn()) {
+    const back = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/inbox";
+    sessionStorage.setItem("anninh.returnTo", back);
+    location.replace("#/login");
+    return;
+  }
+  const loader = PAGES[page];
+  if (!loader) {
+    clear(main, errorBox({ message: "Trang không tồn tại." }), h("p", h("a", { href: "#/inbox" }, "Về hộp tin báo")));
+    return;
+  }
+  if (wantsLogin) {
+    document.getElementById("top").hidden = true;
+    const mod = await loader();
+    cleanup = mod.render(main, { notice: sessionNotice, onSignedIn }, ctx);
+    sessionNotice = "";
+    return;
+  }
+  clear(main, loading());
+  try {
+    await loadMe();
+    await loadUnits();
+  } catch (err) {
+    if (err.status === 401) return;
+    clear(main, errorBox(err, route));
+    return;
+  }
+  renderShell(page);
+  const mod = await loader();
+  main.focus({ preventScroll: true });
+  cleanup = mod.render(main, { rest, query }, ctx);
+}
+
+function onSignedIn() {
+  ctx.me = null;
+  ctx.unitsPromise = null;
+  const back = sessionStorage.getItem("anninh.returnTo") || "#/inbox";
+  sessionStorage.removeItem("anninh.returnTo");
+  go(back);
+}
+
+onSessionEnd(() => {
+  sessionNotice = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
+  const hash = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/inbox";
+  sessionStorage.setItem("anninh.returnTo", hash);
+  ctx.me = null;
+  ctx.unitsPromise = null;
+  go("#/login");
+});
+
+window.addEventListener("hashchange", route);
+window.addEventListener("unhandledrejection", (event) => {
+  if (event.reason && event.reason.status === 401) return;
+  toast((event.reason && event.reason.message) || "Đã có lỗi xảy ra.", "error");
+});
+
+(async function boot() {
+  const main = document.getElementById("main");
+  try {
+    await loadConfig();
+  } catch {
+    clear(main, errorBox({ message: "Không tải được cấu hình (config.json hoặc /_local/config). Vui lòng liên hệ quản trị hệ thống." }, () => location.reload()));
+    return;
+  }
+  resumeSession();
+  route();
+})();
+
+export { ctx, endSession };

@@ -1,0 +1,28 @@
+"""Broadcast sender: sends campaign batches under the app-wide shared rate limit, exactly once per
+recipient (see anninh.campaigns.sender and anninh.campaigns.deliveries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from anninh.campaigns import runtime
+from anninh.observability import logger, metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    worker = runtime.sender(context.get_remaining_time_in_millis)
+
+    def record_handler(record: SQSRecord) -> None:
+        runtime.send_record_body(record.body, worker)
+
+    # One processor per invocation: it holds the invocation's results.
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(  # type: ignore[return-value]
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

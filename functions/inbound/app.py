@@ -1,0 +1,42 @@
+"""Inbound queue consumer (FIFO): each Zalo event through the intake pipeline, partial batch failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from anninh.intake.envelope import InboundEnvelope
+from anninh.intake.pipeline import Pipeline, default_pipeline
+from anninh.observability import logger, metrics, tracer
+
+processor = SqsFifoPartialProcessor()
+_pipeline: Pipeline | None = None
+
+
+def _record_handler(record: SQSRecord) -> None:
+    global _pipeline
+    if _pipeline is None:
+        _pipeline = default_pipeline()
+    envelope = InboundEnvelope.model_validate_json(record.body)
+    outcome = _pipeline.process(envelope)
+    logger.info(
+        "inbound event",
+        extra={
+            "event_name": envelope.event_name,
+            "dedupe_key": envelope.dedupe_key,
+            "action": outcome.action,
+        },
+    )
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=_record_handler, processor=processor, context=context
+    )

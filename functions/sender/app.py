@@ -1,0 +1,16 @@
+"""Outbox consumer: sends each queued message to Zalo exactly once (see anninh.sending)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from anninh.observability import logger, metrics
+from anninh.sending import handle_outbox_batch
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_outbox_batch(event, context)

@@ -1,0 +1,203 @@
+"""Canned replies: editors (and admins) write them; officers pick them when replying.
+
+A reply with a `unit_id` is offered to that unit and the units under it; without one, to everyone.
+Stored at PK=CANNED#<id>, SK=CANNED, listed through GSI1PK=CANNED.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel, ConfigDict, Field
+
+from anninh import audit, aws, keys
+from anninh.api.auth import Principal, principal, require_role
+from anninh.api.errors import NotFound, Unprocessable
+from anninh.cases.queries import plain
+from anninh.clock import iso, utcnow
+from anninh.registry_store import current_registry
+from anninh.text import fold
+
+router = APIGatewayHttpRouter()
+
+ReplyId = Annotated[str, Path(min_length=1, max_length=64)]
+_FIELDS = (
+    "reply_id",
+    "title",
+    "text",
+    "unit_id",
+    "tags",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+)
+
+
+class CannedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=120)
+    text: str = Field(min_length=1, max_length=2000)
+    unit_id: str | None = Field(default=None, min_length=1, max_length=100)
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class CannedPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, min_length=1, max_length=120)
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    unit_id: str | None = Field(default=None, min_length=1, max_length=100)
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(default=None, max_length=10)
+
+
+def _view(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: plain(item.get(k)) for k in _FIELDS}
+
+
+def _offered_to(p: Principal, unit_id: str | None) -> bool:
+    registry = current_registry()
+    return unit_id is None or p.can_see_unit(unit_id) or registry.is_within(p.unit_id, unit_id)
+
+
+def _check_unit(unit_id: str | None) -> None:
+    if unit_id is not None and current_registry().unit(unit_id) is None:
+        raise Unprocessable(f"Không có đơn vị '{unit_id}'.", details=[{"loc": ["body", "unit_id"]}])
+
+
+def _clean(text: str, name: str) -> str:
+    value = text.strip()
+    if not value:
+        raise Unprocessable("Không được để trống.", details=[{"loc": ["body", name], "type": "empty"}])
+    return value
+
+
+@router.get("/canned-replies", summary="Canned replies offered to the officer's unit")
+def list_canned(q: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
+    p = principal()
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("CANNED")}
+    while True:
+        page = aws.table().query(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    needle = fold(q) if q else ""
+    views = [_view(i) for i in items if _offered_to(p, i.get("unit_id"))]
+    if needle:
+        views = [v for v in views if needle in fold(f"{v['title']} {v['text']} {' '.join(v['tags'] or [])}")]
+    views.sort(key=lambda v: fold(str(v["title"])))
+    return {"items": views, "count": len(views)}
+
+
+@router.post(
+    "/canned-replies", summary="Create a canned reply (editors)", responses={201: {"description": "Created"}}
+)
+def create_canned(body: Annotated[CannedIn, Body()]) -> Response[dict[str, Any]]:
+    p = principal()
+    require_role(p, "editor", "admin")
+    _check_unit(body.unit_id)
+    reply_id = uuid.uuid4().hex[:12]
+    at = iso(utcnow())
+    item: dict[str, Any] = {
+        **keys.canned_reply(reply_id),
+        "GSI1PK": "CANNED",
+        "GSI1SK": reply_id,
+        "type": "canned_reply",
+        "reply_id": reply_id,
+        "title": _clean(body.title, "title"),
+        "text": _clean(body.text, "text"),
+        "tags": body.tags,
+        "created_at": at,
+        "created_by": p.username,
+        "updated_at": at,
+        "updated_by": p.username,
+    }
+    if body.unit_id:
+        item["unit_id"] = body.unit_id
+    aws.table().put_item(Item=item)
+    audit.record(
+        p.username,
+        "canned.create",
+        "canned",
+        reply_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        after=_view(item),
+    )
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=_view(item))
+
+
+def _load(reply_id: str) -> dict[str, Any]:
+    item = aws.table().get_item(Key=keys.canned_reply(reply_id)).get("Item")
+    if not item:
+        raise NotFound("Không tìm thấy câu trả lời mẫu.")
+    return dict(item)
+
+
+@router.get("/canned-replies/<reply_id>", summary="One canned reply")
+def get_canned(reply_id: ReplyId) -> dict[str, Any]:
+    p = principal()
+    item = _load(reply_id)
+    if not _offered_to(p, item.get("unit_id")) and not p.has_role("editor", "admin"):
+        raise NotFound("Không tìm thấy câu trả lời mẫu.")
+    return _view(item)
+
+
+@router.patch("/canned-replies/<reply_id>", summary="Change a canned reply (editors)")
+def patch_canned(reply_id: ReplyId, body: Annotated[CannedPatch, Body()]) -> dict[str, Any]:
+    p = principal()
+    require_role(p, "editor", "admin")
+    item = _load(reply_id)
+    before = _view(item)
+    fields = body.model_fields_set
+    if "unit_id" in fields:
+        _check_unit(body.unit_id)
+        if body.unit_id:
+            item["unit_id"] = body.unit_id
+        else:
+            item.pop("unit_id", None)
+    if body.title is not None:
+        item["title"] = _clean(body.title, "title")
+    if body.text is not None:
+        item["text"] = _clean(body.text, "text")
+    if body.tags is not None:
+        item["tags"] = body.tags
+    item.update({"updated_at": iso(utcnow()), "updated_by": p.username})
+    aws.table().put_item(Item=item)
+    audit.record(
+        p.username,
+        "canned.update",
+        "canned",
+        reply_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        before=before,
+        after=_view(item),
+    )
+    return _view(item)
+
+
+@router.delete("/canned-replies/<reply_id>", summary="Delete a canned reply (editors)")
+def delete_canned(reply_id: ReplyId) -> dict[str, Any]:
+    p = principal()
+    require_role(p, "editor", "admin")
+    item = _load(reply_id)
+    aws.table().delete_item(Key=keys.canned_reply(reply_id))
+    audit.record(
+        p.username,
+        "canned.delete",
+        "canned",
+        reply_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        before=_view(item),
+    )
+    return {"deleted": reply_id}

@@ -1,0 +1,270 @@
+"""Conversations the bot handed off to a human: list, read, reply, close.
+
+The conversation state item (PK=CONV#<oa>#<user>, SK=STATE, kept by intake) carries an opaque
+`conversation_id` (GSI2) and, while handed off, the unit's hand-off index entry (GSI1). Officers only
+ever see the conversation id and a pseudonym, never the Zalo id. A conversation belongs to the unit
+of the OA it happens on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel, ConfigDict, Field
+
+from anninh import audit, aws, crypto, keys, outbox
+from anninh.api.auth import Principal, principal
+from anninh.api.errors import Forbidden, NotFound, Unprocessable
+from anninh.audit import decode_cursor, encode_cursor
+from anninh.cases.queries import plain
+from anninh.clock import iso, utcnow
+from anninh.observability import logger
+from anninh.registry_store import current_registry
+
+router = APIGatewayHttpRouter()
+
+ConversationId = Annotated[str, Path(min_length=1, max_length=100)]
+_STATE_FIELDS = (
+    "handoff_reason",
+    "handoff_question",
+    "handed_off_at",
+    "last_text",
+    "last_in_at",
+    "last_interaction_at",
+    "intent",
+    "status",
+    "handoff_closed_at",
+    "handoff_closed_by",
+)
+
+
+def _split_pk(pk: str) -> tuple[str, str]:
+    _, oa_id, user_id = [*pk.split("#", 2), "", ""][:3]
+    return oa_id, user_id
+
+
+def _unit_of(state: dict[str, Any]) -> str | None:
+    if isinstance(state.get("unit_id"), str):
+        return str(state["unit_id"])
+    oa = current_registry().oa(_split_pk(str(state.get("PK", "")))[0])
+    return oa.unit_id if oa else None
+
+
+def _view(state: dict[str, Any], p: Principal) -> dict[str, Any]:
+    oa_id, user_id = _split_pk(str(state.get("PK", "")))
+    unit_id = _unit_of(state)
+    try:
+        name = crypto.pseudonym(p.unit_id, user_id)
+    except Exception:
+        logger.exception("pseudonym unavailable")
+        name = "Công dân"
+    view = {k: plain(state[k]) for k in _STATE_FIELDS if k in state and not isinstance(state[k], dict)}
+    handed_off = bool(str(state.get("GSI1PK", "")).endswith("#HANDOFFS"))
+    view.update(
+        {
+            "conversation_id": state.get("conversation_id"),
+            "oa_id": oa_id,
+            "unit_id": unit_id,
+            "pseudonym": name,
+            "handed_off": handed_off,
+            "handed_off_at": view.get("handed_off_at") or (state.get("GSI1SK") if handed_off else None),
+        }
+    )
+    return view
+
+
+def _load(p: Principal, conversation_id: str, action: str) -> dict[str, Any]:
+    page = aws.table().query(
+        IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.conversation_id_gsi(conversation_id))
+    )
+    state = next((i for i in page.get("Items", []) if i.get("SK") == "STATE"), None)
+    if state is None or not p.can_see_unit(_unit_of(state)):
+        audit.record(
+            p.username,
+            action,
+            "conversation",
+            conversation_id,
+            actor_unit=p.unit_id,
+            outcome="denied",
+            reason="not visible" if state else "no such conversation",
+            request_id=p.request_id,
+        )
+        raise NotFound("Không tìm thấy cuộc trò chuyện.")
+    return dict(state)
+
+
+@router.get("/conversations", summary="Conversations handed off to officers, newest first")
+def list_conversations(
+    unit_id: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> dict[str, Any]:
+    p = principal()
+    if unit_id and not p.can_see_unit(unit_id):
+        raise NotFound("Không tìm thấy đơn vị.")
+    after = decode_cursor(cursor)
+    if after is not None and not (
+        isinstance(after, list) and len(after) == 2 and all(isinstance(x, str) for x in after)
+    ):
+        raise Unprocessable("Con trỏ phân trang không hợp lệ.", details=[{"loc": ["query", "cursor"]}])
+    rows: list[dict[str, Any]] = []
+    for unit in [unit_id] if unit_id else p.visible_units:
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "ScanIndexForward": False,
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit)),
+        }
+        while True:
+            page = aws.table().query(**kwargs)
+            rows.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page or len(rows) > 2000:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    ordered = sorted(
+        rows, key=lambda r: (str(r.get("GSI1SK", "")), str(r.get("conversation_id", ""))), reverse=True
+    )
+    if after is not None:
+        ordered = [
+            r
+            for r in ordered
+            if (str(r.get("GSI1SK", "")), str(r.get("conversation_id", ""))) < (after[0], after[1])
+        ]
+    page_rows = ordered[:limit]
+    next_cursor = None
+    if len(ordered) > limit:
+        last = page_rows[-1]
+        next_cursor = encode_cursor([str(last.get("GSI1SK", "")), str(last.get("conversation_id", ""))])
+    items = [_view(r, p) for r in page_rows]
+    return {"items": items, "next_cursor": next_cursor, "count": len(items)}
+
+
+_MESSAGE_FIELDS = (
+    "at",
+    "direction",
+    "kind",
+    "type",
+    "event_name",
+    "text",
+    "origin",
+    "officer",
+    "status",
+    "message_id",
+    "case_id",
+    "attachments",
+)
+
+
+@router.get("/conversations/<conversation_id>", summary="A handed-off conversation with its messages")
+def get_conversation(
+    conversation_id: ConversationId, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> dict[str, Any]:
+    p = principal()
+    state = _load(p, conversation_id, "conversation.read")
+    page = aws.table().query(
+        KeyConditionExpression=Key("PK").eq(state["PK"]) & Key("SK").begins_with("MSG#"),
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    messages = []
+    for m in reversed(page.get("Items", [])):
+        view = {}
+        for k in _MESSAGE_FIELDS:
+            if k in m:
+                value = plain(m[k])
+                view[k] = crypto.decrypt_text(value) if crypto.is_encrypted(value) else value
+        messages.append(view)
+    audit.record(
+        p.username,
+        "conversation.read",
+        "conversation",
+        conversation_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+    )
+    return {**_view(state, p), "messages": messages}
+
+
+class ConversationReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=2000)
+    idempotency_key: str | None = Field(
+        default=None, min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$"
+    )
+
+
+@router.post(
+    "/conversations/<conversation_id>/replies",
+    summary="Reply through the OA (queued, 202)",
+    responses={202: {"description": "Queued for sending"}},
+)
+def reply_conversation(
+    conversation_id: ConversationId, body: Annotated[ConversationReply, Body()]
+) -> Response[dict[str, Any]]:
+    p = principal()
+    if not p.has_role("officer", "commander"):
+        raise Forbidden()
+    state = _load(p, conversation_id, "conversation.reply")
+    if not body.text.strip():
+        raise Unprocessable("Nội dung trả lời trống.", details=[{"loc": ["body", "text"], "type": "empty"}])
+    header = router.current_event.get_header_value("idempotency-key", case_sensitive=False)
+    client_key = (
+        body.idempotency_key
+        or (header if header and re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", header) else None)
+        or p.request_id
+        or "no-request-id"
+    )
+    oa_id, user_id = _split_pk(str(state["PK"]))
+    key = f"conv:{conversation_id}:{client_key}"
+    outbox.enqueue(
+        [outbox.text(oa_id, user_id, body.text.strip(), key=key, origin="officer", officer=p.username)]
+    )
+    at = iso(utcnow())
+    audit.record(
+        p.username,
+        "conversation.reply",
+        "conversation",
+        conversation_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        after={"key": key, "length": len(body.text)},
+    )
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body={"key": key, "status": "queued", "at": at},
+    )
+
+
+@router.post("/conversations/<conversation_id>/close", summary="Hand the conversation back to the bot")
+def close_conversation(conversation_id: ConversationId) -> dict[str, Any]:
+    p = principal()
+    if not p.has_role("officer", "commander"):
+        raise Forbidden()
+    state = _load(p, conversation_id, "conversation.close")
+    at = iso(utcnow())
+    aws.table().update_item(
+        Key={"PK": state["PK"], "SK": "STATE"},
+        UpdateExpression="REMOVE GSI1PK, GSI1SK SET handed_off = :f, handoff_closed_at = :at, "
+        "handoff_closed_by = :by",
+        ExpressionAttributeValues={":f": False, ":at": at, ":by": p.username},
+        ConditionExpression="attribute_exists(PK)",
+    )
+    audit.record(
+        p.username,
+        "conversation.close",
+        "conversation",
+        conversation_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        before={"handed_off": True},
+        after={"handed_off": False},
+    )
+    state.update({"handed_off": False, "handoff_closed_at": at, "handoff_closed_by": p.username})
+    state.pop("GSI1PK", None)
+    state.pop("GSI1SK", None)
+    return _view(state, p)

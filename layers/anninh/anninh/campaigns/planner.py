@@ -1,0 +1,267 @@
+"""Planning a campaign: page through its audience and put recipient batches on the broadcast queue.
+
+Resumable and never duplicating: batch ids are deterministic (`<campaign>:<oa#>:<page>:<n>`), and
+after each page one conditional update moves the checkpoint cursor from the page's start to its end
+and adds the page's counts. A planner that dies after enqueuing a page but before the checkpoint is
+retried from the page's start: the same batches go out again with the same ids, and the delivery
+records make their second delivery a no-op; the counts are added exactly once (the checkpoint).
+
+Scheduled campaigns start from the due sweep (EventBridge `rate(1 minute)`): see docs/campaigns.md
+for why a sweep over the GSI2 index rather than one EventBridge Scheduler schedule per campaign.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from anninh import aws
+from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudienceSource, DynamoAudience
+from anninh.campaigns.eligibility import in_quiet_hours, ineligible_reason, quiet_hours_end, restricted
+from anninh.campaigns.model import Batch
+from anninh.campaigns.store import CampaignNotFound, CampaignStore
+from anninh.clock import parse_iso, utcnow
+from anninh.observability import logger
+from anninh.settings import get_settings
+
+BATCH_SIZE = 50  # recipients per SQS message
+SAFETY_SECONDS = 20.0
+
+
+class QueueWriter:
+    """SendMessageBatch in tens onto a standard queue; counts calls for the bench."""
+
+    def __init__(self, queue_url: str | None = None, sqs: Any | None = None) -> None:
+        self._url = queue_url
+        self._sqs = sqs
+        self.calls = 0
+
+    @property
+    def url(self) -> str:
+        return self._url or get_settings().broadcast_queue_url
+
+    @property
+    def sqs(self) -> Any:
+        if self._sqs is None:
+            self._sqs = aws.client("sqs")
+        return self._sqs
+
+    def send(self, bodies: list[dict[str, Any]]) -> None:
+        for start in range(0, len(bodies), 10):
+            chunk = bodies[start : start + 10]
+            entries = [
+                {"Id": str(i), "MessageBody": json.dumps(b, separators=(",", ":"))}
+                for i, b in enumerate(chunk)
+            ]
+            self.calls += 1
+            result = self.sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
+            failed = result.get("Failed") or []
+            if failed:  # retry the failed entries once, then give up loudly (the planner is retried)
+                retry = [e for e in entries if e["Id"] in {f["Id"] for f in failed}]
+                self.calls += 1
+                again = self.sqs.send_message_batch(QueueUrl=self.url, Entries=retry)
+                if again.get("Failed"):
+                    raise RuntimeError(f"could not enqueue {len(again['Failed'])} messages")
+
+    def batches(self, batches: list[Batch]) -> None:
+        self.send([b.model_dump() for b in batches])
+
+
+@dataclass
+class PlanResult:
+    status: str
+    pages: int = 0
+    batches: int = 0
+    recipients: int = 0
+    continued: bool = False
+
+
+class Planner:
+    def __init__(
+        self,
+        *,
+        store: CampaignStore | None = None,
+        audience: AudienceSource | None = None,
+        broadcast: QueueWriter | None = None,
+        requeue: Callable[[str], None] | None = None,
+        articles: Any | None = None,
+        now: Callable[[], datetime] = utcnow,
+        remaining_seconds: Callable[[], float] | None = None,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.store = store or CampaignStore()
+        self.audience = audience or DynamoAudience()
+        self.broadcast = broadcast or QueueWriter()
+        self.requeue = requeue or enqueue_campaign
+        self.articles = articles
+        self.now = now
+        self.remaining_seconds = remaining_seconds or (lambda: 1e9)
+        self.page_size = page_size
+
+    # ------------------------------------------------------------------ one campaign
+    def plan(self, campaign_id: str) -> PlanResult:
+        try:
+            item = self.store.get_item(campaign_id)
+        except CampaignNotFound:
+            logger.warning("planner: unknown campaign", extra={"campaign_id": campaign_id})
+            return PlanResult("missing")
+        now = self.now()
+        status = str(item["status"])
+        if status == "scheduled":
+            send_at = item.get("deferred_until") or item.get("send_at")
+            if send_at and parse_iso(str(send_at)) > now:
+                return PlanResult("not_due")
+            if restricted(str(item["message_type"]), str(item["kind"])) and in_quiet_hours(now):
+                self.store.defer(campaign_id, quiet_hours_end(now), "quiet_hours")
+                return PlanResult("deferred")
+            if not self.store.start(campaign_id, now):
+                return PlanResult("raced")
+            item = self.store.get_item(campaign_id)
+        elif status != "running":
+            return PlanResult(status)
+        if item.get("planning_done"):
+            return PlanResult("planned")
+        if item["kind"] == "article":
+            from anninh.campaigns.articles import broadcast_articles
+
+            broadcast_articles(item, self.store, self.articles, now)
+            return PlanResult("articles")
+        if item["kind"] == "zns":
+            return self._plan_phones(item)
+        return self._plan_followers(item)
+
+    def _plan_phones(self, item: dict[str, Any]) -> PlanResult:
+        cid, oa_id = str(item["id"]), str(item["oa_ids"][0])
+        phones = [str(p) for p in (item.get("spec") or {}).get("phones", [])]
+        batches = [
+            Batch(
+                campaign_id=cid,
+                batch_id=f"{cid}:0:0:{i}",
+                oa_id=oa_id,
+                recipients=phones[start : start + BATCH_SIZE],
+            )
+            for i, start in enumerate(range(0, len(phones), BATCH_SIZE))
+        ]
+        self.broadcast.batches(batches)
+        self.store.checkpoint(
+            cid,
+            None,
+            {"oa": 1, "key": None, "page": 1},
+            counts={"total": len(phones)},
+            planning_done=True,
+            now=self.now(),
+        )
+        return PlanResult("planned", 1, len(batches), len(phones))
+
+    def _plan_followers(self, item: dict[str, Any]) -> PlanResult:
+        cid = str(item["id"])
+        oa_ids = [str(o) for o in item["oa_ids"]]
+        flt = AudienceFilter(
+            interacted_within_days=item.get("interacted_within_days"),
+            tags=[str(t) for t in item.get("tags") or []],
+        )
+        message_type = str(item["message_type"])
+        raw_cursor = item.get("cursor")
+        cursor: dict[str, Any] | None = json.loads(str(raw_cursor)) if raw_cursor else None
+        position = cursor or {"oa": 0, "key": None, "page": 0}
+        result = PlanResult("running")
+        while True:
+            if self.remaining_seconds() < SAFETY_SECONDS:
+                self.requeue(cid)  # continue in a fresh invocation from the checkpoint
+                result.continued = True
+                return result
+            oa_index = int(position["oa"])
+            if oa_index >= len(oa_ids):  # nothing left (e.g. no OAs): close the plan
+                self.store.checkpoint(cid, cursor, position, counts={}, planning_done=True, now=self.now())
+                result.status = "planned"
+                return result
+            oa_id, page_no = oa_ids[oa_index], int(position["page"])
+            page = self.audience.page(oa_id, flt, self.now(), position.get("key"), self.page_size)
+            eligible: list[str] = []
+            counts: Counter[str] = Counter()
+            for member in page.members:
+                reason = ineligible_reason(member, message_type, self.now())
+                if reason:
+                    counts.update(["skipped", f"skip_{reason}"])
+                else:
+                    eligible.append(member.user_id)
+            counts["total"] = len(page.members)
+            batches = [
+                Batch(
+                    campaign_id=cid,
+                    batch_id=f"{cid}:{oa_index}:{page_no}:{i}",
+                    oa_id=oa_id,
+                    recipients=eligible[start : start + BATCH_SIZE],
+                )
+                for i, start in enumerate(range(0, len(eligible), BATCH_SIZE))
+            ]
+            self.broadcast.batches(batches)
+            if page.cursor:
+                nxt: dict[str, Any] = {"oa": oa_index, "key": page.cursor, "page": page_no + 1}
+            else:
+                nxt = {"oa": oa_index + 1, "key": None, "page": 0}
+            done = nxt["oa"] >= len(oa_ids)
+            if not self.store.checkpoint(
+                cid, cursor, nxt, counts=dict(counts), planning_done=done, now=self.now()
+            ):
+                # Another planner moved the checkpoint first (a duplicate message): it owns the plan.
+                result.status = "raced"
+                return result
+            result.pages += 1
+            result.batches += len(batches)
+            result.recipients += len(eligible)
+            cursor = position = nxt
+            if done:
+                result.status = "planned"
+                return result
+            # Pause/cancel stop the paging too (resume re-queues the planner).
+            if result.pages % 5 == 0 and self.store.get_item(cid).get("status") != "running":
+                result.status = "stopped"
+                return result
+
+    # ------------------------------------------------------------------ the due sweep
+    def sweep(self) -> dict[str, int]:
+        """Every minute: start campaigns whose time has come; put parked batches whose quiet hours
+        are over back on the queue."""
+        now = self.now()
+        started = 0
+        for cid in self.store.due(now):
+            if self.remaining_seconds() < SAFETY_SECONDS:
+                self.requeue(cid)  # the planner queue takes it from here
+                continue
+            if self.plan(cid).status not in ("not_due", "raced", "deferred"):
+                started += 1
+        resumed = 0
+        for cid in self.store.running_with_parked(now):
+            resumed += requeue_parked(self.store, self.broadcast, cid, now, only_due=True)
+        return {"due": started, "parked_requeued": resumed}
+
+
+def requeue_parked(
+    store: CampaignStore, broadcast: QueueWriter, campaign_id: str, now: datetime, only_due: bool = False
+) -> int:
+    """Put a campaign's parked batches back on the broadcast queue (resume, or quiet hours over)."""
+    count = 0
+    remaining = 0
+    for sk, batch, resume_at in list(store.parked(campaign_id)):
+        if only_due and resume_at and parse_iso(resume_at) > now:
+            remaining += 1
+            continue
+        broadcast.send([batch])
+        store.unpark(campaign_id, sk)
+        count += 1
+    if not remaining:
+        store.set_fields(campaign_id, has_parked=False)
+    return count
+
+
+def enqueue_campaign(campaign_id: str, sqs: Any | None = None) -> None:
+    """Ask the planner to (re)start a campaign: one message on the campaign queue."""
+    sqs = sqs or aws.client("sqs")
+    sqs.send_message(
+        QueueUrl=get_settings().campaign_queue_url, MessageBody=json.dumps({"campaign_id": campaign_id})
+    )

@@ -1,0 +1,74 @@
+"""Wiring for the campaign functions: the real ports (DynamoDB, SQS, Zalo, the shared limiter),
+built once per container so warm invocations reuse clients, cached tokens and the limiter's state."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from anninh.campaigns.gateway import ZaloGateway
+from anninh.campaigns.model import Batch
+from anninh.campaigns.planner import Planner, QueueWriter
+from anninh.campaigns.sender import BroadcastSender, RetryBatch
+from anninh.observability import logger
+from anninh.ratelimit import RateLimiter
+from anninh.registry_store import current_registry
+
+
+@cache
+def _gateway() -> ZaloGateway:
+    return ZaloGateway()
+
+
+@cache
+def _limiter() -> RateLimiter:
+    return RateLimiter()
+
+
+def planner(remaining_ms: Any | None = None) -> Planner:
+    remaining = (lambda: remaining_ms() / 1000.0) if remaining_ms else None
+    return Planner(articles=_gateway(), remaining_seconds=remaining)
+
+
+def sender(remaining_ms: Any | None = None) -> BroadcastSender:
+    remaining = (lambda: remaining_ms() / 1000.0) if remaining_ms else None
+    return BroadcastSender(
+        registry=current_registry(),
+        gateway=_gateway(),
+        limiter=_limiter(),
+        enqueue=QueueWriter().batches,
+        remaining_seconds=remaining,
+    )
+
+
+def send_record_body(body: str, worker: BroadcastSender) -> None:
+    """One BroadcastQueue message: a batch of recipients. Raises RetryBatch to have it redelivered."""
+    try:
+        batch = Batch.model_validate_json(body)
+    except ValueError:
+        logger.error("broadcast message is not a batch; dropped", extra={"body": body[:500]})
+        return
+    result = worker.send_batch(batch)
+    if result.retry:
+        raise RetryBatch(f"batch {batch.batch_id}: some recipients must be tried again later")
+
+
+def plan_record_body(body: str, worker: Planner) -> None:
+    """One CampaignQueue message: {"campaign_id"}."""
+    try:
+        import json
+
+        campaign_id = str(json.loads(body)["campaign_id"])
+    except (ValueError, KeyError, TypeError):
+        logger.error("campaign message without campaign_id; dropped", extra={"body": body[:500]})
+        return
+    outcome = worker.plan(campaign_id)
+    logger.info(
+        "campaign planned",
+        extra={
+            "campaign_id": campaign_id,
+            "status": outcome.status,
+            "batches": outcome.batches,
+            "recipients": outcome.recipients,
+        },
+    )

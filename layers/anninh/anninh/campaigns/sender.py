@@ -1,0 +1,324 @@
+"""Sending one broadcast batch: per recipient, claim -> token -> send -> record (see `deliveries` for
+the exactly-once reasoning and `anninh.ratelimit` for the shared limit).
+
+The campaign's status is read once per batch, so pause and cancel take effect within one batch
+(at most 50 recipients) of every sender. A paused campaign's batches are parked on the campaign and
+put back on the queue by `resume`; promotion types reaching quiet hours are parked until 06:00.
+Counters are added to the campaign item once per batch (one UpdateItem, no transaction on the hot
+item); a sender that is killed outright loses at most that batch's increments, which
+`reconcile` recomputes from the delivery records.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from anninh.campaigns.deliveries import DeliveryStore
+from anninh.campaigns.eligibility import in_quiet_hours, quiet_hours_end, restricted
+from anninh.campaigns.gateway import BroadcastGateway
+from anninh.campaigns.model import Batch
+from anninh.campaigns.store import CampaignNotFound, CampaignStore
+from anninh.clock import iso, utcnow
+from anninh.observability import logger
+from anninh.ratelimit import LocalTokens, RateLimiter
+from anninh.registry import Registry
+from anninh.zalo.errors import RATE_LIMITED, TokenUnavailableError, ZaloError
+
+RECIPIENT_REASONS = {
+    -213: "not_follower",
+    -227: "inactive",
+    -230: "outside_window",
+    -232: "outside_window",
+    -244: "restricted",
+    -218: "recipient_limit",
+}
+MAX_ATTEMPTS = 4
+SAFETY_SECONDS = 8.0  # stop taking recipients this long before the function's timeout
+
+
+class RetryBatch(Exception):
+    """Some recipients could not be settled now; SQS should deliver the batch again later."""
+
+
+class StatsCounter(Protocol):
+    def __call__(
+        self, event_key: str, oa_id: str, unit_id: str, at: datetime | None = None, **increments: int
+    ) -> bool: ...
+
+
+@dataclass
+class BatchResult:
+    sent: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    parked: bool = False
+    continued: int = 0
+    retry: bool = False
+
+
+def _default_counter(
+    event_key: str, oa_id: str, unit_id: str, at: datetime | None = None, **increments: int
+) -> bool:
+    from anninh.stats.counters import count
+
+    return count(event_key, oa_id, unit_id, at, **increments)
+
+
+class BroadcastSender:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        gateway: BroadcastGateway,
+        limiter: RateLimiter,
+        store: CampaignStore | None = None,
+        deliveries: DeliveryStore | None = None,
+        counter: StatsCounter | None = None,
+        enqueue: Callable[[list[Batch]], None] | None = None,
+        now: Callable[[], datetime] = utcnow,
+        remaining_seconds: Callable[[], float] | None = None,
+        chunk: int = 4,
+        backoff: Callable[[int], float] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.gateway = gateway
+        self.limiter = limiter
+        self.store = store or CampaignStore()
+        self.deliveries = deliveries or DeliveryStore()
+        self.counter = counter or _default_counter
+        self.enqueue = enqueue
+        self.now = now
+        self.remaining_seconds = remaining_seconds or (lambda: 1e9)
+        self.chunk = chunk
+        self.backoff = backoff or (lambda attempt: min(2.0, 0.2 * 2**attempt))
+        self._stash: dict[str, LocalTokens] = {}
+
+    def _tokens(self, app_id: str) -> LocalTokens:
+        if app_id not in self._stash:
+            self._stash[app_id] = LocalTokens(self.limiter, app_id, self.chunk)
+        return self._stash[app_id]
+
+    # ------------------------------------------------------------------ one batch
+    def send_batch(self, batch: Batch) -> BatchResult:
+        result = BatchResult()
+        try:
+            item = self.store.get_item(batch.campaign_id)
+        except CampaignNotFound:
+            logger.warning("batch for an unknown campaign dropped", extra={"campaign_id": batch.campaign_id})
+            return result
+        status = item.get("status")
+        if status in ("cancelled", "done"):
+            return result
+        if status != "running":  # paused (or back to scheduled): hold the batch until resume
+            self._park(batch, None)
+            result.parked = True
+            return result
+        kind, message_type = str(item["kind"]), str(item["message_type"])
+        if restricted(message_type, kind) and in_quiet_hours(self.now()):
+            self._park(batch, iso(quiet_hours_end(self.now())))
+            result.parked = True
+            return result
+        oa = self.registry.oa(batch.oa_id)
+        if oa is None:
+            for user_id in batch.recipients:
+                if self.deliveries.record(
+                    batch.campaign_id,
+                    batch.oa_id,
+                    user_id,
+                    status="failed",
+                    reason="oa_error",
+                    now=self.now(),
+                ):
+                    result.counts.update(["failed", "fail_oa_error"])
+            self._flush(batch.campaign_id, result)
+            return result
+        tokens = self._tokens(oa.app_id)
+        capped = message_type == "promotion" and kind not in ("article", "zns")
+        oa_failure: str | None = None
+        try:
+            for index, user_id in enumerate(batch.recipients):
+                if self.remaining_seconds() < SAFETY_SECONDS:
+                    self._continue(batch, index, result)
+                    break
+                if oa_failure:
+                    if self.deliveries.record(
+                        batch.campaign_id,
+                        batch.oa_id,
+                        user_id,
+                        status="failed",
+                        reason=oa_failure,
+                        now=self.now(),
+                    ):
+                        result.counts.update(["failed", f"fail_{oa_failure}"])
+                    continue
+                outcome = self._one(
+                    batch, item, oa.app_id, oa.unit_id, user_id, tokens=tokens, capped=capped, result=result
+                )
+                if outcome in {"oa_error", "oa_token"}:
+                    oa_failure = outcome
+                elif outcome == "stop":
+                    break
+        finally:
+            self._flush(batch.campaign_id, result)
+        return result
+
+    def _flush(self, campaign_id: str, result: BatchResult) -> None:
+        if result.counts:
+            self.store.add_counts(campaign_id, dict(result.counts), self.now())
+            result.counts.clear()
+
+    def _park(self, batch: Batch, resume_at: str | None) -> None:
+        self.store.park(batch.campaign_id, batch.model_dump(), resume_at)
+        self.store.set_fields(batch.campaign_id, has_parked=True)
+
+    def _continue(self, batch: Batch, index: int, result: BatchResult) -> None:
+        """Out of time: hand the rest of the batch to another invocation instead of timing out."""
+        rest = batch.recipients[index:]
+        if self.enqueue is None:
+            result.retry = True
+            return
+        self.enqueue(
+            [
+                Batch(
+                    campaign_id=batch.campaign_id,
+                    batch_id=f"{batch.batch_id}+{index}",
+                    oa_id=batch.oa_id,
+                    recipients=rest,
+                )
+            ]
+        )
+        result.continued = len(rest)
+
+    # ------------------------------------------------------------------ one recipient
+    def _one(
+        self,
+        batch: Batch,
+        item: dict[str, Any],
+        app_id: str,
+        unit_id: str,
+        user_id: str,
+        *,
+        tokens: LocalTokens,
+        capped: bool,
+        result: BatchResult,
+    ) -> str:
+        cid, oa_id = batch.campaign_id, batch.oa_id
+        claim = self.deliveries.claim(cid, oa_id, user_id, self.now(), capped=capped)
+        if claim.state == "done":
+            return "done"
+        if claim.state == "busy":
+            result.retry = True
+            return "busy"
+        if claim.state == "capped":
+            if self.deliveries.record(
+                cid, oa_id, user_id, status="skipped", reason="follower_cap", now=self.now()
+            ):
+                result.counts.update(["skipped", "skip_follower_cap"])
+            return "capped"
+        if claim.state == "abandoned":
+            if self.deliveries.finish(
+                cid, oa_id, user_id, claim.claim_id, status="failed", now=self.now(), reason="outcome_unknown"
+            ):
+                result.counts.update(["failed", "fail_outcome_unknown"])
+            return "unknown"
+        claim_id = claim.claim_id
+        for attempt in range(MAX_ATTEMPTS):
+            if not tokens.take_one(len(batch.recipients)):
+                self._give_back(cid, oa_id, user_id, claim_id, capped)
+                result.retry = True
+                return "stop"
+            try:
+                message_id = self._send(item, oa_id, user_id, cid)
+            except TokenUnavailableError:
+                self._fail(cid, oa_id, user_id, claim_id, "oa_token", result=result)
+                return "oa_token"
+            except ZaloError as exc:
+                if exc.code == RATE_LIMITED:
+                    # The platform counted more than we did: every sender of the app pauses.
+                    self.limiter.penalize(app_id)
+                    tokens.drop()
+                    continue
+                if exc.kind == "transient":
+                    if exc.maybe_delivered:
+                        self._fail(cid, oa_id, user_id, claim_id, "outcome_unknown", result=result)
+                        return "unknown"
+                    if exc.retry_at is not None:  # quiet hours: not accepted before 06:00
+                        self._give_back(cid, oa_id, user_id, claim_id, capped)
+                        rest = batch.recipients[batch.recipients.index(user_id) :]
+                        self._park(
+                            Batch(
+                                campaign_id=cid, batch_id=f"{batch.batch_id}~q", oa_id=oa_id, recipients=rest
+                            ),
+                            iso(exc.retry_at),
+                        )
+                        result.parked = True
+                        return "stop"
+                    self.limiter.clock.sleep(self.backoff(attempt))
+                    continue
+                if exc.kind == "recipient":
+                    self._fail(
+                        cid,
+                        oa_id,
+                        user_id,
+                        claim_id,
+                        RECIPIENT_REASONS.get(exc.code, "not_follower"),
+                        result=result,
+                    )
+                    return "failed"
+                if exc.kind in ("oa", "token"):
+                    reason = "oa_error" if exc.kind == "oa" else "oa_token"
+                    self._fail(cid, oa_id, user_id, claim_id, reason, result=result)
+                    return reason
+                self._fail(cid, oa_id, user_id, claim_id, "invalid_request", result=result)
+                return "failed"
+            self.deliveries.finish(
+                cid, oa_id, user_id, claim_id, status="sent", now=self.now(), message_id=message_id
+            )
+            result.sent += 1
+            result.counts["sent"] += 1
+            self._count_stat(cid, oa_id, unit_id, user_id)
+            return "sent"
+        # Still refused after retries (network down, repeated -32): try the batch again later.
+        self._give_back(cid, oa_id, user_id, claim_id, capped)
+        result.retry = True
+        return "stop"
+
+    def _send(self, item: dict[str, Any], oa_id: str, user_id: str, campaign_id: str) -> str:
+        if item["kind"] == "zns":
+            spec = item.get("spec") or {}
+            return self.gateway.send_template(
+                oa_id,
+                user_id,
+                str(spec.get("template_id")),
+                dict(spec.get("template_data") or {}),
+                f"{campaign_id}:{user_id}",
+            )
+        return self.gateway.send(oa_id, user_id, dict(item["message"]), str(item["message_type"]))
+
+    def _fail(
+        self, cid: str, oa_id: str, user_id: str, claim_id: str, reason: str, *, result: BatchResult
+    ) -> None:
+        if self.deliveries.finish(
+            cid, oa_id, user_id, claim_id, status="failed", now=self.now(), reason=reason
+        ):
+            result.counts.update(["failed", f"fail_{reason}"])
+
+    def _give_back(self, cid: str, oa_id: str, user_id: str, claim_id: str, capped: bool) -> None:
+        self.deliveries.release(cid, oa_id, user_id, claim_id)
+        if capped:
+            self.deliveries.uncount_cap(oa_id, user_id, self.now())
+
+    def _count_stat(self, cid: str, oa_id: str, unit_id: str, user_id: str) -> None:
+        try:
+            self.counter(f"bc:{cid}:{oa_id}:{user_id}", oa_id, unit_id, self.now(), broadcast_sent=1)
+        except Exception:  # statistics must never make a delivered message look undelivered
+            logger.exception("broadcast_sent not counted", extra={"campaign_id": cid, "oa_id": oa_id})
+
+
+def monotonic_deadline(seconds: float) -> Callable[[], float]:
+    end = time.monotonic() + seconds
+    return lambda: end - time.monotonic()

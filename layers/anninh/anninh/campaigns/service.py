@@ -1,0 +1,312 @@
+"""The officer API's campaign operations: create, read, list, preview, pause, resume, cancel.
+
+Editors (and admins) create and control campaigns for the OAs of units they can see; officers of a
+unit may read the campaigns created in their units.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from anninh.campaigns.audience import AudienceFilter, AudienceSource, DynamoAudience
+from anninh.campaigns.eligibility import (
+    CAP_PER_DAY,
+    CAP_PER_MONTH,
+    in_quiet_hours,
+    ineligible_reason,
+    restricted,
+)
+from anninh.campaigns.model import REASONS, Campaign, CampaignRequest
+from anninh.campaigns.planner import QueueWriter, enqueue_campaign, requeue_parked
+from anninh.campaigns.store import CampaignStore, to_campaign
+from anninh.clock import VN_TZ, iso, utcnow
+from anninh.registry import Registry
+
+EDITOR_ROLES = ("editor", "admin")
+PREVIEW_CAP_SAMPLE = 2000  # followers whose caps are read exactly; beyond, the share is extrapolated
+
+
+class Caller(Protocol):
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def unit_id(self) -> str: ...
+
+    @property
+    def visible_units(self) -> tuple[str, ...]: ...
+
+    def has_role(self, *roles: str) -> bool: ...
+
+
+class CampaignError(Exception):
+    """A request the campaign rules refuse; `code` maps to the API's error codes."""
+
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
+        self.code = code
+        self.message = message
+        self.details = details
+        super().__init__(message)
+
+
+@dataclass
+class Preview:
+    audience: int
+    eligible: int
+    ineligible: dict[str, int]
+    send_at: str
+    message_type: str
+    estimated: bool = False
+    ineligible_labels: dict[str, str] | None = None
+
+
+class CampaignService:
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        store: CampaignStore | None = None,
+        audience: AudienceSource | None = None,
+        enqueue: Callable[[str], None] | None = None,
+        broadcast: QueueWriter | None = None,
+        now: Callable[[], datetime] = utcnow,
+        table: Any | None = None,
+    ) -> None:
+        self.registry = registry
+        self.store = store or CampaignStore()
+        self.audience = audience or DynamoAudience()
+        self.enqueue = enqueue or enqueue_campaign
+        self.broadcast = broadcast or QueueWriter()
+        self.now = now
+        self._table = table
+
+    # ------------------------------------------------------------------ rules
+    def _require_editor(self, caller: Caller) -> None:
+        if not caller.has_role(*EDITOR_ROLES):
+            raise CampaignError("forbidden", "Chỉ biên tập viên mới được tạo và điều khiển chiến dịch.")
+
+    def resolve_oas(self, caller: Caller, request: CampaignRequest) -> list[str]:
+        """The OAs a campaign goes out through: the chosen ones plus every OA of the chosen units."""
+        oa_ids: list[str] = []
+        unknown: list[str] = []
+        for oa_id in request.oa_ids:
+            if self.registry.oa(oa_id) is None:
+                unknown.append(oa_id)
+            else:
+                oa_ids.append(oa_id)
+        for unit_id in request.unit_ids:
+            if self.registry.unit(unit_id) is None:
+                unknown.append(unit_id)
+                continue
+            if unit_id not in caller.visible_units:
+                raise CampaignError("forbidden", "Không được gửi tin thay đơn vị khác.", {"unit_id": unit_id})
+            oa_ids.extend(o.oa_id for o in self.registry.oas if o.unit_id == unit_id)
+        if unknown:
+            raise CampaignError("validation_error", "OA hoặc đơn vị không tồn tại.", {"unknown": unknown})
+        for oa_id in oa_ids:
+            oa = self.registry.oa(oa_id)
+            if oa is not None and oa.unit_id not in caller.visible_units:
+                raise CampaignError(
+                    "forbidden", "Không được gửi tin qua OA của đơn vị khác.", {"oa_id": oa_id}
+                )
+        oa_ids = list(dict.fromkeys(oa_ids))
+        if not oa_ids:
+            raise CampaignError("validation_error", "Đơn vị đã chọn chưa có OA nào.")
+        return oa_ids
+
+    # ------------------------------------------------------------------ create
+    def create(self, caller: Caller, request: CampaignRequest) -> Campaign:
+        self._require_editor(caller)
+        oa_ids = self.resolve_oas(caller, request)
+        now = self.now()
+        send_at = request.send_at or now
+        if send_at < now and request.send_at is not None and (now - send_at).total_seconds() > 300:
+            raise CampaignError("validation_error", "Thời điểm gửi đã qua.", {"send_at": iso(send_at)})
+        try:
+            message = request.zalo_message()
+        except ValueError as exc:
+            raise CampaignError(
+                "validation_error", "Nội dung tin không hợp lệ.", {"message": str(exc)}
+            ) from exc
+        campaign_id = uuid.uuid4().hex[:16]
+        spec = request.message.model_dump(mode="json", exclude_none=True)
+        if request.kind == "zns":
+            spec["phones"] = request.phones
+        item: dict[str, Any] = {
+            "id": campaign_id,
+            "type": "campaign",
+            "name": request.name,
+            "kind": request.kind,
+            "message_type": request.message_type,
+            "status": "scheduled",
+            "oa_ids": oa_ids,
+            "unit_ids": request.unit_ids,
+            "tags": request.tags,
+            "message": message,
+            "spec": spec,
+            "unit_id": caller.unit_id,
+            "created_by": caller.username,
+            "created_at": iso(now),
+            "send_at": iso(send_at),
+        }
+        if request.interacted_within_days is not None:
+            item["interacted_within_days"] = request.interacted_within_days
+        self.store.create(item)
+        if send_at <= now:
+            self.enqueue(campaign_id)  # the planner starts it at once; otherwise the due sweep will
+        return to_campaign({**item, "total": 0, "sent": 0, "failed": 0, "skipped": 0}, now)
+
+    # ------------------------------------------------------------------ read
+    def _visible(self, caller: Caller, item: dict[str, Any]) -> bool:
+        if caller.has_role("admin"):
+            return True
+        if item.get("unit_id") in caller.visible_units:
+            return True
+        return any(
+            (oa := self.registry.oa(str(o))) is not None and oa.unit_id in caller.visible_units
+            for o in item.get("oa_ids", [])
+        )
+
+    def get(self, caller: Caller, campaign_id: str) -> Campaign:
+        item = self.store.get_item(campaign_id, consistent=False)
+        if not self._visible(caller, item):
+            from anninh.campaigns.store import CampaignNotFound
+
+            raise CampaignNotFound(campaign_id)  # never confirm that another unit's campaign exists
+        return to_campaign(item, self.now())
+
+    def list_visible(
+        self, caller: Caller, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[Campaign], str | None]:
+        items, next_cursor = self.store.list(limit=limit, cursor=cursor)
+        now = self.now()
+        return [to_campaign(i, now) for i in items if self._visible(caller, i)], next_cursor
+
+    # ------------------------------------------------------------------ control
+    def pause(self, caller: Caller, campaign_id: str) -> Campaign:
+        self._require_editor(caller)
+        self.get(caller, campaign_id)
+        item = self.store.set_status(campaign_id, "paused", ("running", "scheduled"), self.now())
+        return to_campaign(item, self.now())
+
+    def resume(self, caller: Caller, campaign_id: str) -> Campaign:
+        self._require_editor(caller)
+        self.get(caller, campaign_id)
+        item = self.store.set_status(campaign_id, "running", ("paused",), self.now())
+        if not item.get("started_at"):
+            # Paused before it started: back to waiting for its time.
+            item = self.store.set_status(campaign_id, "scheduled", ("running",), self.now())
+            self.store.set_fields(
+                campaign_id, GSI2PK="CAMPAIGNS#SCHEDULED", GSI2SK=f"{item.get('send_at')}#{campaign_id}"
+            )
+            return to_campaign(item, self.now())
+        requeue_parked(self.store, self.broadcast, campaign_id, self.now())
+        if not item.get("planning_done"):
+            self.enqueue(campaign_id)
+        self.store.finish_if_complete(item, self.now())
+        return self.store.get(campaign_id, self.now())
+
+    def cancel(self, caller: Caller, campaign_id: str) -> Campaign:
+        self._require_editor(caller)
+        self.get(caller, campaign_id)
+        item = self.store.set_status(campaign_id, "cancelled", ("running", "scheduled", "paused"), self.now())
+        for sk, _, _ in list(self.store.parked(campaign_id)):
+            self.store.unpark(campaign_id, sk)
+        return to_campaign(item, self.now())
+
+    # ------------------------------------------------------------------ preview
+    def preview(self, caller: Caller, request: CampaignRequest, max_pages: int = 500) -> Preview:
+        oa_ids = self.resolve_oas(caller, request)
+        now = self.now()
+        send_at = request.send_at or now
+        message_type = request.message_type
+        kind = str(request.kind)
+        if kind == "zns":
+            quiet = in_quiet_hours(send_at)
+            count = len(request.phones)
+            reasons_zns = {"quiet_hours": count} if quiet else {}
+            return Preview(
+                count,
+                0 if quiet else count,
+                reasons_zns,
+                iso(send_at),
+                message_type,
+                ineligible_labels=_labels(set(reasons_zns)),
+            )
+        flt = AudienceFilter(request.interacted_within_days, request.tags)
+        reasons: Counter[str] = Counter()
+        eligible: list[tuple[str, str]] = []
+        audience = 0
+        estimated = False
+        for oa_id in oa_ids:
+            cursor = None
+            for _ in range(max_pages):
+                page = self.audience.page(oa_id, flt, send_at, cursor)
+                for member in page.members:
+                    audience += 1
+                    reason = ineligible_reason(member, message_type, send_at)
+                    if reason:
+                        reasons[reason] += 1
+                    else:
+                        eligible.append((oa_id, member.user_id))
+                cursor = page.cursor
+                if not cursor:
+                    break
+            else:
+                estimated = True
+        ok = len(eligible)
+        if kind == "article":
+            # Zalo fans it out to each OA's followers and applies its own caps: one request per OA.
+            ok = len(oa_ids)
+        elif restricted(message_type, kind):
+            if in_quiet_hours(send_at):
+                reasons["quiet_hours"] += ok
+                ok = 0
+            else:
+                capped, sampled = self._capped(eligible[:PREVIEW_CAP_SAMPLE], send_at)
+                if sampled < len(eligible):
+                    estimated = True
+                    capped = round(capped * len(eligible) / max(1, sampled))
+                reasons["follower_cap"] += capped
+                ok -= capped
+        return Preview(
+            audience=audience,
+            eligible=ok,
+            ineligible=dict(reasons),
+            send_at=iso(send_at),
+            message_type=message_type,
+            estimated=estimated,
+            ineligible_labels=_labels(set(reasons)),
+        )
+
+    def _capped(self, members: list[tuple[str, str]], at: datetime) -> tuple[int, int]:
+        """How many of these followers already reached their daily or monthly cap."""
+        from anninh import aws
+        from anninh.settings import get_settings
+
+        local = at.astimezone(VN_TZ)
+        day, month = f"DAY#{local:%Y-%m-%d}", f"MONTH#{local:%Y-%m}"
+        capped: set[str] = set()
+        resource = aws.table().meta.client if self._table is None else self._table.meta.client
+        table_name = get_settings().table_name
+        for start in range(0, len(members), 50):
+            chunk = members[start : start + 50]
+            request_keys = [{"PK": f"FCAP#{o}#{u}", "SK": sk} for o, u in chunk for sk in (day, month)]
+            pending: dict[str, Any] = {table_name: {"Keys": request_keys}}
+            while pending:
+                out = resource.batch_get_item(RequestItems=pending)
+                for item in out.get("Responses", {}).get(table_name, []):
+                    limit = CAP_PER_DAY if str(item["SK"]).startswith("DAY#") else CAP_PER_MONTH
+                    if int(item.get("n", 0)) >= limit:
+                        capped.add(str(item["PK"]))
+                pending = out.get("UnprocessedKeys") or {}
+        return len(capped), len(members)
+
+
+def _labels(reasons: set[str]) -> dict[str, str]:
+    return {r: REASONS[r] for r in reasons if r in REASONS}

@@ -1,0 +1,376 @@
+"""Data access for campaigns over the single table (keys in `anninh.keys`).
+
+Items (all in the campaign's partition, PK=CAMPAIGN#<id>):
+- SK=CAMPAIGN: the campaign, its counters (ADD), the planner's checkpoint;
+  GSI1PK=CAMPAIGNS GSI1SK=<created_iso>#<id> (list, newest first);
+  GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>#<id> while it waits for its time (due sweep).
+- SK=DELIVERY#<oa_id>#<user_id>: one per recipient, created by a conditional put (the claim), then
+  finalised to sent / failed / skipped. Its existence is what makes a second send impossible.
+- SK=PARKED#<batch_id>: a batch held back while the campaign is paused or in quiet hours.
+Per-follower caps: PK=FCAP#<oa_id>#<user_id> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> with a count.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from anninh import aws, keys
+from anninh.campaigns.model import STATUS_LABELS, Campaign
+from anninh.clock import iso, parse_iso
+
+SCHEDULED_GSI = "CAMPAIGNS#SCHEDULED"
+LIST_GSI = "CAMPAIGNS"
+COUNTER_FIELDS = ("total", "sent", "failed", "skipped")
+
+
+class CampaignNotFound(Exception):
+    pass
+
+
+class StatusConflict(Exception):
+    """The campaign is not in a state that allows the change."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(f"campaign is {status}")
+
+
+def _is_conditional(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def to_campaign(item: dict[str, Any], now: datetime | None = None) -> Campaign:
+    data = _plain(item)
+    skipped = {k[5:]: v for k, v in data.items() if k.startswith("skip_") and v}
+    failed = {k[5:]: v for k, v in data.items() if k.startswith("fail_") and v}
+    campaign = Campaign(
+        id=data["id"],
+        name=data["name"],
+        kind=data["kind"],
+        message_type=data["message_type"],
+        status=data["status"],
+        status_label=STATUS_LABELS.get(data["status"], data["status"]),
+        oa_ids=data.get("oa_ids", []),
+        unit_ids=data.get("unit_ids", []),
+        tags=data.get("tags", []),
+        interacted_within_days=data.get("interacted_within_days"),
+        message=data.get("message", {}),
+        spec=data.get("spec", {}),
+        unit_id=data.get("unit_id", ""),
+        created_by=data.get("created_by", ""),
+        created_at=data["created_at"],
+        send_at=data.get("send_at"),
+        started_at=data.get("started_at"),
+        finished_at=data.get("finished_at"),
+        planning_done=bool(data.get("planning_done")),
+        total=data.get("total", 0),
+        sent=data.get("sent", 0),
+        failed=data.get("failed", 0),
+        skipped=data.get("skipped", 0),
+        skipped_reasons=skipped,
+        failed_reasons=failed,
+        deferred_until=data.get("deferred_until"),
+        article_ids=data.get("article_ids", {}),
+    )
+    _progress(campaign, now)
+    return campaign
+
+
+def _progress(c: Campaign, now: datetime | None) -> None:
+    if not c.started_at:
+        return
+    end = parse_iso(c.finished_at) if c.finished_at else (now or datetime.now(parse_iso(c.started_at).tzinfo))
+    minutes = (end - parse_iso(c.started_at)).total_seconds() / 60.0
+    done = c.sent + c.failed
+    if minutes > 0 and done:
+        c.rate = round(done / minutes, 1)
+    if c.status == "running" and c.rate and c.planning_done:
+        left = max(0, c.total - c.processed)
+        c.eta = iso(end + _minutes(left / c.rate))
+
+
+def _minutes(value: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(minutes=value)
+
+
+class CampaignStore:
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+        self.calls = 0
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = aws.table()
+        return self._table
+
+    # ------------------------------------------------------------------ campaign item
+    def create(self, item: dict[str, Any]) -> None:
+        self.calls += 1
+        key = keys.campaign(item["id"])
+        full = {**key, **item, "GSI1PK": LIST_GSI, "GSI1SK": f"{item['created_at']}#{item['id']}"}
+        if item["status"] == "scheduled" and item.get("send_at"):
+            full["GSI2PK"] = SCHEDULED_GSI
+            full["GSI2SK"] = f"{item['send_at']}#{item['id']}"
+        for name in COUNTER_FIELDS:
+            full.setdefault(name, 0)
+        self.table.put_item(Item=full, ConditionExpression="attribute_not_exists(PK)")
+
+    def get_item(self, campaign_id: str, consistent: bool = True) -> dict[str, Any]:
+        self.calls += 1
+        item = self.table.get_item(Key=keys.campaign(campaign_id), ConsistentRead=consistent).get("Item")
+        if not item:
+            raise CampaignNotFound(campaign_id)
+        return item
+
+    def get(self, campaign_id: str, now: datetime | None = None) -> Campaign:
+        return to_campaign(self.get_item(campaign_id), now)
+
+    def list(
+        self, limit: int = 50, cursor: str | None = None
+    ) -> tuple[builtins.list[dict[str, Any]], str | None]:
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(LIST_GSI),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = json.loads(cursor)
+        page = self.table.query(**kwargs)
+        last = page.get("LastEvaluatedKey")
+        return page.get("Items", []), json.dumps(last) if last else None
+
+    def due(self, now: datetime) -> builtins.list[str]:
+        """Ids of scheduled campaigns whose send time has come (the due sweep)."""
+        ids: builtins.list[str] = []
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI2",
+            "KeyConditionExpression": Key("GSI2PK").eq(SCHEDULED_GSI) & Key("GSI2SK").lte(f"{iso(now)}#~"),
+        }
+        while True:
+            self.calls += 1
+            page = self.table.query(**kwargs)
+            ids.extend(i["id"] for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return ids
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def start(self, campaign_id: str, now: datetime, from_status: tuple[str, ...] = ("scheduled",)) -> bool:
+        """scheduled -> running (once: the due sweep and the queue may both try)."""
+        self.calls += 1
+        try:
+            self.table.update_item(
+                Key=keys.campaign(campaign_id),
+                UpdateExpression="SET #s = :running, started_at = if_not_exists(started_at, :now) "
+                "REMOVE GSI2PK, GSI2SK, deferred_until",
+                ConditionExpression=Attr("status").is_in(list(from_status)),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":running": "running", ":now": iso(now)},
+            )
+        except ClientError as exc:
+            if _is_conditional(exc):
+                return False
+            raise
+        return True
+
+    def defer(self, campaign_id: str, until: datetime, reason: str) -> None:
+        """Back to scheduled until `until` (e.g. promotion kinds in quiet hours)."""
+        self.calls += 1
+        self.table.update_item(
+            Key=keys.campaign(campaign_id),
+            UpdateExpression="SET #s = :scheduled, GSI2PK = :g, GSI2SK = :sk, deferred_until = :u, "
+            "deferred_reason = :r",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":scheduled": "scheduled",
+                ":g": SCHEDULED_GSI,
+                ":sk": f"{iso(until)}#{campaign_id}",
+                ":u": iso(until),
+                ":r": reason,
+            },
+        )
+
+    def set_status(
+        self, campaign_id: str, new: str, allowed_from: tuple[str, ...], now: datetime
+    ) -> dict[str, Any]:
+        self.calls += 1
+        extra = ", finished_at = :now" if new in ("cancelled", "done") else ""
+        remove = " REMOVE GSI2PK, GSI2SK" if new in ("cancelled", "done", "paused") else ""
+        try:
+            out = self.table.update_item(
+                Key=keys.campaign(campaign_id),
+                UpdateExpression=f"SET #s = :new, updated_at = :now{extra}{remove}",
+                ConditionExpression=Attr("PK").exists() & Attr("status").is_in(list(allowed_from)),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":new": new, ":now": iso(now)},
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _is_conditional(exc):
+                old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+                if not old:
+                    raise CampaignNotFound(campaign_id) from exc
+                raise StatusConflict(str(old.get("status", {}).get("S", "?"))) from exc
+            raise
+        return dict(out["Attributes"])
+
+    def add_counts(self, campaign_id: str, counts: dict[str, int], now: datetime) -> dict[str, Any]:
+        """ADD counter deltas (sent, failed, skipped, skip_<reason>, fail_<reason>); marks the campaign
+        done when every planned recipient is accounted for. Returns the updated item."""
+        counts = {k: v for k, v in counts.items() if v}
+        if not counts:
+            return {}
+        self.calls += 1
+        names = {f"#c{i}": k for i, k in enumerate(counts)}
+        values: dict[str, Any] = {f":c{i}": v for i, v in enumerate(counts.values())}
+        item = self.table.update_item(
+            Key=keys.campaign(campaign_id),
+            UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
+            ConditionExpression=Attr("PK").exists(),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        self.finish_if_complete(item, now)
+        return dict(item)
+
+    def finish_if_complete(self, item: dict[str, Any], now: datetime) -> bool:
+        processed = sum(int(item.get(k, 0)) for k in ("sent", "failed", "skipped"))
+        if item.get("status") != "running" or not item.get("planning_done"):
+            return False
+        if processed < int(item.get("total", 0)):
+            return False
+        self.calls += 1
+        try:
+            self.table.update_item(
+                Key=keys.campaign(str(item["id"])),
+                UpdateExpression="SET #s = :done, finished_at = :now",
+                ConditionExpression="#s = :running AND planning_done = :t "
+                "AND sent + failed + skipped >= total",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":done": "done",
+                    ":running": "running",
+                    ":now": iso(now),
+                    ":t": True,
+                },
+            )
+        except ClientError as exc:
+            if _is_conditional(exc):
+                return False
+            raise
+        return True
+
+    def set_fields(self, campaign_id: str, **fields: Any) -> None:
+        self.calls += 1
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":f{i}": v for i, v in enumerate(fields.values())}
+        self.table.update_item(
+            Key=keys.campaign(campaign_id),
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    # ------------------------------------------------------------------ planner checkpoint
+    def checkpoint(
+        self,
+        campaign_id: str,
+        previous: dict[str, Any] | None,
+        cursor: dict[str, Any],
+        *,
+        counts: dict[str, int],
+        planning_done: bool,
+        now: datetime,
+    ) -> bool:
+        """Move the planner's cursor from `previous` to `cursor` and ADD what that page planned, in one
+        conditional update: a retried planner that lost the race adds nothing twice."""
+        self.calls += 1
+        counts = {k: v for k, v in counts.items() if v}
+        names: dict[str, str] = {"#cur": "cursor"}
+        values: dict[str, Any] = {":cur": json.dumps(cursor, sort_keys=True), ":pd": planning_done}
+        sets = "SET #cur = :cur, planning_done = :pd"
+        if previous is None:
+            condition = "attribute_not_exists(#cur)"
+        else:
+            condition = "#cur = :prev"
+            values[":prev"] = json.dumps(previous, sort_keys=True)
+        adds = []
+        for i, (k, v) in enumerate(counts.items()):
+            names[f"#a{i}"] = k
+            values[f":a{i}"] = v
+            adds.append(f"#a{i} :a{i}")
+        expr = sets + (" ADD " + ", ".join(adds) if adds else "")
+        try:
+            item = self.table.update_item(
+                Key=keys.campaign(campaign_id),
+                UpdateExpression=expr,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError as exc:
+            if _is_conditional(exc):
+                return False
+            raise
+        if planning_done:
+            self.finish_if_complete(item, now)
+        return True
+
+    # ------------------------------------------------------------------ parked batches
+    def park(self, campaign_id: str, batch: dict[str, Any], resume_at: str | None = None) -> None:
+        self.calls += 1
+        item = {
+            "PK": keys.campaign(campaign_id)["PK"],
+            "SK": f"PARKED#{batch['batch_id']}",
+            "batch": json.dumps(batch),
+        }
+        if resume_at:
+            item["resume_at"] = resume_at
+        self.table.put_item(Item=item)
+
+    def parked(self, campaign_id: str) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.campaign(campaign_id)["PK"])
+            & Key("SK").begins_with("PARKED#")
+        }
+        while True:
+            self.calls += 1
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                yield item["SK"], json.loads(item["batch"]), item.get("resume_at")
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def unpark(self, campaign_id: str, sk: str) -> None:
+        self.calls += 1
+        self.table.delete_item(Key={"PK": keys.campaign(campaign_id)["PK"], "SK": sk})
+
+    def running_with_parked(self, now: datetime) -> builtins.list[str]:
+        """Running campaigns (listed newest first, bounded) that may hold parked batches."""
+        items, _ = self.list(limit=100)
+        return [str(i["id"]) for i in items if i.get("status") == "running" and i.get("has_parked")]

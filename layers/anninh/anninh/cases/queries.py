@@ -1,0 +1,262 @@
+"""Officer-side reads of tip cases: one case with its children, and the unit inbox across units.
+
+Case items are stored with the Case fields as top-level attributes (PK=CASE#<id>, SK=CASE, unit inbox on
+GSI1, see anninh.keys) plus a `version` counter used for optimistic concurrency by the workflow. An
+info-only copy for another unit is a small item in the case partition (SK=INFO#<unit_id>) indexed in
+that unit's inbox partition with the case's own sort key, so the inbox shows it in date order.
+
+The inbox merges the newest-first partitions of every unit the officer may see. Its cursor is the sort
+key of the last case returned (`<created_iso>#<case_id>`, unique across units), so one opaque string
+pages through any number of partitions and cannot widen what the caller sees.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from boto3.dynamodb.conditions import Key
+
+from anninh import aws, keys
+from anninh.audit import InvalidCursor, decode_cursor, encode_cursor
+from anninh.cases.model import Case
+from anninh.clock import iso
+from anninh.text import fold
+
+Access = Literal["full", "info"]
+OPEN_STATUSES = frozenset({"new", "in_review", "verified", "forwarded"})
+# Upper bound of index rows examined by one inbox request; a filtered page that reaches it comes back
+# short with a cursor, so a narrow search over a huge inbox never runs into the function timeout.
+MAX_EXAMINED = 1500
+
+
+class CaseNotFound(LookupError):
+    """No such case, or one the caller may not see (the two are indistinguishable to callers)."""
+
+
+class StaleCase(Exception):
+    """The case changed since it was read (optimistic concurrency)."""
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB values as JSON-friendly Python (Decimal -> int/float, sets -> sorted lists)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    return value
+
+
+def dynamo(value: Any) -> Any:
+    """Python values as the DynamoDB resource accepts them (floats -> Decimal)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [dynamo(v) for v in value]
+    return value
+
+
+def case_from_item(item: dict[str, Any]) -> Case:
+    data = item.get("data") if isinstance(item.get("data"), dict) and "case_id" in item["data"] else item
+    return Case.model_validate(plain(data))
+
+
+def load_case_item(case_id: str, table: Any | None = None) -> dict[str, Any] | None:
+    if not case_id or len(case_id) > 200:
+        return None
+    got = (table or aws.table()).get_item(Key=keys.case(case_id), ConsistentRead=True)
+    item = got.get("Item")
+    if not item or item.get("SK") != "CASE":
+        return None
+    return dict(item)
+
+
+def case_children(case_id: str, table: Any | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Media, notes, history events and info copies stored in the case's partition (oldest first)."""
+    out: dict[str, list[dict[str, Any]]] = {"MEDIA": [], "NOTE": [], "EVENT": [], "INFO": []}
+    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id))}
+    tbl = table or aws.table()
+    while True:
+        page = tbl.query(**kwargs)
+        for item in page.get("Items", []):
+            kind = str(item.get("SK", "")).split("#", 1)[0]
+            if kind in out:
+                out[kind].append(plain(item))
+        if "LastEvaluatedKey" not in page:
+            return out
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+@dataclass
+class InboxFilter:
+    statuses: frozenset[str] = frozenset()
+    urgent: bool | None = None
+    valuable: bool | None = None
+    assignee: str | None = None
+    text: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    open_only: bool = False
+    folded_text: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.folded_text = fold(self.text) if self.text else ""
+
+    def matches(self, case: Case, searchable: str) -> bool:
+        if self.statuses and case.status not in self.statuses:
+            return False
+        if self.open_only and case.status not in OPEN_STATUSES:
+            return False
+        if self.urgent is not None and case.urgent != self.urgent:
+            return False
+        if self.valuable is not None and case.valuable != self.valuable:
+            return False
+        if self.assignee is not None and (case.assignee or "") != self.assignee:
+            return False
+        return not self.folded_text or self.folded_text in searchable
+
+
+def searchable_text(case: Case, texts: Iterable[str]) -> str:
+    return fold(" ".join([case.code, case.summary, case.address or "", *texts]))
+
+
+@dataclass
+class InboxRow:
+    item: dict[str, Any]
+    case: Case
+    access: Access
+
+
+def _unit_rows(
+    tbl: Any, unit_id: str, upper: str | None, lower: str | None, page_size: int
+) -> Iterator[dict[str, Any]]:
+    """One unit's inbox partition, newest first, strictly below `upper` and at or above `lower`."""
+    condition: Any = Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id))
+    if upper and lower:
+        condition = condition & Key("GSI1SK").between(lower, upper)
+    elif upper:
+        condition = condition & Key("GSI1SK").lt(upper)
+    elif lower:
+        condition = condition & Key("GSI1SK").gte(lower)
+    kwargs: dict[str, Any] = {
+        "IndexName": "GSI1",
+        "KeyConditionExpression": condition,
+        "ScanIndexForward": False,
+        "Limit": page_size,
+    }
+    while True:
+        page = tbl.query(**kwargs)
+        for item in page.get("Items", []):
+            if upper and item.get("GSI1SK", "") >= upper:
+                continue
+            yield item
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        kwargs["Limit"] = min(page_size * 2, 500)
+
+
+def decode_inbox_cursor(cursor: str | None) -> str | None:
+    value = decode_cursor(cursor)
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("k"), str) or len(value["k"]) > 300:
+        raise InvalidCursor(cursor or "")
+    return str(value["k"])
+
+
+def list_inbox(
+    units: Iterable[str],
+    filters: InboxFilter,
+    visible_units: Iterable[str],
+    *,
+    limit: int = 25,
+    cursor: str | None = None,
+    decrypt: Any = None,
+    table: Any | None = None,
+) -> tuple[list[InboxRow], str | None]:
+    """Newest cases first across `units` (each already checked visible), filtered, one page."""
+    tbl = table or aws.table()
+    visible = set(visible_units)
+    upper = decode_inbox_cursor(cursor)
+    if filters.until is not None:
+        bound = iso(filters.until)
+        upper = bound if upper is None or bound < upper else upper
+    lower = iso(filters.since) if filters.since is not None else None
+    page_size = min(max(limit + 1, 25), 200)
+    streams = [_unit_rows(tbl, u, upper, lower, page_size) for u in sorted(set(units))]
+    merged = heapq.merge(*streams, key=lambda i: str(i.get("GSI1SK", "")), reverse=True)
+    rows: dict[str, InboxRow] = {}
+    examined = 0
+    last_key: str | None = None
+    for item in merged:
+        sort_key = str(item.get("GSI1SK", ""))
+        if len(rows) >= limit and sort_key != last_key:
+            return list(rows.values()), encode_cursor({"k": last_key})
+        if examined >= MAX_EXAMINED and sort_key != last_key:
+            return list(rows.values()), encode_cursor({"k": last_key})
+        examined += 1
+        last_key = sort_key
+        if item.get("SK") == "CASE":
+            case_item: dict[str, Any] | None = item
+        else:  # an info-only copy: read the case itself
+            case_item = load_case_item(str(item.get("case_id", "")), tbl)
+        if case_item is None:
+            continue
+        case = case_from_item(case_item)
+        access: Access = "full" if case.unit_id in visible else "info"
+        if access == "info" and not visible.intersection(case.info_units):
+            continue  # the copy was withdrawn
+        existing = rows.get(case.case_id)
+        if existing is not None:
+            if access == "full":
+                existing.access = "full"
+            continue
+        texts = [decrypt(t) if decrypt else t for t in case.texts]
+        if not filters.matches(case, searchable_text(case, texts)):
+            continue
+        rows[case.case_id] = InboxRow(item=case_item, case=case, access=access)
+    return list(rows.values()), None
+
+
+def conversation_messages(
+    oa_id: str,
+    user_id: str,
+    start_iso: str,
+    *,
+    end_iso: str | None = None,
+    limit: int = 300,
+    table: Any | None = None,
+) -> list[dict[str, Any]]:
+    """Messages of a citizen's conversation with an OA between two instants, oldest first."""
+    pk = keys.conversation_pk(oa_id, user_id)
+    upper = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").between(f"MSG#{start_iso}", upper),
+        "ScanIndexForward": True,
+    }
+    out: list[dict[str, Any]] = []
+    tbl = table or aws.table()
+    while len(out) < limit:
+        page = tbl.query(**kwargs)
+        out.extend(plain(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return out[:limit]
+
+
+def follower_item(oa_id: str, user_id: str, table: Any | None = None) -> dict[str, Any] | None:
+    got = (table or aws.table()).get_item(Key=keys.follower(oa_id, user_id))
+    item = got.get("Item")
+    return plain(item) if item else None

@@ -1,0 +1,345 @@
+"""The tip desk: turns a citizen's messages into cases (open, group, code, urgency, routing, spam).
+
+Called by the inbound pipeline for each user_send_* event after it is logged. Idempotent: the case id
+is derived from the opening event's key, and every follow-up is written together with its own
+activity item (conditional), so a redelivered event neither opens a second case nor appends twice.
+Replies go through the outbox with keys derived from the event key (sent at most once).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from anninh import conversations
+from anninh.cases import messages, rules, store
+from anninh.cases.codes import format_code, yymm
+from anninh.cases.model import STATUS_LABELS_VI, Case, Location
+from anninh.cases.routing import Route, routable, route
+from anninh.cases.urgent import urgent_terms
+from anninh.clock import iso
+from anninh.conversations import ConversationState
+from anninh.intake.events import Attachment, UserMessageEvent
+from anninh.observability import logger, metrics
+from anninh.outbox import OutboundMessage, text
+from anninh.registry import OA, Registry
+from anninh.settings import Settings
+
+_CASE_NS = uuid.UUID("6f1c3f4e-5a43-4d0b-9a55-3c1e0f2b7a10")
+OPEN_STATUSES = frozenset({"new", "in_review", "verified", "forwarded"})
+KIND_LABELS_VI = {
+    "image": "Hình ảnh",
+    "gif": "Ảnh động",
+    "video": "Video",
+    "file": "Tệp đính kèm",
+    "location": "Vị trí",
+    "audio": "Ghi âm",
+}
+
+
+@dataclass
+class TipPorts:
+    enqueue: Callable[[list[OutboundMessage]], None]
+    send_media: Callable[[list[dict[str, Any]]], None]
+    pseudonym: Callable[[str, str], str]
+
+
+@dataclass
+class TipResult:
+    handled: bool  # False: not a tip matter, the bot takes it
+    case_id: str | None = None
+    code: str | None = None
+    opened: bool = False
+    urgent: bool = False  # flagged urgent by this event
+    rate_limited: bool = False
+    blocked: bool = False
+    lookup: bool = False
+    media: list[dict[str, Any]] = field(default_factory=list)
+
+
+def case_id_for(event_key: str) -> str:
+    return uuid.uuid5(_CASE_NS, event_key).hex
+
+
+def _location(event: UserMessageEvent) -> tuple[float, float] | None:
+    for a in event.message.attachments:
+        c = a.payload.coordinates
+        if a.type == "location" and c is not None:
+            try:
+                lat, lon = float(c.latitude), float(c.longitude)
+            except ValueError:
+                return None
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return lat, lon
+    return None
+
+
+def _extra_text(a: Attachment) -> str | None:
+    """Links and business cards join the case as text (their URLs are never fetched)."""
+    if a.type in ("link", "business_card"):
+        parts = [p for p in (a.payload.description, a.payload.url) if p]
+        return " ".join(parts) or None
+    return None
+
+
+class TipDesk:
+    def __init__(self, registry: Registry, settings: Settings, ports: TipPorts) -> None:
+        self.registry = registry
+        self.settings = settings
+        self.ports = ports
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.settings.case_window_minutes)
+
+    def handle(self, event: UserMessageEvent, oa: OA, state: ConversationState, event_key: str) -> TipResult:
+        kind = event.kind
+        body = (event.message.text or "").strip()
+        now = event.at
+        if kind == "text":
+            code = rules.lookup_code(body)
+            if code is not None:
+                return self._lookup(event, oa, code, event_key)
+            if rules.is_bot_command(body):
+                return TipResult(handled=False)
+        open_case = self._open_case(state, now)
+        opens = (kind == "text" and rules.tip_opener(body) is not None) or kind in rules.OPENING_KINDS
+        if open_case is None and not opens:
+            return TipResult(handled=False)
+        if open_case is not None and kind not in rules.FOLLOWUP_KINDS:
+            return TipResult(handled=False)
+        if store.is_blocked(oa.oa_id, event.sender.id):
+            logger.info("blocked citizen: message logged, no case", extra={"oa_id": oa.oa_id})
+            return TipResult(handled=True, blocked=True)
+        if open_case is not None:
+            return self._append(event, oa, open_case, event_key)
+        return self._open(event, oa, event_key)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _open_case(self, state: ConversationState, now: datetime) -> Case | None:
+        if not state.case_window_open(now) or not state.open_case_id:
+            return None
+        case = store.get_case(state.open_case_id)
+        return case if case is not None and case.status in OPEN_STATUSES else None
+
+    def _reply(
+        self, event: UserMessageEvent, oa: OA, body: str, key: str, case_id: str | None = None
+    ) -> OutboundMessage:
+        return text(oa.oa_id, event.sender.id, body, key=key, origin="system", case_id=case_id)
+
+    def _media_items(self, case_id: str, event: UserMessageEvent, event_key: str) -> list[dict[str, Any]]:
+        seq = store.media_seq(event.at, event_key)
+        items = []
+        for n, a in enumerate(event.message.attachments):
+            if a.type not in rules.MEDIA_KINDS or not a.payload.url:
+                continue
+            media_id = f"{seq}-{n}"
+            items.append(
+                {
+                    "PK": f"CASE#{case_id}",
+                    "SK": f"MEDIA#{seq}#{n}",
+                    "type": "media",
+                    "case_id": case_id,
+                    "media_id": media_id,
+                    "kind": a.type,
+                    "url": a.payload.url,
+                    "thumbnail": a.payload.thumbnail,
+                    "name": a.payload.name,
+                    "declared_size": a.payload.size,
+                    "checksum_md5": a.payload.checksum,
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": iso(event.at),
+                    "event_key": event_key,
+                }
+            )
+        return items
+
+    def _activity(
+        self, case_id: str, event: UserMessageEvent, event_key: str, media: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {
+            "PK": f"CASE#{case_id}",
+            "SK": store.activity_sk(event.at, event_key),
+            "type": "case_event",
+            "kind": event.kind,
+            "msg_id": event.message.msg_id,
+            "text": event.message.text,
+            "media_ids": [m["media_id"] for m in media],
+            "at": iso(event.at),
+            "event_key": event_key,
+        }
+
+    def _texts(self, event: UserMessageEvent) -> list[str]:
+        found = [event.message.text.strip()] if event.message.text and event.message.text.strip() else []
+        found += [t for a in event.message.attachments if (t := _extra_text(a))]
+        return found
+
+    def _queue_media(self, media: list[dict[str, Any]]) -> None:
+        if media:
+            self.ports.send_media(
+                [
+                    {
+                        "case_id": m["case_id"],
+                        "sk": m["SK"],
+                        "media_id": m["media_id"],
+                        "kind": m["kind"],
+                        "url": m["url"],
+                    }
+                    for m in media
+                ]
+            )
+
+    def _alert(self, case: Case, terms: list[str], at: datetime) -> None:
+        unit = self.registry.unit(case.unit_id)
+        store.put_alert(
+            case, terms, messages.alert_text(case.code, unit.name if unit else case.unit_id, terms), at
+        )
+        metrics.add_metric(name="UrgentTips", unit="Count", value=1)
+        logger.warning("urgent tip", extra={"case_id": case.case_id, "unit_id": case.unit_id, "terms": terms})
+
+    # --- the three things a tip message can be ---------------------------------------------
+
+    def _lookup(self, event: UserMessageEvent, oa: OA, code: str, event_key: str) -> TipResult:
+        case = store.find_by_code(code) if code else None
+        # Only the citizen who sent the tip, on the OA they sent it to, learns anything about it.
+        if case is not None and case.user_id == event.sender.id and case.oa_id == oa.oa_id:
+            body = messages.lookup_found(case.code, STATUS_LABELS_VI.get(case.status, case.status))
+        else:
+            body = messages.LOOKUP_NOT_FOUND
+        self.ports.enqueue([self._reply(event, oa, body, f"lookup:{event_key}")])
+        return TipResult(handled=True, lookup=True)
+
+    def _open(self, event: UserMessageEvent, oa: OA, event_key: str) -> TipResult:
+        user_id, now = event.sender.id, event.at
+        case_id = case_id_for(event_key)
+        texts = self._texts(event)
+        terms = urgent_terms(" ".join(texts))
+        media = self._media_items(case_id, event, event_key)
+        case = store.get_case(case_id)  # exists when this event was processed before (redelivery)
+        if case is None:
+            if not store.take_case_slot(oa.oa_id, user_id, now, self.settings.case_rate_limit_per_hour):
+                replies = [self._reply(event, oa, messages.RATE_LIMITED, f"case:{event_key}:limited")]
+                if terms:
+                    replies.append(
+                        self._reply(event, oa, messages.URGENT_NO_CASE, f"case:{event_key}:urgent")
+                    )
+                self.ports.enqueue(replies)
+                metrics.add_metric(name="TipsRateLimited", unit="Count", value=1)
+                return TipResult(handled=True, rate_limited=True)
+            case = self._new_case(event, oa, case_id, texts, terms)
+            try:
+                store.create_case(case, self._activity(case_id, event, event_key, media), media)
+            except store.DuplicateActivity:
+                case = store.get_case(case_id) or case
+        conversations.set_open_case(oa.oa_id, user_id, case_id, now + self.window)
+        if terms:
+            self._alert(case, terms, now)
+        unit = self.registry.unit(case.unit_id)
+        replies = [
+            self._reply(
+                event,
+                oa,
+                messages.acknowledgement(
+                    unit.name if unit else oa.name, case.code, self.settings.case_window_minutes
+                ),
+                f"case:{event_key}:ack",
+                case_id,
+            )
+        ]
+        if terms:
+            replies.append(self._reply(event, oa, messages.URGENT, f"case:{event_key}:urgent", case_id))
+        self.ports.enqueue(replies)
+        self._queue_media(media)
+        return TipResult(
+            handled=True, case_id=case_id, code=case.code, opened=True, urgent=bool(terms), media=media
+        )
+
+    def _new_case(
+        self,
+        event: UserMessageEvent,
+        oa: OA,
+        case_id: str,
+        texts: list[str],
+        terms: list[str],
+    ) -> Case:
+        now = event.at
+        location = _location(event)
+        chosen: Route = route(self.registry, oa.unit_id, location, texts, self.settings.case_route_max_km)
+        unit = self.registry.unit(chosen.unit_id)
+        prefix = unit.case_prefix if unit else oa.unit_id[:4].upper()
+        month = yymm(now)
+        code = format_code(prefix, month, store.next_sequence(prefix, month))
+        first = rules.tip_body(texts[0]) if texts else ""
+        summary = first[:500] if first else f"[{KIND_LABELS_VI.get(event.kind, event.kind)}]"
+        return Case(
+            case_id=case_id,
+            code=code,
+            oa_id=oa.oa_id,
+            unit_id=chosen.unit_id,
+            origin_unit_id=oa.unit_id,
+            user_id=event.sender.id,
+            pseudonym=self.ports.pseudonym(oa.unit_id, event.sender.id),
+            urgent=bool(terms),
+            urgent_terms=terms,
+            summary=summary,
+            texts=texts,
+            location=Location(latitude=location[0], longitude=location[1]) if location else None,
+            address=chosen.detail if chosen.routing == "address" else None,
+            media_count=sum(
+                1 for a in event.message.attachments if a.type in rules.MEDIA_KINDS and a.payload.url
+            ),
+            created_at=iso(now),
+            updated_at=iso(now),
+            last_activity_at=iso(now),
+            routing=chosen.routing,
+            extra={"opened_by": event.event_name, "route_detail": chosen.detail},
+        )
+
+    def _append(self, event: UserMessageEvent, oa: OA, case: Case, event_key: str) -> TipResult:
+        now = event.at
+        texts = self._texts(event)
+        location = _location(event)
+        media = self._media_items(case.case_id, event, event_key)
+        summary = None
+        if texts and case.summary.startswith("[") and not case.texts:
+            summary = rules.tip_body(texts[0])[:500]
+        try:
+            store.add_activity(
+                case.case_id,
+                self._activity(case.case_id, event, event_key, media),
+                media,
+                now,
+                text="\n".join(texts) or None,
+                location={"latitude": location[0], "longitude": location[1]} if location else None,
+                summary=summary,
+            )
+        except store.DuplicateActivity:
+            logger.info("follow-up already on the case", extra={"case_id": case.case_id})
+        conversations.extend_case_window(oa.oa_id, event.sender.id, case.case_id, now + self.window)
+        if case.routing == "oa" and case.status == "new" and routable(self.registry, case.origin_unit_id):
+            chosen = route(
+                self.registry, case.origin_unit_id, location, texts, self.settings.case_route_max_km
+            )
+            if chosen.routing != "oa":
+                try:
+                    store.reroute(case, chosen.unit_id, chosen.routing, now)
+                    case = case.model_copy(update={"unit_id": chosen.unit_id, "routing": chosen.routing})
+                except ClientError:  # moved meanwhile by an officer: leave it where they put it
+                    logger.info("case not rerouted", extra={"case_id": case.case_id})
+        flagged = False
+        terms = urgent_terms(" ".join(texts))
+        if terms and not case.urgent and store.flag_urgent(case.case_id, terms, now):
+            flagged = True
+            self._alert(case, terms, now)
+            self.ports.enqueue(
+                [self._reply(event, oa, messages.URGENT, f"case:{event_key}:urgent", case.case_id)]
+            )
+        self._queue_media(media)
+        return TipResult(handled=True, case_id=case.case_id, code=case.code, urgent=flagged, media=media)

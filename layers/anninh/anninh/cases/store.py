@@ -1,0 +1,316 @@
+"""Data access for tip cases over the single-table design (keys in anninh.keys).
+
+Case:   PK=CASE#<id> SK=CASE   GSI1 = unit inbox (UNIT#<unit>#CASES, <created>#<id>), GSI2 = human code
+Children in the case's partition: SK=EVENT#<iso>#<key> (what the citizen sent, one per event),
+SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert, GSI1 = unit feed).
+Every write that an event causes is conditional on that event's own child item, so a redelivered
+event changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from anninh import aws, keys
+from anninh.cases.model import Case
+from anninh.clock import iso
+
+
+class DuplicateActivity(Exception):
+    """This event's effect on the case was applied already (redelivery)."""
+
+
+def _ddb(value: Any) -> Any:
+    """Python values -> what DynamoDB accepts (floats as Decimal, no None)."""
+    cleaned = json.loads(json.dumps(value), parse_float=Decimal)
+    if isinstance(cleaned, dict):
+        return {k: v for k, v in cleaned.items() if v is not None}
+    return cleaned
+
+
+def case_item(case: Case) -> dict[str, Any]:
+    data = case.model_dump(mode="json")
+    return _ddb(
+        {
+            **data,
+            **keys.case(case.case_id),
+            "type": "case",
+            "GSI1PK": keys.unit_cases_gsi(case.unit_id),
+            "GSI1SK": f"{case.created_at}#{case.case_id}",
+            "GSI2PK": keys.case_code_gsi(case.code),
+            "GSI2SK": "CASE",
+        }
+    )
+
+
+def case_from_item(item: dict[str, Any]) -> Case:
+    return Case.model_validate({k: v for k, v in item.items() if k in Case.model_fields})
+
+
+def activity_sk(at: datetime, event_key: str) -> str:
+    return f"EVENT#{iso(at)}#{hashlib.sha256(event_key.encode()).hexdigest()[:16]}"
+
+
+def media_seq(at: datetime, event_key: str) -> str:
+    return f"{int(at.timestamp() * 1000):013d}-{hashlib.sha256(event_key.encode()).hexdigest()[:6]}"
+
+
+def _transact(items: list[dict[str, Any]]) -> None:
+    table = aws.table()
+    for entry in items:
+        next(iter(entry.values()))["TableName"] = table.name
+    try:
+        table.meta.client.transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise DuplicateActivity() from exc
+        raise
+
+
+def next_sequence(prefix: str, month: str) -> int:
+    result = aws.table().update_item(
+        Key=keys.case_sequence(prefix, month),
+        UpdateExpression="ADD seq :one",
+        ExpressionAttributeValues={":one": 1},
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(result["Attributes"]["seq"])
+
+
+def create_case(case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
+    """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the
+    case exists: the opening event was processed before)."""
+    items: list[dict[str, Any]] = [
+        {"Put": {"Item": case_item(case), "ConditionExpression": "attribute_not_exists(PK)"}},
+        {"Put": {"Item": _ddb(activity)}},
+    ]
+    items += [{"Put": {"Item": _ddb(m)}} for m in media]
+    _transact(items)
+
+
+def add_activity(
+    case_id: str,
+    activity: dict[str, Any],
+    media: list[dict[str, Any]],
+    at: datetime,
+    *,
+    text: str | None = None,
+    location: dict[str, float] | None = None,
+    summary: str | None = None,
+) -> None:
+    """Append a follow-up (text, media, location) to a case; DuplicateActivity on redelivery."""
+    sets = ["last_activity_at = :at", "updated_at = :at"]
+    values: dict[str, Any] = {":at": iso(at)}
+    if text:
+        sets.append("texts = list_append(if_not_exists(texts, :empty), :text)")
+        values.update({":empty": [], ":text": [text]})
+    if location:
+        sets.append("#loc = :loc")
+        values[":loc"] = _ddb(location)
+    if summary:
+        sets.append("summary = :summary")
+        values[":summary"] = summary
+    expression = "SET " + ", ".join(sets)
+    if media:
+        expression += " ADD media_count :n"
+        values[":n"] = len(media)
+    update: dict[str, Any] = {
+        "Key": keys.case(case_id),
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": values,
+        "ConditionExpression": "attribute_exists(PK)",
+    }
+    if location:
+        update["ExpressionAttributeNames"] = {"#loc": "location"}
+    items: list[dict[str, Any]] = [
+        {"Put": {"Item": _ddb(activity), "ConditionExpression": "attribute_not_exists(PK)"}},
+        {"Update": update},
+    ]
+    items += [{"Put": {"Item": _ddb(m)}} for m in media]
+    _transact(items)
+
+
+def get_case(case_id: str) -> Case | None:
+    item = aws.table().get_item(Key=keys.case(case_id)).get("Item")
+    return case_from_item(item) if item else None
+
+
+def find_by_code(code: str) -> Case | None:
+    page = aws.table().query(
+        IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.case_code_gsi(code)), Limit=1
+    )
+    items = page.get("Items", [])
+    return case_from_item(items[0]) if items else None
+
+
+def case_children(case_id: str, prefix: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix)
+    }
+    while True:
+        page = aws.table().query(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def list_media(case_id: str) -> list[dict[str, Any]]:
+    return case_children(case_id, "MEDIA#")
+
+
+def flag_urgent(case_id: str, terms: list[str], at: datetime) -> bool:
+    """Mark the case urgent; False if it already was (the alert then exists already)."""
+    try:
+        aws.table().update_item(
+            Key=keys.case(case_id),
+            UpdateExpression="SET urgent = :t, urgent_terms = :terms, updated_at = :at",
+            ConditionExpression="attribute_exists(PK) AND urgent = :f",
+            ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":at": iso(at)},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def put_alert(case: Case, terms: list[str], text: str, at: datetime) -> bool:
+    """The unit's alert for an urgent case (one per case), newest first on GSI1."""
+    item = {
+        **keys.case_alert(case.case_id),
+        "type": "alert",
+        "case_id": case.case_id,
+        "code": case.code,
+        "unit_id": case.unit_id,
+        "oa_id": case.oa_id,
+        "terms": terms,
+        "text": text,
+        "created_at": iso(at),
+        "acknowledged": False,
+        "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
+        "GSI1SK": iso(at),
+    }
+    try:
+        aws.table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def list_alerts(unit_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    page = aws.table().query(
+        IndexName="GSI1",
+        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_alerts_gsi(unit_id)),
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    return list(page.get("Items", []))
+
+
+def reroute(case: Case, unit_id: str, routing: str, at: datetime) -> None:
+    """Move a new case to another unit's inbox (a location arrived after the opening text)."""
+    aws.table().update_item(
+        Key=keys.case(case.case_id),
+        UpdateExpression="SET unit_id = :u, routing = :r, GSI1PK = :g, updated_at = :at",
+        ConditionExpression="unit_id = :old AND #s = :new",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={
+            ":u": unit_id,
+            ":r": routing,
+            ":g": keys.unit_cases_gsi(unit_id),
+            ":at": iso(at),
+            ":old": case.unit_id,
+            ":new": "new",
+        },
+    )
+
+
+def list_unit_cases(unit_id: str, limit: int = 50) -> list[Case]:
+    page = aws.table().query(
+        IndexName="GSI1",
+        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    return [case_from_item(i) for i in page.get("Items", [])]
+
+
+# --- media records ----------------------------------------------------------------------------
+
+
+def get_media(case_id: str, sk: str) -> dict[str, Any] | None:
+    item: dict[str, Any] | None = (
+        aws.table().get_item(Key={"PK": keys.case_pk(case_id), "SK": sk}).get("Item")
+    )
+    return item
+
+
+def update_media(case_id: str, sk: str, **fields: Any) -> None:
+    names = {f"#f{i}": k for i, k in enumerate(fields)}
+    values = {f":v{i}": v for i, v in enumerate(_ddb(fields).values())}
+    sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+    aws.table().update_item(
+        Key={"PK": keys.case_pk(case_id), "SK": sk},
+        UpdateExpression=f"SET {sets}",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+
+
+# --- spam: block list and rate limit ------------------------------------------------------------
+
+
+def is_blocked(oa_id: str, user_id: str) -> bool:
+    return "Item" in aws.table().get_item(Key=keys.citizen_block(oa_id, user_id))
+
+
+def block(oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
+    aws.table().put_item(
+        Item={
+            **keys.citizen_block(oa_id, user_id),
+            "type": "block",
+            "oa_id": oa_id,
+            "user_id": user_id,
+            "reason": reason,
+            "blocked_by": by,
+            "at": iso(at),
+        }
+    )
+
+
+def unblock(oa_id: str, user_id: str) -> None:
+    aws.table().delete_item(Key=keys.citizen_block(oa_id, user_id))
+
+
+def take_case_slot(oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
+    """Count a new case against the citizen's hourly allowance; False when it is used up."""
+    hour = at.strftime("%Y%m%d%H")
+    try:
+        aws.table().update_item(
+            Key=keys.case_rate(oa_id, user_id, hour),
+            UpdateExpression="ADD n :one SET expires_at = :exp",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":limit": limit,
+                ":exp": int((at + timedelta(hours=2)).timestamp()),
+            },
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -1,0 +1,305 @@
+"""CCCD (citizen-ID card) applications: CSV import by officers, lookup by citizens.
+
+Records are keyed by receipt number (`keys.cccd_record`). The applicant's name and date of birth are
+stored encrypted (`crypto.encrypt_text`); a lookup needs both the receipt number and the date of birth,
+and a wrong pair gets exactly the same answer as an unknown receipt, so nothing leaks. Lookups are
+limited per citizen (`LOOKUPS_PER_WINDOW` in a fixed `WINDOW_MINUTES` window) against enumeration.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from anninh import aws, keys
+from anninh.clock import VN_TZ, iso, utcnow
+from anninh.crypto import decrypt_text, encrypt_text
+from anninh.stats.counters import count
+from anninh.text import fold
+
+HEADER = ("receipt_no", "full_name", "dob", "status", "ready_at", "pickup_place")
+LOOKUPS_PER_WINDOW = 5
+WINDOW_MINUTES = 10
+MAX_LISTED_ERRORS = 500
+RECORD_TTL_DAYS = 400
+
+# Status code -> what the citizen reads.
+STATUS_LABELS: dict[str, str] = {
+    "received": "Đã tiếp nhận hồ sơ",
+    "processing": "Đang xử lý",
+    "supplement": "Cần bổ sung hồ sơ",
+    "ready": "Đã có thẻ, mời nhận",
+    "delivered": "Đã trả thẻ",
+    "rejected": "Không đủ điều kiện cấp",
+}
+# What officers' spreadsheets say -> status code (folded, diacritics-insensitive).
+_STATUS_ALIASES: dict[str, str] = {
+    **{code: code for code in STATUS_LABELS},
+    **{fold(label): code for code, label in STATUS_LABELS.items()},
+    "tiep nhan": "received", "da tiep nhan": "received", "pending": "processing", "dang xu ly": "processing",
+    "in_progress": "processing", "bo sung": "supplement", "can bo sung": "supplement", "co the": "ready",
+    "da co the": "ready", "cho nhan": "ready", "da tra": "delivered", "collected": "delivered",
+    "returned": "delivered", "tu choi": "rejected",
+}
+
+_RECEIPT = re.compile(r"^[A-Z0-9][A-Z0-9./-]{3,39}$")
+_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class CsvHeaderError(ValueError):
+    """The file does not start with the agreed header."""
+
+
+@dataclass
+class RowError:
+    line: int
+    receipt_no: str
+    error: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    imported: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "imported": self.imported, "rejected": self.rejected,
+                "errors": [e.__dict__ for e in self.errors],
+                "errors_truncated": self.rejected > len(self.errors)}
+
+
+def parse_date(value: str) -> date | None:
+    """dd/mm/yyyy (also d/m/yyyy, with '.' or '-'); None when not a real date."""
+    m = _DATE.match(value.strip())
+    if not m:
+        return None
+    try:
+        return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+
+
+def _parse_ready(value: str) -> date | None:
+    value = value.strip()
+    m = _ISO_DATE.match(value)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    return parse_date(value)
+
+
+def normalise_receipt(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def _status_code(value: str) -> str | None:
+    return _STATUS_ALIASES.get(fold(value))
+
+
+def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(lines)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise CsvHeaderError("the file is empty") from None
+    names = tuple(h.strip().lstrip("\ufeff").lower() for h in header)
+    if names != HEADER:
+        raise CsvHeaderError(f"the header must be {','.join(HEADER)}")
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        yield reader.line_num, dict(zip(HEADER, [*row, *[""] * len(HEADER)][: len(HEADER)], strict=True))
+
+
+def _validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, str]:
+    receipt = normalise_receipt(row["receipt_no"])
+    if not receipt:
+        return None, "missing receipt_no"
+    if not _RECEIPT.match(receipt):
+        return None, "receipt_no: 4-40 letters, digits, '.', '/' or '-'"
+    name = " ".join(row["full_name"].split())
+    if not name:
+        return None, "missing full_name"
+    if len(name) > 120:
+        return None, "full_name longer than 120 characters"
+    dob = parse_date(row["dob"])
+    if dob is None:
+        return None, "dob: not a date as dd/mm/yyyy"
+    if dob > today or dob.year < 1900:
+        return None, "dob: outside 1900..today"
+    status = _status_code(row["status"])
+    if status is None:
+        return None, f"unknown status {row['status'].strip()!r} (use one of {', '.join(STATUS_LABELS)})"
+    ready: date | None = None
+    if row["ready_at"].strip():
+        ready = _parse_ready(row["ready_at"])
+        if ready is None:
+            return None, "ready_at: not a date as dd/mm/yyyy"
+    place = " ".join(row["pickup_place"].split())
+    if len(place) > 300:
+        return None, "pickup_place longer than 300 characters"
+    return {"receipt_no": receipt, "full_name": name, "dob": dob.strftime("%d/%m/%Y"), "status": status,
+            "ready_at": ready.isoformat() if ready else None, "pickup_place": place}, ""
+
+
+def import_csv(lines: Iterable[str], imported_by: str, unit_id: str, at: datetime | None = None,
+               table: Any | None = None, kms: Any | None = None) -> ImportReport:
+    """Import rows one by one (streamed); a bad row is reported and skipped, never the whole file.
+
+    A receipt already in the table is updated (imports carry status changes); a receipt seen twice in
+    the same file keeps its first row and reports the second.
+    """
+    at = at or utcnow()
+    today = at.astimezone(VN_TZ).date()
+    table = table or aws.table()
+    report = ImportReport()
+    seen: set[str] = set()
+    expires = int((at + timedelta(days=RECORD_TTL_DAYS)).timestamp())
+    with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+        for line, row in _rows(lines):
+            report.total += 1
+            record, error = _validate(row, today)
+            receipt = normalise_receipt(row.get("receipt_no", ""))
+            if record is not None and receipt in seen:
+                record, error = None, f"duplicate receipt_no {receipt} (first occurrence kept)"
+            if record is None:
+                report.rejected += 1
+                if len(report.errors) < MAX_LISTED_ERRORS:
+                    report.errors.append(RowError(line, receipt[:40], error))
+                continue
+            seen.add(receipt)
+            batch.put_item(Item={
+                **keys.cccd_record(receipt), "type": "cccd", "receipt_no": receipt,
+                "full_name": encrypt_text(record["full_name"], kms),
+                "dob": encrypt_text(record["dob"], kms),
+                "status": record["status"], "ready_at": record["ready_at"],
+                "pickup_place": record["pickup_place"], "unit_id": unit_id,
+                "imported_by": imported_by, "imported_at": iso(at), "expires_at": expires,
+            })
+            report.imported += 1
+    return report
+
+
+# --- lookup -------------------------------------------------------------------------------------
+
+_PHRASE = re.compile(r"^\s*(?:cccd|can cuoc)\s*[:#]?\s*(\S+)\s+(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s*$")
+
+
+def parse_lookup_phrase(text: str) -> tuple[str, date] | None:
+    """`CCCD <receipt_no> <dd/mm/yyyy>` (any case, with or without diacritics) -> (receipt, dob)."""
+    m = _PHRASE.match(fold(text).replace(" / ", "/"))
+    if not m:
+        return None
+    dob = parse_date(m.group(2))
+    return (normalise_receipt(m.group(1)), dob) if dob else None
+
+
+@dataclass
+class LookupAnswer:
+    text: str
+    found: bool
+    limited: bool = False
+
+
+NOT_FOUND = ("Không tìm thấy hồ sơ khớp với số biên nhận và ngày sinh anh/chị cung cấp.\n"
+             "Vui lòng kiểm tra lại số biên nhận trên giấy hẹn và ngày sinh (dd/mm/yyyy), ví dụ:\n"
+             "CCCD 079123456789 05/09/1990\n"
+             "Hồ sơ vừa nộp có thể chưa được cập nhật; anh/chị vui lòng tra cứu lại sau.")
+
+
+def _limited_text(retry_minutes: int) -> str:
+    return (f"Anh/chị đã tra cứu quá {LOOKUPS_PER_WINDOW} lần trong {WINDOW_MINUTES} phút. "
+            f"Vui lòng thử lại sau khoảng {retry_minutes} phút. Xin cảm ơn!")
+
+
+def _allow(oa_id: str, user_id: str, at: datetime, table: Any) -> tuple[bool, int]:
+    """Count one lookup in the citizen's current window; (allowed, minutes until the window ends)."""
+    minute = at.minute - at.minute % WINDOW_MINUTES
+    start = at.replace(minute=minute, second=0, microsecond=0)
+    end = start + timedelta(minutes=WINDOW_MINUTES)
+    try:
+        table.update_item(
+            Key=keys.cccd_lookup_window(oa_id, user_id, iso(start)),
+            UpdateExpression="ADD lookups :one SET expires_at = :exp",
+            ConditionExpression="attribute_not_exists(lookups) OR lookups < :max",
+            ExpressionAttributeValues={":one": 1, ":max": LOOKUPS_PER_WINDOW,
+                                       ":exp": int(end.timestamp()) + 3600},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False, max(1, int((end - at).total_seconds() // 60) + 1)
+        raise
+    return True, 0
+
+
+def _format_date(value: str | None) -> str:
+    if not value:
+        return ""
+    return date.fromisoformat(value).strftime("%d/%m/%Y")
+
+
+def _masked_name(name: str) -> str:
+    words = name.split()
+    if len(words) <= 1:
+        return name[:1] + "***"
+    return " ".join([words[0], *("*" * 3 for _ in words[1:-1]), words[-1]])
+
+
+def answer_text(item: dict[str, Any], name: str) -> str:
+    status = str(item.get("status", ""))
+    label = STATUS_LABELS.get(status, "Đang xử lý")
+    ready = _format_date(item.get("ready_at"))
+    place = str(item.get("pickup_place") or "").strip()
+    lines = [f"Kết quả tra cứu hồ sơ cấp thẻ căn cước, số biên nhận {item['receipt_no']}:",
+             f"- Người đề nghị: {_masked_name(name)}", f"- Tình trạng: {label}"]
+    if status == "ready":
+        if ready:
+            lines.append(f"- Có thẻ từ ngày: {ready}")
+        lines.append(f"- Nơi nhận: {place or 'nơi anh/chị đã nộp hồ sơ'}")
+        lines.append("Khi đến nhận, anh/chị vui lòng mang theo giấy hẹn và thẻ cũ (nếu có).")
+    elif status in ("received", "processing"):
+        if ready:
+            lines.append(f"- Ngày hẹn trả dự kiến: {ready}")
+        if place:
+            lines.append(f"- Nơi nhận: {place}")
+        lines.append("Hệ thống sẽ cập nhật khi thẻ sẵn sàng; anh/chị có thể tra cứu lại sau.")
+    elif status == "supplement":
+        lines.append(f"Anh/chị vui lòng liên hệ {place or 'nơi đã nộp hồ sơ'} để bổ sung hồ sơ.")
+    elif status == "delivered":
+        if ready:
+            lines.append(f"- Ngày trả: {ready}")
+    elif status == "rejected":
+        lines.append(f"Anh/chị vui lòng liên hệ {place or 'nơi đã nộp hồ sơ'} để được hướng dẫn.")
+    return "\n".join(lines)
+
+
+def lookup(receipt_no: str, dob: date, *, oa_id: str, user_id: str, unit_id: str, event_key: str,
+           at: datetime | None = None, table: Any | None = None, kms: Any | None = None,
+           counter: Any = count) -> LookupAnswer:
+    """The citizen's answer for a receipt + date of birth; wrong pairs and unknown receipts look alike."""
+    at = at or utcnow()
+    table = table or aws.table()
+    allowed, minutes = _allow(oa_id, user_id, at, table)
+    if not allowed:
+        return LookupAnswer(_limited_text(minutes), found=False, limited=True)
+    counter(f"cccd:{event_key}", oa_id, unit_id, at, cccd_lookups=1)
+    item = table.get_item(Key=keys.cccd_record(normalise_receipt(receipt_no))).get("Item")
+    expected = dob.strftime("%d/%m/%Y").encode()
+    stored = (decrypt_text(item.get("dob"), kms) or "").encode() if item else b"\x00"
+    # Compare even when the receipt is unknown, so both failures take the same path.
+    if not hmac.compare_digest(stored, expected) or item is None:
+        return LookupAnswer(NOT_FOUND, found=False)
+    name = decrypt_text(item.get("full_name"), kms) or ""
+    return LookupAnswer(answer_text(item, name), found=True)

@@ -1,0 +1,329 @@
+"""The conversation log of each citizen with each OA, and the conversation's state item.
+
+Messages: PK=CONV#<oa>#<user>, SK=MSG#<iso>#<msg_id>, oldest first. Every inbound message is keyed by
+Zalo's timestamp and msg_id, so a redelivered event writes nothing new. Outbound messages (our sends,
+OA echoes, human admin replies) also write a marker SK=MSGID#<msg_id> in the same transaction: whichever
+of "our sender recorded it" and "Zalo echoed it" comes second is a no-op.
+
+State: SK=STATE holds the opaque conversation_id officers see (GSI2), the open tip case and its
+window, the bot's state, and the hand-off flag (GSI1 = the unit's hand-off list while set).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, Field
+
+from anninh import aws, keys
+from anninh.clock import iso
+from anninh.settings import get_settings
+
+Direction = str  # "in" | "out"
+
+
+class ConversationMessage(BaseModel):
+    oa_id: str
+    user_id: str
+    at: str
+    msg_id: str
+    direction: str
+    kind: str = "text"  # text, image, video, file, location, ... for inbound; "text"/"template" out
+    text: str | None = None
+    message: dict[str, Any] = Field(default_factory=dict)
+    origin: str | None = None  # outbound: bot, officer, system, reminder, oa, admin
+    officer: str | None = None
+    case_id: str | None = None
+    message_key: str | None = None
+    event_key: str | None = None
+
+
+class ConversationState(BaseModel):
+    oa_id: str
+    user_id: str
+    conversation_id: str
+    unit_id: str | None = None
+    open_case_id: str | None = None
+    case_window_until: str | None = None
+    bot: dict[str, Any] = Field(default_factory=dict)
+    handed_off: bool = False
+    handed_off_at: str | None = None
+    last_inbound_at: str | None = None
+
+    def case_window_open(self, now: datetime) -> bool:
+        return bool(self.open_case_id and self.case_window_until and self.case_window_until > iso(now))
+
+
+def _expires_at(at: datetime) -> int:
+    return int((at + timedelta(days=get_settings().retention_days)).timestamp())
+
+
+def _put_new(item: dict[str, Any], table: Any = None) -> bool:
+    table = table or aws.table()
+    try:
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def record_inbound(  # noqa: PLR0917 - the order of a conversation message
+
+    oa_id: str,
+    user_id: str,
+    at: datetime,
+    msg_id: str,
+    kind: str,
+    message: dict[str, Any],
+    event_key: str,
+    text: str | None = None,
+) -> bool:
+    """Store a citizen's message; False when it was stored already (redelivery)."""
+    at_iso = iso(at)
+    item = {
+        **keys.message(oa_id, user_id, at_iso, msg_id),
+        "type": "message",
+        "direction": "in",
+        "oa_id": oa_id,
+        "user_id": user_id,
+        "at": at_iso,
+        "msg_id": msg_id,
+        "kind": kind,
+        "text": text,
+        "message": _clean(message),
+        "event_key": event_key,
+        "expires_at": _expires_at(at),
+    }
+    return _put_new({k: v for k, v in item.items() if v is not None})
+
+
+def record_outbound(  # noqa: PLR0917 - the interface other areas call
+
+    oa_id: str,
+    user_id: str,
+    at: datetime,
+    msg_id: str,
+    message: dict[str, Any],
+    origin: str,
+    officer: str | None = None,
+    case_id: str | None = None,
+    message_key: str | None = None,
+) -> bool:
+    """Store a message the OA sent (ours, an echo, or a human admin's); False if already recorded.
+
+    Deduplicated on Zalo's msg_id: our sender records with the id Zalo returned, and the echo
+    (oa_send_*) carries the same id.
+    """
+    at_iso = iso(at)
+    key = keys.message(oa_id, user_id, at_iso, msg_id)
+    item: dict[str, Any] = {
+        **key,
+        "type": "message",
+        "direction": "out",
+        "oa_id": oa_id,
+        "user_id": user_id,
+        "at": at_iso,
+        "msg_id": msg_id,
+        "kind": "text" if "text" in message and len(message) == 1 else "template",
+        "text": message.get("text"),
+        "message": _clean(message),
+        "origin": origin,
+        "officer": officer,
+        "case_id": case_id,
+        "message_key": message_key,
+        "expires_at": _expires_at(at),
+    }
+    item = {k: v for k, v in item.items() if v is not None}
+    marker = {
+        "PK": keys.conversation_pk(oa_id, user_id),
+        "SK": f"MSGID#{msg_id}",
+        "type": "message_marker",
+        "message_sk": key["SK"],
+        "expires_at": item["expires_at"],
+    }
+    table = aws.table()
+    try:
+        table.meta.client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table.name,
+                        "Item": marker,
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {"Put": {"TableName": table.name, "Item": item}},
+            ]
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "TransactionCanceledException":
+            reasons = exc.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+        raise
+    return True
+
+
+def _clean(value: Any) -> Any:
+    """DynamoDB takes no floats and no empty strings in sets: keep JSON-ish values as strings."""
+    return json.loads(json.dumps(value), parse_float=str)
+
+
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as exc:
+        raise ValueError("invalid cursor") from exc
+    if not isinstance(value, dict) or set(value) != {"PK", "SK"}:
+        raise ValueError("invalid cursor")
+    return value
+
+
+def list_messages(  # noqa: PLR0917 - the interface other areas call
+
+    oa_id: str,
+    user_id: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[ConversationMessage], str | None]:
+    """A page of the conversation between `since` and `until` (oldest first unless asked otherwise)."""
+    pk = keys.conversation_pk(oa_id, user_id)
+    low = "MSG#" + (iso(since) if since else "")
+    high = "MSG#" + (iso(until) if until else "~")
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").between(low, high),
+        "Limit": max(1, min(limit, 200)),
+        "ScanIndexForward": not newest_first,
+    }
+    start = _decode_cursor(cursor)
+    if start:
+        if start["PK"] != pk:
+            raise ValueError("invalid cursor")
+        kwargs["ExclusiveStartKey"] = start
+    page = aws.table().query(**kwargs)
+    messages = [ConversationMessage.model_validate(i) for i in page.get("Items", [])]
+    return messages, _encode_cursor(page.get("LastEvaluatedKey"))
+
+
+# --- state -----------------------------------------------------------------------------------
+
+
+def _state_from_item(item: dict[str, Any]) -> ConversationState:
+    data = {k: v for k, v in item.items() if k in ConversationState.model_fields}
+    return ConversationState.model_validate(data)
+
+
+def get_state(oa_id: str, user_id: str) -> ConversationState | None:
+    item = aws.table().get_item(Key=keys.conversation_state(oa_id, user_id)).get("Item")
+    return _state_from_item(item) if item else None
+
+
+def ensure_state(oa_id: str, user_id: str, unit_id: str, at: datetime) -> ConversationState:
+    """The state item, created on first contact with a fresh opaque conversation_id."""
+    new_id = uuid.uuid4().hex
+    result = aws.table().update_item(
+        Key=keys.conversation_state(oa_id, user_id),
+        UpdateExpression=(
+            "SET conversation_id = if_not_exists(conversation_id, :cid), "
+            "GSI2PK = if_not_exists(GSI2PK, :gpk), GSI2SK = :gsk, oa_id = :oa, user_id = :u, "
+            "unit_id = if_not_exists(unit_id, :unit), #t = :type, "
+            "last_inbound_at = :at"
+        ),
+        ExpressionAttributeNames={"#t": "type"},
+        ExpressionAttributeValues={
+            ":cid": new_id,
+            ":gpk": keys.conversation_id_gsi(new_id),
+            ":gsk": "STATE",
+            ":oa": oa_id,
+            ":u": user_id,
+            ":unit": unit_id,
+            ":type": "conversation",
+            ":at": iso(at),
+        },
+        ReturnValues="ALL_NEW",
+    )
+    return _state_from_item(result["Attributes"])
+
+
+def state_by_conversation_id(conversation_id: str) -> ConversationState | None:
+    page = aws.table().query(
+        IndexName="GSI2",
+        KeyConditionExpression=Key("GSI2PK").eq(keys.conversation_id_gsi(conversation_id)),
+        Limit=1,
+    )
+    items = page.get("Items", [])
+    return _state_from_item(items[0]) if items else None
+
+
+def set_open_case(oa_id: str, user_id: str, case_id: str, window_until: datetime) -> None:
+    aws.table().update_item(
+        Key=keys.conversation_state(oa_id, user_id),
+        UpdateExpression="SET open_case_id = :c, case_window_until = :w",
+        ExpressionAttributeValues={":c": case_id, ":w": iso(window_until)},
+    )
+
+
+def extend_case_window(oa_id: str, user_id: str, case_id: str, window_until: datetime) -> None:
+    """Keep the window open while the citizen keeps sending (only for the same case, only forward)."""
+    try:
+        aws.table().update_item(
+            Key=keys.conversation_state(oa_id, user_id),
+            UpdateExpression="SET case_window_until = :w",
+            ConditionExpression="open_case_id = :c AND case_window_until < :w",
+            ExpressionAttributeValues={":c": case_id, ":w": iso(window_until)},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+def save_bot_state(oa_id: str, user_id: str, bot: dict[str, Any]) -> None:
+    aws.table().update_item(
+        Key=keys.conversation_state(oa_id, user_id),
+        UpdateExpression="SET bot = :b",
+        ExpressionAttributeValues={":b": _clean(bot)},
+    )
+
+
+def set_handoff(oa_id: str, user_id: str, unit_id: str, at: datetime) -> None:
+    """Flag the conversation for a human: it appears in the unit's hand-off list (GSI1)."""
+    aws.table().update_item(
+        Key=keys.conversation_state(oa_id, user_id),
+        UpdateExpression="SET handed_off = :t, handed_off_at = :at, GSI1PK = :g, GSI1SK = :at",
+        ExpressionAttributeValues={":t": True, ":at": iso(at), ":g": keys.unit_handoffs_gsi(unit_id)},
+    )
+
+
+def clear_handoff(oa_id: str, user_id: str) -> None:
+    aws.table().update_item(
+        Key=keys.conversation_state(oa_id, user_id),
+        UpdateExpression="SET handed_off = :f REMOVE GSI1PK, GSI1SK, handed_off_at",
+        ExpressionAttributeValues={":f": False},
+    )
+
+
+def list_handoffs(unit_id: str, limit: int = 50) -> list[ConversationState]:
+    page = aws.table().query(
+        IndexName="GSI1",
+        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    return [_state_from_item(i) for i in page.get("Items", [])]

@@ -1,0 +1,256 @@
+"""The webhook's acknowledgement path: verify, parse, dedupe, store raw, hand off, answer.
+
+At most two AWS calls per accepted event, both needed for "nothing lost, nothing twice":
+1. a conditional put of the event receipt (dedupe marker + raw copy, TTL ~30 days);
+2. a send to the inbound FIFO queue (grouped per conversation, deduplicated by the same key).
+Secrets come from an in-memory cache. Everything else (logging, followers, cases, counters of
+unknown events) happens in the inbound function.
+
+Status codes: anything the client controls gets 200 or 4xx. The only 5xx is a server-side failure to
+hand the event off after its receipt was written: the receipt is deleted again and Zalo is asked to
+retry (a 200 would lose the event for good; leaving the receipt would make the retry a "duplicate").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from anninh import keys
+from anninh.clock import iso, utcnow
+from anninh.intake.envelope import InboundEnvelope, Kind
+from anninh.intake.events import InvalidEvent, dedupe_key, message_of, parse_event
+from anninh.intake.signature import HEADER, signature_matches
+from anninh.observability import logger, metrics
+
+RECEIPT_TTL_SECONDS = 30 * 24 * 3600
+
+
+class SecretSource(Protocol):
+    def oa_secret_key(self, app_id: str) -> str | None: ...
+
+
+class ReceiptStore(Protocol):
+    def put_new(self, dedupe_key: str, item: dict[str, Any]) -> bool:
+        """Store the receipt unless one exists; False when it is a duplicate."""
+
+    def delete(self, dedupe_key: str) -> None: ...
+
+
+class InboundQueue(Protocol):
+    def send(self, body: str, group_id: str, deduplication_id: str) -> None: ...
+
+
+@dataclass
+class WebhookRequest:
+    body: bytes
+    headers: dict[str, str]  # names lower-cased
+
+
+@dataclass
+class WebhookResponse:
+    status: int
+    body: dict[str, Any]
+    event_name: str | None = None
+    dedupe_key: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def decode_body(body: str | None, is_base64: bool) -> bytes:
+    """API Gateway gives the body as text or base64; the signature is over the original bytes."""
+    if body is None:
+        return b""
+    if is_base64:
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest(400, "malformed_body", "Body is not valid base64.") from exc
+    return body.encode("utf-8")
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _error(status: int, code: str, message: str) -> WebhookResponse:
+    return WebhookResponse(status, {"error": {"code": code, "message": message}})
+
+
+def _is_url_check(body: bytes) -> bool:
+    """Zalo's console may POST an unsigned `{}` (or nothing) when the URL is saved."""
+    stripped = body.strip()
+    if not stripped:
+        return True
+    try:
+        return json.loads(stripped) == {}
+    except ValueError:
+        return False
+
+
+@dataclass
+class Webhook:
+    secrets: SecretSource
+    receipts: ReceiptStore
+    queue: InboundQueue
+    max_body_bytes: int = 200_000
+
+    def handle(self, request: WebhookRequest, now: datetime | None = None) -> WebhookResponse:
+        body = request.body
+        if len(body) > self.max_body_bytes:
+            metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
+            return _error(413, "too_large", f"Body exceeds {self.max_body_bytes} bytes.")
+        signature = request.headers.get(HEADER, "").strip()
+        if not signature:
+            if _is_url_check(body):
+                return WebhookResponse(200, {"status": "ok"})
+            return _error(401, "unsigned", "Missing X-ZEvent-Signature header.")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return _error(400, "malformed_json", "Body is not valid JSON.")
+        if not isinstance(data, dict):
+            return _error(400, "malformed_json", "Body must be a JSON object.")
+        missing = [
+            f
+            for f in ("app_id", "event_name", "timestamp")
+            if not isinstance(data.get(f), str | int)
+            or isinstance(data.get(f), bool)
+            or str(data.get(f)) == ""
+        ]
+        if missing:
+            return _error(400, "missing_fields", f"Missing or invalid fields: {', '.join(missing)}.")
+        app_id, event_name, timestamp = (str(data["app_id"]), str(data["event_name"]), str(data["timestamp"]))
+        secret = self.secrets.oa_secret_key(app_id)
+        if secret is None:
+            metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
+            return _error(401, "unknown_app", "Unknown app_id.")
+        if not signature_matches(signature, app_id, body, timestamp, secret):
+            metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
+            return _error(401, "bad_signature", "Signature does not match.")
+
+        kind: Kind = "event"
+        try:
+            event = parse_event(data)
+            msg_id = event.msg_id
+            group_id = event.conversation().group_id
+            if event.family == "unknown":
+                kind = "unknown"
+        except InvalidEvent as exc:
+            kind = "invalid"
+            msg_id = message_of(data)
+            group_id = "invalid"
+            logger.warning("event kept aside", extra={"event_name": event_name, "errors": exc.errors})
+        if kind != "event":
+            metrics.add_metric(
+                name="EventsUnknown" if kind == "unknown" else "EventsInvalid", unit="Count", value=1
+            )
+        key = dedupe_key(event_name, msg_id, body)
+        received = now or utcnow()
+        text = body.decode("utf-8", errors="replace")
+        item = {
+            "type": "event_receipt",
+            "event_name": event_name,
+            "app_id": app_id,
+            "kind": kind,
+            "received_at": iso(received),
+            "raw": text,
+            "expires_at": int(received.timestamp()) + RECEIPT_TTL_SECONDS,
+        }
+        if not self.receipts.put_new(key, item):
+            metrics.add_metric(name="WebhookDuplicate", unit="Count", value=1)
+            return WebhookResponse(200, {"status": "duplicate"}, event_name, key)
+        envelope = InboundEnvelope(
+            dedupe_key=key, event_name=event_name, kind=kind, received_at=iso(received), body=text
+        )
+        try:
+            self.queue.send(envelope.model_dump_json(), group_id, hashlib.sha256(key.encode()).hexdigest())
+        except Exception:
+            logger.exception(
+                "inbound hand-off failed; receipt removed so Zalo's retry is accepted",
+                extra={"dedupe_key": key},
+            )
+            try:
+                self.receipts.delete(key)
+            except Exception:  # the raw copy stays in the receipt; see docs/data-model.md
+                logger.exception("could not remove receipt after failed hand-off", extra={"dedupe_key": key})
+            metrics.add_metric(name="WebhookHandoffFailed", unit="Count", value=1)
+            return _error(503, "handoff_failed", "Temporarily unable to accept the event; please retry.")
+        metrics.add_metric(name="WebhookAccepted", unit="Count", value=1)
+        status = "accepted" if kind == "event" else "kept_aside"
+        return WebhookResponse(200, {"status": status}, event_name, key)
+
+
+class DynamoReceiptStore:
+    """Receipts in the main table (low-level client: one PutItem, no resource overhead)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._ddb = client
+        self._table = table_name
+
+    def put_new(self, dedupe_key: str, item: dict[str, Any]) -> bool:
+        k = keys.event_receipt(dedupe_key)
+        attrs: dict[str, Any] = {"PK": {"S": k["PK"]}, "SK": {"S": k["SK"]}}
+        for name, value in item.items():
+            attrs[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=attrs, ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def delete(self, dedupe_key: str) -> None:
+        k = keys.event_receipt(dedupe_key)
+        self._ddb.delete_item(TableName=self._table, Key={"PK": {"S": k["PK"]}, "SK": {"S": k["SK"]}})
+
+
+class SqsInboundQueue:
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._sqs = client
+        self._url = queue_url
+
+    def send(self, body: str, group_id: str, deduplication_id: str) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._url,
+            MessageBody=body,
+            MessageGroupId=group_id[:128],
+            MessageDeduplicationId=deduplication_id,
+        )
+
+
+_default: Webhook | None = None
+_secret_cache = None
+
+
+def default_webhook() -> Webhook:
+    """The process-wide webhook wired to AWS (created on first use, reused on warm starts)."""
+    global _default, _secret_cache
+    if _default is None:
+        from anninh import aws
+        from anninh.intake.secrets import AppSecretCache
+        from anninh.settings import get_settings
+
+        settings = get_settings()
+        _secret_cache = AppSecretCache()
+        _default = Webhook(
+            secrets=_secret_cache,
+            receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name),
+            queue=SqsInboundQueue(aws.client("sqs"), settings.inbound_queue_url),
+            max_body_bytes=settings.webhook_max_body_bytes,
+        )
+    return _default
+
+
+def reset_default_webhook() -> None:
+    global _default
+    _default = None

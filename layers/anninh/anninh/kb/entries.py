@@ -1,0 +1,166 @@
+"""Procedure knowledge-base entries: reviewable JSON files, with editors' overrides from the table.
+
+Each file under `entries/` is one entry (`<id>.json`). Editors change or add entries through the API;
+those are stored as items `keys.kb_entry(id)` (GSI1PK=KBS) and merged over the files, field by field.
+An override with `deleted: true` hides the entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from anninh import aws, keys
+
+ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
+OVERRIDES_GSI = "KBS"
+CACHE_SECONDS = 60.0
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+class KbEntry(BaseModel):
+    id: str
+    title: str
+    summary: str = ""
+    steps: list[str] = Field(default_factory=list)
+    documents: list[str] = Field(default_factory=list)
+    where: str = ""
+    fee: str = ""
+    time_limit: str = ""
+    legal_basis: list[str] = Field(default_factory=list)
+    link: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    category: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("id: lower-case letters, digits and hyphens")
+        return value
+
+
+class KbEntryPatch(BaseModel):
+    """What an editor may send: any subset of the entry's fields."""
+
+    title: str | None = Field(default=None, min_length=3, max_length=200)
+    summary: str | None = Field(default=None, max_length=1000)
+    steps: list[str] | None = Field(default=None, max_length=20)
+    documents: list[str] | None = Field(default=None, max_length=20)
+    where: str | None = Field(default=None, max_length=500)
+    fee: str | None = Field(default=None, max_length=500)
+    time_limit: str | None = Field(default=None, max_length=500)
+    legal_basis: list[str] | None = Field(default=None, max_length=20)
+    link: str | None = Field(default=None, max_length=300)
+    keywords: list[str] | None = Field(default=None, max_length=80)
+    examples: list[str] | None = Field(default=None, max_length=80)
+    category: str | None = Field(default=None, max_length=60)
+
+    model_config = {"extra": "forbid"}
+
+
+@cache
+def file_entries() -> dict[str, KbEntry]:
+    """The entries shipped in the repository (read once per container)."""
+    out: dict[str, KbEntry] = {}
+    for path in sorted(ENTRIES_DIR.glob("*.json")):
+        entry = KbEntry.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        if entry.id != path.stem:
+            raise ValueError(f"{path.name}: id {entry.id!r} does not match the file name")
+        out[entry.id] = entry
+    return out
+
+
+def merge(base: dict[str, KbEntry], overrides: list[dict[str, Any]]) -> dict[str, KbEntry]:
+    """Apply editors' overrides (field by field) to the file entries."""
+    merged = dict(base)
+    for item in overrides:
+        entry_id = str(item.get("entry_id", ""))
+        if not entry_id:
+            continue
+        if item.get("deleted"):
+            merged.pop(entry_id, None)
+            continue
+        fields = dict(item.get("fields") or {})
+        current = merged[entry_id].model_dump() if entry_id in merged else {"id": entry_id}
+        current.update({k: v for k, v in fields.items() if v is not None})
+        try:
+            merged[entry_id] = KbEntry.model_validate(current)
+        except ValueError:
+            continue  # a new entry without a title yet: ignore until complete
+    return merged
+
+
+# --- overrides in the table ------------------------------------------------------------------
+
+_lock = threading.Lock()
+_cached: tuple[float, dict[str, KbEntry]] | None = None
+
+
+def load_overrides(table: Any | None = None) -> list[dict[str, Any]]:
+    from boto3.dynamodb.conditions import Key
+
+    table = table or aws.table()
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(OVERRIDES_GSI)}
+    while True:
+        page = table.query(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def current_entries(table: Any | None = None, max_age: float = CACHE_SECONDS) -> dict[str, KbEntry]:
+    """File entries with overrides applied, cached for a minute per container."""
+    global _cached
+    with _lock:
+        now = time.monotonic()
+        if _cached is not None and now - _cached[0] <= max_age:
+            return _cached[1]
+    merged = merge(file_entries(), load_overrides(table))
+    with _lock:
+        _cached = (time.monotonic(), merged)
+    return merged
+
+
+def forget_cached_entries() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+
+
+def save_override(entry_id: str, patch: KbEntryPatch, editor: str, at_iso: str,
+                  table: Any | None = None) -> KbEntry:
+    """Store an editor's change; returns the merged entry. New ids need at least a title."""
+    if not _ID.match(entry_id):
+        raise ValueError("id: lower-case letters, digits and hyphens")
+    table = table or aws.table()
+    existing = table.get_item(Key=keys.kb_entry(entry_id)).get("Item") or {}
+    fields = dict(existing.get("fields") or {}) if not existing.get("deleted") else {}
+    fields.update(patch.model_dump(exclude_none=True))
+    base = file_entries().get(entry_id)
+    candidate = {**(base.model_dump() if base else {"id": entry_id}), **fields}
+    entry = KbEntry.model_validate(candidate)  # raises ValueError when incomplete
+    table.put_item(Item={**keys.kb_entry(entry_id), "GSI1PK": OVERRIDES_GSI, "GSI1SK": entry_id,
+                         "type": "kb_entry", "entry_id": entry_id, "fields": fields,
+                         "deleted": False, "updated_by": editor, "updated_at": at_iso})
+    forget_cached_entries()
+    return entry
+
+
+def delete_entry(entry_id: str, editor: str, at_iso: str, table: Any | None = None) -> None:
+    """Hide an entry (a tombstone, so a file entry can be hidden too)."""
+    table = table or aws.table()
+    table.put_item(Item={**keys.kb_entry(entry_id), "GSI1PK": OVERRIDES_GSI, "GSI1SK": entry_id,
+                         "type": "kb_entry", "entry_id": entry_id, "fields": {}, "deleted": True,
+                         "updated_by": editor, "updated_at": at_iso})
+    forget_cached_entries()

@@ -1,0 +1,168 @@
+"""The report as an A4 PDF, made inside Lambda with fpdf2 and a bundled Unicode font (no browser).
+
+The font is Source Sans Pro (SIL Open Font License) from the `font-source-sans-pro` package, which
+covers every Vietnamese letter; fpdf2 embeds only the glyphs used, so a report stays small.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from anninh.reports.charts import draw_pdf
+from anninh.reports.content import ReportContent
+from anninh.stats.figures import vn_number
+
+FONT = "SourceSans"
+MARGIN = 18.0
+PAGE_W = 210.0
+CONTENT_W = PAGE_W - 2 * MARGIN
+
+
+@cache
+def font_files() -> dict[str, str]:
+    import font_source_sans_pro
+
+    directory = Path(font_source_sans_pro.font_directory)
+    return {
+        "": str(directory / "SourceSansPro-Regular.ttf"),
+        "B": str(directory / "SourceSansPro-Bold.ttf"),
+        "I": str(directory / "SourceSansPro-It.ttf"),
+    }
+
+
+def render_pdf(content: ReportContent) -> bytes:
+    from fpdf import FPDF
+
+    c = content
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_margins(MARGIN, MARGIN, MARGIN)
+    pdf.set_auto_page_break(True, margin=MARGIN)
+    for style, path in font_files().items():
+        pdf.add_font(FONT, style, path)
+    pdf.set_title(f"{c.title} – {c.unit_name} – {c.period_text}")
+    pdf.set_author(c.unit_name)
+    pdf.set_creator("An Ninh OA")
+
+    def footer() -> None:
+        pdf.set_y(-12)
+        pdf.set_font(FONT, "I", 8)
+        pdf.set_text_color(96, 125, 139)
+        pdf.cell(0, 5, f"{c.unit_name} – {c.title} – trang {pdf.page_no()}", align="C")
+
+    pdf.footer = footer  # type: ignore[method-assign]
+    pdf.add_page()
+
+    pdf.set_text_color(38, 50, 56)
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 6, c.unit_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 20)
+    pdf.cell(0, 9, c.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 11)
+    pdf.multi_cell(
+        0,
+        5.5,
+        "Kết quả hoạt động các tài khoản Zalo OA (kênh tương tác, tuyên truyền và cải cách hành chính)",
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.cell(0, 6, c.period_text, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    _heading(pdf, "I. Kết quả chính")
+    pdf.set_font(FONT, "", 10.5)
+    for sentence in c.summary_sentences():
+        pdf.multi_cell(0, 5.2, f"–  {sentence}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    widths = (78.0, 28.0, 40.0, 28.0)
+    _table(
+        pdf,
+        widths,
+        ["Chỉ tiêu", "Kỳ này", "Kỳ trước", "Tăng/giảm"],
+        [[r.label, vn_number(r.current), vn_number(r.previous), r.change] for r in c.rows],
+    )
+    pdf.set_font(FONT, "I", 9)
+    pdf.cell(0, 5, f"Kỳ trước: {c.previous_text}.", new_x="LMARGIN", new_y="NEXT")
+
+    _heading(pdf, "II. Biểu đồ")
+    for chart in c.charts:
+        scale = CONTENT_W / chart.width
+        needed = chart.height * scale + 9
+        if pdf.get_y() + needed > pdf.h - MARGIN:
+            pdf.add_page()
+        pdf.set_font(FONT, "B", 10.5)
+        pdf.set_text_color(38, 50, 56)
+        pdf.cell(0, 6, chart.title, new_x="LMARGIN", new_y="NEXT")
+        top = pdf.get_y()
+        draw_pdf(pdf, chart, MARGIN, top, scale=scale, font=FONT)
+        pdf.set_text_color(38, 50, 56)
+        pdf.set_y(top + chart.height * scale + 3)
+
+    _heading(pdf, "III. Thủ tục hành chính được hỏi nhiều nhất")
+    if c.top_questions:
+        _table(
+            pdf,
+            (10.0, 130.0, 34.0),
+            ["#", "Thủ tục", "Số lượt trả lời"],
+            [[str(i), q["title"], vn_number(q["count"])] for i, q in enumerate(c.top_questions, 1)],
+        )
+    else:
+        pdf.set_font(FONT, "", 10.5)
+        pdf.cell(0, 6, "Chưa có câu hỏi thủ tục nào trong kỳ.", new_x="LMARGIN", new_y="NEXT")
+
+    _heading(pdf, "IV. Thời gian xử lý tin báo")
+    _table(
+        pdf,
+        (54.0, 26.0, 30.0, 32.0, 32.0),
+        ["Chỉ số", "Số tin báo", "Trung vị", "90% trong vòng", "Trung vị kỳ trước"],
+        [[t["label"], t["count"], t["median"], t["p90"], t["previous_median"]] for t in c.response_times],
+    )
+    pdf.ln(4)
+    pdf.set_font(FONT, "I", 9)
+    pdf.set_text_color(96, 125, 139)
+    pdf.multi_cell(
+        0,
+        4.5,
+        f"{c.generated_text} Số liệu của đơn vị bao gồm các đơn vị trực thuộc.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    return bytes(pdf.output())
+
+
+def _heading(pdf: object, text: str) -> None:
+    from fpdf import FPDF
+
+    assert isinstance(pdf, FPDF)
+    if pdf.get_y() > pdf.h - MARGIN - 30:
+        pdf.add_page()
+    pdf.ln(4)
+    pdf.set_font(FONT, "B", 13)
+    pdf.set_text_color(31, 78, 156)
+    pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_draw_color(31, 78, 156)
+    pdf.set_line_width(0.5)
+    pdf.line(MARGIN, pdf.get_y(), PAGE_W - MARGIN, pdf.get_y())
+    pdf.ln(2)
+    pdf.set_text_color(38, 50, 56)
+
+
+def _table(pdf: object, widths: tuple[float, ...], header: list[str], rows: list[list[str]]) -> None:
+    from fpdf import FPDF
+
+    assert isinstance(pdf, FPDF)
+    pdf.set_draw_color(207, 216, 220)
+    pdf.set_line_width(0.2)
+    pdf.set_font(FONT, "B", 9.5)
+    pdf.set_fill_color(236, 239, 241)
+    for w, text in zip(widths, header, strict=True):
+        pdf.cell(w, 6.5, text, border=1, fill=True)
+    pdf.ln()
+    pdf.set_font(FONT, "", 9.5)
+    for row in rows:
+        if pdf.get_y() + 6 > pdf.h - MARGIN:
+            pdf.add_page()
+        for i, (w, text) in enumerate(zip(widths, row, strict=True)):
+            pdf.cell(w, 6, text, border=1, align="L" if i == 0 or (i == 1 and len(widths) == 3) else "R")
+        pdf.ln()

@@ -1,0 +1,69 @@
+"""What the sender needs from other areas, behind small ports so the logic is tested with fakes.
+
+The defaults delegate to the owning modules: `anninh.followers` (last interaction),
+`anninh.conversations` (the conversation log), `anninh.stats.counters`, `anninh.registry_store`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from anninh import conversations, followers
+from anninh.clock import parse_iso
+from anninh.outbox import OutboundMessage
+from anninh.registry_store import current_registry
+from anninh.stats import counters
+
+
+class Followers(Protocol):
+    def last_interaction(self, oa_id: str, user_id: str) -> datetime | None: ...
+
+
+class Conversations(Protocol):
+    def record_outbound(self, msg: OutboundMessage, message_id: str, at: datetime) -> None: ...
+
+
+class Stats(Protocol):
+    def count_sent(self, msg: OutboundMessage, unit_id: str, at: datetime) -> None: ...
+
+
+class FollowerRegistry:
+    """Last interaction of a follower (following counts as one); None when we have no record."""
+
+    def last_interaction(self, oa_id: str, user_id: str) -> datetime | None:
+        follower = followers.get_follower(oa_id, user_id)
+        if follower is None or not follower.last_interaction_at:
+            return None
+        try:
+            return parse_iso(follower.last_interaction_at)
+        except ValueError:
+            return None
+
+
+class ConversationLog:
+    """Stores the sent message in the citizen's conversation history with Zalo's message id."""
+
+    def record_outbound(self, msg: OutboundMessage, message_id: str, at: datetime) -> None:
+        conversations.record_outbound(
+            oa_id=msg.oa_id,
+            user_id=msg.user_id,
+            at=at,
+            msg_id=message_id,
+            message=msg.message,
+            origin=msg.origin,
+            officer=msg.officer,
+            case_id=msg.case_id,
+            message_key=msg.key,
+        )
+
+
+class CounterStats:
+    def count_sent(self, msg: OutboundMessage, unit_id: str, at: datetime) -> None:
+        if unit_id:
+            counters.count(f"out:{msg.key}", msg.oa_id, unit_id, at, messages_out=1)
+
+
+def unit_of(oa_id: str) -> str:
+    oa = current_registry().oa(oa_id)
+    return oa.unit_id if oa else ""

@@ -1,0 +1,210 @@
+"""Outbox delivery records: one item per message key, the idempotency of sending.
+
+Item ``PK=OUTBOX#<key> SK=OUTBOX`` with ``status``:
+
+- ``sending``   claimed by a sender until ``claim_until`` (epoch ms); an expired claim means the
+                sender died mid-send (see `anninh.sending.sender` for what happens then);
+- ``retrying``  a transient failure; the outbox item comes back later and claims it again;
+- ``sent``      Zalo accepted it (``message_id``); ``recorded`` once it is in the conversation log
+                and counted (a redelivery only finishes that bookkeeping, it never sends again);
+- ``failed``    permanent error (recipient, OA, invalid request, or retries exhausted);
+- ``undeliverable_window``  the citizen has not interacted within 7 days.
+
+Messages that could not be delivered and should be followed up by a human are indexed for the
+officers of the OA's unit: ``GSI1PK=UNIT#<unit_id>#UNDELIVERED GSI1SK=<iso>#<key>``, with the message
+(encrypted) kept on the item. `list_undelivered()` is the read side for the officer API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from anninh import aws, crypto, keys
+from anninh.clock import iso
+from anninh.outbox import OutboundMessage
+from anninh.settings import get_settings
+
+Status = Literal["sending", "retrying", "sent", "failed", "undeliverable_window"]
+FINAL_STATUSES = frozenset({"sent", "failed", "undeliverable_window"})
+SENT_TTL_SECONDS = 40 * 24 * 3600
+CLAIM_UPDATE = (
+    "SET #status = :sending, claim_until = :until, attempts = if_not_exists(attempts, :zero) + :one,"
+    " oa_id = :oa, user_id = :user, origin = :origin,"
+    " created_at = if_not_exists(created_at, :now), updated_at = :now, #type = :type"
+)
+# New, or retrying after a visible failure, or a claim whose sender died (expired).
+CLAIM_CONDITION = (
+    "attribute_not_exists(PK) OR #status = :retrying OR (#status = :sending AND claim_until < :now_ms)"
+)
+
+
+def unit_undelivered_gsi(unit_id: str) -> str:
+    return f"UNIT#{unit_id}#UNDELIVERED"
+
+
+@dataclass
+class Claim:
+    """The result of trying to take a message for sending."""
+
+    claimed: bool
+    record: dict[str, Any]
+    # True when we took over a `sending` claim that expired: the previous sender may have sent it.
+    took_over_stale: bool = False
+
+    @property
+    def status(self) -> str:
+        return str(self.record.get("status", ""))
+
+
+class OutboxRecords:
+    def __init__(self, table: Any | None = None) -> None:
+        self._table = table
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            self._table = aws.table()
+        return self._table
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key=keys.outbox_record(key), ConsistentRead=True).get("Item")
+        return dict(item) if item else None
+
+    def claim(self, msg: OutboundMessage, now: datetime, claim_seconds: float) -> Claim:
+        """Take the message unless it is final or another sender's claim is still live."""
+        now_ms = int(now.timestamp() * 1000)
+        try:
+            result = self.table.update_item(
+                Key=keys.outbox_record(msg.key),
+                UpdateExpression=CLAIM_UPDATE,
+                ConditionExpression=CLAIM_CONDITION,
+                ExpressionAttributeNames={"#status": "status", "#type": "type"},
+                ExpressionAttributeValues={
+                    ":sending": "sending",
+                    ":retrying": "retrying",
+                    ":until": now_ms + int(claim_seconds * 1000),
+                    ":now_ms": now_ms,
+                    ":zero": 0,
+                    ":one": 1,
+                    ":oa": msg.oa_id,
+                    ":user": msg.user_id,
+                    ":origin": msg.origin,
+                    ":now": iso(now),
+                    ":type": "outbox",
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return Claim(claimed=False, record=self.get(msg.key) or {})
+        old = dict(result.get("Attributes") or {})
+        return Claim(claimed=True, record=old, took_over_stale=old.get("status") == "sending")
+
+    def _update(self, key: str, sets: dict[str, Any], remove: tuple[str, ...] = ()) -> None:
+        names = {f"#a{i}": name for i, name in enumerate(sets)}
+        values = {f":v{i}": value for i, value in enumerate(sets.values())}
+        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(sets)))
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        self.table.update_item(
+            Key=keys.outbox_record(key),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def mark_sent(self, key: str, message_id: str, at: datetime) -> None:
+        """One small write right after Zalo's answer: the only window in which a crash can duplicate."""
+        self._update(
+            key,
+            {
+                "status": "sent",
+                "message_id": message_id,
+                "sent_at": iso(at),
+                "updated_at": iso(at),
+                "recorded": False,
+                "expires_at": int(at.timestamp()) + SENT_TTL_SECONDS,
+            },
+            remove=("claim_until",),
+        )
+
+    def mark_recorded(self, key: str, at: datetime) -> None:
+        self._update(key, {"recorded": True, "updated_at": iso(at)})
+
+    def mark_retrying(self, key: str, error: str, at: datetime, retry_after: int) -> None:
+        self._update(
+            key,
+            {"status": "retrying", "last_error": error, "updated_at": iso(at), "retry_after_s": retry_after},
+            remove=("claim_until",),
+        )
+
+    def mark_final(
+        self,
+        *,
+        msg: OutboundMessage,
+        status: Status,
+        reason: str,
+        at: datetime,
+        unit_id: str,
+        error_code: int | None = None,
+    ) -> None:
+        """Record a message that will not be sent; kept for the unit's officers when the producer asked."""
+        sets: dict[str, Any] = {
+            "status": status,
+            "reason": reason,
+            "updated_at": iso(at),
+            "final_at": iso(at),
+            "unit_id": unit_id,
+            "case_id": msg.case_id or "",
+            "officer": msg.officer or "",
+            "keep_for_officer": msg.keep_for_officer,
+            "message": crypto.encrypt_text(json.dumps(msg.message, ensure_ascii=False)),
+            "expires_at": int(at.timestamp()) + get_settings().retention_days * 24 * 3600,
+        }
+        if error_code is not None:
+            sets["error_code"] = error_code
+        if msg.keep_for_officer and unit_id:
+            sets["GSI1PK"] = unit_undelivered_gsi(unit_id)
+            sets["GSI1SK"] = f"{iso(at)}#{msg.key}"
+        self._update(msg.key, sets, remove=("claim_until",))
+
+
+def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) -> list[dict[str, Any]]:
+    """Messages to citizens of a unit's OAs that could not be delivered, newest first.
+
+    Each item: key, status (`undeliverable_window` | `failed`), reason, error_code, oa_id, user_id,
+    case_id, officer, origin, message (the Zalo message object), at.
+    """
+    table = table or aws.table()
+    page = table.query(
+        IndexName="GSI1",
+        KeyConditionExpression=Key("GSI1PK").eq(unit_undelivered_gsi(unit_id)),
+        ScanIndexForward=False,
+        Limit=limit,
+    )
+    out: list[dict[str, Any]] = []
+    for item in page.get("Items", []):
+        plain = crypto.decrypt_text(item.get("message")) or "{}"
+        out.append(
+            {
+                "key": str(item["PK"]).removeprefix("OUTBOX#"),
+                "status": item.get("status"),
+                "reason": item.get("reason", ""),
+                "error_code": int(item["error_code"]) if item.get("error_code") is not None else None,
+                "oa_id": item.get("oa_id"),
+                "user_id": item.get("user_id"),
+                "case_id": item.get("case_id") or None,
+                "officer": item.get("officer") or None,
+                "origin": item.get("origin"),
+                "message": json.loads(plain),
+                "at": item.get("final_at"),
+            }
+        )
+    return out

@@ -1,0 +1,295 @@
+"""Delivering one outbox message: idempotency, the 7-day window, token refresh, retries, recording.
+
+Delivery guarantee. A message key is claimed in its outbox record before Zalo is called and marked
+`sent` with one small write right after Zalo answers; the conversation log and the statistics are
+written after that, idempotently, so a redelivery only finishes them. Every failure we can see (Zalo
+errors, connection refused, HTTP 5xx, our own timeouts before the call) leaves the message "not sent"
+and it is retried: exactly once. Only two cases are ambiguous: the function dies between Zalo's
+answer and the `sent` write (milliseconds), or a read timeout/dropped connection after the request
+went out. For those we chose **at-least-once**: the message is sent again (logged as a possible
+duplicate) because a lost answer to a citizen or a lost officer reply is worse than a repeated one.
+
+Retries. Transient errors (-32, network, 5xx) are retried in the function a few times with
+exponential backoff and full jitter, within a few seconds; after that the item goes back to SQS with
+its visibility set to a longer full-jitter backoff (the FIFO group waits, preserving order). Token
+errors get one refresh (serialised by `TokenStore`) and one retry. Recipient errors are recorded and
+never retried; -230/-232 (window) and a known last interaction older than 7 days keep the message for
+the officers of the OA's unit. OA errors are recorded and raise the `OutboundNeedsOperator` metric.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, NoReturn
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from anninh.clock import utcnow
+from anninh.observability import logger, metrics
+from anninh.outbox import OutboundMessage
+from anninh.sending.ports import (
+    ConversationLog,
+    Conversations,
+    CounterStats,
+    FollowerRegistry,
+    Followers,
+    Stats,
+    unit_of,
+)
+from anninh.sending.records import OutboxRecords
+from anninh.zalo.client import MessageKind, SendResult, ZaloClient
+from anninh.zalo.errors import TokenUnavailableError, ZaloError
+from anninh.zalo.tokens import TokenStore
+
+WINDOW = timedelta(days=7)
+MAX_VISIBILITY = 12 * 3600  # SQS limit
+USE_QUEUE_BACKOFF = -1
+
+OutcomeStatus = Literal["sent", "skipped", "undeliverable_window", "failed", "retry"]
+
+
+@dataclass
+class Outcome:
+    status: OutcomeStatus
+    message_id: str = ""
+    retry_after: int = 0  # seconds before SQS should deliver it again (status "retry")
+    reason: str = ""
+
+
+@dataclass
+class RetryPolicy:
+    inline_attempts: int = 3  # Zalo calls per delivery attempt before handing back to SQS
+    inline_base: float = 0.25
+    inline_cap: float = 2.0
+    inline_budget: float = 4.0  # seconds of sleeping per delivery attempt
+    queue_base: float = 5.0
+    queue_cap: float = 900.0
+    queue_min: int = 1  # seconds; SQS delivers again at once with 0
+    max_receives: int = 8  # the outbox queue's maxReceiveCount (template.yaml)
+    token_unavailable_delay: int = 300
+
+    def inline_delay(self, failures: int, rng: random.Random) -> float:
+        return rng.uniform(0, min(self.inline_cap, self.inline_base * 2 ** (failures - 1)))
+
+    def queue_delay(self, receive_count: int, rng: random.Random) -> int:
+        ceiling = min(self.queue_cap, self.queue_base * 2 ** max(0, receive_count - 1))
+        return max(self.queue_min, int(rng.uniform(0, ceiling)))
+
+
+class _RetryLater(Exception):
+    def __init__(self, delay: int, reason: str) -> None:
+        self.delay = delay
+        self.reason = reason
+        super().__init__(reason)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        zalo: ZaloClient | None = None,
+        tokens: TokenStore | None = None,
+        records: OutboxRecords | None = None,
+        followers: Followers | None = None,
+        conversations: Conversations | None = None,
+        stats: Stats | None = None,
+        unit_for: Callable[[str], str] = unit_of,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        claim_seconds: float = 60.0,
+        call_timeout: float = 10.0,
+    ) -> None:
+        self.zalo = zalo or ZaloClient(timeout=call_timeout)
+        self.tokens = tokens or TokenStore(client=self.zalo)
+        self.records = records or OutboxRecords()
+        self.followers = followers or FollowerRegistry()
+        self.conversations = conversations or ConversationLog()
+        self.stats = stats or CounterStats()
+        self.unit_for = unit_for
+        self.policy = policy or RetryPolicy()
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.claim_seconds = claim_seconds
+        self.call_timeout = call_timeout
+
+    # ------------------------------------------------------------------ entry point
+    def deliver(self, msg: OutboundMessage, receive_count: int = 1, deadline: float | None = None) -> Outcome:
+        """Send one outbox message at most once per key (see the module docstring for the ambiguous case).
+
+        `deadline` is a `time.monotonic()` instant by which this call must have returned (the Lambda's
+        remaining time); no Zalo call is started that could outlive it.
+        """
+        log = {"key": msg.key, "oa_id": msg.oa_id, "origin": msg.origin, "receive_count": receive_count}
+        now = self.clock()
+        claim = self.records.claim(msg, now, self.claim_seconds)
+        if not claim.claimed:
+            return self._not_claimed(msg, claim.status, claim.record, log)
+        if claim.took_over_stale:
+            logger.warning(
+                "a previous sender died while sending; sending again (possible duplicate)", extra=log
+            )
+        unit_id = self.unit_for(msg.oa_id)
+        last = self.followers.last_interaction(msg.oa_id, msg.user_id)
+        if last is not None and now - last > WINDOW:
+            return self._undeliverable(msg, unit_id, "no interaction in the last 7 days", None, log)
+        try:
+            result = self._send_with_retries(msg, deadline, log)
+        except _RetryLater as later:
+            delay = later.delay if later.delay >= 0 else self.policy.queue_delay(receive_count, self.rng)
+            if receive_count >= self.policy.max_receives:
+                metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
+                self.records.mark_final(
+                    msg=msg,
+                    status="failed",
+                    reason=f"gave up after {receive_count} deliveries: {later.reason}",
+                    at=self.clock(),
+                    unit_id=unit_id,
+                )
+                logger.error("outbound message given up", extra={**log, "reason": later.reason})
+                return Outcome("failed", reason=later.reason)
+            self.records.mark_retrying(msg.key, later.reason, self.clock(), delay)
+            logger.info(
+                "outbound message will be retried", extra={**log, "delay": delay, "reason": later.reason}
+            )
+            return Outcome("retry", retry_after=delay, reason=later.reason)
+        except ZaloError as exc:
+            return self._permanent(msg, unit_id, exc, log)
+        sent_at = self.clock()
+        self.records.mark_sent(msg.key, result.message_id, sent_at)
+        metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
+        self._finish(msg, result.message_id, sent_at, unit_id)
+        return Outcome("sent", message_id=result.message_id)
+
+    # ------------------------------------------------------------------ steps
+    def _not_claimed(
+        self, msg: OutboundMessage, status: str, record: dict[str, object], log: dict[str, object]
+    ) -> Outcome:
+        if status == "sent":
+            message_id = str(record.get("message_id") or "")
+            if not record.get("recorded"):
+                # Sent, but the function died before the bookkeeping: finish it, never resend.
+                self._finish(msg, message_id, self.clock(), self.unit_for(msg.oa_id))
+            logger.info("outbound message already sent; not sending again", extra=log)
+            return Outcome("skipped", message_id=message_id, reason="already sent")
+        if status in ("failed", "undeliverable_window"):
+            return Outcome("skipped", reason=f"already {status}")
+        # Another sender holds a live claim (a redelivery overlapping a slow send): look again later.
+        return Outcome("retry", retry_after=int(self.claim_seconds), reason="claimed by another sender")
+
+    def _finish(self, msg: OutboundMessage, message_id: str, at: datetime, unit_id: str) -> None:
+        self.conversations.record_outbound(msg, message_id, at)
+        self.stats.count_sent(msg, unit_id, at)
+        self.records.mark_recorded(msg.key, self.clock())
+
+    def _time_left(self, deadline: float | None) -> float:
+        return float("inf") if deadline is None else deadline - time.monotonic()
+
+    def _send_with_retries(
+        self, msg: OutboundMessage, deadline: float | None, log: dict[str, object]
+    ) -> SendResult:
+        requested = msg.meta.get("kind")
+        kind: MessageKind = requested if requested in ("transaction", "promotion") else "cs"
+        try:
+            token = self.tokens.access_token(msg.oa_id)
+        except TokenUnavailableError as exc:
+            self._token_unavailable(exc, log)
+        refreshed = False
+        failures = 0
+        slept = 0.0
+        while True:
+            if self._time_left(deadline) < self.call_timeout + 1.0:
+                raise _RetryLater(0, "function time nearly over before the call")
+            try:
+                return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind)
+            except ZaloError as exc:
+                if exc.kind == "token" and not refreshed:
+                    refreshed = True
+                    logger.info("Zalo refused the token; refreshing once", extra={**log, "code": exc.code})
+                    try:
+                        token = self.tokens.refresh(msg.oa_id, token)
+                    except TokenUnavailableError as unavailable:
+                        self._token_unavailable(unavailable, log)
+                    continue
+                if exc.kind == "token":
+                    metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
+                    raise _RetryLater(
+                        self.policy.token_unavailable_delay, f"token refused after a refresh ({exc.code})"
+                    ) from exc
+                if exc.kind != "transient":
+                    raise
+                failures += 1
+                if exc.maybe_delivered:
+                    logger.warning(
+                        "Zalo call failed after the request went out; retrying may duplicate",
+                        extra={**log, "code": exc.code},
+                    )
+                if exc.retry_at is not None:  # quiet hours: come back when they end
+                    delay = int((exc.retry_at - self.clock()).total_seconds()) + 1
+                    raise _RetryLater(min(MAX_VISIBILITY, max(1, delay)), str(exc)) from exc
+                pause = self.policy.inline_delay(failures, self.rng)
+                if (
+                    failures >= self.policy.inline_attempts
+                    or slept + pause > self.policy.inline_budget
+                    or self._time_left(deadline) < pause + self.call_timeout + 1.0
+                ):
+                    raise _RetryLater(USE_QUEUE_BACKOFF, f"{exc.code}: {exc.message}") from exc
+                logger.info(
+                    "transient Zalo error; retrying shortly",
+                    extra={**log, "code": exc.code, "pause": round(pause, 3)},
+                )
+                self.sleep(pause)
+                slept += pause
+
+    def _token_unavailable(self, exc: TokenUnavailableError, log: dict[str, object]) -> NoReturn:
+        if not exc.transient:
+            metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
+            logger.error("no usable Zalo token for the OA", extra={**log, "reason": exc.reason})
+            raise _RetryLater(self.policy.token_unavailable_delay, exc.reason) from exc
+        raise _RetryLater(USE_QUEUE_BACKOFF, exc.reason) from exc
+
+    def _undeliverable(
+        self, msg: OutboundMessage, unit_id: str, reason: str, code: int | None, log: dict[str, object]
+    ) -> Outcome:
+        self.records.mark_final(
+            msg=msg,
+            status="undeliverable_window",
+            reason=reason,
+            at=self.clock(),
+            unit_id=unit_id,
+            error_code=code,
+        )
+        metrics.add_metric(name="OutboundOutsideWindow", unit=MetricUnit.Count, value=1)
+        logger.info("outside the interaction window; kept for the officers", extra={**log, "reason": reason})
+        return Outcome("undeliverable_window", reason=reason)
+
+    def _permanent(
+        self, msg: OutboundMessage, unit_id: str, exc: ZaloError, log: dict[str, object]
+    ) -> Outcome:
+        if exc.outside_window:
+            return self._undeliverable(
+                msg, unit_id, exc.message or "no interaction in the last 7 days", exc.code, log
+            )
+        self.records.mark_final(
+            msg=msg,
+            status="failed",
+            reason=f"{exc.kind}: {exc.message}",
+            at=self.clock(),
+            unit_id=unit_id,
+            error_code=exc.code,
+        )
+        if exc.kind == "oa":
+            metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
+            logger.error("Zalo refused the OA; an operator must act", extra={**log, "code": exc.code})
+        elif exc.kind == "invalid":
+            logger.error("Zalo rejected the message as invalid", extra={**log, "code": exc.code})
+        else:
+            metrics.add_metric(name="OutboundRecipientRefused", unit=MetricUnit.Count, value=1)
+            logger.info("recipient cannot receive; recorded, not retried", extra={**log, "code": exc.code})
+        return Outcome("failed", reason=str(exc))

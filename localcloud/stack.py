@@ -1,0 +1,407 @@
+"""The local cloud: moto server + template resources + demo data + HTTP API + pollers + schedules + fake Zalo.
+
+`LocalCloud(port).start()` brings everything up in this process (every function runs here, sharing
+one environment: the union of the template's function environments).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import os
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from localcloud import fake_zalo
+from localcloud.gateway import CompiledRoute, Gateway, JwtVerifier, compile_route, json_response
+from localcloud.lambdas import invoke_spec
+from localcloud.pollers import QueuePoller
+from localcloud.resources import REGION, STACK, Deployment, deploy
+from localcloud.schedules import Scheduler
+from localcloud.template import (
+    ROOT,
+    FunctionSpec,
+    cors_configuration,
+    functions,
+    jwt_authorizers,
+    template_path,
+)
+
+log = logging.getLogger("localcloud")
+
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
+DEFAULT_REGISTRY = ROOT / "demo" / "registry.json"
+CONSOLE_DIR = ROOT / "console"
+mimetypes.add_type("text/javascript", ".js")
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("text/css", ".css")
+mimetypes.add_type("image/svg+xml", ".svg")
+mimetypes.add_type("application/manifest+json", ".webmanifest")
+mimetypes.add_type("application/json", ".map")
+
+
+class RequestHandler(WSGIRequestHandler):
+    """Keeps headers whose names hold underscores (Zalo's `access_token`, `secret_key`).
+
+    Werkzeug's server drops them to avoid header spoofing through the `-`/`_` ambiguity; API
+    Gateway and Zalo pass them on. The raw header list also goes to `localcloud.headers`.
+    """
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        environ["localcloud.headers"] = list(self.headers.items())
+        for key, value in self.headers.items():
+            if "_" in key:
+                environ.setdefault("HTTP_" + key.upper().replace("-", "_"), value.replace("\r\n", ""))
+        return environ
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def reset_process_caches() -> None:
+    """Forget what the shared layer cached from a previous environment."""
+    from anninh.aws import reset_clients
+    from anninh.crypto import reset_crypto_caches
+    from anninh.registry_store import forget_cached_registry
+    from anninh.settings import reset_settings
+
+    reset_settings()
+    reset_clients()
+    forget_cached_registry()
+    reset_crypto_caches()
+
+
+def _save_registry_with_decimals(registry: Any) -> None:
+    """Fallback for save_registry while the layer's put_unit passes floats to DynamoDB."""
+    from decimal import Decimal
+
+    from anninh import aws, keys
+    from anninh.registry_store import forget_cached_registry, put_oa, put_officer, save_app_secrets
+
+    log.warning("anninh.registry_store.put_unit stores floats; seeding units with Decimal values")
+    save_app_secrets(registry.apps)
+    for unit in registry.units:
+        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
+        aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
+                                   "type": "unit", "data": data})
+    for oa in registry.oas:
+        put_oa(oa)
+    for officer in registry.officers:
+        put_officer(officer)
+    forget_cached_registry()
+
+
+@dataclass
+class LocalCloud:
+    port: int = 3000
+    host: str = "127.0.0.1"
+    registry_path: Path | str | None = None
+    template: Path | str | None = None
+    schedules: bool = True
+    pollers: bool = True
+    poller_concurrency: int = 2
+    console_dir: Path = CONSOLE_DIR
+    started_at: float = 0.0
+    startup_seconds: float = 0.0
+    ready: threading.Event = field(default_factory=threading.Event)
+    deployment: Deployment | None = None
+    moto_url: str = ""
+    fake: fake_zalo.FakeZalo | None = None
+    specs: list[FunctionSpec] = field(default_factory=list)
+    gateway: Gateway | None = None
+    scheduler: Scheduler | None = None
+    queue_pollers: list[QueuePoller] = field(default_factory=list)
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    _moto: Any = None
+    _http: BaseWSGIServer | None = None
+    _http_thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+        self._start_http()  # bind first: a busy port fails fast; /_local/health says 503 until ready
+        self._start_moto()
+        self._deploy()
+        self._seed()
+        self._build_gateway()
+        if self.pollers:
+            self._start_pollers()
+        self.scheduler = Scheduler(self.specs, invoke_spec, REGION, STACK, enabled=self.schedules)
+        self.scheduler.start()
+        self.startup_seconds = time.monotonic() - self.started_at
+        self.ready.set()
+
+    def stop(self) -> None:
+        self.ready.clear()
+        if self.scheduler:
+            self.scheduler.stop()
+        for poller in self.queue_pollers:
+            poller._stop.set()
+        for poller in self.queue_pollers:
+            poller.stop(timeout=3.0)
+        if self._http:
+            self._http.shutdown()
+            self._http.server_close()
+        if self._moto:
+            self._moto.stop()
+
+    def _start_http(self) -> None:
+        self._http = make_server(self.host, self.port, self.wsgi, threaded=True,
+                                 request_handler=RequestHandler)
+        self.port = self._http.server_port
+        self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
+        self._http_thread.start()
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        port = free_port(self.host)
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+        self._moto.start()
+        self.moto_url = f"http://{self.host}:{port}"
+        os.environ.update(FAKE_CREDENTIALS)
+        os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+
+    def _deploy(self) -> None:
+        registry = Path(self.registry_path or os.environ.get("ANNINH_REGISTRY") or DEFAULT_REGISTRY)
+        self.registry_path = registry
+        os.environ["ANNINH_REGISTRY"] = str(registry)
+        if self.template:
+            os.environ["ANNINH_TEMPLATE"] = str(self.template)
+        base = self.base_url
+        self.deployment = deploy(self.moto_url, parameters={
+            "Stage": "dev",
+            "ZaloApiBase": f"{base}{fake_zalo.API_PREFIX}",
+            "ZaloOAuthBase": f"{base}{fake_zalo.OAUTH_PREFIX}",
+            "ZnsApiBase": f"{base}{fake_zalo.ZNS_PREFIX}",
+            "MediaAllowedHosts": f"{self.host}:{self.port}",
+        }, template_path=self.template)
+        os.environ.update(self.deployment.environment())
+        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")  # no X-Ray daemon here
+        reset_process_caches()
+        self.specs = functions(self.deployment.template)
+        for logical, res in self.deployment.template["Resources"].items():
+            if res["Type"] == "AWS::Cognito::UserPool" and not self.user_pool_id:
+                self.user_pool_id = self.deployment.physical[logical]
+            elif res["Type"] == "AWS::Cognito::UserPoolClient" and not self.user_pool_client_id:
+                self.user_pool_client_id = self.deployment.physical[logical]
+
+    def _seed(self) -> None:
+        from anninh.registry import Registry
+        from anninh.registry_store import save_registry
+        from anninh.settings import get_settings
+
+        registry = Registry.load(str(self.registry_path))
+        try:
+            save_registry(registry)
+        except TypeError:  # floats (unit centroids) that boto3 refuses: store them as Decimal
+            _save_registry_with_decimals(registry)
+        settings = get_settings()
+        self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
+        if self.user_pool_id:
+            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+            for officer in registry.officers:
+                attributes = [{"Name": "custom:unit_id", "Value": officer.unit_id},
+                              {"Name": "name", "Value": officer.display_name or officer.username}]
+                idp.admin_create_user(UserPoolId=self.user_pool_id, Username=officer.username,
+                                      UserAttributes=attributes, MessageAction="SUPPRESS")
+                if officer.password:
+                    idp.admin_set_user_password(UserPoolId=self.user_pool_id, Username=officer.username,
+                                                Password=officer.password, Permanent=True)
+                for role in officer.roles:
+                    idp.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=officer.username,
+                                                GroupName=role)
+        secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=self.moto_url)
+        now = datetime.now(UTC)
+        for oa in registry.oas:
+            tokens = self.fake.issue_tokens(oa.oa_id)
+            secrets.create_secret(Name=settings.token_secret_prefix + oa.oa_id, SecretString=json.dumps({
+                "oa_id": oa.oa_id, "app_id": oa.app_id, "access_token": tokens["access_token"],
+                "refresh_token": tokens["refresh_token"],
+                "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
+                "refreshed_at": now.isoformat()}))
+
+    def _build_gateway(self) -> None:
+        assert self.deployment is not None
+        template = self.deployment.template
+        routes: list[CompiledRoute] = [compile_route(r, s) for s in self.specs for r in s.routes]
+        verifiers: dict[str, JwtVerifier] = {}
+        for api, authorizer in jwt_authorizers(template).items():
+            issuer = str(self.deployment.resolver.resolve(authorizer.issuer))
+            audience = [str(a) for a in self.deployment.resolver.resolve(authorizer.audience)]
+            pool_id = issuer.rstrip("/").rsplit("/", 1)[-1]
+            verifiers[api] = JwtVerifier(f"{self.moto_url}/{pool_id}/.well-known/jwks.json", issuer, audience)
+        cors: dict[str, Any] = {}
+        for api in {r.route.api for r in routes}:
+            cors = self.deployment.resolver.resolve(cors_configuration(template, api)) or cors
+        self.gateway = Gateway(routes, invoke_spec, verifiers, cors)
+
+    def _start_pollers(self) -> None:
+        assert self.deployment is not None
+        resolver = self.deployment.resolver
+        for spec in self.specs:
+            for source in spec.queues:
+                poller = QueuePoller(
+                    source, spec, self.deployment.queue_urls[source.queue],
+                    resolver.attrs[(source.queue, "Arn")], invoke_spec,
+                    lambda: boto3.client("sqs", region_name=REGION, endpoint_url=self.moto_url),
+                    REGION, self.poller_concurrency)
+                poller.start()
+                self.queue_pollers.append(poller)
+
+    # ------------------------------------------------------------------ HTTP
+    def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        path = request.path
+        if self.fake is not None and path.startswith(
+                (fake_zalo.API_PREFIX + "/", fake_zalo.OAUTH_PREFIX + "/", fake_zalo.ZNS_PREFIX + "/",
+                 fake_zalo.CDN_PREFIX + "/")):
+            return self.fake(environ, start_response)
+        try:
+            response = self.dispatch(request)
+        except Exception:
+            log.error("local cloud error on %s %s:\n%s", request.method, path, traceback.format_exc())
+            response = json_response({"message": "Internal Server Error"}, 500)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path.startswith("/_local/"):
+            return self._local(request, path[len("/_local"):])
+        if not self.ready.is_set() or self.gateway is None:
+            return json_response({"message": "Service Unavailable"}, 503)
+        response = self.gateway.handle(request)
+        if response is not None:
+            return response
+        if request.method in ("GET", "HEAD"):
+            static = self._static(path)
+            if static is not None:
+                return static
+        return json_response({"message": "Not Found"}, 404)
+
+    def _local(self, request: Request, sub: str) -> Response:
+        if sub == "/health":
+            if self.ready.is_set():
+                return json_response({"status": "ok", "startup_seconds": round(self.startup_seconds, 2)})
+            return json_response({"status": "starting"}, 503)
+        if not self.ready.is_set():
+            return json_response({"status": "starting"}, 503)
+        if sub == "/config":
+            return json_response(self.config())
+        if sub == "/pollers":
+            return json_response([{"function": p.spec.logical_id, "queue": p.source.queue,
+                                   "batch_size": p.source.batch_size, "concurrency": p.concurrency,
+                                   **p.stats.as_json()} for p in self.queue_pollers])
+        if sub == "/schedules" and request.method == "GET":
+            assert self.scheduler is not None
+            return json_response({"enabled": self.scheduler.enabled,
+                                  "schedules": [j.as_json() for j in self.scheduler.jobs]})
+        if sub.startswith("/schedules/") and request.method == "POST":
+            assert self.scheduler is not None
+            parts = sub.split("/")
+            job = self.scheduler.job(parts[2], parts[3]) if len(parts) == 4 else None
+            if job is None:
+                return json_response({"message": "no such schedule; GET /_local/schedules lists them"}, 404)
+            try:
+                result = self.scheduler.fire(job)
+            except Exception as exc:
+                log.error("schedule %s/%s raised:\n%s", parts[2], parts[3], traceback.format_exc())
+                return json_response({"errorType": type(exc).__name__, "errorMessage": str(exc)}, 500)
+            return Response(json.dumps(result, ensure_ascii=False, default=str), 200,
+                            content_type="application/json")
+        return json_response({"message": "Not Found"}, 404)
+
+    def config(self) -> dict[str, Any]:
+        assert self.deployment is not None
+        base = self.base_url
+        return {
+            "aws_endpoint_url": self.moto_url,
+            "region": REGION,
+            "user_pool_id": self.user_pool_id,
+            "user_pool_client_id": self.user_pool_client_id,
+            "api_base": f"{base}/api/v1",
+            "webhook_url": f"{base}/webhook/zalo",
+            "console_url": f"{base}/",
+            "zalo_api_base": f"{base}{fake_zalo.API_PREFIX}",
+            "zalo_oauth_base": f"{base}{fake_zalo.OAUTH_PREFIX}",
+            "zalo_cdn_base": f"{base}{fake_zalo.CDN_PREFIX}",
+            "registry_path": str(self.registry_path),
+            "template_path": str(self.template or template_path()),
+            "environment": self.deployment.environment(),
+            "queues": dict(self.deployment.queue_urls),
+        }
+
+    def _static(self, path: str) -> Response | None:
+        root = Path(self.console_dir)
+        if not root.is_dir():
+            return None
+        relative = path.lstrip("/") or "index.html"
+        target = safe_join(str(root), relative)
+        if target is None:
+            raise NotFound()
+        file = Path(target)
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_file():
+            return None
+        content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type in ("application/json", "text/javascript"):
+            content_type += "; charset=utf-8"
+        return Response(file.read_bytes(), 200, content_type=content_type,
+                        headers={"Cache-Control": "no-cache"})
+
+    # ------------------------------------------------------------------ banner
+    def banner(self) -> str:
+        from anninh.registry import Registry
+
+        registry = Registry.load(str(self.registry_path))
+        base = self.base_url
+        logins = ", ".join(o.username for o in registry.officers[:6])
+        password = next((o.password for o in registry.officers if o.password), "")
+        console = f"{base}/" if Path(self.console_dir).is_dir() else f"{base}/  (console/ not built yet)"
+        lines = [
+            "",
+            "  An Ninh OA - local cloud (no Docker, no AWS, no network)",
+            f"  ready in {self.startup_seconds:.1f} s",
+            "",
+            f"  Officer console   {console}",
+            f"  Webhook (Zalo)    POST {base}/webhook/zalo",
+            f"  Officer API       {base}/api/v1   (Authorization: Bearer <Cognito IdToken>)",
+            f"  Health / config   {base}/_local/health   {base}/_local/config",
+            f"  Fake Zalo sent    {base}/_local/zalo/sent?user_id=...",
+            f"  Schedules         {base}/_local/schedules"
+            + ("" if self.schedules else "   (automatic firing off)"),
+            f"  AWS (moto)        {self.moto_url}   region {REGION}",
+            f"  Registry          {self.registry_path}  "
+            f"({len(registry.oas)} OAs, {len(registry.units)} units, {len(registry.officers)} officers)",
+            f"  Demo logins       {logins}" + (f"  password: {password}" if password else ""),
+            "",
+            f"  Talk to it as a citizen:  make chat  (PORT={self.port})",
+            "  Stop with Ctrl-C.",
+            "",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,177 @@
+"""The console's own behaviour, against a small stand-in backend (fast and deterministic).
+
+What a user would notice: signing in (and a wrong password), the inbox with urgent tips first, the
+live count of new tips, triage and reply on a case, a campaign's progress reaching 100%, the session
+expiring, and a phone-width layout without sideways scrolling.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
+from tests.browser.fake_backend import FakeBackend
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def test_wrong_password_is_refused_with_a_vietnamese_message(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page()
+    page.goto(fake_backend.base_url + "/")
+    page.get_by_label("Tên đăng nhập").fill("hieptan.canbo")
+    page.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("alert")).to_have_text("Sai tên đăng nhập hoặc mật khẩu.")
+    assert not any(path.startswith("/api/") for _, path in fake_backend.requests)
+
+
+def test_sign_in_with_the_keyboard_only(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page()
+    page.goto(fake_backend.base_url + "/")
+    expect(page.get_by_label("Tên đăng nhập")).to_be_focused()
+    page.keyboard.type("hieptan.canbo")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Demo-Passw0rd-2026")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Tin báo")).to_be_visible()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_inbox_lists_urgent_tips_first_and_fits_the_screen(new_page: Any, fake_backend: FakeBackend, viewport: dict[str, int]) -> None:
+    page = new_page(viewport)
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    rows = page.locator(".case-row")
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text("KHẨN")
+    expect(rows.first).to_contain_text("Mới tiếp nhận")
+    expect(rows.last).to_contain_text("Đã giải quyết")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {viewport['width']}px"
+    screenshot(page, f"fake-inbox-{viewport['width']}")
+
+
+def test_search_filters_the_inbox(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page()
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    page.get_by_label("Tìm kiếm").fill("ma túy")
+    page.get_by_role("button", name="Lọc", exact=True).click()
+    expect(page.locator(".case-row")).to_have_count(1)
+    expect(page.locator(".case-row")).to_contain_text("HT-2611-0003")
+    assert "q=ma+t%C3%BAy" in page.url or "q=ma%20t" in page.url
+
+
+def test_a_new_tip_is_announced_while_the_inbox_is_open(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page()
+    page.clock.install()
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    expect(page.locator(".case-row")).to_have_count(4)
+    fresh = dict(fake_backend.cases["c2"], case_id="c9", code="HT-2611-0009", urgent=True,
+                 created_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"), summary="Báo tin cháy nhà")
+    fake_backend.cases["c9"] = fresh
+    page.clock.run_for(16_000)
+    announce = page.get_by_role("button", name=re.compile(r"1 tin báo mới \(1 khẩn\)"))
+    expect(announce).to_be_visible()
+    announce.click()
+    expect(page.locator(".case-row")).to_have_count(5)
+    expect(page.locator(".case-row").first).to_contain_text("Báo tin cháy nhà")
+
+
+def test_triage_a_case_reply_and_resolve(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page()
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    page.locator(".case-row", has_text="HT-2611-0002").click()
+    expect(page.get_by_role("heading", name="Tin báo HT-2611-0002")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Ảnh người báo gửi"))).to_be_visible()
+
+    page.get_by_label("Trạng thái").select_option(label="Đang xác minh")
+    page.get_by_role("button", name="Cập nhật trạng thái").click()
+    expect(page.locator(".page-head .badge", has_text="Đang xác minh")).to_be_visible()
+
+    page.get_by_role("button", name="Đánh dấu tin có giá trị").click()
+    expect(page.locator(".page-head .badge", has_text="Có giá trị")).to_be_visible()
+
+    page.get_by_label("Mẫu trả lời").select_option(label="Cảm ơn đã báo tin")
+    expect(page.get_by_label("Trả lời người báo")).to_have_value(re.compile("đã tiếp nhận tin báo"))
+    page.get_by_role("button", name="Gửi trả lời").click()
+    expect(page.locator(".bubble.out").last).to_contain_text("hieptan.canbo")
+    expect(page.locator(".bubble.out").last).to_contain_text("đã tiếp nhận tin báo, cảm ơn")
+    assert fake_backend.sent == [{"case_id": "c2", "text": "Công an phường đã tiếp nhận tin báo, cảm ơn anh/chị."}]
+
+    page.get_by_label("Ghi chú nội bộ").fill("Đã trích xuất camera nhà số 12.")
+    page.get_by_role("button", name="Lưu ghi chú").click()
+    expect(page.locator(".notes")).to_contain_text("Đã trích xuất camera")
+
+    page.get_by_label("Kết quả xử lý").select_option(label="Thu hồi tài sản")
+    page.get_by_label("Trạng thái").select_option(label="Đã giải quyết")
+    page.get_by_role("button", name="Cập nhật trạng thái").click()
+    expect(page.locator(".page-head .badge", has_text="Đã giải quyết")).to_be_visible()
+    assert fake_backend.cases["c2"]["outcome"] == "recovered_goods"
+    screenshot(page, "fake-case-desktop")
+
+
+def test_campaign_progress_reaches_100_percent(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page(PHONE)
+    sign_in(page, fake_backend.base_url, "tanphu.bientap")
+    page.goto(fake_backend.base_url + "/#/campaigns")
+    page.get_by_label("Tên chiến dịch").fill("Cảnh báo lừa đảo qua mạng")
+    page.get_by_label("Công an phường Hiệp Tân").check()
+    page.get_by_label("Nội dung tin").fill("Công an phường Hiệp Tân cảnh báo: không chuyển tiền cho người lạ.")
+    page.get_by_role("button", name="Xem trước người nhận").click()
+    expect(page.locator(".preview")).to_contain_text("12 người đủ điều kiện nhận")
+    expect(page.locator(".preview")).to_contain_text("Người quan tâm không tương tác với OA trong 7 ngày qua: 2")
+    page.get_by_role("button", name="Tạo chiến dịch").click()
+    card = page.locator(".campaign", has_text="Cảnh báo lừa đảo qua mạng")
+    expect(card.get_by_role("progressbar")).to_be_visible()
+    screenshot(page, "fake-campaign-360")
+    expect(card.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100", timeout=20000)
+    expect(card).to_contain_text("Hoàn tất")
+    expect(card.locator(".percent")).to_have_text("100%")
+
+
+def test_expired_session_asks_to_sign_in_again_and_returns_to_the_page(new_page: Any, fake_backend: FakeBackend) -> None:
+    page = new_page()
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    page.goto(fake_backend.base_url + "/#/case/c1")
+    expect(page.get_by_role("heading", name="Tin báo HT-2611-0001")).to_be_visible()
+    fake_backend.revoked = True  # the API now answers 401, as when the token has expired
+    page.get_by_role("button", name="↻ Tải lại").click()
+    expect(page.get_by_text("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('anninh.idToken')") is None
+    page.get_by_label("Tên đăng nhập").fill("hieptan.canbo")
+    page.get_by_label("Mật khẩu").fill("Demo-Passw0rd-2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_role("heading", name="Tin báo HT-2611-0001")).to_be_visible()
+
+
+def test_token_expiry_signs_out_without_an_api_call(new_page: Any) -> None:
+    with FakeBackend(token_lifetime_s=8) as backend:
+        page = new_page()
+        sign_in(page, backend.base_url, "hieptan.canbo")
+        expect(page.get_by_text("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")).to_be_visible(timeout=10000)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_statistics_page_draws_charts(new_page: Any, fake_backend: FakeBackend, viewport: dict[str, int]) -> None:
+    page = new_page(viewport)
+    sign_in(page, fake_backend.base_url, "tanphu.chihuy")
+    page.goto(fake_backend.base_url + "/#/stats")
+    expect(page.locator("[data-stat=tips] .value")).to_have_text("14")
+    expect(page.locator("[data-stat=followers] .value")).to_have_text("1.520")
+    expect(page.get_by_role("img", name="Tin nhắn đến và đi theo ngày")).to_be_visible()
+    expect(page.locator("dl.rates")).to_contain_text("84%")
+    expect(page.locator("dl.rates")).to_contain_text("21 phút")
+    page.get_by_role("button", name="Tải báo cáo sơ kết").click()
+    expect(page.get_by_role("link", name="Tải báo cáo (PDF)")).to_be_focused()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    screenshot(page, f"fake-stats-{viewport['width']}")

@@ -1,0 +1,92 @@
+"""Helpers for the intake integration tests: post events to the webhook, drain the inbound queue
+through the inbound function, read queues. (No tests here.)"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from anninh.intake.pipeline import default_pipeline
+from localcloud.lambdas import invoke, load_handler, spec_for
+from tests.conftest import load_event
+
+
+def post(name_or_event: str | dict[str, Any]) -> dict[str, Any]:
+    event = load_event(name_or_event) if isinstance(name_or_event, str) else name_or_event
+    result: dict[str, Any] = invoke("WebhookFunction", event)
+    return result
+
+
+def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """Every message currently on a queue (received and deleted)."""
+    out: list[dict[str, Any]] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                  VisibilityTimeout=30).get("Messages", [])
+        if not got:
+            return out
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        out.extend(got)
+
+
+def as_sqs_event(messages: list[dict[str, Any]], arn: str) -> dict[str, Any]:
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()}, "messageAttributes": {},
+        "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
+        "awsRegion": "ap-southeast-1"} for m in messages]}
+
+
+def use_bot(bot: Any) -> None:
+    """Give the inbound function a fake bot (the real router belongs to another area)."""
+    module = sys.modules[_inbound_module()]
+    module._pipeline = default_pipeline(bot=bot)
+
+
+def _inbound_module() -> str:
+    load_handler(spec_for("InboundFunction"))
+    return next(m for m in sys.modules if m.startswith("_fn_InboundFunction_"))
+
+
+def drain_inbound(stack: Any) -> list[dict[str, Any]]:
+    """Run everything on the inbound queue through the inbound function; returns the batch responses."""
+    sqs = stack_sqs()
+    url = stack.queue_urls["InboundQueue"]
+    responses = []
+    while True:
+        messages = receive_all(sqs, url)
+        if not messages:
+            return responses
+        event = as_sqs_event(messages, "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-InboundQueue.fifo")
+        responses.append(invoke("InboundFunction", event))
+
+
+def stack_sqs() -> Any:
+    from anninh import aws
+
+    return aws.client("sqs")
+
+
+def bodies(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [json.loads(m["Body"]) for m in messages]
+
+
+class FakeBot:
+    """Answers every question; hands off when asked for a human."""
+
+    def __init__(self) -> None:
+        self.turns: list[Any] = []
+
+    def __call__(self, turn: Any) -> Any:
+        from types import SimpleNamespace
+
+        from anninh.outbox import text
+
+        self.turns.append(turn)
+        wants_human = "gặp cán bộ" in turn.text
+        turn.state["turns"] = turn.state.get("turns", 0) + 1
+        reply = text(turn.oa_id, turn.user_id, "Trả lời tự động", key=f"bot:{turn.event_key}:0")
+        return SimpleNamespace(messages=[reply], answered=not wants_human, handed_off=wants_human,
+                               intent="handoff" if wants_human else "kb")

@@ -1,0 +1,101 @@
+"""The webhook function in-process against moto, with the sample events from events/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from anninh.intake.webhook import reset_default_webhook
+from tests.integration.test_inbound_support import post, receive_all, stack_sqs
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+VALID = sorted(p.name for p in EVENTS.glob("webhook_*.json")
+               if p.stem.removeprefix("webhook_") not in {
+                   "url_check", "unsigned", "bad_signature", "unknown_app", "malformed_json",
+                   "follow_missing_fields", "base64_body", "signature_uppercase_no_prefix"})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_webhook() -> Any:
+    reset_default_webhook()
+    yield
+    reset_default_webhook()
+
+
+def receipt(stack: Any, key: str) -> dict[str, Any] | None:
+    from anninh import aws
+
+    item: dict[str, Any] | None = aws.table().get_item(Key={"PK": f"EVENT#{key}", "SK": "EVENT"}).get("Item")
+    return item
+
+
+def test_every_sample_event_is_accepted_stored_and_queued(aws_stack: Any) -> None:
+    sqs = stack_sqs()
+    for name in VALID:
+        result = post(name)
+        assert result["statusCode"] == 200, (name, result)
+        assert json.loads(result["body"])["status"] in ("accepted", "kept_aside"), name
+    messages = receive_all(sqs, aws_stack.queue_urls["InboundQueue"])
+    assert len(messages) == len(VALID)
+    envelopes = [json.loads(m["Body"]) for m in messages]
+    for envelope in envelopes:
+        stored = receipt(aws_stack, envelope["dedupe_key"])
+        assert stored is not None and stored["raw"] == envelope["body"]
+        assert stored["expires_at"] > 1795000000  # a TTL about 30 days out
+    text = next(e for e in envelopes if e["dedupe_key"].startswith("user_send_text:t-"))
+    assert json.loads(text["body"])["message"]["text"] == "Cho tôi hỏi thủ tục đăng ký tạm trú"
+    unknown = [e for e in envelopes if e["event_name"] == "some_future_event"]
+    assert unknown and unknown[0]["kind"] == "unknown"
+
+
+def test_duplicate_delivery_changes_nothing(aws_stack: Any) -> None:
+    sqs = stack_sqs()
+    first = post("webhook_user_send_image.json")
+    second = post("webhook_user_send_image.json")
+    assert json.loads(first["body"]) == {"status": "accepted"}
+    assert second["statusCode"] == 200 and json.loads(second["body"]) == {"status": "duplicate"}
+    assert len(receive_all(sqs, aws_stack.queue_urls["InboundQueue"])) == 1
+
+
+def test_base64_and_header_variants_verify(aws_stack: Any) -> None:
+    assert post("webhook_base64_body.json")["statusCode"] == 200
+    reset_default_webhook()
+    assert json.loads(post("webhook_signature_uppercase_no_prefix.json")["body"]) == {"status": "duplicate"}
+
+
+@pytest.mark.parametrize(("name", "status", "code"), [
+    ("webhook_unsigned.json", 401, "unsigned"), ("webhook_bad_signature.json", 401, "bad_signature"),
+    ("webhook_unknown_app.json", 401, "unknown_app"), ("webhook_malformed_json.json", 400, "malformed_json"),
+])
+def test_bad_requests_store_nothing(aws_stack: Any, name: str, status: int, code: str) -> None:
+    result = post(name)
+    assert result["statusCode"] == status and json.loads(result["body"])["error"]["code"] == code
+    assert receive_all(stack_sqs(), aws_stack.queue_urls["InboundQueue"]) == []
+
+
+def test_url_check_and_kept_aside(aws_stack: Any) -> None:
+    assert post("webhook_url_check.json")["statusCode"] == 200
+    kept = post("webhook_follow_missing_fields.json")
+    assert kept["statusCode"] == 200 and json.loads(kept["body"]) == {"status": "kept_aside"}
+
+
+def test_ack_path_makes_at_most_two_aws_calls_when_warm(aws_stack: Any) -> None:
+    from anninh import aws
+
+    post("webhook_follow.json")  # warm: secrets cached, clients created
+    calls: list[str] = []
+
+    def count(event_name: str, **kwargs: Any) -> None:
+        calls.append(event_name.split(".", 1)[1])
+
+    for service in ("dynamodb", "sqs", "secretsmanager"):
+        aws.client(service).meta.events.register("before-call", count)
+    result = post("webhook_user_send_video.json")
+    assert result["statusCode"] == 200
+    assert calls == ["dynamodb.PutItem", "sqs.SendMessage"]
+    calls.clear()
+    post("webhook_user_send_video.json")  # duplicate: one call
+    assert calls == ["dynamodb.PutItem"]

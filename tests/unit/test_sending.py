@@ -1,0 +1,323 @@
+"""OutboxSender logic with in-memory ports: window, retries with backoff, token refresh, idempotency."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from anninh.outbox import OutboundMessage, text
+from anninh.sending.records import Claim
+from anninh.sending.sender import OutboxSender, RetryPolicy
+from anninh.zalo.client import ZaloClient
+from anninh.zalo.errors import TokenUnavailableError
+
+NOW = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
+OA, USER = "oa-1", "u-1"
+
+
+class MemoryRecords:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def claim(self, msg: OutboundMessage, now: datetime, claim_seconds: float) -> Claim:
+        item = self.items.get(msg.key)
+        old = dict(item or {})
+        stale = item is not None and item["status"] == "sending" and item["claim_until"] < now
+        if item is None or item["status"] == "retrying" or stale:
+            self.items[msg.key] = {
+                **old,
+                "status": "sending",
+                "claim_until": now + timedelta(seconds=claim_seconds),
+                "attempts": old.get("attempts", 0) + 1,
+            }
+            return Claim(True, old, took_over_stale=stale)
+        return Claim(False, old)
+
+    def mark_sent(self, key: str, message_id: str, at: datetime) -> None:
+        self.items[key].update(status="sent", message_id=message_id, recorded=False)
+
+    def mark_recorded(self, key: str, at: datetime) -> None:
+        self.items[key]["recorded"] = True
+
+    def mark_retrying(self, key: str, error: str, at: datetime, retry_after: int) -> None:
+        self.items[key].update(status="retrying", last_error=error)
+
+    def mark_final(
+        self,
+        *,
+        msg: OutboundMessage,
+        status: str,
+        reason: str,
+        at: datetime,
+        unit_id: str,
+        error_code: int | None = None,
+    ) -> None:
+        self.items[msg.key].update(
+            status=status, reason=reason, error_code=error_code, unit_id=unit_id, kept=msg.keep_for_officer
+        )
+
+
+class Tokens:
+    def __init__(self) -> None:
+        self.current = "A0"
+        self.refreshes = 0
+        self.fail_refresh: TokenUnavailableError | None = None
+
+    def access_token(self, oa_id: str) -> str:
+        return self.current
+
+    def refresh(self, oa_id: str, stale: str) -> str:
+        if self.fail_refresh:
+            raise self.fail_refresh
+        self.refreshes += 1
+        self.current = f"A{self.refreshes}"
+        return self.current
+
+
+class Scripted:
+    """Zalo answering from a script: ints are error codes, "network" refuses the connection."""
+
+    def __init__(self, *script: int | str) -> None:
+        self.script = list(script)
+        self.requests: list[httpx.Request] = []
+        self.delivered: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        step = self.script.pop(0) if self.script else 0
+        if step == "network":
+            raise httpx.ConnectError("refused", request=request)
+        if step != 0:
+            return httpx.Response(200, json={"error": step, "message": f"e{step}"})
+        self.delivered.append({"token": request.headers["access_token"], **json.loads(request.content)})
+        return httpx.Response(200, json={"error": 0, "data": {"message_id": f"z{len(self.delivered)}"}})
+
+
+class Followers:
+    def __init__(self, at: datetime | None) -> None:
+        self.at = at
+
+    def last_interaction(self, oa_id: str, user_id: str) -> datetime | None:
+        return self.at
+
+
+class Conversation:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, str]] = []
+        self.crash = False
+
+    def record_outbound(self, msg: OutboundMessage, message_id: str, at: datetime) -> None:
+        if self.crash:
+            raise RuntimeError("function died after Zalo accepted")
+        self.messages.append((msg.key, message_id))
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.counted: list[str] = []
+
+    def count_sent(self, msg: OutboundMessage, unit_id: str, at: datetime) -> None:
+        if f"out:{msg.key}" not in self.counted:  # idempotent like stats.counters.count
+            self.counted.append(f"out:{msg.key}")
+
+
+class World:
+    def __init__(
+        self, *script: int | str, last_interaction: datetime | None = NOW - timedelta(hours=1)
+    ) -> None:
+        self.zalo = Scripted(*script)
+        self.records = MemoryRecords()
+        self.tokens = Tokens()
+        self.conversation = Conversation()
+        self.stats = Stats()
+        self.sleeps: list[float] = []
+        self.sender = OutboxSender(
+            zalo=ZaloClient(
+                api_base="http://z",
+                oauth_base="http://o",
+                zns_base="http://n",
+                transport=httpx.MockTransport(self.zalo),
+            ),
+            tokens=self.tokens,  # type: ignore[arg-type]
+            records=self.records,  # type: ignore[arg-type]
+            followers=Followers(last_interaction),
+            conversations=self.conversation,
+            stats=self.stats,
+            unit_for=lambda oa: "p-hiep-tan",
+            policy=RetryPolicy(),
+            clock=lambda: NOW,
+            sleep=self.sleeps.append,
+            rng=random.Random(7),
+        )
+
+
+def message(key: str = "bot:e1:0") -> OutboundMessage:
+    return text(OA, USER, "Cảm ơn bạn đã liên hệ.", key=key)
+
+
+def test_sends_once_and_records_it() -> None:
+    world = World()
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "sent"
+    assert outcome.message_id == "z1"
+    assert world.zalo.delivered == [
+        {"token": "A0", "recipient": {"user_id": USER}, "message": {"text": "Cảm ơn bạn đã liên hệ."}}
+    ]
+    assert world.conversation.messages == [("bot:e1:0", "z1")]
+    assert world.stats.counted == ["out:bot:e1:0"]
+    assert world.records.items["bot:e1:0"]["status"] == "sent"
+
+
+def test_redelivery_sends_nothing() -> None:
+    world = World()
+    world.sender.deliver(message())
+    again = world.sender.deliver(message(), receive_count=2)
+    assert again.status == "skipped"
+    assert len(world.zalo.delivered) == 1
+    assert world.conversation.messages == [("bot:e1:0", "z1")]
+
+
+def test_sent_but_not_recorded_is_finished_without_resending() -> None:
+    world = World()
+    world.conversation.crash = True
+    with pytest.raises(RuntimeError):
+        world.sender.deliver(message())
+    world.conversation.crash = False
+    outcome = world.sender.deliver(message(), receive_count=2)
+    assert outcome.status == "skipped"
+    assert len(world.zalo.delivered) == 1
+    assert world.conversation.messages == [("bot:e1:0", "z1")]
+    assert world.records.items["bot:e1:0"]["recorded"] is True
+
+
+def test_token_error_refreshes_once_and_retries() -> None:
+    world = World(-216)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "sent"
+    assert world.tokens.refreshes == 1
+    assert [d["token"] for d in world.zalo.delivered] == ["A1"]
+
+
+def test_second_token_error_goes_back_to_the_queue_not_a_refresh_loop() -> None:
+    world = World(-216, -220)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "retry"
+    assert world.tokens.refreshes == 1
+    assert world.zalo.delivered == []
+    assert world.records.items["bot:e1:0"]["status"] == "retrying"
+
+
+def test_transient_errors_retry_inline_with_jittered_backoff() -> None:
+    world = World(-32, "network")
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "sent"
+    assert len(world.zalo.requests) == 3
+    assert len(world.sleeps) == 2
+    policy = RetryPolicy()
+    assert 0 <= world.sleeps[0] <= policy.inline_base
+    assert 0 <= world.sleeps[1] <= policy.inline_base * 2
+
+
+def test_persistent_transient_errors_hand_back_to_sqs_with_a_delay() -> None:
+    world = World(-32, -32, -32, -32, -32, "network")
+    first = world.sender.deliver(message(), receive_count=1)
+    assert first.status == "retry"
+    assert 1 <= first.retry_after <= RetryPolicy().queue_base
+    assert sum(world.sleeps) <= RetryPolicy().inline_budget
+    second = world.sender.deliver(message(), receive_count=2)
+    assert second.status == "retry"
+    third = world.sender.deliver(message(), receive_count=3)
+    assert third.status == "sent"
+    assert len(world.zalo.delivered) == 1
+
+
+def test_queue_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy()
+    rng = random.Random(1)
+    ceilings = [max(policy.queue_delay(n, rng) for _ in range(200)) for n in (1, 3, 6, 12)]
+    assert ceilings[0] <= 5 and ceilings[1] <= 20 and ceilings[2] <= 160
+    assert ceilings[3] <= policy.queue_cap
+    assert ceilings[0] < ceilings[1] < ceilings[2]
+
+
+@pytest.mark.parametrize("code", [-213, -218, -227, -244])
+def test_recipient_errors_are_recorded_and_never_retried(code: int) -> None:
+    world = World(code)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "failed"
+    assert len(world.zalo.requests) == 1
+    assert world.records.items["bot:e1:0"]["error_code"] == code
+    assert world.sender.deliver(message(), receive_count=2).status == "skipped"
+    assert len(world.zalo.requests) == 1
+
+
+def test_window_error_from_zalo_keeps_the_message_for_officers() -> None:
+    world = World(-230)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "undeliverable_window"
+    item = world.records.items["bot:e1:0"]
+    assert item["status"] == "undeliverable_window"
+    assert item["kept"] is True and item["unit_id"] == "p-hiep-tan"
+
+
+def test_outside_the_window_zalo_is_not_called() -> None:
+    world = World(last_interaction=NOW - timedelta(days=7, minutes=1))
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "undeliverable_window"
+    assert world.zalo.requests == []
+    assert world.conversation.messages == []
+
+
+def test_unknown_last_interaction_lets_zalo_decide() -> None:
+    world = World(last_interaction=None)
+    assert world.sender.deliver(message()).status == "sent"
+
+
+def test_oa_error_is_recorded_not_retried() -> None:
+    world = World(-211)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "failed"
+    assert world.records.items["bot:e1:0"]["reason"].startswith("oa:")
+
+
+def test_quiet_hours_defers_until_morning() -> None:
+    world = World(-234)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "retry"
+    assert outcome.retry_after >= 1
+    assert len(world.zalo.requests) == 1
+
+
+def test_unconnected_oa_retries_later_then_gives_up_for_the_officer() -> None:
+    world = World()
+    world.tokens.fail_refresh = TokenUnavailableError(OA, "refresh refused")
+    world.zalo.script = [-216]
+    first = world.sender.deliver(message(), receive_count=1)
+    assert first.status == "retry" and first.retry_after == RetryPolicy().token_unavailable_delay
+    world.zalo.script = [-216]
+    last = world.sender.deliver(message(), receive_count=RetryPolicy().max_receives)
+    assert last.status == "failed"
+    assert world.records.items["bot:e1:0"]["status"] == "failed"
+
+
+def test_no_call_is_started_that_would_outlive_the_function() -> None:
+    import time
+
+    world = World()
+    outcome = world.sender.deliver(message(), deadline=time.monotonic() + 2)
+    assert outcome.status == "retry"
+    assert world.zalo.requests == []
+    assert world.sender.deliver(message(), receive_count=2).status == "sent"
+
+
+def test_live_claim_by_another_sender_is_not_sent_twice() -> None:
+    world = World()
+    world.records.items["bot:e1:0"] = {"status": "sending", "claim_until": NOW + timedelta(seconds=30)}
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "retry"
+    assert world.zalo.requests == []
