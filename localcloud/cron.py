@@ -13,8 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-_MONTHS = {name: i for i, name in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+_MONTHS = {
+    name: i
+    for i, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1
+    )
+}
 _DAYS = {name: i for i, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), start=1)}
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
@@ -36,10 +40,11 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
     """The set of values a plain cron field allows."""
     names = names or {}
     values: set[int] = set()
-    for part in text.split(","):
+    for item in text.split(","):
         step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
+        part = item
+        if "/" in item:
+            part, step_text = item.split("/", 1)
             if not step_text.isdigit() or int(step_text) == 0:
                 raise ScheduleExpressionError(f"bad step in {text!r}")
             step = int(step_text)
@@ -76,8 +81,14 @@ class Cron:
             raise ScheduleExpressionError("exactly one of day-of-month and day-of-week must be '?'")
         if "W" in dom.upper():
             raise ScheduleExpressionError("the W (nearest weekday) form is not supported locally")
-        cron = cls(_field(minute, 0, 59), _field(hour, 0, 23), dom.upper(), _field(month, 1, 12, _MONTHS),
-                   dow.upper(), _field(year, 1970, 2199))
+        cron = cls(
+            _field(minute, 0, 59),
+            _field(hour, 0, 23),
+            dom.upper(),
+            _field(month, 1, 12, _MONTHS),
+            dow.upper(),
+            _field(year, 1970, 2199),
+        )
         cron.days_in(2026, 1)  # validates the day fields
         return cron
 

@@ -56,9 +56,11 @@ def _segment(marker: int, payload: bytes) -> bytes:
 def jpeg(width: int = 16, height: int = 16, rgb: tuple[int, int, int] = (192, 57, 43)) -> bytes:
     """A solid-colour baseline JPEG (YCbCr, no subsampling, quantisation table of ones)."""
     r, g, b = rgb
-    ycc = (0.299 * r + 0.587 * g + 0.114 * b,
-           128 - 0.168736 * r - 0.331264 * g + 0.5 * b,
-           128 + 0.5 * r - 0.418688 * g - 0.081312 * b)
+    ycc = (
+        0.299 * r + 0.587 * g + 0.114 * b,
+        128 - 0.168736 * r - 0.331264 * g + 0.5 * b,
+        128 + 0.5 * r - 0.418688 * g - 0.081312 * b,
+    )
     dc_values = [round(8 * (c - 128)) for c in ycc]  # DC of a flat 8x8 block, quantiser 1
     dc_codes = _huffman_codes(_DC_BITS, _DC_VALUES)
     blocks = ((width + 7) // 8) * ((height + 7) // 8)
@@ -76,17 +78,19 @@ def jpeg(width: int = 16, height: int = 16, rgb: tuple[int, int, int] = (192, 57
             writer.write(0, 1)  # end of block: the AC table's only code is "0"
     scan = writer.flush()
     components = b"".join(bytes((cid, 0x11, 0)) for cid in (1, 2, 3))
-    return b"".join((
-        b"\xff\xd8",
-        _segment(0xFFE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
-        _segment(0xFFDB, b"\x00" + bytes([1] * 64)),
-        _segment(0xFFC0, struct.pack(">BHHB", 8, height, width, 3) + components),
-        _segment(0xFFC4, b"\x00" + bytes(_DC_BITS) + bytes(_DC_VALUES)),
-        _segment(0xFFC4, b"\x10" + bytes((1,) + (0,) * 15) + b"\x00"),
-        _segment(0xFFDA, b"\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00"),
-        scan,
-        b"\xff\xd9",
-    ))
+    return b"".join(
+        (
+            b"\xff\xd8",
+            _segment(0xFFE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
+            _segment(0xFFDB, b"\x00" + bytes([1] * 64)),
+            _segment(0xFFC0, struct.pack(">BHHB", 8, height, width, 3) + components),
+            _segment(0xFFC4, b"\x00" + bytes(_DC_BITS) + bytes(_DC_VALUES)),
+            _segment(0xFFC4, b"\x10" + bytes((1,) + (0,) * 15) + b"\x00"),
+            _segment(0xFFDA, b"\x03\x01\x00\x02\x00\x03\x00\x00\x3f\x00"),
+            scan,
+            b"\xff\xd9",
+        )
+    )
 
 
 def png(width: int = 16, height: int = 16, rgb: tuple[int, int, int] = (41, 128, 185)) -> bytes:
@@ -96,12 +100,14 @@ def png(width: int = 16, height: int = 16, rgb: tuple[int, int, int] = (41, 128,
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     row = b"\x00" + bytes(rgb) * width
-    return b"".join((
-        b"\x89PNG\r\n\x1a\n",
-        chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
-        chunk(b"IDAT", zlib.compress(row * height)),
-        chunk(b"IEND", b""),
-    ))
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+            chunk(b"IDAT", zlib.compress(row * height)),
+            chunk(b"IEND", b""),
+        )
+    )
 
 
 def mp4(seconds: int = 1) -> bytes:
@@ -111,8 +117,11 @@ def mp4(seconds: int = 1) -> bytes:
         return struct.pack(">I", len(data) + 8) + kind + data
 
     payload = hashlib.sha256(b"anninh-demo-video").digest() * (64 * seconds)
-    return (box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
-            + box(b"free", b"") + box(b"mdat", payload))
+    return (
+        box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2avc1mp41")
+        + box(b"free", b"")
+        + box(b"mdat", payload)
+    )
 
 
 def for_name(name: str) -> tuple[bytes, str] | None:
@@ -125,8 +134,10 @@ def for_name(name: str) -> tuple[bytes, str] | None:
     if lower.endswith(".mp4"):
         return mp4(), "video/mp4"
     if lower.endswith(".pdf"):
-        return (b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-                "application/pdf")
+        return (
+            b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+            "application/pdf",
+        )
     if lower.endswith(".txt"):
         return "Tệp minh hoạ của An Ninh OA.\n".encode(), "text/plain; charset=utf-8"
     return None

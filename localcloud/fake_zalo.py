@@ -24,6 +24,7 @@ Like the platform, errors come back with HTTP 200 and `"error" != 0`.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -50,8 +51,12 @@ CDN_PREFIX = "/_local/zalo-cdn"
 ACCESS_TOKEN_SECONDS = 90_000  # 25 h, as Zalo says ("expires_in": "90000")
 REFRESH_TOKEN_SECONDS = 90 * 86_400
 CODE_SECONDS = 600
-MESSAGE_ENDPOINTS = ("/v3.0/oa/message/cs", "/v3.0/oa/message/transaction",
-                     "/v3.0/oa/message/promotion", "/v3.0/oa/message/template")
+MESSAGE_ENDPOINTS = (
+    "/v3.0/oa/message/cs",
+    "/v3.0/oa/message/transaction",
+    "/v3.0/oa/message/promotion",
+    "/v3.0/oa/message/template",
+)
 BROADCAST_ENDPOINT = "/v2.0/oa/message"
 ZNS_ENDPOINT = "/zns/message/template"
 SEND_ENDPOINTS = (*MESSAGE_ENDPOINTS, BROADCAST_ENDPOINT, ZNS_ENDPOINT)
@@ -117,13 +122,20 @@ class _Fault:
     endpoint: str | None = None
 
     def matches(self, endpoint: str, oa_id: str | None, user_id: str | None) -> bool:
-        return ((self.user_id is None or self.user_id == user_id)
-                and (self.oa_id is None or self.oa_id == oa_id)
-                and (self.endpoint is None or endpoint.endswith(self.endpoint)))
+        return (
+            (self.user_id is None or self.user_id == user_id)
+            and (self.oa_id is None or self.oa_id == oa_id)
+            and (self.endpoint is None or endpoint.endswith(self.endpoint))
+        )
 
     def as_json(self) -> dict[str, Any]:
-        return {"error": self.error, "count": self.remaining, "user_id": self.user_id,
-                "oa_id": self.oa_id, "endpoint": self.endpoint}
+        return {
+            "error": self.error,
+            "count": self.remaining,
+            "user_id": self.user_id,
+            "oa_id": self.oa_id,
+            "endpoint": self.endpoint,
+        }
 
 
 @dataclass
@@ -141,8 +153,7 @@ class _DropConnection(Exception):
 class FakeZalo:
     """The fake platform's state and its WSGI application (thread-safe)."""
 
-    def __init__(self, registry: Registry, rate_limit_per_minute: int = 4000,
-                 clock: Any = time.time) -> None:
+    def __init__(self, registry: Registry, rate_limit_per_minute: int = 4000, clock: Any = time.time) -> None:
         self.registry = registry
         self.clock = clock
         self.rate_limit_per_minute = rate_limit_per_minute
@@ -193,8 +204,12 @@ class FakeZalo:
             raise KeyError(f"unknown OA {oa_id}")
         code = "fake-code-" + secrets.token_urlsafe(16)
         with self._lock:
-            self._codes[code] = {"oa_id": oa_id, "challenge": code_challenge,
-                                 "expires_at": self.clock() + CODE_SECONDS, "used": False}
+            self._codes[code] = {
+                "oa_id": oa_id,
+                "challenge": code_challenge,
+                "expires_at": self.clock() + CODE_SECONDS,
+                "used": False,
+            }
         return code
 
     def _token_error(self, token: str | None) -> tuple[int, _Token | None]:
@@ -210,15 +225,20 @@ class FakeZalo:
     # ------------------------------------------------------------------ records
     def sent(self, user_id: str | None = None, oa_id: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(s) for s in self._sent
-                    if (user_id is None or s.get("user_id") == user_id)
-                    and (oa_id is None or s["oa_id"] == oa_id)]
+            return [
+                dict(s)
+                for s in self._sent
+                if (user_id is None or s.get("user_id") == user_id) and (oa_id is None or s["oa_id"] == oa_id)
+            ]
 
     def requests(self, endpoint: str | None = None, oa_id: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            return [dict(r) for r in self._requests
-                    if (endpoint is None or r["endpoint"].endswith(endpoint))
-                    and (oa_id is None or r.get("oa_id") == oa_id)]
+            return [
+                dict(r)
+                for r in self._requests
+                if (endpoint is None or r["endpoint"].endswith(endpoint))
+                and (oa_id is None or r.get("oa_id") == oa_id)
+            ]
 
     def reset(self) -> None:
         with self._lock:
@@ -237,8 +257,13 @@ class FakeZalo:
             count = None if user_id else 1  # a recipient's condition lasts; a glitch happens once
         elif not isinstance(count, int) or count < 1:
             raise ValueError('"count" must be a positive integer')
-        fault = _Fault(error, count, str(user_id) if user_id else None,
-                       str(spec["oa_id"]) if spec.get("oa_id") else None, spec.get("endpoint"))
+        fault = _Fault(
+            error,
+            count,
+            str(user_id) if user_id else None,
+            str(spec["oa_id"]) if spec.get("oa_id") else None,
+            spec.get("endpoint"),
+        )
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -257,8 +282,10 @@ class FakeZalo:
     def add_follower(self, oa_id: str, user_id: str, display_name: str = "") -> None:
         with self._lock:
             self._oa(oa_id).followers[user_id] = {
-                "user_id": user_id, "display_name": display_name or f"Người dùng {user_id[-4:]}",
-                "followed_at": self.clock()}
+                "user_id": user_id,
+                "display_name": display_name or f"Người dùng {user_id[-4:]}",
+                "followed_at": self.clock(),
+            }
 
     def _oa(self, oa_id: str) -> _OaState:
         return self._oas.setdefault(oa_id, _OaState())
@@ -284,10 +311,8 @@ class FakeZalo:
         except _DropConnection:
             sock = environ.get("werkzeug.socket")
             if isinstance(sock, socket.socket):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             raise
         return response(environ, start_response)
@@ -295,13 +320,13 @@ class FakeZalo:
     def dispatch(self, request: Request) -> Response:
         path = request.path
         if path.startswith(CDN_PREFIX + "/"):
-            return self._cdn(request, path[len(CDN_PREFIX) + 1:])
+            return self._cdn(request, path[len(CDN_PREFIX) + 1 :])
         if path.startswith(OAUTH_PREFIX + "/"):
-            return self._oauth(request, path[len(OAUTH_PREFIX):])
+            return self._oauth(request, path[len(OAUTH_PREFIX) :])
         if path.startswith(ZNS_PREFIX + "/"):
-            return self._openapi(request, "/zns" + path[len(ZNS_PREFIX):])
+            return self._openapi(request, "/zns" + path[len(ZNS_PREFIX) :])
         if path.startswith(API_PREFIX + "/"):
-            sub = path[len(API_PREFIX):]
+            sub = path[len(API_PREFIX) :]
             if sub.startswith(("/v2.0/", "/v3.0/")):
                 return self._openapi(request, sub)
             return self._control(request, sub)
@@ -343,8 +368,12 @@ class FakeZalo:
                         self._windows.clear()
                 if "enforce_quiet_hours" in body:
                     self.enforce_quiet_hours = bool(body["enforce_quiet_hours"])
-            return _json({"rate_limit_per_minute": self.rate_limit_per_minute,
-                          "enforce_quiet_hours": self.enforce_quiet_hours})
+            return _json(
+                {
+                    "rate_limit_per_minute": self.rate_limit_per_minute,
+                    "enforce_quiet_hours": self.enforce_quiet_hours,
+                }
+            )
         if sub == "/followers" and request.method == "POST":
             body = _body_json(request)
             if not body.get("oa_id") or not body.get("user_id"):
@@ -353,9 +382,14 @@ class FakeZalo:
             return _json({"status": "added"}, 201)
         if sub == "/tokens" and request.method == "GET":
             with self._lock:
-                out = {oa: {"access_token": a, "refresh_token": r,
-                            "expires_at": iso_now(self._access[a].expires_at)}
-                       for oa, (a, r) in self._current.items()}
+                out = {
+                    oa: {
+                        "access_token": a,
+                        "refresh_token": r,
+                        "expires_at": iso_now(self._access[a].expires_at),
+                    }
+                    for oa, (a, r) in self._current.items()
+                }
             return _json(out)
         if sub == "/tokens/expire" and request.method == "POST":
             oa_id = str(_body_json(request).get("oa_id", ""))
@@ -367,13 +401,14 @@ class FakeZalo:
 
     # ------------------------------------------------------------------ CDN
     def _cdn(self, request: Request, name: str) -> Response:
-        self._record(request, "cdn", "/" + name, None, 0, None)
+        self._record(request, "cdn", "/" + name, oa_id=None, error=0, response=None)
         media = demo_media.for_name(name)
         if media is None or "/" in name or request.method not in ("GET", "HEAD"):
             return Response(b"not found", 404, content_type="text/plain")
         data, content_type = media
-        return Response(data, 200, content_type=content_type,
-                        headers={"Cache-Control": "public, max-age=3600"})
+        return Response(
+            data, 200, content_type=content_type, headers={"Cache-Control": "public, max-age=3600"}
+        )
 
     # ------------------------------------------------------------------ OAuth
     def _oauth(self, request: Request, sub: str) -> Response:
@@ -395,10 +430,14 @@ class FakeZalo:
             query = urlencode({"code": code, "oa_id": oa_id, "state": request.args.get("state", "")})
             if not redirect:
                 return _json({"code": code, "oa_id": oa_id})
-            return Response("", 302, headers={"Location": f"{redirect}{'&' if '?' in redirect else '?'}{query}"})
+            return Response(
+                "", 302, headers={"Location": f"{redirect}{'&' if '?' in redirect else '?'}{query}"}
+            )
         if sub == "/v4/oa/access_token" and request.method == "POST":
-            result, oa_id = self._access_token(request)
-            self._record(request, "oauth", sub, oa_id, int(result.get("error", 0)), result)
+            result, token_oa = self._access_token(request)
+            self._record(
+                request, "oauth", sub, oa_id=token_oa, error=int(result.get("error", 0)), response=result
+            )
             return _json(result)
         return _json({"message": "Not Found"}, 404)
 
@@ -425,7 +464,12 @@ class FakeZalo:
                 return self.issue_tokens(code["oa_id"]), code["oa_id"]
             if grant == "refresh_token":
                 record = self._refresh.get(form.get("refresh_token", ""))
-                if record is None or record.revoked or record.expires_at <= now or record.app_id != app.app_id:
+                if (
+                    record is None
+                    or record.revoked
+                    or record.expires_at <= now
+                    or record.app_id != app.app_id
+                ):
                     return _oauth_error(-14014), record.oa_id if record else None
                 return self.issue_tokens(record.oa_id), record.oa_id
         return _oauth_error(-14004), None
@@ -436,23 +480,32 @@ class FakeZalo:
         user_id = _recipient(endpoint, body, request)
         headers: dict[str, str] = {}
         if endpoint in SEND_ENDPOINTS and self._take_fault_network(endpoint, request, user_id):
-            self._record(request, "openapi", endpoint, None, "network", None, body=body)
+            self._record(request, "openapi", endpoint, oa_id=None, error="network", response=None, body=body)
             raise _DropConnection
         with self._lock:
             code, token = self._token_error(request.headers.get("access_token"))
         oa_id = token.oa_id if token else None
         if token is None:
-            return self._answer(request, endpoint, oa_id, body, _error(code), headers)
+            return self._answer(
+                request, endpoint, oa_id=oa_id, body=body, result=_error(code), headers=headers
+            )
         if not endpoint.startswith("/zns/"):
             ok, remaining = self._rate(token.app_id)
-            headers = {"X-RateLimit-Limit": str(self.rate_limit_per_minute),
-                       "X-RateLimit-Remain": str(remaining)}
+            headers = {
+                "X-RateLimit-Limit": str(self.rate_limit_per_minute),
+                "X-RateLimit-Remain": str(remaining),
+            }
             if not ok:
-                return self._answer(request, endpoint, oa_id, body, _error(-32), headers)
+                return self._answer(
+                    request, endpoint, oa_id=oa_id, body=body, result=_error(-32), headers=headers
+                )
         if endpoint in SEND_ENDPOINTS:
             fault = self._take_fault(endpoint, oa_id, user_id)
             if isinstance(fault, int):
-                return self._answer(request, endpoint, oa_id, body, _error(fault), headers)
+                return self._answer(
+                    request, endpoint, oa_id=oa_id, body=body, result=_error(fault), headers=headers
+                )
+        result: dict[str, Any]
         handler = _ROUTES.get((request.method, endpoint))
         if handler is None:
             result = {"error": -201, "message": f"Unknown endpoint {request.method} {endpoint}"}
@@ -460,11 +513,18 @@ class FakeZalo:
             result = handler(self, token, body, request)
         if result.get("error") == 0 and endpoint in SEND_ENDPOINTS:
             with self._lock:
-                self._sent.append({"endpoint": endpoint, "oa_id": token.oa_id, "body": body,
-                                   "at": iso_now(self.clock()), "user_id": user_id,
-                                   "message_id": result.get("data", {}).get("message_id")
-                                   or result.get("data", {}).get("msg_id")})
-        return self._answer(request, endpoint, oa_id, body, result, headers)
+                self._sent.append(
+                    {
+                        "endpoint": endpoint,
+                        "oa_id": token.oa_id,
+                        "body": body,
+                        "at": iso_now(self.clock()),
+                        "user_id": user_id,
+                        "message_id": result.get("data", {}).get("message_id")
+                        or result.get("data", {}).get("msg_id"),
+                    }
+                )
+        return self._answer(request, endpoint, oa_id=oa_id, body=body, result=result, headers=headers)
 
     def _take_fault_network(self, endpoint: str, request: Request, user_id: str | None) -> bool:
         with self._lock:
@@ -475,28 +535,62 @@ class FakeZalo:
                     return self._take_fault(endpoint, oa_id, user_id) == "network"
         return False
 
-    def _answer(self, request: Request, endpoint: str, oa_id: str | None, body: Any,
-                result: dict[str, Any], headers: dict[str, str]) -> Response:
-        self._record(request, "openapi" if not endpoint.startswith("/zns/") else "zns", endpoint, oa_id,
-                     int(result.get("error", 0)), result, body=body)
+    def _answer(
+        self,
+        request: Request,
+        endpoint: str,
+        *,
+        oa_id: str | None,
+        body: Any,
+        result: dict[str, Any],
+        headers: dict[str, str],
+    ) -> Response:
+        service = "openapi" if not endpoint.startswith("/zns/") else "zns"
+        self._record(
+            request,
+            service,
+            endpoint,
+            oa_id=oa_id,
+            error=int(result.get("error", 0)),
+            response=result,
+            body=body,
+        )
         return _json(result, headers=headers)
 
-    def _record(self, request: Request, service: str, endpoint: str, oa_id: str | None,
-                error: int | str, response: Any, body: Any = None) -> None:
+    def _record(
+        self,
+        request: Request,
+        service: str,
+        endpoint: str,
+        *,
+        oa_id: str | None,
+        error: int | str,
+        response: Any,
+        body: Any = None,
+    ) -> None:
         if body is None and service == "oauth":
             body = {k: v for k, v in request.form.items()}
         with self._lock:
-            self._requests.append({
-                "at": iso_now(self.clock()), "service": service, "method": request.method,
-                "endpoint": endpoint, "oa_id": oa_id, "query": dict(request.args), "body": body,
-                "error": error, "response": response})
+            self._requests.append(
+                {
+                    "at": iso_now(self.clock()),
+                    "service": service,
+                    "method": request.method,
+                    "endpoint": endpoint,
+                    "oa_id": oa_id,
+                    "query": dict(request.args),
+                    "body": body,
+                    "error": error,
+                    "response": response,
+                }
+            )
 
     # ---- endpoint implementations: (fake, token, body, request) -> result dict
     def _send_message(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         if not isinstance(body, dict):
             return _error(-201, "Body must be a JSON object")
-        endpoint = request.path[len(API_PREFIX):]
-        recipient = body.get("recipient") if isinstance(body.get("recipient"), dict) else {}
+        endpoint = request.path[len(API_PREFIX) :]
+        recipient: dict[str, Any] = body["recipient"] if isinstance(body.get("recipient"), dict) else {}
         user_id = recipient.get("user_id") or body.get("user_id")
         message = body.get("message")
         if endpoint.endswith("/template") and not message and body.get("template_id"):
@@ -512,12 +606,21 @@ class FakeZalo:
             hour = (datetime.fromtimestamp(self.clock(), UTC) + VN).hour
             if hour >= 22 or hour < 6:
                 return _error(-234)
-        quota_type = {"/cs": "reply", "/transaction": "transaction",
-                      "/promotion": "promotion", "/template": "template"}
+        quota_type = {
+            "/cs": "reply",
+            "/transaction": "transaction",
+            "/promotion": "promotion",
+            "/template": "template",
+        }
         kind = next((v for k, v in quota_type.items() if endpoint.endswith(k)), "reply")
-        return _ok({"message_id": uuid.uuid4().hex, "user_id": str(user_id),
-                    "sent_time": str(int(self.clock() * 1000)),
-                    "quota": {"quota_type": kind, "remain": "8", "total": "8"}})
+        return _ok(
+            {
+                "message_id": uuid.uuid4().hex,
+                "user_id": str(user_id),
+                "sent_time": str(int(self.clock() * 1000)),
+                "quota": {"quota_type": kind, "remain": "8", "total": "8"},
+            }
+        )
 
     def _broadcast(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         try:
@@ -534,8 +637,13 @@ class FakeZalo:
     def _zns(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         if not isinstance(body, dict) or not body.get("phone") or not body.get("template_id"):
             return _error(-201, "phone and template_id are required")
-        return _ok({"msg_id": uuid.uuid4().hex, "sent_time": str(int(self.clock() * 1000)),
-                    "quota": {"dailyQuota": "5000", "remainingQuota": "4999"}})
+        return _ok(
+            {
+                "msg_id": uuid.uuid4().hex,
+                "sent_time": str(int(self.clock() * 1000)),
+                "quota": {"dailyQuota": "5000", "remainingQuota": "4999"},
+            }
+        )
 
     def _getlist(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         query = _data_param(request)
@@ -547,9 +655,15 @@ class FakeZalo:
         tag = query.get("tag_name")
         if tag:
             users = [u for u in users if u in state.tags.get(tag, set())]
-        page = users[offset:offset + count]
-        return _ok({"total": len(users), "count": len(page), "offset": offset,
-                    "users": [{"user_id": u} for u in page]})
+        page = users[offset : offset + count]
+        return _ok(
+            {
+                "total": len(users),
+                "count": len(page),
+                "offset": offset,
+                "users": [{"user_id": u} for u in page],
+            }
+        )
 
     def _detail(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         user_id = str(_data_param(request).get("user_id", ""))
@@ -558,21 +672,41 @@ class FakeZalo:
         state = self._oa(token.oa_id)
         follower = state.followers.get(user_id)
         last = datetime.fromtimestamp(follower["followed_at"] if follower else self.clock(), UTC) + VN
-        return _ok({
-            "user_id": user_id, "user_id_by_app": user_id,
-            "display_name": follower["display_name"] if follower else f"Người dùng {user_id[-4:]}",
-            "user_alias": "", "user_is_follower": follower is not None, "avatar": "", "avatars": {},
-            "user_last_interaction_date": last.strftime("%d/%m/%Y"),
-            "tags_and_notes_info": {"tag_names": sorted(t for t, us in state.tags.items() if user_id in us),
-                                    "notes": []},
-            "shared_info": {}})
+        return _ok(
+            {
+                "user_id": user_id,
+                "user_id_by_app": user_id,
+                "display_name": follower["display_name"] if follower else f"Người dùng {user_id[-4:]}",
+                "user_alias": "",
+                "user_is_follower": follower is not None,
+                "avatar": "",
+                "avatars": {},
+                "user_last_interaction_date": last.strftime("%d/%m/%Y"),
+                "tags_and_notes_info": {
+                    "tag_names": sorted(t for t, us in state.tags.items() if user_id in us),
+                    "notes": [],
+                },
+                "shared_info": {},
+            }
+        )
 
     def _getoa(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         oa = self.registry.oa(token.oa_id)
-        return _ok({"oa_id": token.oa_id, "name": oa.name if oa else "", "description": "",
-                    "oa_alias": "", "is_verified": True, "oa_type": 4, "cate_name": "Cơ quan nhà nước",
-                    "num_follower": len(self._oa(token.oa_id).followers), "avatar": "", "cover": "",
-                    "package_name": "Gói Nâng cao"})
+        return _ok(
+            {
+                "oa_id": token.oa_id,
+                "name": oa.name if oa else "",
+                "description": "",
+                "oa_alias": "",
+                "is_verified": True,
+                "oa_type": 4,
+                "cate_name": "Cơ quan nhà nước",
+                "num_follower": len(self._oa(token.oa_id).followers),
+                "avatar": "",
+                "cover": "",
+                "package_name": "Gói Nâng cao",
+            }
+        )
 
     def _upload(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         upload = request.files.get("file")
@@ -581,8 +715,11 @@ class FakeZalo:
         data = upload.read()
         name = (upload.filename or "").lower()
         kind = request.path.rsplit("/", 1)[-1]
-        limits = {"image": (1_000_000, (".jpg", ".jpeg", ".png")), "gif": (5_000_000, (".gif",)),
-                  "file": (5_000_000, (".pdf", ".doc", ".docx"))}
+        limits = {
+            "image": (1_000_000, (".jpg", ".jpeg", ".png")),
+            "gif": (5_000_000, (".gif",)),
+            "file": (5_000_000, (".pdf", ".doc", ".docx")),
+        }
         limit, extensions = limits[kind]
         if not name.endswith(extensions):
             return _error(-201, f"{kind} upload accepts {', '.join(extensions)}")
@@ -631,8 +768,14 @@ class FakeZalo:
                     return _error(-201, "Unknown token")
                 now = int(self.clock() * 1000)
                 article.setdefault("create_date", now)
-                article.update({"update_date": now, "status": article.get("status", "show"),
-                                "total_view": 0, "total_share": 0})
+                article.update(
+                    {
+                        "update_date": now,
+                        "status": article.get("status", "show"),
+                        "total_view": 0,
+                        "total_share": 0,
+                    }
+                )
                 state.articles[article["id"]] = article
                 return _ok({"id": article["id"]})
             if action == "getslice":
@@ -640,10 +783,27 @@ class FakeZalo:
                 limit = min(int(request.args.get("limit", 10)), 10)
                 kind = request.args.get("type", "normal")
                 items = [a for a in state.articles.values() if a.get("type") == kind]
-                return _ok({"medias": [{k: a.get(k) for k in ("id", "type", "title", "status",
-                                                                 "total_view", "total_share",
-                                                                 "create_date", "update_date")}
-                                       for a in items[offset:offset + limit]], "total": len(items)})
+                return _ok(
+                    {
+                        "medias": [
+                            {
+                                k: a.get(k)
+                                for k in (
+                                    "id",
+                                    "type",
+                                    "title",
+                                    "status",
+                                    "total_view",
+                                    "total_share",
+                                    "create_date",
+                                    "update_date",
+                                )
+                            }
+                            for a in items[offset : offset + limit]
+                        ],
+                        "total": len(items),
+                    }
+                )
             if action == "getdetail":
                 article = state.articles.get(request.args.get("id", ""))
                 return _ok(article) if article else _error(-201, "Article does not exist")
@@ -679,13 +839,22 @@ def _error(code: int, message: str | None = None) -> dict[str, Any]:
 
 def _oauth_error(code: int) -> dict[str, Any]:
     name, reason = OAUTH_ERRORS[code]
-    return {"error": code, "error_name": name, "error_reason": reason, "error_description": reason,
-            "ref_doc": "https://developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new"}
+    return {
+        "error": code,
+        "error_name": name,
+        "error_reason": reason,
+        "error_description": reason,
+        "ref_doc": "https://developers.zalo.me/docs/official-account/bat-dau/xac-thuc-va-uy-quyen-cho-ung-dung-new",
+    }
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status, headers=headers or {},
-                    content_type="application/json; charset=utf-8")
+    return Response(
+        json.dumps(data, ensure_ascii=False),
+        status,
+        headers=headers or {},
+        content_type="application/json; charset=utf-8",
+    )
 
 
 def _body_json(request: Request) -> dict[str, Any]:

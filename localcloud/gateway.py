@@ -33,8 +33,14 @@ from localcloud.template import FunctionSpec, HttpRoute
 log = logging.getLogger("localcloud.gateway")
 
 ACCOUNT_ID = "123456789012"
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript",
-              "application/x-yaml", "application/yaml")
+TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-yaml",
+    "application/yaml",
+)
 
 
 class Unauthorized(Exception):
@@ -76,8 +82,9 @@ def compile_route(route: HttpRoute, spec: FunctionSpec) -> CompiledRoute:
     return CompiledRoute(route, spec, pattern, params, rank)
 
 
-def match_route(routes: list[CompiledRoute], method: str, path: str
-                ) -> tuple[CompiledRoute, dict[str, str]] | None:
+def match_route(
+    routes: list[CompiledRoute], method: str, path: str
+) -> tuple[CompiledRoute, dict[str, str]] | None:
     """The route API Gateway would pick for a method and (decoded) path, with its path parameters."""
     for compiled in sorted(routes, key=lambda r: r.rank):
         if compiled.route.method not in ("ANY", method.upper()):
@@ -106,8 +113,13 @@ def render_claims(claims: dict[str, Any]) -> dict[str, str]:
 class JwtVerifier:
     """Checks a Cognito token like API Gateway's JWT authorizer: signature, issuer, audience, time."""
 
-    def __init__(self, jwks_url: str, issuer: str, audience: list[str],
-                 fetch: Callable[[str], dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        issuer: str,
+        audience: list[str],
+        fetch: Callable[[str], dict[str, Any]] | None = None,
+    ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.audience = set(audience)
@@ -131,8 +143,13 @@ class JwtVerifier:
         try:
             header = jwt.get_unverified_header(token)
             claims: dict[str, Any] = jwt.decode(
-                token, self._key(str(header.get("kid", ""))), algorithms=["RS256"],
-                issuer=self.issuer, options={"verify_aud": False, "require": ["exp", "iss"]}, leeway=0)
+                token,
+                self._key(str(header.get("kid", ""))),
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                options={"verify_aud": False, "require": ["exp", "iss"]},
+                leeway=0,
+            )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the token has expired") from exc
         except jwt.PyJWTError as exc:
@@ -156,11 +173,12 @@ def _fetch_json(url: str) -> dict[str, Any]:
 
 def is_text(content_type: str) -> bool:
     media = content_type.split(";", 1)[0].strip().lower()
-    return (not media or media.startswith(TEXT_TYPES) or media.endswith(("+json", "+xml")))
+    return not media or media.startswith(TEXT_TYPES) or media.endswith(("+json", "+xml"))
 
 
-def build_event(request: Request, compiled: CompiledRoute, path_params: dict[str, str],
-                claims: dict[str, Any] | None) -> dict[str, Any]:
+def build_event(
+    request: Request, compiled: CompiledRoute, path_params: dict[str, str], claims: dict[str, Any] | None
+) -> dict[str, Any]:
     """An API Gateway HTTP API payload v2.0 event for this request."""
     environ = request.environ
     raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or ""
@@ -190,9 +208,13 @@ def build_event(request: Request, compiled: CompiledRoute, path_params: dict[str
             "apiId": "local",
             "domainName": request.host,
             "domainPrefix": request.host.split(".", 1)[0],
-            "http": {"method": request.method, "path": raw_path, "protocol": request.environ.get(
-                "SERVER_PROTOCOL", "HTTP/1.1"), "sourceIp": request.remote_addr or "127.0.0.1",
-                "userAgent": request.headers.get("User-Agent", "")},
+            "http": {
+                "method": request.method,
+                "path": raw_path,
+                "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                "sourceIp": request.remote_addr or "127.0.0.1",
+                "userAgent": request.headers.get("User-Agent", ""),
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": compiled.route_key,
             "stage": "$default",
@@ -244,7 +266,7 @@ def build_response(result: Any) -> Response:
                 response.headers.add(name, str(value))
         for name, value in headers.items():
             response.headers[name] = value
-        if "content-type" not in {k.lower() for k in response.headers.keys()}:
+        if "Content-Type" not in response.headers:  # Headers lookups ignore case
             response.headers["Content-Type"] = "application/json"
         for cookie in result.get("cookies") or []:
             response.headers.add("Set-Cookie", cookie)
@@ -254,15 +276,21 @@ def build_response(result: Any) -> Response:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status, headers=headers or {},
-                    content_type="application/json")
+    return Response(
+        json.dumps(data, ensure_ascii=False), status, headers=headers or {}, content_type="application/json"
+    )
 
 
 class Gateway:
     """Routes requests to the template's HTTP API functions."""
 
-    def __init__(self, routes: list[CompiledRoute], invoke: Callable[[FunctionSpec, dict[str, Any]], Any],
-                 verifiers: dict[str, JwtVerifier], cors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        routes: list[CompiledRoute],
+        invoke: Callable[[FunctionSpec, dict[str, Any]], Any],
+        verifiers: dict[str, JwtVerifier],
+        cors: dict[str, Any] | None = None,
+    ) -> None:
         self.routes = routes
         self.invoke = invoke
         self.verifiers = verifiers
@@ -276,8 +304,11 @@ class Gateway:
         found = match_route(self.routes, request.method, request.path)
         if found is None:
             if any(r.pattern.match(request.path) for r in self.routes):
-                return self._with_cors(request, json_response({"message": "Not Found"}, 404)) \
-                    if cors_path else json_response({"message": "Not Found"}, 404)
+                return (
+                    self._with_cors(request, json_response({"message": "Not Found"}, 404))
+                    if cors_path
+                    else json_response({"message": "Not Found"}, 404)
+                )
             return None
         compiled, params = found
         claims: dict[str, Any] | None = None
@@ -288,8 +319,11 @@ class Gateway:
                     raise Unauthorized("no authorizer configured")
                 claims = verifier.verify(request.headers.get("Authorization"))
             except Unauthorized as exc:
-                response = json_response({"message": "Unauthorized"}, 401, {
-                    "www-authenticate": f'Bearer scope="" error="invalid_token" error_description="{exc}"'})
+                response = json_response(
+                    {"message": "Unauthorized"},
+                    401,
+                    {"www-authenticate": f'Bearer scope="" error="invalid_token" error_description="{exc}"'},
+                )
                 return self._with_cors(request, response) if cors_path else response
         event = build_event(request, compiled, params, claims)
         started = time.monotonic()
@@ -297,15 +331,30 @@ class Gateway:
             result = self.invoke(compiled.spec, event)
             response = build_response(result)
         except Exception:
-            log.error("%s %s -> %s raised:\n%s", request.method, request.path, compiled.spec.logical_id,
-                      traceback.format_exc())
+            log.error(
+                "%s %s -> %s raised:\n%s",
+                request.method,
+                request.path,
+                compiled.spec.logical_id,
+                traceback.format_exc(),
+            )
             response = json_response({"message": "Internal Server Error"}, 500)
         elapsed = time.monotonic() - started
         if elapsed > compiled.spec.timeout:
-            log.warning("%s took %.1f s, over its %d s timeout (API Gateway would answer 503)",
-                        compiled.spec.logical_id, elapsed, compiled.spec.timeout)
-        log.info("%s %s -> %s %d (%.0f ms)", request.method, request.path, compiled.spec.logical_id,
-                 response.status_code, elapsed * 1000)
+            log.warning(
+                "%s took %.1f s, over its %d s timeout (API Gateway would answer 503)",
+                compiled.spec.logical_id,
+                elapsed,
+                compiled.spec.timeout,
+            )
+        log.info(
+            "%s %s -> %s %d (%.0f ms)",
+            request.method,
+            request.path,
+            compiled.spec.logical_id,
+            response.status_code,
+            elapsed * 1000,
+        )
         return self._with_cors(request, response) if cors_path else response
 
     def _with_cors(self, request: Request, response: Response) -> Response:

@@ -1,4 +1,4 @@
-"""`python -m localcloud.invoke FUNCTION EVENT_FILE`: run one function on one event, like `sam local invoke -e`.
+"""`python -m localcloud.invoke FUNCTION EVENT_FILE`: one function on one event (`sam local invoke -e`).
 
 A private local cloud comes up first (moto server, the template's resources, the demo registry, the
 fake Zalo; no pollers, no schedules), so the function meets the same world as under `make run`. The
@@ -40,12 +40,15 @@ def _queue_depths(cloud: LocalCloud) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud.invoke", description=__doc__)
     parser.add_argument("function", help="logical id in template.yaml, e.g. WebhookFunction")
-    parser.add_argument("event", help="event JSON file, e.g. events/webhook_user_send_text.json ('-' = stdin)")
+    parser.add_argument(
+        "event", help="event JSON file, e.g. events/webhook_user_send_text.json ('-' = stdin)"
+    )
     parser.add_argument("--registry", default=os.environ.get("ANNINH_REGISTRY") or None)
     parser.add_argument("--template", default=os.environ.get("ANNINH_TEMPLATE") or None)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     try:
@@ -57,12 +60,14 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [s.logical_id for s in functions(load_template(args.template))]
     if args.function not in names:
-        print(f"no function {args.function} in the template; choose one of: {', '.join(names)}",
-              file=sys.stderr)
+        print(
+            f"no function {args.function} in the template; choose one of: {', '.join(names)}", file=sys.stderr
+        )
         return 2
 
-    cloud = LocalCloud(port=0, registry_path=args.registry, template=args.template,
-                       schedules=False, pollers=False)
+    cloud = LocalCloud(
+        port=0, registry_path=args.registry, template=args.template, schedules=False, pollers=False
+    )
     cloud.start()
     try:
         spec = next(s for s in cloud.specs if s.logical_id == args.function)
@@ -76,14 +81,25 @@ def main(argv: list[str] | None = None) -> int:
                 error = exc
                 traceback.print_exc()
         if error is not None:
-            print(json.dumps({"errorMessage": str(error), "errorType": type(error).__name__,
-                              "stackTrace": traceback.format_tb(error.__traceback__)}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "errorMessage": str(error),
+                        "errorType": type(error).__name__,
+                        "stackTrace": traceback.format_tb(error.__traceback__),
+                    },
+                    ensure_ascii=False,
+                )
+            )
             return 1
         print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
         assert cloud.fake is not None
         for record in cloud.fake.sent():
-            print(f"[fake Zalo] {record['endpoint']} oa={record['oa_id']} "
-                  f"body={json.dumps(record['body'], ensure_ascii=False)}", file=sys.stderr)
+            print(
+                f"[fake Zalo] {record['endpoint']} oa={record['oa_id']} "
+                f"body={json.dumps(record['body'], ensure_ascii=False)}",
+                file=sys.stderr,
+            )
         for queue, depth in _queue_depths(cloud).items():
             print(f"[queues] {queue}: {depth} message(s) waiting", file=sys.stderr)
         return 0

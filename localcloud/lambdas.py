@@ -87,5 +87,6 @@ def forget_handlers() -> None:
 def invoke_spec(spec: FunctionSpec, event: dict[str, Any]) -> Any:
     """Invoke an already-read function spec (the local cloud's hot path: no template re-read)."""
     handler = load_handler(spec)
-    return handler(event, LambdaContext(function_name=f"anninh-local-{spec.logical_id}",
-                                        timeout_seconds=spec.timeout))
+    return handler(
+        event, LambdaContext(function_name=f"anninh-local-{spec.logical_id}", timeout_seconds=spec.timeout)
+    )

@@ -41,8 +41,14 @@ class PollerStats:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def as_json(self) -> dict[str, Any]:
-        return {"batches": self.batches, "delivered": self.delivered, "deleted": self.deleted,
-                "failed": self.failed, "errors": self.errors, "last_error": self.last_error}
+        return {
+            "batches": self.batches,
+            "delivered": self.delivered,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "errors": self.errors,
+            "last_error": self.last_error,
+        }
 
 
 def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
@@ -50,8 +56,11 @@ def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[
     attributes = {k: str(v) for k, v in (message.get("Attributes") or {}).items()}
     message_attributes: dict[str, Any] = {}
     for name, value in (message.get("MessageAttributes") or {}).items():
-        entry: dict[str, Any] = {"stringListValues": [], "binaryListValues": [],
-                                 "dataType": value.get("DataType", "String")}
+        entry: dict[str, Any] = {
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value.get("DataType", "String"),
+        }
         if "StringValue" in value:
             entry["stringValue"] = value["StringValue"]
         if "BinaryValue" in value:
@@ -65,7 +74,8 @@ def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[
         "body": body,
         "attributes": attributes,
         "messageAttributes": message_attributes,
-        "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
+        "md5OfBody": message.get("MD5OfBody")
+        or hashlib.md5(body.encode(), usedforsecurity=False).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,
@@ -90,9 +100,18 @@ def failed_ids(result: Any, message_ids: list[str], report_failures: bool) -> se
 class QueuePoller:
     """The event source mapping of one SQS event of one function."""
 
-    def __init__(self, source: QueueSource, spec: FunctionSpec, queue_url: str, queue_arn: str,
-                 invoke: Callable[[FunctionSpec, dict[str, Any]], Any],
-                 client_factory: Callable[[], Any], region: str, concurrency: int = 2) -> None:
+    def __init__(
+        self,
+        source: QueueSource,
+        spec: FunctionSpec,
+        *,
+        queue_url: str,
+        queue_arn: str,
+        invoke: Callable[[FunctionSpec, dict[str, Any]], Any],
+        client_factory: Callable[[], Any],
+        region: str,
+        concurrency: int = 2,
+    ) -> None:
         self.source = source
         self.spec = spec
         self.queue_url = queue_url
@@ -135,9 +154,13 @@ class QueuePoller:
     def poll_once(self, sqs: Any, wait_seconds: int = 1) -> int:
         """Receive one batch, deliver it, delete what succeeded; returns the batch size."""
         reply = sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=min(self.source.batch_size, MAX_RECEIVE),
-            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageSystemAttributeNames=["All"],
-            MessageAttributeNames=["All"])
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(self.source.batch_size, MAX_RECEIVE),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
         messages = reply.get("Messages") or []
         if not messages:
             return 0
@@ -147,8 +170,13 @@ class QueuePoller:
         try:
             result = self.invoke(self.spec, event)
         except Exception:
-            log.error("%s raised on a batch of %d from %s (messages stay on the queue):\n%s",
-                      self.spec.logical_id, len(messages), self.source.queue, traceback.format_exc())
+            log.error(
+                "%s raised on a batch of %d from %s (messages stay on the queue):\n%s",
+                self.spec.logical_id,
+                len(messages),
+                self.source.queue,
+                traceback.format_exc(),
+            )
             with self.stats.lock:
                 self.stats.batches += 1
                 self.stats.delivered += len(messages)
@@ -159,17 +187,29 @@ class QueuePoller:
         keep = failed_ids(result, ids, self.source.report_failures)
         done = [m for m in messages if m["MessageId"] not in keep]
         for start in range(0, len(done), MAX_RECEIVE):
-            chunk = done[start:start + MAX_RECEIVE]
-            sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)])
+            chunk = done[start : start + MAX_RECEIVE]
+            sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
         with self.stats.lock:
             self.stats.batches += 1
             self.stats.delivered += len(messages)
             self.stats.deleted += len(done)
             self.stats.failed += len(keep)
         if keep:
-            log.warning("%s reported %d of %d failed from %s", self.spec.logical_id, len(keep),
-                        len(messages), self.source.queue)
-        log.info("%s <- %s: %d message(s) in %.0f ms", self.spec.logical_id, self.source.queue,
-                 len(messages), (time.monotonic() - started) * 1000)
+            log.warning(
+                "%s reported %d of %d failed from %s",
+                self.spec.logical_id,
+                len(keep),
+                len(messages),
+                self.source.queue,
+            )
+        log.info(
+            "%s <- %s: %d message(s) in %.0f ms",
+            self.spec.logical_id,
+            self.source.queue,
+            len(messages),
+            (time.monotonic() - started) * 1000,
+        )
         return len(messages)

@@ -50,19 +50,31 @@ class ScheduledJob:
     last_error: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"function": self.spec.logical_id, "event": self.source.name,
-                "expression": self.source.expression, "input": self.source.input,
-                "next_run": self.next_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "runs": self.runs,
-                "last_run": self.last_run.strftime("%Y-%m-%dT%H:%M:%SZ") if self.last_run else None,
-                "last_error": self.last_error}
+        return {
+            "function": self.spec.logical_id,
+            "event": self.source.name,
+            "expression": self.source.expression,
+            "input": self.source.input,
+            "next_run": self.next_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "runs": self.runs,
+            "last_run": self.last_run.strftime("%Y-%m-%dT%H:%M:%SZ") if self.last_run else None,
+            "last_error": self.last_error,
+        }
 
 
 class Scheduler:
     """Fires due jobs in their own threads; `fire()` runs one now and returns its result."""
 
-    def __init__(self, specs: list[FunctionSpec], invoke: Callable[[FunctionSpec, dict[str, Any]], Any],
-                 region: str, stack: str, enabled: bool = True,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        specs: list[FunctionSpec],
+        invoke: Callable[[FunctionSpec, dict[str, Any]], Any],
+        *,
+        region: str,
+        stack: str,
+        enabled: bool = True,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.invoke = invoke
         self.region = region
         self.stack = stack
@@ -73,8 +85,9 @@ class Scheduler:
         for spec in specs:
             for source in spec.schedules:
                 schedule = Schedule.parse(source.expression)
-                self.jobs.append(ScheduledJob(source, spec, schedule, schedule.next_after(started, started),
-                                              started))
+                self.jobs.append(
+                    ScheduledJob(source, spec, schedule, schedule.next_after(started, started), started)
+                )
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -105,8 +118,9 @@ class Scheduler:
             self.fire(job)
             log.info("schedule %s/%s ran", job.spec.logical_id, job.source.name)
         except Exception:
-            log.error("schedule %s/%s raised:\n%s", job.spec.logical_id, job.source.name,
-                      traceback.format_exc())
+            log.error(
+                "schedule %s/%s raised:\n%s", job.spec.logical_id, job.source.name, traceback.format_exc()
+            )
 
     def due(self) -> list[ScheduledJob]:
         """Jobs whose time has come; advances their next run (a missed run fires once, not many)."""
@@ -134,8 +148,12 @@ class Scheduler:
     def _run(self) -> None:
         while not self._stop.is_set():
             for job in self.due():
-                threading.Thread(target=self._fire_logged, args=(job,), daemon=True,
-                                 name=f"schedule-{job.spec.logical_id}-{job.source.name}").start()
+                threading.Thread(
+                    target=self._fire_logged,
+                    args=(job,),
+                    daemon=True,
+                    name=f"schedule-{job.spec.logical_id}-{job.source.name}",
+                ).start()
             with self._lock:
                 soonest = min(j.next_at for j in self.jobs)
             delay = max(0.05, min(30.0, (soonest - self.now()).total_seconds()))

@@ -42,8 +42,13 @@ from localcloud.template import (
 
 log = logging.getLogger("localcloud")
 
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                    "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
 DEFAULT_REGISTRY = ROOT / "demo" / "registry.json"
 CONSOLE_DIR = ROOT / "console"
 mimetypes.add_type("text/javascript", ".js")
@@ -101,8 +106,15 @@ def _save_registry_with_decimals(registry: Any) -> None:
     save_app_secrets(registry.apps)
     for unit in registry.units:
         data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
-                                   "type": "unit", "data": data})
+        aws.table().put_item(
+            Item={
+                **keys.unit(unit.unit_id),
+                "GSI1PK": "UNITS",
+                "GSI1SK": unit.unit_id,
+                "type": "unit",
+                "data": data,
+            }
+        )
     for oa in registry.oas:
         put_oa(oa)
     for officer in registry.officers:
@@ -122,6 +134,7 @@ class LocalCloud:
     console_dir: Path = CONSOLE_DIR
     started_at: float = 0.0
     startup_seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
     ready: threading.Event = field(default_factory=threading.Event)
     deployment: Deployment | None = None
     moto_url: str = ""
@@ -143,17 +156,27 @@ class LocalCloud:
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         self.started_at = time.monotonic()
-        self._start_http()  # bind first: a busy port fails fast; /_local/health says 503 until ready
-        self._start_moto()
-        self._deploy()
-        self._seed()
-        self._build_gateway()
-        if self.pollers:
-            self._start_pollers()
-        self.scheduler = Scheduler(self.specs, invoke_spec, REGION, STACK, enabled=self.schedules)
-        self.scheduler.start()
+        steps = [
+            ("http", self._start_http),  # bind first: a busy port fails fast; health says 503 until ready
+            ("moto", self._start_moto),
+            ("resources", self._deploy),
+            ("seed", self._seed),
+            ("routes", self._build_gateway),
+            ("pollers", self._start_pollers if self.pollers else lambda: None),
+            ("schedules", self._start_scheduler),
+        ]
+        for name, step in steps:
+            began = time.monotonic()
+            step()
+            self.phases[name] = time.monotonic() - began
         self.startup_seconds = time.monotonic() - self.started_at
         self.ready.set()
+
+    def _start_scheduler(self) -> None:
+        self.scheduler = Scheduler(
+            self.specs, invoke_spec, region=REGION, stack=STACK, enabled=self.schedules
+        )
+        self.scheduler.start()
 
     def stop(self) -> None:
         self.ready.clear()
@@ -170,8 +193,12 @@ class LocalCloud:
             self._moto.stop()
 
     def _start_http(self) -> None:
-        self._http = make_server(self.host, self.port, self.wsgi, threaded=True,
-                                 request_handler=RequestHandler)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # werkzeug would sys.exit
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((self.host, self.port))
+        self._http = make_server(
+            self.host, self.port, self.wsgi, threaded=True, request_handler=RequestHandler
+        )
         self.port = self._http.server_port
         self._http_thread = threading.Thread(target=self._http.serve_forever, name="http", daemon=True)
         self._http_thread.start()
@@ -193,13 +220,17 @@ class LocalCloud:
         if self.template:
             os.environ["ANNINH_TEMPLATE"] = str(self.template)
         base = self.base_url
-        self.deployment = deploy(self.moto_url, parameters={
-            "Stage": "dev",
-            "ZaloApiBase": f"{base}{fake_zalo.API_PREFIX}",
-            "ZaloOAuthBase": f"{base}{fake_zalo.OAUTH_PREFIX}",
-            "ZnsApiBase": f"{base}{fake_zalo.ZNS_PREFIX}",
-            "MediaAllowedHosts": f"{self.host}:{self.port}",
-        }, template_path=self.template)
+        self.deployment = deploy(
+            self.moto_url,
+            parameters={
+                "Stage": "dev",
+                "ZaloApiBase": f"{base}{fake_zalo.API_PREFIX}",
+                "ZaloOAuthBase": f"{base}{fake_zalo.OAUTH_PREFIX}",
+                "ZnsApiBase": f"{base}{fake_zalo.ZNS_PREFIX}",
+                "MediaAllowedHosts": f"{self.host}:{self.port}",
+            },
+            template_path=self.template,
+        )
         os.environ.update(self.deployment.environment())
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")  # no X-Ray daemon here
         reset_process_caches()
@@ -225,25 +256,44 @@ class LocalCloud:
         if self.user_pool_id:
             idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
             for officer in registry.officers:
-                attributes = [{"Name": "custom:unit_id", "Value": officer.unit_id},
-                              {"Name": "name", "Value": officer.display_name or officer.username}]
-                idp.admin_create_user(UserPoolId=self.user_pool_id, Username=officer.username,
-                                      UserAttributes=attributes, MessageAction="SUPPRESS")
+                attributes: list[Any] = [
+                    {"Name": "custom:unit_id", "Value": officer.unit_id},
+                    {"Name": "name", "Value": officer.display_name or officer.username},
+                ]
+                idp.admin_create_user(
+                    UserPoolId=self.user_pool_id,
+                    Username=officer.username,
+                    UserAttributes=attributes,
+                    MessageAction="SUPPRESS",
+                )
                 if officer.password:
-                    idp.admin_set_user_password(UserPoolId=self.user_pool_id, Username=officer.username,
-                                                Password=officer.password, Permanent=True)
+                    idp.admin_set_user_password(
+                        UserPoolId=self.user_pool_id,
+                        Username=officer.username,
+                        Password=officer.password,
+                        Permanent=True,
+                    )
                 for role in officer.roles:
-                    idp.admin_add_user_to_group(UserPoolId=self.user_pool_id, Username=officer.username,
-                                                GroupName=role)
+                    idp.admin_add_user_to_group(
+                        UserPoolId=self.user_pool_id, Username=officer.username, GroupName=role
+                    )
         secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=self.moto_url)
         now = datetime.now(UTC)
         for oa in registry.oas:
             tokens = self.fake.issue_tokens(oa.oa_id)
-            secrets.create_secret(Name=settings.token_secret_prefix + oa.oa_id, SecretString=json.dumps({
-                "oa_id": oa.oa_id, "app_id": oa.app_id, "access_token": tokens["access_token"],
-                "refresh_token": tokens["refresh_token"],
-                "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
-                "refreshed_at": now.isoformat()}))
+            secrets.create_secret(
+                Name=settings.token_secret_prefix + oa.oa_id,
+                SecretString=json.dumps(
+                    {
+                        "oa_id": oa.oa_id,
+                        "app_id": oa.app_id,
+                        "access_token": tokens["access_token"],
+                        "refresh_token": tokens["refresh_token"],
+                        "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
+                        "refreshed_at": now.isoformat(),
+                    }
+                ),
+            )
 
     def _build_gateway(self) -> None:
         assert self.deployment is not None
@@ -266,10 +316,17 @@ class LocalCloud:
         for spec in self.specs:
             for source in spec.queues:
                 poller = QueuePoller(
-                    source, spec, self.deployment.queue_urls[source.queue],
-                    resolver.attrs[(source.queue, "Arn")], invoke_spec,
-                    lambda: boto3.client("sqs", region_name=REGION, endpoint_url=self.moto_url),
-                    REGION, self.poller_concurrency)
+                    source,
+                    spec,
+                    queue_url=self.deployment.queue_urls[source.queue],
+                    queue_arn=resolver.attrs[(source.queue, "Arn")],
+                    invoke=invoke_spec,
+                    client_factory=lambda: boto3.client(
+                        "sqs", region_name=REGION, endpoint_url=self.moto_url
+                    ),
+                    region=REGION,
+                    concurrency=self.poller_concurrency,
+                )
                 poller.start()
                 self.queue_pollers.append(poller)
 
@@ -278,8 +335,13 @@ class LocalCloud:
         request = Request(environ)
         path = request.path
         if self.fake is not None and path.startswith(
-                (fake_zalo.API_PREFIX + "/", fake_zalo.OAUTH_PREFIX + "/", fake_zalo.ZNS_PREFIX + "/",
-                 fake_zalo.CDN_PREFIX + "/")):
+            (
+                fake_zalo.API_PREFIX + "/",
+                fake_zalo.OAUTH_PREFIX + "/",
+                fake_zalo.ZNS_PREFIX + "/",
+                fake_zalo.CDN_PREFIX + "/",
+            )
+        ):
             return self.fake(environ, start_response)
         try:
             response = self.dispatch(request)
@@ -291,7 +353,7 @@ class LocalCloud:
     def dispatch(self, request: Request) -> Response:
         path = request.path
         if path.startswith("/_local/"):
-            return self._local(request, path[len("/_local"):])
+            return self._local(request, path[len("/_local") :])
         if not self.ready.is_set() or self.gateway is None:
             return json_response({"message": "Service Unavailable"}, 503)
         response = self.gateway.handle(request)
@@ -306,20 +368,36 @@ class LocalCloud:
     def _local(self, request: Request, sub: str) -> Response:
         if sub == "/health":
             if self.ready.is_set():
-                return json_response({"status": "ok", "startup_seconds": round(self.startup_seconds, 2)})
+                return json_response(
+                    {
+                        "status": "ok",
+                        "startup_seconds": round(self.startup_seconds, 2),
+                        "phases": {k: round(v, 2) for k, v in self.phases.items()},
+                    }
+                )
             return json_response({"status": "starting"}, 503)
         if not self.ready.is_set():
             return json_response({"status": "starting"}, 503)
         if sub == "/config":
             return json_response(self.config())
         if sub == "/pollers":
-            return json_response([{"function": p.spec.logical_id, "queue": p.source.queue,
-                                   "batch_size": p.source.batch_size, "concurrency": p.concurrency,
-                                   **p.stats.as_json()} for p in self.queue_pollers])
+            return json_response(
+                [
+                    {
+                        "function": p.spec.logical_id,
+                        "queue": p.source.queue,
+                        "batch_size": p.source.batch_size,
+                        "concurrency": p.concurrency,
+                        **p.stats.as_json(),
+                    }
+                    for p in self.queue_pollers
+                ]
+            )
         if sub == "/schedules" and request.method == "GET":
             assert self.scheduler is not None
-            return json_response({"enabled": self.scheduler.enabled,
-                                  "schedules": [j.as_json() for j in self.scheduler.jobs]})
+            return json_response(
+                {"enabled": self.scheduler.enabled, "schedules": [j.as_json() for j in self.scheduler.jobs]}
+            )
         if sub.startswith("/schedules/") and request.method == "POST":
             assert self.scheduler is not None
             parts = sub.split("/")
@@ -331,8 +409,9 @@ class LocalCloud:
             except Exception as exc:
                 log.error("schedule %s/%s raised:\n%s", parts[2], parts[3], traceback.format_exc())
                 return json_response({"errorType": type(exc).__name__, "errorMessage": str(exc)}, 500)
-            return Response(json.dumps(result, ensure_ascii=False, default=str), 200,
-                            content_type="application/json")
+            return Response(
+                json.dumps(result, ensure_ascii=False, default=str), 200, content_type="application/json"
+            )
         return json_response({"message": "Not Found"}, 404)
 
     def config(self) -> dict[str, Any]:
@@ -371,8 +450,9 @@ class LocalCloud:
         content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/json", "text/javascript"):
             content_type += "; charset=utf-8"
-        return Response(file.read_bytes(), 200, content_type=content_type,
-                        headers={"Cache-Control": "no-cache"})
+        return Response(
+            file.read_bytes(), 200, content_type=content_type, headers={"Cache-Control": "no-cache"}
+        )
 
     # ------------------------------------------------------------------ banner
     def banner(self) -> str:
@@ -386,7 +466,9 @@ class LocalCloud:
         lines = [
             "",
             "  An Ninh OA - local cloud (no Docker, no AWS, no network)",
-            f"  ready in {self.startup_seconds:.1f} s",
+            f"  ready in {self.startup_seconds:.1f} s  ("
+            + ", ".join(f"{k} {v:.1f}" for k, v in self.phases.items() if v >= 0.05)
+            + ")",
             "",
             f"  Officer console   {console}",
             f"  Webhook (Zalo)    POST {base}/webhook/zalo",

@@ -61,14 +61,21 @@ class Citizen:
 
     def app(self) -> dict[str, Any]:
         oa = self.oa(self.oa_id) or {}
-        return next((a for a in self.registry["apps"] if a["app_id"] == oa.get("app_id")),
-                    self.registry["apps"][0])
+        return next(
+            (a for a in self.registry["apps"] if a["app_id"] == oa.get("app_id")), self.registry["apps"][0]
+        )
 
     # ---------------------------------------------------------------- events
     def _user_event(self, name: str, message: dict[str, Any]) -> dict[str, Any]:
-        return {"app_id": self.app()["app_id"], "user_id_by_app": self.user_id, "event_name": name,
-                "timestamp": now_ms(), "sender": {"id": self.user_id}, "recipient": {"id": self.oa_id},
-                "message": {"msg_id": uuid.uuid4().hex, **message}}
+        return {
+            "app_id": self.app()["app_id"],
+            "user_id_by_app": self.user_id,
+            "event_name": name,
+            "timestamp": now_ms(),
+            "sender": {"id": self.user_id},
+            "recipient": {"id": self.oa_id},
+            "message": {"msg_id": uuid.uuid4().hex, **message},
+        }
 
     def text(self, text: str) -> dict[str, Any]:
         return self._user_event("user_send_text", {"text": text})
@@ -84,19 +91,34 @@ class Citizen:
         return self._user_event(event_name, {"text": "", "attachments": [{"type": kind, "payload": payload}]})
 
     def location(self, lat: str, lon: str) -> dict[str, Any]:
-        return self._user_event("user_send_location", {"text": "", "attachments": [
-            {"type": "location", "payload": {"coordinates": {"latitude": lat, "longitude": lon}}}]})
+        return self._user_event(
+            "user_send_location",
+            {
+                "text": "",
+                "attachments": [
+                    {"type": "location", "payload": {"coordinates": {"latitude": lat, "longitude": lon}}}
+                ],
+            },
+        )
 
     def follow(self, follow: bool = True) -> dict[str, Any]:
-        return {"app_id": self.app()["app_id"], "oa_id": self.oa_id, "user_id_by_app": self.user_id,
-                "event_name": "follow" if follow else "unfollow", "timestamp": now_ms(),
-                "source": "oa_profile", "follower": {"id": self.user_id}}
+        return {
+            "app_id": self.app()["app_id"],
+            "oa_id": self.oa_id,
+            "user_id_by_app": self.user_id,
+            "event_name": "follow" if follow else "unfollow",
+            "timestamp": now_ms(),
+            "source": "oa_profile",
+            "follower": {"id": self.user_id},
+        }
 
     def post(self, event: dict[str, Any]) -> httpx.Response:
         body = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
         app = self.app()
-        headers = {"Content-Type": "application/json",
-                   "X-ZEvent-Signature": signature(app["app_id"], body, event["timestamp"], app["oa_secret_key"])}
+        headers = {
+            "Content-Type": "application/json",
+            "X-ZEvent-Signature": signature(app["app_id"], body, event["timestamp"], app["oa_secret_key"]),
+        }
         return self.http.post("/webhook/zalo", content=body, headers=headers)
 
     # ---------------------------------------------------------------- replies
@@ -105,7 +127,7 @@ class Citizen:
         reply.raise_for_status()
         records: list[dict[str, Any]] = reply.json()
         with self._lock:
-            new = records[self.seen:]
+            new = records[self.seen :]
             self.seen = len(records)
         return new
 
@@ -133,7 +155,9 @@ def describe(record: dict[str, Any], registry: dict[str, Any]) -> str:
             extra = target.get("url") or target.get("phone_code") or ""
         lines.append(f"  ( {button.get('title', '?')} ){' ' + extra if extra else ''}")
     if body.get("template_id"):
-        lines.append(f"  [mẫu {body['template_id']}] {json.dumps(body.get('template_data'), ensure_ascii=False)}")
+        lines.append(
+            f"  [mẫu {body['template_id']}] {json.dumps(body.get('template_data'), ensure_ascii=False)}"
+        )
     if not lines:
         lines.append(json.dumps(body, ensure_ascii=False))
     return f"\033[36m{oa}:\033[0m " + "\n".join(lines)
@@ -152,15 +176,24 @@ def watch(citizen: Citizen, stop: threading.Event) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.chat", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.chat",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--base", default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}")
     parser.add_argument("--oa", default=DISTRICT_OA, help="OA id (default: the district OA)")
     parser.add_argument("--user", default=None, help="your Zalo user id (default: a new random one)")
-    parser.add_argument("--registry", default=os.environ.get("ANNINH_REGISTRY")
-                        or str(ROOT / "demo" / "registry.json"))
-    parser.add_argument("--message", "-m", action="append", default=[],
-                        help="send these lines, print the replies, and exit (no prompt)")
+    parser.add_argument(
+        "--registry", default=os.environ.get("ANNINH_REGISTRY") or str(ROOT / "demo" / "registry.json")
+    )
+    parser.add_argument(
+        "--message",
+        "-m",
+        action="append",
+        default=[],
+        help="send these lines, print the replies, and exit (no prompt)",
+    )
     parser.add_argument("--wait", type=float, default=6.0, help="seconds to wait for replies with -m")
     args = parser.parse_args(argv)
 
@@ -189,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     oa_name = (citizen.oa(args.oa) or {}).get("name", args.oa)
-    print(f"Bạn là người dân (mã Zalo {user_id}) đang nhắn tin với OA \"{oa_name}\".")
+    print(f'Bạn là người dân (mã Zalo {user_id}) đang nhắn tin với OA "{oa_name}".')
     print("Gõ tin nhắn rồi Enter; /help để xem các lệnh; /quit để thoát.")
     stop = threading.Event()
     threading.Thread(target=watch, args=(citizen, stop), daemon=True).start()
@@ -228,7 +261,7 @@ def handle(citizen: Citizen, line: str) -> None:
             print("Cú pháp: /oa <oa_id>  (xem /oas)")
             return
         citizen.oa_id = parts[1]
-        print(f"Đã chuyển sang OA \"{(citizen.oa(parts[1]) or {}).get('name')}\".")
+        print(f'Đã chuyển sang OA "{(citizen.oa(parts[1]) or {}).get("name")}".')
         return
     if command == "/user":
         if len(parts) != 2:
@@ -254,8 +287,9 @@ def handle(citizen: Citizen, line: str) -> None:
     elif command in ("/follow", "/unfollow"):
         event = citizen.follow(command == "/follow")
         if command == "/follow":
-            citizen.http.post("/_local/zalo/followers", json={"oa_id": citizen.oa_id,
-                                                              "user_id": citizen.user_id})
+            citizen.http.post(
+                "/_local/zalo/followers", json={"oa_id": citizen.oa_id, "user_id": citizen.user_id}
+            )
     elif command:
         print(f"Không hiểu lệnh {command}. Gõ /help.")
         return

@@ -13,8 +13,14 @@ from tests.browser.fake_backend import FakeBackend
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 360, "height": 780}
@@ -49,7 +55,9 @@ def new_page(chromium: Any) -> Iterator[Any]:
     errors: list[str] = []
 
     def make(viewport: dict[str, int] | None = None) -> Any:
-        context = chromium.new_context(viewport=viewport or DESKTOP, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        context = chromium.new_context(
+            viewport=viewport or DESKTOP, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+        )
         context.set_default_timeout(15000)
         contexts.append(context)
         page = context.new_page()

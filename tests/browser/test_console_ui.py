@@ -25,7 +25,9 @@ def expect(locator: Any) -> Any:
     return playwright_expect(locator)
 
 
-def test_wrong_password_is_refused_with_a_vietnamese_message(new_page: Any, fake_backend: FakeBackend) -> None:
+def test_wrong_password_is_refused_with_a_vietnamese_message(
+    new_page: Any, fake_backend: FakeBackend
+) -> None:
     page = new_page()
     page.goto(fake_backend.base_url + "/")
     page.get_by_label("Tên đăng nhập").fill("hieptan.canbo")
@@ -47,7 +49,9 @@ def test_sign_in_with_the_keyboard_only(new_page: Any, fake_backend: FakeBackend
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_inbox_lists_urgent_tips_first_and_fits_the_screen(new_page: Any, fake_backend: FakeBackend, viewport: dict[str, int]) -> None:
+def test_inbox_lists_urgent_tips_first_and_fits_the_screen(
+    new_page: Any, fake_backend: FakeBackend, viewport: dict[str, int]
+) -> None:
     page = new_page(viewport)
     sign_in(page, fake_backend.base_url, "hieptan.canbo")
     rows = page.locator(".case-row")
@@ -75,8 +79,14 @@ def test_a_new_tip_is_announced_while_the_inbox_is_open(new_page: Any, fake_back
     page.clock.install()
     sign_in(page, fake_backend.base_url, "hieptan.canbo")
     expect(page.locator(".case-row")).to_have_count(4)
-    fresh = dict(fake_backend.cases["c2"], case_id="c9", code="HT-2611-0009", urgent=True,
-                 created_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"), summary="Báo tin cháy nhà")
+    fresh = dict(
+        fake_backend.cases["c2"],
+        case_id="c9",
+        code="HT-2611-0009",
+        urgent=True,
+        created_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        summary="Báo tin cháy nhà",
+    )
     fake_backend.cases["c9"] = fresh
     page.clock.run_for(16_000)
     announce = page.get_by_role("button", name=re.compile(r"1 tin báo mới \(1 khẩn\)"))
@@ -105,7 +115,9 @@ def test_triage_a_case_reply_and_resolve(new_page: Any, fake_backend: FakeBacken
     page.get_by_role("button", name="Gửi trả lời").click()
     expect(page.locator(".bubble.out").last).to_contain_text("hieptan.canbo")
     expect(page.locator(".bubble.out").last).to_contain_text("đã tiếp nhận tin báo, cảm ơn")
-    assert fake_backend.sent == [{"case_id": "c2", "text": "Công an phường đã tiếp nhận tin báo, cảm ơn anh/chị."}]
+    assert fake_backend.sent == [
+        {"case_id": "c2", "text": "Công an phường đã tiếp nhận tin báo, cảm ơn anh/chị."}
+    ]
 
     page.get_by_label("Ghi chú nội bộ").fill("Đã trích xuất camera nhà số 12.")
     page.get_by_role("button", name="Lưu ghi chú").click()
@@ -125,10 +137,14 @@ def test_campaign_progress_reaches_100_percent(new_page: Any, fake_backend: Fake
     page.goto(fake_backend.base_url + "/#/campaigns")
     page.get_by_label("Tên chiến dịch").fill("Cảnh báo lừa đảo qua mạng")
     page.get_by_label("Công an phường Hiệp Tân").check()
-    page.get_by_label("Nội dung tin").fill("Công an phường Hiệp Tân cảnh báo: không chuyển tiền cho người lạ.")
+    page.get_by_label("Nội dung tin").fill(
+        "Công an phường Hiệp Tân cảnh báo: không chuyển tiền cho người lạ."
+    )
     page.get_by_role("button", name="Xem trước người nhận").click()
     expect(page.locator(".preview")).to_contain_text("12 người đủ điều kiện nhận")
-    expect(page.locator(".preview")).to_contain_text("Người quan tâm không tương tác với OA trong 7 ngày qua: 2")
+    expect(page.locator(".preview")).to_contain_text(
+        "Người quan tâm không tương tác với OA trong 7 ngày qua: 2"
+    )
     page.get_by_role("button", name="Tạo chiến dịch").click()
     card = page.locator(".campaign", has_text="Cảnh báo lừa đảo qua mạng")
     expect(card.get_by_role("progressbar")).to_be_visible()
@@ -138,7 +154,9 @@ def test_campaign_progress_reaches_100_percent(new_page: Any, fake_backend: Fake
     expect(card.locator(".percent")).to_have_text("100%")
 
 
-def test_expired_session_asks_to_sign_in_again_and_returns_to_the_page(new_page: Any, fake_backend: FakeBackend) -> None:
+def test_expired_session_asks_to_sign_in_again_and_returns_to_the_page(
+    new_page: Any, fake_backend: FakeBackend
+) -> None:
     page = new_page()
     sign_in(page, fake_backend.base_url, "hieptan.canbo")
     page.goto(fake_backend.base_url + "/#/case/c1")
@@ -157,11 +175,15 @@ def test_token_expiry_signs_out_without_an_api_call(new_page: Any) -> None:
     with FakeBackend(token_lifetime_s=8) as backend:
         page = new_page()
         sign_in(page, backend.base_url, "hieptan.canbo")
-        expect(page.get_by_text("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")).to_be_visible(timeout=10000)
+        expect(page.get_by_text("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")).to_be_visible(
+            timeout=10000
+        )
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_statistics_page_draws_charts(new_page: Any, fake_backend: FakeBackend, viewport: dict[str, int]) -> None:
+def test_statistics_page_draws_charts(
+    new_page: Any, fake_backend: FakeBackend, viewport: dict[str, int]
+) -> None:
     page = new_page(viewport)
     sign_in(page, fake_backend.base_url, "tanphu.chihuy")
     page.goto(fake_backend.base_url + "/#/stats")

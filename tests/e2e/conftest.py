@@ -80,15 +80,24 @@ class LocalStack:
     def aws_client(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(service, endpoint_url=self.aws_endpoint_url, region_name=self.config["region"],
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint_url,
+            region_name=self.config["region"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def table(self, name: str | None = None) -> Any:
         import boto3
 
-        resource = boto3.resource("dynamodb", endpoint_url=self.aws_endpoint_url,
-                                  region_name=self.config["region"], aws_access_key_id="testing",
-                                  aws_secret_access_key="testing")
+        resource = boto3.resource(
+            "dynamodb",
+            endpoint_url=self.aws_endpoint_url,
+            region_name=self.config["region"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         return resource.Table(name or self.environment["TABLE_NAME"])
 
     # ---------------------------------------------------------------- webhook
@@ -97,38 +106,61 @@ class LocalStack:
         app: dict[str, Any] = next(a for a in self.registry["apps"] if a["app_id"] == oa["app_id"])
         return app
 
-    def sign_and_post(self, event: dict[str, Any], *, signed: bool = True, raw: bytes | None = None,
-                      headers: dict[str, str] | None = None) -> httpx.Response:
+    def sign_and_post(
+        self,
+        event: dict[str, Any],
+        *,
+        signed: bool = True,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """POST a Zalo event to /webhook/zalo, signed as Zalo signs it (app from the event's OA).
 
         The event's `app_id` and `timestamp` are filled in when missing.
         """
-        oa_id = str(event.get("oa_id") or (event.get("recipient") or {}).get("id")
-                    or (event.get("sender") or {}).get("id") or DISTRICT_OA)
-        app = self.app_for_oa(oa_id) if any(o["oa_id"] == oa_id for o in self.registry["oas"]) \
+        oa_id = str(
+            event.get("oa_id")
+            or (event.get("recipient") or {}).get("id")
+            or (event.get("sender") or {}).get("id")
+            or DISTRICT_OA
+        )
+        app = (
+            self.app_for_oa(oa_id)
+            if any(o["oa_id"] == oa_id for o in self.registry["oas"])
             else self.registry["apps"][0]
+        )
         event.setdefault("app_id", app["app_id"])
         event.setdefault("timestamp", str(int(time.time() * 1000)))
-        body = raw if raw is not None else json.dumps(event, ensure_ascii=False,
-                                                      separators=(",", ":")).encode()
+        body = (
+            raw if raw is not None else json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         sent_headers = {"Content-Type": "application/json", **(headers or {})}
         if signed:
             sent_headers["X-ZEvent-Signature"] = zalo_signature(
-                str(event["app_id"]), body, str(event["timestamp"]), app["oa_secret_key"])
+                str(event["app_id"]), body, str(event["timestamp"]), app["oa_secret_key"]
+            )
         return self.http.post("/webhook/zalo", content=body, headers=sent_headers)
 
     def text_event(self, user_id: str, text: str, oa_id: str = DISTRICT_OA) -> dict[str, Any]:
         """A user_send_text event from a citizen to an OA."""
-        return {"event_name": "user_send_text", "sender": {"id": user_id}, "recipient": {"id": oa_id},
-                "user_id_by_app": user_id, "timestamp": str(int(time.time() * 1000)),
-                "message": {"msg_id": uuid.uuid4().hex, "text": text}}
+        return {
+            "event_name": "user_send_text",
+            "sender": {"id": user_id},
+            "recipient": {"id": oa_id},
+            "user_id_by_app": user_id,
+            "timestamp": str(int(time.time() * 1000)),
+            "message": {"msg_id": uuid.uuid4().hex, "text": text},
+        }
 
     # ---------------------------------------------------------------- officers
     def login(self, username: str, password: str = DEMO_PASSWORD) -> str:
         """An officer's Cognito IdToken (USER_PASSWORD_AUTH against the embedded moto)."""
         idp = self.aws_client("cognito-idp")
-        result = idp.initiate_auth(ClientId=self.config["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                                   AuthParameters={"USERNAME": username, "PASSWORD": password})
+        result = idp.initiate_auth(
+            ClientId=self.config["user_pool_client_id"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
         token: str = result["AuthenticationResult"]["IdToken"]
         return token
 
@@ -148,8 +180,9 @@ class LocalStack:
         records: list[dict[str, Any]] = reply.json()
         return records
 
-    def wait_sent(self, user_id: str, count: int = 1, timeout: float = 20.0,
-                  oa_id: str | None = None) -> list[dict[str, Any]]:
+    def wait_sent(
+        self, user_id: str, count: int = 1, timeout: float = 20.0, oa_id: str | None = None
+    ) -> list[dict[str, Any]]:
         """Wait until the fake Zalo has delivered at least `count` messages to the user."""
         records: list[dict[str, Any]] = []
 
@@ -192,13 +225,15 @@ class LocalStack:
     def queue_depth(self, queue_url: str) -> int:
         """Visible + in-flight messages of a queue (by URL, e.g. environment["OUTBOX_QUEUE_URL"])."""
         attrs = self.aws_client("sqs").get_queue_attributes(
-            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages",
-                                                "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
     @staticmethod
-    def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition",
-                 interval: float = 0.2) -> Any:
+    def wait_for(
+        predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition", interval: float = 0.2
+    ) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -225,24 +260,50 @@ class LocalStack:
                 self.process.wait(5)
 
 
-def start_local_stack(log_path: Path, env: dict[str, str] | None = None,
-                      registry: Path = DEMO_REGISTRY) -> LocalStack:
-    """Start `python -m localcloud` on a free port and wait until /_local/health answers 200."""
-    port = free_port()
-    child_env = {**os.environ, "LOCAL_SCHEDULES": "off", "ANNINH_REGISTRY": str(registry),
-                 "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "anninh"), str(ROOT)]),
-                 "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", **(env or {})}
+def start_local_stack(
+    log_path: Path, env: dict[str, str] | None = None, registry: Path = DEMO_REGISTRY
+) -> LocalStack:
+    """Start `python -m localcloud` on a free port and wait until /_local/health answers 200.
+
+    A port taken between choosing it and binding it (another worker) is retried on a new port.
+    """
+    for attempt in range(3):
+        stack = _launch(free_port(), log_path, env, registry)
+        if stack is not None:
+            return stack
+        log_path = log_path.with_name(f"{log_path.stem}-retry{attempt + 1}{log_path.suffix}")
+    raise RuntimeError("could not find a free port for the local cloud")
+
+
+def _launch(port: int, log_path: Path, env: dict[str, str] | None, registry: Path) -> LocalStack | None:
+    child_env = {
+        **os.environ,
+        "LOCAL_SCHEDULES": "off",
+        "ANNINH_REGISTRY": str(registry),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "anninh"), str(ROOT)]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
     for leaked in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         child_env.pop(leaked, None)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "wb")  # noqa: SIM115 - the child writes to it for its whole life
-    process = subprocess.Popen([sys.executable, "-m", "localcloud", "--port", str(port)], cwd=ROOT,
-                               env=child_env, stdout=log, stderr=subprocess.STDOUT)
-    stack = LocalStack(f"http://127.0.0.1:{port}", process, log_path,
-                       json.loads(registry.read_text(encoding="utf-8")))
+    with open(log_path, "wb") as log:  # the child keeps its own handle
+        process = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "--port", str(port)],
+            cwd=ROOT,
+            env=child_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    stack = LocalStack(
+        f"http://127.0.0.1:{port}", process, log_path, json.loads(registry.read_text(encoding="utf-8"))
+    )
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
         if process.poll() is not None:
+            if "cannot start on" in stack.log_text():
+                return None  # port taken meanwhile
             raise RuntimeError(f"local cloud exited with {process.returncode}:\n{stack.log_text()[-5000:]}")
         try:
             if stack.http.get("/_local/health", timeout=2.0).status_code == 200:
@@ -251,8 +312,9 @@ def start_local_stack(log_path: Path, env: dict[str, str] | None = None,
             pass
         if time.monotonic() > deadline:
             stack.stop()
-            raise RuntimeError(f"local cloud not healthy after {STARTUP_TIMEOUT:.0f} s:\n"
-                               f"{stack.log_text()[-5000:]}")
+            raise RuntimeError(
+                f"local cloud not healthy after {STARTUP_TIMEOUT:.0f} s:\n{stack.log_text()[-5000:]}"
+            )
         time.sleep(0.2)
     stack.config = stack.http.get("/_local/config").json()
     return stack

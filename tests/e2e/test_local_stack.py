@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import textwrap
 import uuid
@@ -163,13 +164,17 @@ def deliveries(stack: LocalStack) -> list[dict[str, Any]]:
 def token_secret(stack: LocalStack, oa_id: str) -> dict[str, Any]:
     name = stack.environment["TOKEN_SECRET_PREFIX"] + oa_id
     secret: dict[str, Any] = json.loads(
-        stack.aws_client("secretsmanager").get_secret_value(SecretId=name)["SecretString"])
+        stack.aws_client("secretsmanager").get_secret_value(SecretId=name)["SecretString"]
+    )
     return secret
 
 
 def send_cs(stack: LocalStack, token: str, user_id: str, text: str = "Xin chào") -> httpx.Response:
-    return stack.http.post("/_local/zalo/v3.0/oa/message/cs", headers={"access_token": token},
-                           json={"recipient": {"user_id": user_id}, "message": {"text": text}})
+    return stack.http.post(
+        "/_local/zalo/v3.0/oa/message/cs",
+        headers={"access_token": token},
+        json={"recipient": {"user_id": user_id}, "message": {"text": text}},
+    )
 
 
 # ---------------------------------------------------------------------------- the shared stack
@@ -189,25 +194,29 @@ def test_health_and_config_describe_the_running_stack(local_stack: LocalStack) -
 def test_demo_registry_officers_and_oa_tokens_are_seeded(local_stack: LocalStack) -> None:
     registry = local_stack.registry
     units = local_stack.table().query(
-        IndexName="GSI1", KeyConditionExpression="GSI1PK = :p",
-        ExpressionAttributeValues={":p": "UNITS"})["Items"]
+        IndexName="GSI1", KeyConditionExpression="GSI1PK = :p", ExpressionAttributeValues={":p": "UNITS"}
+    )["Items"]
     assert {u["data"]["unit_id"] for u in units} == {u["unit_id"] for u in registry["units"]}
     for oa in registry["oas"][:3]:
         token = token_secret(local_stack, oa["oa_id"])
         assert token["oa_id"] == oa["oa_id"] and token["app_id"] == oa["app_id"]
         assert token["expires_at"] > token["refreshed_at"]
-        reply = local_stack.http.get("/_local/zalo/v2.0/oa/getoa",
-                                     headers={"access_token": token["access_token"]}).json()
+        reply = local_stack.http.get(
+            "/_local/zalo/v2.0/oa/getoa", headers={"access_token": token["access_token"]}
+        ).json()
         assert reply["error"] == 0 and reply["data"]["name"] == oa["name"]
 
 
-def test_officer_signs_in_and_the_api_refuses_requests_without_a_valid_token(local_stack: LocalStack
-                                                                                ) -> None:
+def test_officer_signs_in_and_the_api_refuses_requests_without_a_valid_token(local_stack: LocalStack) -> None:
     token = local_stack.login("tanphu.chihuy")
     assert token.count(".") == 2
-    with pytest.raises(Exception, match="NotAuthorized|Incorrect"):
+    with pytest.raises(Exception, match=r"NotAuthorized|Incorrect"):
         local_stack.login("tanphu.chihuy", "wrong-password-123")
-    for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Bearer " + token[:-4] + "AAAA"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer not-a-jwt"},
+        {"Authorization": "Bearer " + token[:-4] + "AAAA"},
+    ):
         reply = local_stack.http.get("/api/v1/tips", headers=headers)
         assert reply.status_code == 401, headers
         assert reply.json() == {"message": "Unauthorized"}
@@ -215,21 +224,39 @@ def test_officer_signs_in_and_the_api_refuses_requests_without_a_valid_token(loc
 
 def test_browser_can_reach_cognito_and_the_api_across_origins(local_stack: LocalStack) -> None:
     origin = local_stack.base_url
-    preflight = httpx.options(local_stack.aws_endpoint_url + "/", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent"})
+    preflight = httpx.options(
+        local_stack.aws_endpoint_url + "/",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] in (origin, "*")
     assert "x-amz-target" in preflight.headers["access-control-allow-headers"].lower()
-    login = httpx.post(local_stack.aws_endpoint_url + "/", headers={
-        "Origin": origin, "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"}, json={
-        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": local_stack.config["user_pool_client_id"],
-        "AuthParameters": {"USERNAME": "hieptan.canbo", "PASSWORD": DEMO_PASSWORD}})
+    login = httpx.post(
+        local_stack.aws_endpoint_url + "/",
+        headers={
+            "Origin": origin,
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth",
+        },
+        json={
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": local_stack.config["user_pool_client_id"],
+            "AuthParameters": {"USERNAME": "hieptan.canbo", "PASSWORD": DEMO_PASSWORD},
+        },
+    )
     assert login.status_code == 200 and login.json()["AuthenticationResult"]["IdToken"]
-    api_preflight = local_stack.http.options("/api/v1/tips", headers={
-        "Origin": "http://example.test", "Access-Control-Request-Method": "PATCH",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    api_preflight = local_stack.http.options(
+        "/api/v1/tips",
+        headers={
+            "Origin": "http://example.test",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert api_preflight.status_code == 204
     assert api_preflight.headers["access-control-allow-origin"] == "http://example.test"
     assert "PATCH" in api_preflight.headers["access-control-allow-methods"]
@@ -259,11 +286,29 @@ def test_unknown_routes_are_404_like_api_gateway(local_stack: LocalStack) -> Non
     assert wrong_method.status_code == 404
 
 
+def test_signed_webhook_event_is_stored_and_an_unsigned_one_refused(local_stack: LocalStack) -> None:
+    user = "w-" + uuid.uuid4().hex[:10]
+    signed = local_stack.text_event(user, "Xin chào")
+    msg_id = signed["message"]["msg_id"]
+    assert local_stack.sign_and_post(signed).status_code == 200
+    receipt = local_stack.table().get_item(Key={"PK": f"EVENT#user_send_text:{msg_id}", "SK": "EVENT"})
+    assert "Item" in receipt
+    unsigned = local_stack.text_event(user, "Xin chào")
+    refused = local_stack.sign_and_post(unsigned, signed=False)
+    assert 400 <= refused.status_code < 500
+    key = {"PK": f"EVENT#user_send_text:{unsigned['message']['msg_id']}", "SK": "EVENT"}
+    assert "Item" not in local_stack.table().get_item(Key=key)
+
+
 # ---------------------------------------------------------------------------- the probe stack
 def test_authorized_route_gets_api_gateway_v2_event_with_claims(probe_stack: LocalStack) -> None:
     token = probe_stack.login("tanphu.chihuy")
-    reply = probe_stack.api("GET", "/probe/item-7?status=new&status=verified&q=c%C3%B4ng+an", token=token,
-                            headers={"X-Custom": "a", "Cookie": "c1=v1; c2=v2"})
+    reply = probe_stack.api(
+        "GET",
+        "/probe/item-7?status=new&status=verified&q=c%C3%B4ng+an",
+        token=token,
+        headers={"X-Custom": "a", "Cookie": "c1=v1; c2=v2"},
+    )
     assert reply.status_code == 200, reply.text
     assert reply.headers["x-probe"] == "yes"
     event = reply.json()
@@ -290,8 +335,9 @@ def test_open_route_bodies_binary_responses_and_handler_errors(probe_stack: Loca
     assert text["isBase64Encoded"] is False and json.loads(text["body"]) == {"a": "Tân Phú"}
     assert text["pathParameters"] == {"proxy": "echo"} and "authorizer" not in text["requestContext"]
     raw = bytes(range(256))
-    binary = probe_stack.http.put("/probe/upload/file.bin", content=raw,
-                                  headers={"Content-Type": "application/octet-stream"}).json()
+    binary = probe_stack.http.put(
+        "/probe/upload/file.bin", content=raw, headers={"Content-Type": "application/octet-stream"}
+    ).json()
     assert binary["isBase64Encoded"] is True and base64.b64decode(binary["body"]) == raw
     form = probe_stack.http.post("/probe/form", data={"x": "1"}).json()
     assert form["isBase64Encoded"] is True and base64.b64decode(form["body"]) == b"x=1"
@@ -307,23 +353,32 @@ def test_poller_honours_partial_batch_failures_and_redrives_to_the_dlq(probe_sta
     sqs = probe_stack.aws_client("sqs")
     env = probe_stack.environment
     run = uuid.uuid4().hex[:8]
-    sqs.send_message_batch(QueueUrl=env["PROBE_QUEUE_URL"], Entries=[
-        {"Id": "ok1", "MessageBody": json.dumps({"run": run, "n": 1}),
-         "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "probe"}}},
-        {"Id": "bad", "MessageBody": json.dumps({"run": run, "n": 2, "fail": True})},
-        {"Id": "ok3", "MessageBody": json.dumps({"run": run, "n": 3})},
-    ])
+    sqs.send_message_batch(
+        QueueUrl=env["PROBE_QUEUE_URL"],
+        Entries=[
+            {
+                "Id": "ok1",
+                "MessageBody": json.dumps({"run": run, "n": 1}),
+                "MessageAttributes": {"kind": {"DataType": "String", "StringValue": "probe"}},
+            },
+            {"Id": "bad", "MessageBody": json.dumps({"run": run, "n": 2, "fail": True})},
+            {"Id": "ok3", "MessageBody": json.dumps({"run": run, "n": 3})},
+        ],
+    )
 
     def dlq_bodies() -> list[dict[str, Any]]:
-        got = sqs.receive_message(QueueUrl=env["PROBE_DLQ_URL"], MaxNumberOfMessages=10,
-                                  WaitTimeSeconds=1).get("Messages", [])
+        got = sqs.receive_message(
+            QueueUrl=env["PROBE_DLQ_URL"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
         for m in got:
-            sqs.change_message_visibility(QueueUrl=env["PROBE_DLQ_URL"], ReceiptHandle=m["ReceiptHandle"],
-                                          VisibilityTimeout=0)
+            sqs.change_message_visibility(
+                QueueUrl=env["PROBE_DLQ_URL"], ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0
+            )
         return [json.loads(m["Body"]) for m in got]
 
-    dead = probe_stack.wait_for(lambda: [b for b in dlq_bodies() if b.get("run") == run], 30,
-                                "the failing message in the DLQ")
+    dead = probe_stack.wait_for(
+        lambda: [b for b in dlq_bodies() if b.get("run") == run], 30, "the failing message in the DLQ"
+    )
     assert [b["n"] for b in dead] == [2]
     mine = [d for d in deliveries(probe_stack) if d["body"].get("run") == run]
     counts = {n: sum(1 for d in mine if d["body"]["n"] == n) for n in (1, 2, 3)}
@@ -341,10 +396,15 @@ def test_poller_honours_partial_batch_failures_and_redrives_to_the_dlq(probe_sta
 def test_poller_keeps_the_whole_batch_when_the_function_raises(probe_stack: LocalStack) -> None:
     sqs = probe_stack.aws_client("sqs")
     run = uuid.uuid4().hex[:8]
-    sqs.send_message(QueueUrl=probe_stack.environment["PROBE_QUEUE_URL"],
-                     MessageBody=json.dumps({"run": run, "raise": True}))
-    probe_stack.wait_for(lambda: sum(1 for d in deliveries(probe_stack) if d["body"].get("run") == run) >= 2,
-                         30, "the raising message to be redelivered")
+    sqs.send_message(
+        QueueUrl=probe_stack.environment["PROBE_QUEUE_URL"],
+        MessageBody=json.dumps({"run": run, "raise": True}),
+    )
+    probe_stack.wait_for(
+        lambda: sum(1 for d in deliveries(probe_stack) if d["body"].get("run") == run) >= 2,
+        30,
+        "the raising message to be redelivered",
+    )
     assert "the probe was asked to raise" in probe_stack.log_text()
     pollers = probe_stack.http.get("/_local/pollers").json()
     probe = next(p for p in pollers if p["queue"] == "ProbeQueue")
@@ -357,15 +417,21 @@ def test_fifo_groups_are_never_processed_concurrently(probe_stack: LocalStack) -
     run = uuid.uuid4().hex[:8]
     for n in range(4):
         for group in ("citizen-a", "citizen-b"):
-            sqs.send_message(QueueUrl=url, MessageGroupId=f"{run}-{group}",
-                             MessageBody=json.dumps({"run": run, "group": group, "n": n, "sleep": 0.25}))
-    mine = probe_stack.wait_for(
-        lambda: (lambda d: d if len(d) >= 8 else None)(
-            [d for d in deliveries(probe_stack) if d["body"].get("run") == run]), 30, "8 FIFO deliveries")
+            sqs.send_message(
+                QueueUrl=url,
+                MessageGroupId=f"{run}-{group}",
+                MessageBody=json.dumps({"run": run, "group": group, "n": n, "sleep": 0.25}),
+            )
+
+    def delivered() -> list[dict[str, Any]] | None:
+        mine = [d for d in deliveries(probe_stack) if d["body"].get("run") == run]
+        return mine if len(mine) >= 8 else None
+
+    mine = probe_stack.wait_for(delivered, 30, "8 FIFO deliveries")
     for group in ("citizen-a", "citizen-b"):
         seen = sorted((d for d in mine if d["body"]["group"] == group), key=lambda d: d["started"])
         assert [d["body"]["n"] for d in seen] == [0, 1, 2, 3]  # in order
-        for before, after in zip(seen, seen[1:], strict=False):
+        for before, after in itertools.pairwise(seen):
             assert after["started"] >= before["ended"] - 0.01  # one at a time
         assert seen[0]["record"]["attributes"]["MessageGroupId"] == f"{run}-{group}"
 
@@ -449,7 +515,9 @@ def test_fake_zalo_oauth_rotates_single_use_refresh_tokens(probe_stack: LocalSta
     assert wrong_secret["error"] != 0 and "error_name" in wrong_secret
     fresh = probe_stack.http.post(url, data=form, headers={"secret_key": app["app_secret"]}).json()
     assert fresh["expires_in"] == "90000"
-    assert fresh["access_token"] != secret["access_token"] and fresh["refresh_token"] != secret["refresh_token"]
+    assert (
+        fresh["access_token"] != secret["access_token"] and fresh["refresh_token"] != secret["refresh_token"]
+    )
     assert send_cs(probe_stack, secret["access_token"], "o-1").json()["error"] == -216  # old one died
     assert send_cs(probe_stack, fresh["access_token"], "o-1").json()["error"] == 0
     reused = probe_stack.http.post(url, data=form, headers={"secret_key": app["app_secret"]}).json()
@@ -457,22 +525,33 @@ def test_fake_zalo_oauth_rotates_single_use_refresh_tokens(probe_stack: LocalSta
     # PKCE authorization-code grant (what an admin's consent produces).
     verifier = "v" * 50
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    code = probe_stack.http.post("/_local/zalo-oauth/codes",
-                                 json={"oa_id": oa_id, "code_challenge": challenge.decode()}).json()["code"]
+    code = probe_stack.http.post(
+        "/_local/zalo-oauth/codes", json={"oa_id": oa_id, "code_challenge": challenge.decode()}
+    ).json()["code"]
     exchange = {"app_id": app["app_id"], "grant_type": "authorization_code", "code": code}
-    bad = probe_stack.http.post(url, data={**exchange, "code_verifier": "wrong"},
-                                headers={"secret_key": app["app_secret"]}).json()
+    bad = probe_stack.http.post(
+        url, data={**exchange, "code_verifier": "wrong"}, headers={"secret_key": app["app_secret"]}
+    ).json()
     assert bad["error"] == -14019
-    code = probe_stack.http.post("/_local/zalo-oauth/codes",
-                                 json={"oa_id": oa_id, "code_challenge": challenge.decode()}).json()["code"]
-    good = probe_stack.http.post(url, data={**exchange, "code": code, "code_verifier": verifier},
-                                 headers={"secret_key": app["app_secret"]}).json()
+    code = probe_stack.http.post(
+        "/_local/zalo-oauth/codes", json={"oa_id": oa_id, "code_challenge": challenge.decode()}
+    ).json()["code"]
+    good = probe_stack.http.post(
+        url,
+        data={**exchange, "code": code, "code_verifier": verifier},
+        headers={"secret_key": app["app_secret"]},
+    ).json()
     assert good["access_token"] and send_cs(probe_stack, fresh["access_token"], "o-2").json()["error"] == -216
-    again = probe_stack.http.post(url, data={**exchange, "code": code, "code_verifier": verifier},
-                                  headers={"secret_key": app["app_secret"]}).json()
+    again = probe_stack.http.post(
+        url,
+        data={**exchange, "code": code, "code_verifier": verifier},
+        headers={"secret_key": app["app_secret"]},
+    ).json()
     assert again["error"] == -14005  # codes are single-use
     # Keep the OA usable for later tests: store the new pair as the token refresher would.
     probe_stack.aws_client("secretsmanager").put_secret_value(
         SecretId=probe_stack.environment["TOKEN_SECRET_PREFIX"] + oa_id,
-        SecretString=json.dumps({**secret, "access_token": good["access_token"],
-                                 "refresh_token": good["refresh_token"]}))
+        SecretString=json.dumps(
+            {**secret, "access_token": good["access_token"], "refresh_token": good["refresh_token"]}
+        ),
+    )

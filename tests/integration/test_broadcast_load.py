@@ -20,6 +20,7 @@ import pytest
 from anninh import aws
 from anninh.api.auth import Principal
 from anninh.campaigns import deliveries, runtime
+from anninh.campaigns import sender as sender_module
 from anninh.campaigns.gateway import ZaloGateway
 from anninh.campaigns.model import CampaignRequest
 from anninh.campaigns.planner import Planner
@@ -35,7 +36,7 @@ from localcloud.lambdas import LambdaContext, load_handler, spec_for
 pytestmark = pytest.mark.slow
 
 LIMIT = 600
-FACTOR = 8.0
+FACTOR = 1.5
 # Two OAs of the demo app: the limit is shared across them.
 OAS = ["2200000000000000001", "2200000000000000002"]
 
@@ -78,7 +79,21 @@ def rig(aws_stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, A
     monkeypatch.setattr(runtime, "_gateway", lambda: gateway)
     monkeypatch.setattr(runtime, "_limiter", limiter)
     monkeypatch.setattr(deliveries, "LEASE_SECONDS", 6)
-    yield {"clock": clock, "zalo": zalo, "deployment": aws_stack}
+    # moto's in-process DynamoDB deep-copies every table on each transaction and is not thread-safe
+    # then: the statistics transaction (once per batch) is counted in memory here and exercised
+    # against moto in test_campaign_flow.py.
+    counted: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def count(event_key: str, oa_id: str, unit_id: str, at: Any = None, **inc: int) -> bool:
+        with lock:
+            if event_key in counted:
+                return False
+            counted[event_key] = inc.get("broadcast_sent", 0)
+            return True
+
+    monkeypatch.setattr(sender_module, "_default_counter", count)
+    yield {"clock": clock, "zalo": zalo, "deployment": aws_stack, "counted": counted}
 
 
 def _campaign(count: int, *, outside_window: int = 0) -> tuple[str, list[tuple[str, str]]]:
@@ -111,9 +126,9 @@ def _send_all(rig: dict[str, Any], campaign_id: str, timeout: float) -> SenderPo
 
 
 def test_four_senders_reach_the_limit_without_a_single_rate_limit_error(rig: dict[str, Any]) -> None:
-    count = 1500
+    count = 450
     campaign_id, eligible = _campaign(count, outside_window=20)
-    _send_all(rig, campaign_id, timeout=90)
+    took = _send_all(rig, campaign_id, timeout=90)
 
     zalo: SimulatedZalo = rig["zalo"]
     campaign = CampaignStore().get(campaign_id)
@@ -124,8 +139,9 @@ def test_four_senders_reach_the_limit_without_a_single_rate_limit_error(rig: dic
     assert all(zalo.received[pair] == 1 for pair in eligible)
     assert sum(zalo.received.values()) == count
     assert zalo.max_in_any_minute() <= LIMIT
+    assert sum(rig["counted"].values()) == count  # broadcast_sent statistics
     fraction = zalo.rate_fraction()
-    print(f"\nbroadcast: {count} sends at {fraction:.1%} of {LIMIT}/min")
+    print(f"\nbroadcast: {count} sends at {fraction:.1%} of {LIMIT}/min; crashes {took.crashes}")
     assert fraction >= 0.95
 
 

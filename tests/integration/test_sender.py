@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -77,6 +76,19 @@ def outbox_record(key: str) -> dict[str, Any]:
     return aws.table().get_item(Key=keys.outbox_record(key))["Item"]
 
 
+def conversation() -> list[Any]:
+    from anninh.conversations import list_messages
+
+    return [m for m in list_messages(OA_ID, USER)[0] if m.direction == "out"]
+
+
+def messages_out_today() -> int:
+    stats = aws.table().query(
+        KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": f"STATS#{vn_day(utcnow())}"}
+    )["Items"]
+    return sum(int(i.get("messages_out", 0)) for i in stats if i.get("oa_id") == OA_ID)
+
+
 def sent_texts(zalo: FakeZalo) -> list[str]:
     return [s["body"]["message"]["text"] for s in zalo.sent]
 
@@ -93,14 +105,10 @@ def test_token_error_then_rate_limits_then_network_error_deliver_exactly_once(fa
     assert record["status"] == "sent"
     assert record["message_id"] == fake.sent[0]["message_id"]
     # The conversation shows the reply with Zalo's message id; the day's figures count it once.
-    from anninh.conversations import list_messages
-
-    listed = json.dumps(list_messages(OA_ID, USER), default=str)
-    assert fake.sent[0]["message_id"] in listed
-    stats = aws.table().query(
-        KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": f"STATS#{vn_day(utcnow())}"}
-    )["Items"]
-    assert sum(int(i.get("messages_out", 0)) for i in stats if i.get("oa_id") == OA_ID) == 1
+    assert [(m.direction, m.msg_id, m.message_key, m.text) for m in conversation()] == [
+        ("out", fake.sent[0]["message_id"], "bot:evt-0:0", "Công an phường Hiệp Tân đã nhận tin báo của bạn.")
+    ]
+    assert messages_out_today() == 1
 
 
 def test_no_interaction_error_is_recorded_and_not_retried(fake: FakeZalo) -> None:
@@ -139,6 +147,8 @@ def test_redelivered_outbox_item_is_not_sent_twice(fake: FakeZalo) -> None:
     )
     run_sender()
     assert len(fake.sent) == 1
+    assert len(conversation()) == 1  # the repeated bookkeeping did not duplicate the history
+    assert messages_out_today() == 1
 
 
 def test_outside_the_window_is_not_sent_but_kept_for_officers(fake: FakeZalo) -> None:

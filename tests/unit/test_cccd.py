@@ -22,8 +22,15 @@ TP-0005,,12/12/2001,ready,,
 
 
 def _lookup(receipt: str, dob: date, user: str = "u1", at: datetime = NOW) -> cccd.LookupAnswer:
-    return cccd.lookup(receipt, dob, oa_id="oa1", user_id=user, unit_id="tan-phu",
-                       event_key=f"ev-{receipt}-{dob}-{at.isoformat()}-{user}", at=at)
+    return cccd.lookup(
+        receipt,
+        dob,
+        oa_id="oa1",
+        user_id=user,
+        unit_id="tan-phu",
+        event_key=f"ev-{receipt}-{dob}-{at.isoformat()}-{user}",
+        at=at,
+    )
 
 
 @pytest.fixture
@@ -36,8 +43,15 @@ def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def put_unit(unit: Any) -> None:
         data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
-                                   "type": "unit", "data": data})
+        aws.table().put_item(
+            Item={
+                **keys.unit(unit.unit_id),
+                "GSI1PK": "UNITS",
+                "GSI1SK": unit.unit_id,
+                "type": "unit",
+                "data": data,
+            }
+        )
 
     monkeypatch.setattr(registry_store, "put_unit", put_unit)
 
@@ -49,13 +63,15 @@ def stack(float_safe_registry: None, aws_stack: Any) -> Any:
 
 @pytest.fixture
 def imported(stack: Any) -> cccd.ImportReport:
-    return cccd.import_csv(CSV.splitlines(keepends=True), imported_by="tanphu.canbo", unit_id="tan-phu", at=NOW)
+    return cccd.import_csv(
+        CSV.splitlines(keepends=True), imported_by="tanphu.canbo", unit_id="tan-phu", at=NOW
+    )
 
 
 def test_import_reports_each_bad_row_and_keeps_the_good_ones(imported: cccd.ImportReport) -> None:
     assert (imported.total, imported.imported, imported.rejected) == (7, 2, 5)
     errors = {e.line: e.error for e in imported.errors}
-    assert "dob" in errors[3]                      # 31/02 is not a date
+    assert "dob" in errors[3]  # 31/02 is not a date
     assert "missing receipt_no" in errors[4]
     assert "unknown status" in errors[5]
     assert "duplicate receipt_no TP-0001" in errors[6]
@@ -104,8 +120,15 @@ def test_lookups_are_rate_limited_per_citizen(imported: cccd.ImportReport) -> No
 
 def test_lookups_are_counted_once_per_event(imported: cccd.ImportReport) -> None:
     for _ in range(2):  # the same event delivered twice
-        cccd.lookup("TP-0001", date(1990, 9, 5), oa_id="oa1", user_id="u5", unit_id="tan-phu",
-                    event_key="same-event", at=NOW)
+        cccd.lookup(
+            "TP-0001",
+            date(1990, 9, 5),
+            oa_id="oa1",
+            user_id="u5",
+            unit_id="tan-phu",
+            event_key="same-event",
+            at=NOW,
+        )
     assert _counted("cccd_lookups", "2026-05-04") == 1
 
 
@@ -116,13 +139,16 @@ def _counted(name: str, day: str) -> int:
     return sum(int(i.get(name, 0)) for i in items)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("CCCD TP-0001 05/09/1990", ("TP-0001", date(1990, 9, 5))),
-    ("cccd 079123456789 5/9/1990", ("079123456789", date(1990, 9, 5))),
-    ("Căn cước 079123456789 05-09-1990", ("079123456789", date(1990, 9, 5))),
-    ("CCCD TP-0001 31/02/1990", None),
-    ("CCCD TP-0001", None),
-    ("cccd het han doi o dau", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CCCD TP-0001 05/09/1990", ("TP-0001", date(1990, 9, 5))),
+        ("cccd 079123456789 5/9/1990", ("079123456789", date(1990, 9, 5))),
+        ("Căn cước 079123456789 05-09-1990", ("079123456789", date(1990, 9, 5))),
+        ("CCCD TP-0001 31/02/1990", None),
+        ("CCCD TP-0001", None),
+        ("cccd het han doi o dau", None),
+    ],
+)
 def test_lookup_phrase(text: str, expected: tuple[str, date] | None) -> None:
     assert cccd.parse_lookup_phrase(text) == expected

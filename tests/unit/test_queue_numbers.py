@@ -18,8 +18,15 @@ from anninh.settings import get_settings
 # Monday 04/05/2026, 09:00 in Vietnam.
 NOW = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
 TUESDAY = date(2026, 5, 5)
-PLACE = queueing.Place(place_id="test-cccd", unit_id="tan-phu", name="Điểm thử nghiệm", address="1 Đường A",
-                       capacity=60, working_days=[0, 1, 2, 3, 4], hours="7:30 - 17:00")
+PLACE = queueing.Place(
+    place_id="test-cccd",
+    unit_id="tan-phu",
+    name="Điểm thử nghiệm",
+    address="1 Đường A",
+    capacity=60,
+    working_days=[0, 1, 2, 3, 4],
+    hours="7:30 - 17:00",
+)
 
 
 @pytest.fixture
@@ -29,8 +36,15 @@ def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def put_unit(unit: Any) -> None:
         data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
-                                   "type": "unit", "data": data})
+        aws.table().put_item(
+            Item={
+                **keys.unit(unit.unit_id),
+                "GSI1PK": "UNITS",
+                "GSI1SK": unit.unit_id,
+                "type": "unit",
+                "data": data,
+            }
+        )
 
     monkeypatch.setattr(registry_store, "put_unit", put_unit)
 
@@ -42,11 +56,33 @@ def stack(float_safe_registry: None, aws_stack: Any) -> Any:
 
 
 def _take(user: str, day: date = TUESDAY, table: Any | None = None) -> queueing.TakeResult:
-    return queueing.take_number(PLACE, day, oa_id="oa1", user_id=user, unit_id="tan-phu", now=NOW,
-                                table=table)
+    return queueing.take_number(
+        PLACE, day, oa_id="oa1", user_id=user, unit_id="tan-phu", now=NOW, table=table
+    )
 
 
-def test_hundred_citizens_at_once_get_distinct_numbers_up_to_capacity(stack: Any) -> None:
+@pytest.fixture
+def serialised_moto(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's in-process backend is not thread-safe; DynamoDB applies each request atomically, so
+    running one emulated request at a time is faithful while our threads still interleave freely
+    between requests (guard, counter, ticket, guard update)."""
+    import threading
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+    original = BotocoreStubber.process_request
+
+    def process_request(self: Any, request: Any) -> Any:
+        with lock:
+            return original(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+
+
+def test_hundred_citizens_at_once_get_distinct_numbers_up_to_capacity(
+    stack: Any, serialised_moto: None
+) -> None:
     def one(i: int) -> queueing.TakeResult:
         # boto3 resources are not thread-safe: one per thread, as one per Lambda container.
         table = boto3.resource("dynamodb", region_name=get_settings().region).Table(get_settings().table_name)
@@ -73,8 +109,10 @@ def test_cancel_marks_the_ticket_returns_the_slot_and_never_reuses_the_number(st
     small = PLACE.model_copy(update={"capacity": 2})
     t1 = queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u1", unit_id="tan-phu", now=NOW).ticket
     queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u2", unit_id="tan-phu", now=NOW)
-    assert queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u3", unit_id="tan-phu",
-                                now=NOW).outcome == "full"
+    assert (
+        queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u3", unit_id="tan-phu", now=NOW).outcome
+        == "full"
+    )
     assert t1 is not None
     with pytest.raises(queueing.QueueError):
         queueing.cancel(t1.ref, oa_id="oa1", user_id="someone-else", now=NOW)
@@ -87,9 +125,9 @@ def test_cancel_marks_the_ticket_returns_the_slot_and_never_reuses_the_number(st
 
 
 def test_days_are_checked(stack: Any) -> None:
-    assert _take("u1", date(2026, 5, 3)).outcome == "closed"   # yesterday
-    assert _take("u1", date(2026, 5, 9)).outcome == "closed"   # Saturday: not a working day
-    assert _take("u1", date(2026, 7, 1)).outcome == "closed"   # too far ahead
+    assert _take("u1", date(2026, 5, 3)).outcome == "closed"  # yesterday
+    assert _take("u1", date(2026, 5, 9)).outcome == "closed"  # Saturday: not a working day
+    assert _take("u1", date(2026, 7, 1)).outcome == "closed"  # too far ahead
     assert queueing.parse_day("ngày mai", NOW) == TUESDAY
     assert queueing.parse_day("hôm nay", NOW) == date(2026, 5, 4)
     assert queueing.parse_day("06/05", NOW) == date(2026, 5, 6)

@@ -14,22 +14,25 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("expression", "after", "expected"), [
-    # 19:00 Vietnam time is 12:00 UTC: today if not yet past, else tomorrow.
-    ("cron(0 12 * * ? *)", "2026-11-28T11:59:30", "2026-11-28T12:00:00"),
-    ("cron(0 12 * * ? *)", "2026-11-28T12:00:00", "2026-11-29T12:00:00"),
-    ("cron(30 0 * * ? *)", "2026-12-31T23:59:00", "2027-01-01T00:30:00"),
-    ("cron(15 17 * * ? *)", "2026-02-28T18:00:00", "2026-03-01T17:15:00"),
-    # every 15 minutes between 08:00 and 09:59 on weekdays (AWS: 1 = SUN ... 7 = SAT)
-    ("cron(0/15 8-9 ? * MON-FRI *)", "2026-11-28T10:00:00", "2026-11-30T08:00:00"),  # Sat -> Mon
-    ("cron(0/15 8-9 ? * 2-6 *)", "2026-11-30T08:14:59", "2026-11-30T08:15:00"),
-    ("cron(0 3 ? * 1 *)", "2026-11-28T00:00:00", "2026-11-29T03:00:00"),  # 1 = Sunday
-    ("cron(0 0 L * ? *)", "2028-02-01T00:00:00", "2028-02-29T00:00:00"),  # last day, leap year
-    ("cron(0 9 ? * 6#3 *)", "2026-11-01T00:00:00", "2026-11-20T09:00:00"),  # third Friday
-    ("cron(0 9 ? * 6L *)", "2026-11-01T00:00:00", "2026-11-27T09:00:00"),  # last Friday
-    ("cron(0 0 1 JAN,JUL ? 2027-2030)", "2026-11-28T00:00:00", "2027-01-01T00:00:00"),
-    ("cron(5,35 * 31 * ? *)", "2026-11-28T00:00:00", "2026-12-31T00:05:00"),  # skips 30-day months
-])
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        # 19:00 Vietnam time is 12:00 UTC: today if not yet past, else tomorrow.
+        ("cron(0 12 * * ? *)", "2026-11-28T11:59:30", "2026-11-28T12:00:00"),
+        ("cron(0 12 * * ? *)", "2026-11-28T12:00:00", "2026-11-29T12:00:00"),
+        ("cron(30 0 * * ? *)", "2026-12-31T23:59:00", "2027-01-01T00:30:00"),
+        ("cron(15 17 * * ? *)", "2026-02-28T18:00:00", "2026-03-01T17:15:00"),
+        # every 15 minutes between 08:00 and 09:59 on weekdays (AWS: 1 = SUN ... 7 = SAT)
+        ("cron(0/15 8-9 ? * MON-FRI *)", "2026-11-28T10:00:00", "2026-11-30T08:00:00"),  # Sat -> Mon
+        ("cron(0/15 8-9 ? * 2-6 *)", "2026-11-30T08:14:59", "2026-11-30T08:15:00"),
+        ("cron(0 3 ? * 1 *)", "2026-11-28T00:00:00", "2026-11-29T03:00:00"),  # 1 = Sunday
+        ("cron(0 0 L * ? *)", "2028-02-01T00:00:00", "2028-02-29T00:00:00"),  # last day, leap year
+        ("cron(0 9 ? * 6#3 *)", "2026-11-01T00:00:00", "2026-11-20T09:00:00"),  # third Friday
+        ("cron(0 9 ? * 6L *)", "2026-11-01T00:00:00", "2026-11-27T09:00:00"),  # last Friday
+        ("cron(0 0 1 JAN,JUL ? 2027-2030)", "2026-11-28T00:00:00", "2027-01-01T00:00:00"),
+        ("cron(5,35 * 31 * ? *)", "2026-11-28T00:00:00", "2026-12-31T00:05:00"),  # skips 30-day months
+    ],
+)
 def test_cron_next_run(expression: str, after: str, expected: str) -> None:
     assert Schedule.parse(expression).next_after(at(after)) == at(expected)
 
@@ -43,14 +46,24 @@ def test_rate_counts_whole_periods_from_the_start() -> None:
     assert Schedule.parse("rate(2 days)").period == timedelta(days=2)
 
 
-@pytest.mark.parametrize("expression", [
-    "rate(1 minutes)", "rate(5 minute)", "rate(0 hours)", "rate(1 week)",
-    "cron(0 12 * * * *)",  # both day fields set
-    "cron(0 12 ? * ? *)",  # neither
-    "cron(0 12 * *)",  # five fields
-    "cron(61 12 * * ? *)", "cron(0 24 * * ? *)", "cron(0 0 ? * 8 *)", "cron(0 0 ? FOO * ? *)",
-    "cron(0 0 15W * ? *)", "every day",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "rate(1 minutes)",
+        "rate(5 minute)",
+        "rate(0 hours)",
+        "rate(1 week)",
+        "cron(0 12 * * * *)",  # both day fields set
+        "cron(0 12 ? * ? *)",  # neither
+        "cron(0 12 * *)",  # five fields
+        "cron(61 12 * * ? *)",
+        "cron(0 24 * * ? *)",
+        "cron(0 0 ? * 8 *)",
+        "cron(0 0 ? FOO * ? *)",
+        "cron(0 0 15W * ? *)",
+        "every day",
+    ],
+)
 def test_invalid_expressions_are_refused(expression: str) -> None:
     with pytest.raises(ScheduleExpressionError):
         Schedule.parse(expression)

@@ -127,7 +127,7 @@ export function render(main, params, ctx) {
     const oaIds = chosenOas();
     if (!oaIds.length) return toast("Vui lòng chọn ít nhất một OA.", "error");
     return busy(previewBtn, async () => {
-      const body = { oa_ids: oaIds, message: { text: text.value.trim() || "…" }, send_at: toIsoFromVnLocal(sendAt.value) };
+      const body = { name: name.value.trim() || "Xem trước", oa_ids: oaIds, message: { text: text.value.trim() || "…" }, send_at: toIsoFromVnLocal(sendAt.value) };
       const p = await api("/campaigns/preview", { method: "POST", body });
       const ineligible = p.ineligible && typeof p.ineligible === "object" ? p.ineligible : {};
       const ineligibleTotal = p.ineligible_total ?? Object.values(ineligible).reduce((a, b) => a + (Number(b) || 0), 0);

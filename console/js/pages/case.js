@@ -75,10 +75,23 @@ function mediaItem(item) {
   return h("li.media-item", view, broken, h("a.small", { href: url, target: "_blank", rel: "noopener noreferrer" }, "Mở bản gốc"), item.sha256 ? h("small.muted.mono", ` SHA-256 ${String(item.sha256).slice(0, 12)}…`) : null);
 }
 
+const ORIGIN_LABELS = { bot: "Bot tự động", system: "Tin tự động", officer: "Cán bộ", admin: "Quản trị OA" };
+const KIND_LABELS = {
+  image: "Ảnh — xem mục Ảnh, video, tệp",
+  gif: "Ảnh động",
+  video: "Video — xem mục Ảnh, video, tệp",
+  audio: "Ghi âm",
+  file: "Tệp đính kèm",
+  location: "Vị trí — xem mục Vị trí",
+  sticker: "Nhãn dán",
+  link: "Liên kết",
+  template: "Tin mẫu",
+};
+
 function messageBubble(message) {
   const direction = message.direction || (message.from === "oa" || message.sender === "oa" ? "out" : "in");
   const mine = direction === "out" || direction === "outbound";
-  const author = message.officer || message.author || (message.origin === "bot" ? "Bot tự động" : "Đơn vị");
+  const author = message.officer || message.author || ORIGIN_LABELS[message.origin] || "Đơn vị";
   const text = message.text || message.body || message.caption || "";
   const kind = message.kind || message.type || "";
   const attachments = listOf(message, "attachments", "media");
@@ -86,7 +99,7 @@ function messageBubble(message) {
     `li.bubble.${mine ? "out" : "in"}`,
     h("div.from.small.muted", mine ? author : message.pseudonym || "Người báo"),
     text ? h("p", text) : null,
-    !text && kind && kind !== "text" ? h("p.muted", `[${kind}]`) : null,
+    !text && kind && kind !== "text" ? h("p.muted", `[${KIND_LABELS[kind] || kind}]`) : null,
     attachments.length ? h("ul.media", attachments.map(mediaItem)) : null,
     h("time.small.muted", { datetime: message.at || message.created_at }, formatTime(message.at || message.created_at)),
   );

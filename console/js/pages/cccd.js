@@ -38,11 +38,12 @@ export function render(main) {
                 h(
                   "table",
                   h("caption", "Các dòng bị lỗi (sửa trong tệp rồi nhập lại các dòng này)"),
-                  h("thead", h("tr", h("th", { scope: "col" }, "Dòng"), h("th", { scope: "col" }, "Cột"), h("th", { scope: "col" }, "Lỗi"))),
-                  h("tbody", errors.map((e) => h("tr", h("td", e.row ?? e.line ?? ""), h("td", e.field ?? e.column ?? ""), h("td", e.message ?? e.error ?? String(e))))),
+                  h("thead", h("tr", h("th", { scope: "col" }, "Dòng"), h("th", { scope: "col" }, "Số biên nhận"), h("th", { scope: "col" }, "Lỗi"))),
+                  h("tbody", errors.map((e) => h("tr", h("td", e.line ?? e.row ?? ""), h("td", e.receipt_no ?? e.field ?? ""), h("td", e.error ?? e.message ?? String(e))))),
                 ),
               )
             : null,
+          report.errors_truncated ? h("p.small.muted", "Chỉ hiện một phần các dòng lỗi; sửa các dòng này rồi nhập lại để xem tiếp.") : null,
         ),
       );
       toast(errors.length ? "Đã nhập, có dòng bị lỗi." : "Đã nhập xong.", errors.length ? "info" : "ok");

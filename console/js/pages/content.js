@@ -1,43 +1,56 @@
-// Notices (wanted / missing person / general) and the procedure knowledge base, with "try the bot".
+// Wanted / missing-person notices and the procedure knowledge base, with a "try the bot" box.
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatTime, h, loading, select, toast } from "../dom.js";
 
 const NOTICE_KINDS = [
   ["wanted", "Thông báo truy nã"],
   ["missing", "Tìm người thân đi lạc, người mất tích"],
-  ["general", "Thông báo chung"],
+];
+const NOTICE_STATUS = [
+  ["published", "Đang hiển thị cho người dân"],
+  ["withdrawn", "Đã gỡ"],
 ];
 
-const KB_PATH = "/kb/entries";
+const lines = (value) => (Array.isArray(value) ? value.join("\n") : value || "");
+const toList = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
 
 function tryBot() {
   const q = h("input", { type: "search", name: "q", placeholder: "Ví dụ: lam can cuoc cho con 14 tuoi" });
   const out = h("div", { "aria-live": "polite" });
   const button = h("button.primary", { type: "submit" }, "Hỏi thử");
-  const form = h("form.card.trybot", h("h2", "Hỏi thử bot"), h("p.muted.small", "Gõ câu hỏi như người dân (có dấu hay không dấu) để xem bot chọn câu trả lời nào."), h("div.inline", field("Câu hỏi", q), button), out);
+  const form = h(
+    "form.card.trybot",
+    h("h2", "Hỏi thử bot"),
+    h("p.muted.small", "Gõ câu hỏi như người dân (có dấu hay không dấu) để xem bot chọn câu trả lời nào."),
+    h("div.inline", field("Câu hỏi", q), button),
+    out,
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!q.value.trim()) return;
     busy(button, async () => {
       const data = await api("/faq/match", { query: { q: q.value.trim() } });
-      const matches = listOf(data, "matches", "entries");
+      const matches = listOf(data, "matches");
       const threshold = data && data.threshold;
+      const best = data && data.best;
       clear(
         out,
+        best
+          ? h("p.ok-text", "Bot sẽ tự trả lời bằng mục được đánh dấu.")
+          : h("p.warn-text", "Bot chưa đủ chắc chắn — câu hỏi sẽ được chuyển cho cán bộ. Hãy thêm cách hỏi này vào mục phù hợp."),
         matches.length
           ? h(
               "ol.matches",
-              matches.slice(0, 5).map((m, i) =>
+              matches.map((m) =>
                 h(
                   "li",
-                  { class: i === 0 && (threshold === undefined || m.score >= threshold) ? "best" : "" },
+                  { class: m.id === best ? "best" : "" },
                   h("strong", m.title || m.id),
                   h("span.muted", ` — điểm ${Number(m.score).toFixed(2)} (${m.id})`),
-                  i === 0 && m.answer ? h("p.small", m.answer) : null,
                 ),
               ),
             )
-          : h("p", "Bot không tìm được câu trả lời phù hợp — câu hỏi sẽ được chuyển cho cán bộ."),
+          : null,
         threshold !== undefined ? h("p.small.muted", `Ngưỡng tự trả lời: ${threshold}`) : null,
       );
     });
@@ -46,23 +59,41 @@ function tryBot() {
 }
 
 function noticeEditor(notice, onSaved) {
-  const isNew = !notice.notice_id && !notice.id;
-  const id = notice.notice_id || notice.id;
-  const kind = select(NOTICE_KINDS, notice.kind || "general", { name: "kind" });
-  const title = h("input", { name: "title", value: notice.title || "", required: true, maxlength: 200 });
-  const body = h("textarea", { name: "body", rows: 5, maxlength: 4000 });
-  body.value = notice.body || notice.text || "";
-  const photo = h("input", { name: "image_url", type: "url", value: notice.image_url || notice.photo_url || "", placeholder: "https://…" });
-  const published = h("input", { type: "checkbox", name: "published", checked: notice.published !== false && !isNew });
+  const isNew = !notice.notice_id;
+  const kind = select(NOTICE_KINDS, notice.kind || "wanted", { name: "kind" });
+  const title = h("input", { name: "title", value: notice.title || "", required: true, minlength: 3, maxlength: 200 });
+  const name = h("input", { name: "name", value: notice.name || "", maxlength: 200 });
+  const description = h("textarea", { name: "description", rows: 5, maxlength: 1500 });
+  description.value = notice.description || "";
+  const photo = h("input", { name: "photo_url", type: "url", value: notice.photo_url || "", placeholder: "https://…" });
+  const contact = h("input", { name: "contact", value: notice.contact || "", maxlength: 300 });
+  const status = select(NOTICE_STATUS, notice.status || "published", { name: "status" });
   const save = h("button.primary", { type: "submit" }, isNew ? "Đăng thông báo" : "Lưu thay đổi");
-  const form = h("form.editor", field("Loại", kind), field("Tiêu đề", title), field("Nội dung", body), field("Ảnh (liên kết)", photo), h("label.check", published, " Hiển thị cho người dân"), h("div.actions", save));
+  const form = h(
+    "form.editor",
+    field("Loại", kind),
+    field("Tiêu đề", title),
+    field("Họ tên người bị truy nã / người cần tìm", name),
+    field("Mô tả (đặc điểm, thời gian, nơi xuất hiện lần cuối)", description),
+    field("Ảnh (liên kết https)", photo),
+    field("Liên hệ khi có thông tin", contact),
+    field("Trạng thái", status),
+    h("div.actions", save),
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!title.value.trim()) return toast("Vui lòng nhập tiêu đề.", "error");
+    if (title.value.trim().length < 3) return toast("Vui lòng nhập tiêu đề (ít nhất 3 ký tự).", "error");
     return busy(save, async () => {
-      const payload = { kind: kind.value, title: title.value.trim(), body: body.value.trim(), published: published.checked };
-      if (photo.value.trim()) payload.image_url = photo.value.trim();
-      await api(isNew ? "/notices" : `/notices/${encodeURIComponent(id)}`, { method: isNew ? "POST" : "PUT", body: payload });
+      const payload = {
+        kind: kind.value,
+        title: title.value.trim(),
+        name: name.value.trim(),
+        description: description.value.trim(),
+        contact: contact.value.trim(),
+        status: status.value,
+      };
+      if (photo.value.trim()) payload.photo_url = photo.value.trim();
+      await api(isNew ? "/notices" : `/notices/${encodeURIComponent(notice.notice_id)}`, { method: isNew ? "POST" : "PATCH", body: payload });
       toast(isNew ? "Đã đăng thông báo." : "Đã lưu thông báo.");
       onSaved();
     });
@@ -70,55 +101,70 @@ function noticeEditor(notice, onSaved) {
   return form;
 }
 
+const KB_FIELDS = [
+  ["title", "Tiêu đề", "input"],
+  ["summary", "Tóm tắt câu trả lời", "textarea"],
+  ["steps", "Các bước (mỗi dòng một bước)", "list"],
+  ["documents", "Hồ sơ cần chuẩn bị (mỗi dòng một giấy tờ)", "list"],
+  ["where", "Nơi nộp", "input"],
+  ["fee", "Lệ phí", "input"],
+  ["time_limit", "Thời hạn giải quyết", "input"],
+  ["link", "Liên kết Cổng dịch vụ công", "input"],
+  ["examples", "Các cách người dân hay hỏi (mỗi dòng một câu)", "list"],
+  ["keywords", "Từ khóa (mỗi dòng một từ)", "list"],
+];
+
 function kbEditor(entry, onSaved) {
-  const isNew = !entry.id && !entry.entry_id;
-  const idInput = h("input", { name: "id", value: entry.id || entry.entry_id || "", required: true, pattern: "[a-z0-9-]+", readonly: !isNew });
-  const title = h("input", { name: "title", value: entry.title || "", required: true });
-  const questions = h("textarea", { name: "questions", rows: 3 });
-  questions.value = (entry.questions || entry.examples || entry.keywords || []).join("\n");
-  const answer = h("textarea", { name: "answer", rows: 6 });
-  answer.value = entry.answer || "";
-  const save = h("button.primary", { type: "submit" }, isNew ? "Thêm câu trả lời" : "Lưu thay đổi");
-  const form = h("form.editor", field("Mã", idInput, "Chữ thường không dấu, nối bằng gạch ngang, ví dụ dang-ky-tam-tru."), field("Tiêu đề", title), field("Các cách hỏi (mỗi dòng một câu)", questions), field("Câu trả lời", answer), h("div.actions", save));
+  const isNew = !entry.id;
+  const idInput = h("input", { name: "id", value: entry.id || "", required: true, pattern: "[a-z0-9-]+", readonly: !isNew });
+  const controls = {};
+  const fields = KB_FIELDS.map(([key, label, kind]) => {
+    const control = kind === "input" ? h("input", { name: key, value: entry[key] || "" }) : h("textarea", { name: key, rows: kind === "list" ? 4 : 3 });
+    if (kind !== "input") control.value = lines(entry[key]);
+    controls[key] = [control, kind];
+    return field(label, control);
+  });
+  const save = h("button.primary", { type: "submit" }, isNew ? "Thêm mục hỏi đáp" : "Lưu thay đổi");
+  const form = h("form.editor", field("Mã", idInput, "Chữ thường không dấu, nối bằng gạch ngang, ví dụ dang-ky-tam-tru."), fields, h("div.actions", save));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    if (!idInput.value.trim() || !title.value.trim() || !answer.value.trim()) return toast("Vui lòng nhập mã, tiêu đề và câu trả lời.", "error");
+    const id = idInput.value.trim();
+    if (!/^[a-z0-9-]+$/.test(id)) return toast("Mã chỉ gồm chữ thường không dấu, số và gạch ngang.", "error");
+    if (controls.title[0].value.trim().length < 3) return toast("Vui lòng nhập tiêu đề (ít nhất 3 ký tự).", "error");
     return busy(save, async () => {
-      const payload = {
-        ...(isNew ? { id: idInput.value.trim() } : {}),
-        title: title.value.trim(),
-        questions: questions.value.split("\n").map((s) => s.trim()).filter(Boolean),
-        answer: answer.value.trim(),
-      };
-      const path = isNew ? KB_PATH : `${KB_PATH}/${encodeURIComponent(idInput.value.trim())}`;
-      await api(path, { method: isNew ? "POST" : "PUT", body: payload });
-      toast("Đã lưu câu trả lời. Bot dùng ngay nội dung mới.");
+      const payload = {};
+      for (const [key, [control, kind]] of Object.entries(controls)) {
+        payload[key] = kind === "list" ? toList(control.value) : control.value.trim();
+      }
+      await api(`/kb/entries/${encodeURIComponent(id)}`, { method: "PUT", body: payload });
+      toast("Đã lưu. Bot dùng ngay nội dung mới.");
       onSaved();
     });
   });
   return form;
 }
 
-function listSection(title, path, listKeys, rowTitle, rowMeta, editor, blank) {
+function listSection(title, path, rowTitle, rowMeta, openEditor, blank) {
   const box = h("div", loading());
   const editBox = h("div");
   const add = h("button.secondary", { type: "button" }, "+ Thêm mới");
   const section = h("section.card", h("div.row-top", h("h2", title), add), editBox, box);
+  const show = (heading, form) => {
+    clear(editBox, h("div.card.inner", h("h3", heading), form, h("button.link", { type: "button", onclick: () => clear(editBox) }, "Đóng")));
+    editBox.querySelector("input, textarea, select").focus();
+  };
   async function load() {
     clear(editBox);
     try {
-      const items = listOf(await api(path), ...listKeys);
+      const items = listOf(await api(path));
       clear(
         box,
         items.length
           ? h(
               "ul.plain-list",
               items.map((item) => {
-                const edit = h("button.link", { type: "button" }, "Sửa");
-                edit.addEventListener("click", () => {
-                  clear(editBox, h("div.card.inner", h("h3", `Sửa: ${rowTitle(item)}`), editor(item, load), h("button.link", { type: "button", onclick: () => clear(editBox) }, "Đóng")));
-                  editBox.querySelector("input, textarea, select").focus();
-                });
+                const edit = h("button.link", { type: "button", "aria-label": `Sửa ${rowTitle(item)}` }, "Sửa");
+                edit.addEventListener("click", () => busy(edit, async () => show(`Sửa: ${rowTitle(item)}`, await openEditor(item, load))));
                 return h("li", h("div", h("strong", rowTitle(item)), h("div.small.muted", rowMeta(item))), edit);
               }),
             )
@@ -128,10 +174,7 @@ function listSection(title, path, listKeys, rowTitle, rowMeta, editor, blank) {
       if (err.status !== 401) clear(box, errorBox(err, load));
     }
   }
-  add.addEventListener("click", () => {
-    clear(editBox, h("div.card.inner", h("h3", "Thêm mới"), editor(blank, load), h("button.link", { type: "button", onclick: () => clear(editBox) }, "Đóng")));
-    editBox.querySelector("input, textarea, select").focus();
-  });
+  add.addEventListener("click", async () => show("Thêm mới", await openEditor(blank, load)));
   load();
   return section;
 }
@@ -145,8 +188,22 @@ export function render(main) {
       "div.case-grid",
       h(
         "section.col-main",
-        listSection("Thông báo", "/notices", ["notices"], (n) => n.title || n.notice_id, (n) => `${kinds[n.kind] || n.kind || ""}${n.published === false ? " · đang ẩn" : ""}${n.updated_at ? ` · ${formatTime(n.updated_at)}` : ""}`, noticeEditor, { kind: "wanted" }),
-        listSection("Câu trả lời thủ tục hành chính", KB_PATH, ["entries", "kb"], (e) => e.title || e.id, (e) => e.id || e.entry_id, kbEditor, {}),
+        listSection(
+          "Thông báo truy nã, tìm người",
+          "/notices",
+          (n) => n.title || n.notice_id,
+          (n) => `${kinds[n.kind] || n.kind || ""}${n.status === "withdrawn" ? " · đã gỡ" : ""}${n.published_at ? ` · ${formatTime(n.published_at)}` : ""}`,
+          (n, onSaved) => noticeEditor(n, onSaved),
+          { kind: "wanted" },
+        ),
+        listSection(
+          "Hỏi đáp thủ tục hành chính",
+          "/kb/entries",
+          (e) => e.title || e.id,
+          (e) => `${e.id}${e.edited ? " · đã sửa so với bản gốc" : ""}`,
+          async (e, onSaved) => kbEditor(e.id ? await api(`/kb/entries/${encodeURIComponent(e.id)}`) : e, onSaved),
+          {},
+        ),
       ),
       h("aside.col-side", tryBot()),
     ),

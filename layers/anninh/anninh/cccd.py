@@ -43,10 +43,20 @@ STATUS_LABELS: dict[str, str] = {
 _STATUS_ALIASES: dict[str, str] = {
     **{code: code for code in STATUS_LABELS},
     **{fold(label): code for code, label in STATUS_LABELS.items()},
-    "tiep nhan": "received", "da tiep nhan": "received", "pending": "processing", "dang xu ly": "processing",
-    "in_progress": "processing", "bo sung": "supplement", "can bo sung": "supplement", "co the": "ready",
-    "da co the": "ready", "cho nhan": "ready", "da tra": "delivered", "collected": "delivered",
-    "returned": "delivered", "tu choi": "rejected",
+    "tiep nhan": "received",
+    "da tiep nhan": "received",
+    "pending": "processing",
+    "dang xu ly": "processing",
+    "in_progress": "processing",
+    "bo sung": "supplement",
+    "can bo sung": "supplement",
+    "co the": "ready",
+    "da co the": "ready",
+    "cho nhan": "ready",
+    "da tra": "delivered",
+    "collected": "delivered",
+    "returned": "delivered",
+    "tu choi": "rejected",
 }
 
 _RECEIPT = re.compile(r"^[A-Z0-9][A-Z0-9./-]{3,39}$")
@@ -73,9 +83,13 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "imported": self.imported, "rejected": self.rejected,
-                "errors": [e.__dict__ for e in self.errors],
-                "errors_truncated": self.rejected > len(self.errors)}
+        return {
+            "total": self.total,
+            "imported": self.imported,
+            "rejected": self.rejected,
+            "errors": [e.__dict__ for e in self.errors],
+            "errors_truncated": self.rejected > len(self.errors),
+        }
 
 
 def parse_date(value: str) -> date | None:
@@ -150,12 +164,25 @@ def _validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, 
     place = " ".join(row["pickup_place"].split())
     if len(place) > 300:
         return None, "pickup_place longer than 300 characters"
-    return {"receipt_no": receipt, "full_name": name, "dob": dob.strftime("%d/%m/%Y"), "status": status,
-            "ready_at": ready.isoformat() if ready else None, "pickup_place": place}, ""
+    return {
+        "receipt_no": receipt,
+        "full_name": name,
+        "dob": dob.strftime("%d/%m/%Y"),
+        "status": status,
+        "ready_at": ready.isoformat() if ready else None,
+        "pickup_place": place,
+    }, ""
 
 
-def import_csv(lines: Iterable[str], imported_by: str, unit_id: str, at: datetime | None = None,
-               table: Any | None = None, kms: Any | None = None) -> ImportReport:
+def import_csv(
+    lines: Iterable[str],
+    *,
+    imported_by: str,
+    unit_id: str,
+    at: datetime | None = None,
+    table: Any | None = None,
+    kms: Any | None = None,
+) -> ImportReport:
     """Import rows one by one (streamed); a bad row is reported and skipped, never the whole file.
 
     A receipt already in the table is updated (imports carry status changes); a receipt seen twice in
@@ -180,14 +207,22 @@ def import_csv(lines: Iterable[str], imported_by: str, unit_id: str, at: datetim
                     report.errors.append(RowError(line, receipt[:40], error))
                 continue
             seen.add(receipt)
-            batch.put_item(Item={
-                **keys.cccd_record(receipt), "type": "cccd", "receipt_no": receipt,
-                "full_name": encrypt_text(record["full_name"], kms),
-                "dob": encrypt_text(record["dob"], kms),
-                "status": record["status"], "ready_at": record["ready_at"],
-                "pickup_place": record["pickup_place"], "unit_id": unit_id,
-                "imported_by": imported_by, "imported_at": iso(at), "expires_at": expires,
-            })
+            batch.put_item(
+                Item={
+                    **keys.cccd_record(receipt),
+                    "type": "cccd",
+                    "receipt_no": receipt,
+                    "full_name": encrypt_text(record["full_name"], kms),
+                    "dob": encrypt_text(record["dob"], kms),
+                    "status": record["status"],
+                    "ready_at": record["ready_at"],
+                    "pickup_place": record["pickup_place"],
+                    "unit_id": unit_id,
+                    "imported_by": imported_by,
+                    "imported_at": iso(at),
+                    "expires_at": expires,
+                }
+            )
             report.imported += 1
     return report
 
@@ -213,15 +248,19 @@ class LookupAnswer:
     limited: bool = False
 
 
-NOT_FOUND = ("Không tìm thấy hồ sơ khớp với số biên nhận và ngày sinh anh/chị cung cấp.\n"
-             "Vui lòng kiểm tra lại số biên nhận trên giấy hẹn và ngày sinh (dd/mm/yyyy), ví dụ:\n"
-             "CCCD 079123456789 05/09/1990\n"
-             "Hồ sơ vừa nộp có thể chưa được cập nhật; anh/chị vui lòng tra cứu lại sau.")
+NOT_FOUND = (
+    "Không tìm thấy hồ sơ khớp với số biên nhận và ngày sinh anh/chị cung cấp.\n"
+    "Vui lòng kiểm tra lại số biên nhận trên giấy hẹn và ngày sinh (dd/mm/yyyy), ví dụ:\n"
+    "CCCD 079123456789 05/09/1990\n"
+    "Hồ sơ vừa nộp có thể chưa được cập nhật; anh/chị vui lòng tra cứu lại sau."
+)
 
 
 def _limited_text(retry_minutes: int) -> str:
-    return (f"Anh/chị đã tra cứu quá {LOOKUPS_PER_WINDOW} lần trong {WINDOW_MINUTES} phút. "
-            f"Vui lòng thử lại sau khoảng {retry_minutes} phút. Xin cảm ơn!")
+    return (
+        f"Anh/chị đã tra cứu quá {LOOKUPS_PER_WINDOW} lần trong {WINDOW_MINUTES} phút. "
+        f"Vui lòng thử lại sau khoảng {retry_minutes} phút. Xin cảm ơn!"
+    )
 
 
 def _allow(oa_id: str, user_id: str, at: datetime, table: Any) -> tuple[bool, int]:
@@ -234,8 +273,11 @@ def _allow(oa_id: str, user_id: str, at: datetime, table: Any) -> tuple[bool, in
             Key=keys.cccd_lookup_window(oa_id, user_id, iso(start)),
             UpdateExpression="ADD lookups :one SET expires_at = :exp",
             ConditionExpression="attribute_not_exists(lookups) OR lookups < :max",
-            ExpressionAttributeValues={":one": 1, ":max": LOOKUPS_PER_WINDOW,
-                                       ":exp": int(end.timestamp()) + 3600},
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":max": LOOKUPS_PER_WINDOW,
+                ":exp": int(end.timestamp()) + 3600,
+            },
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -262,8 +304,11 @@ def answer_text(item: dict[str, Any], name: str) -> str:
     label = STATUS_LABELS.get(status, "Đang xử lý")
     ready = _format_date(item.get("ready_at"))
     place = str(item.get("pickup_place") or "").strip()
-    lines = [f"Kết quả tra cứu hồ sơ cấp thẻ căn cước, số biên nhận {item['receipt_no']}:",
-             f"- Người đề nghị: {_masked_name(name)}", f"- Tình trạng: {label}"]
+    lines = [
+        f"Kết quả tra cứu hồ sơ cấp thẻ căn cước, số biên nhận {item['receipt_no']}:",
+        f"- Người đề nghị: {_masked_name(name)}",
+        f"- Tình trạng: {label}",
+    ]
     if status == "ready":
         if ready:
             lines.append(f"- Có thẻ từ ngày: {ready}")
@@ -285,9 +330,19 @@ def answer_text(item: dict[str, Any], name: str) -> str:
     return "\n".join(lines)
 
 
-def lookup(receipt_no: str, dob: date, *, oa_id: str, user_id: str, unit_id: str, event_key: str,
-           at: datetime | None = None, table: Any | None = None, kms: Any | None = None,
-           counter: Any = count) -> LookupAnswer:
+def lookup(
+    receipt_no: str,
+    dob: date,
+    *,
+    oa_id: str,
+    user_id: str,
+    unit_id: str,
+    event_key: str,
+    at: datetime | None = None,
+    table: Any | None = None,
+    kms: Any | None = None,
+    counter: Any = count,
+) -> LookupAnswer:
     """The citizen's answer for a receipt + date of birth; wrong pairs and unknown receipts look alike."""
     at = at or utcnow()
     table = table or aws.table()

@@ -15,6 +15,7 @@ import base64
 import json
 import uuid
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -172,9 +173,21 @@ def record_outbound(  # noqa: PLR0917 - the interface other areas call
     return True
 
 
+def _plain(value: Any) -> Any:
+    """Decimal (as DynamoDB returns numbers) -> int or float, for JSON."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(type(value).__name__)
+
+
 def _clean(value: Any) -> Any:
-    """DynamoDB takes no floats and no empty strings in sets: keep JSON-ish values as strings."""
-    return json.loads(json.dumps(value), parse_float=str)
+    """JSON-ish values as DynamoDB takes them (numbers as Decimal, never float)."""
+    return json.loads(json.dumps(value, default=_plain), parse_float=Decimal)
+
+
+def _from_ddb(value: Any) -> Any:
+    """DynamoDB values back to plain JSON types (Decimal -> int/float)."""
+    return json.loads(json.dumps(value, default=_plain))
 
 
 def _encode_cursor(key: dict[str, Any] | None) -> str | None:
@@ -218,7 +231,7 @@ def list_messages(  # noqa: PLR0917 - the interface other areas call
             raise ValueError("invalid cursor")
         kwargs["ExclusiveStartKey"] = start
     page = aws.table().query(**kwargs)
-    messages = [ConversationMessage.model_validate(i) for i in page.get("Items", [])]
+    messages = [ConversationMessage.model_validate(_from_ddb(i)) for i in page.get("Items", [])]
     return messages, _encode_cursor(page.get("LastEvaluatedKey"))
 
 
@@ -226,7 +239,7 @@ def list_messages(  # noqa: PLR0917 - the interface other areas call
 
 
 def _state_from_item(item: dict[str, Any]) -> ConversationState:
-    data = {k: v for k, v in item.items() if k in ConversationState.model_fields}
+    data = {k: _from_ddb(v) for k, v in item.items() if k in ConversationState.model_fields}
     return ConversationState.model_validate(data)
 
 

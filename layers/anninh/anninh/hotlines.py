@@ -78,6 +78,13 @@ def for_unit(unit_id: str, registry: Registry, table: Any | None = None) -> tupl
 
 def save(unit_id: str, hotlines: list[Hotline], editor: str, at_iso: str, table: Any | None = None) -> None:
     table = table or aws.table()
-    table.put_item(Item={**hotline_key(unit_id), "type": "hotlines", "unit_id": unit_id,
-                         "hotlines": [h.model_dump() for h in hotlines], "updated_by": editor,
-                         "updated_at": at_iso})
+    table.put_item(
+        Item={
+            **hotline_key(unit_id),
+            "type": "hotlines",
+            "unit_id": unit_id,
+            "hotlines": [h.model_dump() for h in hotlines],
+            "updated_by": editor,
+            "updated_at": at_iso,
+        }
+    )

@@ -96,8 +96,14 @@ def officer_audit_gsi(username: str) -> str:
 
 # --- Outbound -------------------------------------------------------------------------------
 # Outbox delivery record (idempotency of sends): PK=OUTBOX#<message_key> SK=OUTBOX
+#   status sending | retrying | sent | failed | undeliverable_window (see anninh.sending.records)
+#   kept for officers when undeliverable: GSI1PK=UNIT#<unit_id>#UNDELIVERED GSI1SK=<iso>#<key>
 def outbox_record(message_key: str) -> dict[str, str]:
     return {"PK": f"OUTBOX#{message_key}", "SK": "OUTBOX"}
+
+
+def unit_undelivered_gsi(unit_id: str) -> str:
+    return f"UNIT#{unit_id}#UNDELIVERED"
 
 
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE

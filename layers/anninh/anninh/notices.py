@@ -70,8 +70,13 @@ class NoticePatch(BaseModel):
 
 
 def _item(notice: Notice) -> dict[str, Any]:
-    item: dict[str, Any] = {**keys.notice(notice.notice_id), "type": "notice", **notice.model_dump(),
-                            "GSI2PK": ALL_NOTICES_GSI, "GSI2SK": f"{notice.published_at}#{notice.notice_id}"}
+    item: dict[str, Any] = {
+        **keys.notice(notice.notice_id),
+        "type": "notice",
+        **notice.model_dump(),
+        "GSI2PK": ALL_NOTICES_GSI,
+        "GSI2SK": f"{notice.published_at}#{notice.notice_id}",
+    }
     if notice.status == "published":
         item["GSI1PK"] = keys.NOTICES_GSI
         item["GSI1SK"] = f"{notice.published_at}#{notice.notice_id}"
@@ -82,14 +87,25 @@ def _from_item(item: dict[str, Any]) -> Notice:
     return Notice.model_validate({k: v for k, v in item.items() if k in Notice.model_fields})
 
 
-def create(data: NoticeInput, *, unit_id: str, editor: str, now: datetime | None = None,
-           table: Any | None = None) -> Notice:
+def create(
+    data: NoticeInput, *, unit_id: str, editor: str, now: datetime | None = None, table: Any | None = None
+) -> Notice:
     now = now or utcnow()
     table = table or aws.table()
-    notice = Notice(notice_id=uuid.uuid4().hex[:12], kind=data.kind, title=data.title, name=data.name,
-                    description=data.description, photo_url=str(data.photo_url or ""), contact=data.contact,
-                    unit_id=data.unit_id or unit_id, published_at=iso(data.published_at or now),
-                    status=data.status, created_by=editor, updated_at=iso(now))
+    notice = Notice(
+        notice_id=uuid.uuid4().hex[:12],
+        kind=data.kind,
+        title=data.title,
+        name=data.name,
+        description=data.description,
+        photo_url=str(data.photo_url or ""),
+        contact=data.contact,
+        unit_id=data.unit_id or unit_id,
+        published_at=iso(data.published_at or now),
+        status=data.status,
+        created_by=editor,
+        updated_at=iso(now),
+    )
     table.put_item(Item=_item(notice), ConditionExpression="attribute_not_exists(PK)")
     return notice
 
@@ -100,8 +116,9 @@ def get(notice_id: str, table: Any | None = None) -> Notice | None:
     return _from_item(item) if item else None
 
 
-def update(notice_id: str, patch: NoticePatch, *, now: datetime | None = None,
-           table: Any | None = None) -> Notice | None:
+def update(
+    notice_id: str, patch: NoticePatch, *, now: datetime | None = None, table: Any | None = None
+) -> Notice | None:
     table = table or aws.table()
     current = get(notice_id, table)
     if current is None:
@@ -135,12 +152,17 @@ def _decode(cursor: str | None) -> dict[str, Any] | None:
     return value
 
 
-def list_published(limit: int = 3, cursor: str | None = None, kind: str | None = None,
-                   table: Any | None = None) -> tuple[list[Notice], str | None]:
+def list_published(
+    limit: int = 3, cursor: str | None = None, kind: str | None = None, table: Any | None = None
+) -> tuple[list[Notice], str | None]:
     """Published notices, newest first; returns (page, next cursor)."""
     table = table or aws.table()
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "ScanIndexForward": False, "Limit": limit,
-                              "KeyConditionExpression": Key("GSI1PK").eq(keys.NOTICES_GSI)}
+    kwargs: dict[str, Any] = {
+        "IndexName": "GSI1",
+        "ScanIndexForward": False,
+        "Limit": limit,
+        "KeyConditionExpression": Key("GSI1PK").eq(keys.NOTICES_GSI),
+    }
     start = _decode(cursor)
     if start:
         kwargs["ExclusiveStartKey"] = start
@@ -158,8 +180,11 @@ def list_for_editors(table: Any | None = None) -> list[Notice]:
     """Every notice, published or withdrawn, newest first (editors' view)."""
     table = table or aws.table()
     items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"IndexName": "GSI2", "ScanIndexForward": False,
-                              "KeyConditionExpression": Key("GSI2PK").eq(ALL_NOTICES_GSI)}
+    kwargs: dict[str, Any] = {
+        "IndexName": "GSI2",
+        "ScanIndexForward": False,
+        "KeyConditionExpression": Key("GSI2PK").eq(ALL_NOTICES_GSI),
+    }
     while True:
         page = table.query(**kwargs)
         items.extend(page.get("Items", []))

@@ -100,8 +100,15 @@ def list_places(table: Any | None = None) -> dict[str, Place]:
 
 def save_place(place: Place, table: Any | None = None) -> Place:
     table = table or aws.table()
-    table.put_item(Item={**keys.queue_place(place.place_id), "GSI1PK": PLACES_GSI, "GSI1SK": place.place_id,
-                         "type": "queue_place", "data": place.model_dump(mode="json")})
+    table.put_item(
+        Item={
+            **keys.queue_place(place.place_id),
+            "GSI1PK": PLACES_GSI,
+            "GSI1SK": place.place_id,
+            "type": "queue_place",
+            "data": place.model_dump(mode="json"),
+        }
+    )
     return place
 
 
@@ -190,12 +197,27 @@ def _code(exc: ClientError) -> str:
 
 
 def _ticket_from(item: dict[str, Any]) -> Ticket:
-    return Ticket(place_id=item["place_id"], day=item["day"], number=int(item["number"]),
-                  oa_id=item["oa_id"], user_id=item["user_id"], status=item.get("status", "active"))
+    return Ticket(
+        place_id=item["place_id"],
+        day=item["day"],
+        number=int(item["number"]),
+        oa_id=item["oa_id"],
+        user_id=item["user_id"],
+        status=item.get("status", "active"),
+    )
 
 
-def take_number(place: Place, day: date, *, oa_id: str, user_id: str, unit_id: str,
-                now: datetime | None = None, table: Any | None = None, counter: Any = count) -> TakeResult:
+def take_number(
+    place: Place,
+    day: date,
+    *,
+    oa_id: str,
+    user_id: str,
+    unit_id: str,
+    now: datetime | None = None,
+    table: Any | None = None,
+    counter: Any = count,
+) -> TakeResult:
     """Give the citizen a number for the place and day, or tell why not. Safe under concurrency."""
     now = now or utcnow()
     table = table or aws.table()
@@ -205,8 +227,10 @@ def take_number(place: Place, day: date, *, oa_id: str, user_id: str, unit_id: s
         return TakeResult("closed", place=place, day=day_s)
     guard = keys.queue_citizen_guard(place.place_id, day_s, oa_id, user_id)
     try:
-        table.put_item(Item={**guard, "type": "queue_guard", "created_at": iso(now)},
-                       ConditionExpression="attribute_not_exists(PK)")
+        table.put_item(
+            Item={**guard, "type": "queue_guard", "created_at": iso(now)},
+            ConditionExpression="attribute_not_exists(PK)",
+        )
     except ClientError as exc:
         if _code(exc) != "ConditionalCheckFailedException":
             raise
@@ -219,10 +243,12 @@ def take_number(place: Place, day: date, *, oa_id: str, user_id: str, unit_id: s
         if created and created > iso(now - timedelta(seconds=STALE_GUARD_SECONDS)):
             return TakeResult("busy", place=place, day=day_s)
         try:
-            table.put_item(Item={**guard, "type": "queue_guard", "created_at": iso(now)},
-                           ConditionExpression="created_at = :old AND attribute_not_exists(#n)",
-                           ExpressionAttributeNames={"#n": "number"},
-                           ExpressionAttributeValues={":old": created})
+            table.put_item(
+                Item={**guard, "type": "queue_guard", "created_at": iso(now)},
+                ConditionExpression="created_at = :old AND attribute_not_exists(#n)",
+                ExpressionAttributeNames={"#n": "number"},
+                ExpressionAttributeValues={":old": created},
+            )
         except ClientError as exc2:
             if _code(exc2) == "ConditionalCheckFailedException":
                 return TakeResult("busy", place=place, day=day_s)
@@ -230,13 +256,25 @@ def take_number(place: Place, day: date, *, oa_id: str, user_id: str, unit_id: s
     try:
         updated = table.update_item(
             Key=keys.queue_day(place.place_id, day_s),
-            UpdateExpression="SET issued = if_not_exists(issued, :zero) + :one, "
-                             "active = if_not_exists(active, :zero) + :one, capacity = :cap, "
-                             "place_id = :place, #day = :day, #type = :type",
-            ConditionExpression="attribute_not_exists(active) OR active < :cap",
-            ExpressionAttributeNames={"#day": "day", "#type": "type"},
-            ExpressionAttributeValues={":zero": 0, ":one": 1, ":cap": place.capacity,
-                                       ":place": place.place_id, ":day": day_s, ":type": "queue_day"},
+            UpdateExpression="SET #issued = if_not_exists(#issued, :zero) + :one, "
+            "#active = if_not_exists(#active, :zero) + :one, #cap = :cap, "
+            "place_id = :place, #day = :day, #type = :type",
+            ConditionExpression="attribute_not_exists(#active) OR #active < :cap",
+            ExpressionAttributeNames={
+                "#issued": "issued",
+                "#active": "active",
+                "#cap": "capacity",
+                "#day": "day",
+                "#type": "type",
+            },
+            ExpressionAttributeValues={
+                ":zero": 0,
+                ":one": 1,
+                ":cap": place.capacity,
+                ":place": place.place_id,
+                ":day": day_s,
+                ":type": "queue_day",
+            },
             ReturnValues="UPDATED_NEW",
         )
     except ClientError as exc:
@@ -248,29 +286,45 @@ def take_number(place: Place, day: date, *, oa_id: str, user_id: str, unit_id: s
     ticket = Ticket(place.place_id, day_s, number, oa_id, user_id)
     expires = int(datetime.combine(day + timedelta(days=30), datetime.min.time(), VN_TZ).timestamp())
     table.put_item(
-        Item={**keys.queue_ticket(place.place_id, day_s, number), "type": "queue_ticket",
-              "place_id": place.place_id, "day": day_s, "number": number, "oa_id": oa_id,
-              "user_id": user_id, "unit_id": unit_id, "status": "active", "created_at": iso(now),
-              "GSI1PK": keys.citizen_tickets_gsi(oa_id, user_id), "GSI1SK": f"{day_s}#{place.place_id}",
-              "expires_at": expires},
+        Item={
+            **keys.queue_ticket(place.place_id, day_s, number),
+            "type": "queue_ticket",
+            "place_id": place.place_id,
+            "day": day_s,
+            "number": number,
+            "oa_id": oa_id,
+            "user_id": user_id,
+            "unit_id": unit_id,
+            "status": "active",
+            "created_at": iso(now),
+            "GSI1PK": keys.citizen_tickets_gsi(oa_id, user_id),
+            "GSI1SK": f"{day_s}#{place.place_id}",
+            "expires_at": expires,
+        },
         ConditionExpression="attribute_not_exists(PK)",
     )
-    table.update_item(Key=guard, UpdateExpression="SET #n = :n, expires_at = :exp",
-                      ExpressionAttributeNames={"#n": "number"},
-                      ExpressionAttributeValues={":n": number, ":exp": expires})
+    table.update_item(
+        Key=guard,
+        UpdateExpression="SET #n = :n, expires_at = :exp",
+        ExpressionAttributeNames={"#n": "number"},
+        ExpressionAttributeValues={":n": number, ":exp": expires},
+    )
     counter(f"queue:{ticket.ref}", oa_id, unit_id, now, queue_numbers=1)
     return TakeResult("issued", ticket=ticket, place=place, day=day_s)
 
 
-def my_tickets(oa_id: str, user_id: str, now: datetime | None = None,
-               table: Any | None = None) -> list[Ticket]:
+def my_tickets(
+    oa_id: str, user_id: str, now: datetime | None = None, table: Any | None = None
+) -> list[Ticket]:
     """The citizen's active tickets from today on, soonest first."""
     now = now or utcnow()
     table = table or aws.table()
     today = now.astimezone(VN_TZ).date().isoformat()
-    page = table.query(IndexName="GSI1",
-                       KeyConditionExpression=Key("GSI1PK").eq(keys.citizen_tickets_gsi(oa_id, user_id))
-                       & Key("GSI1SK").gte(today))
+    page = table.query(
+        IndexName="GSI1",
+        KeyConditionExpression=Key("GSI1PK").eq(keys.citizen_tickets_gsi(oa_id, user_id))
+        & Key("GSI1SK").gte(today),
+    )
     return [_ticket_from(i) for i in page.get("Items", []) if i.get("status") == "active"]
 
 
@@ -285,8 +339,9 @@ def parse_ref(ref: str) -> tuple[str, str, int] | None:
     return m.group(1), f"{d[:4]}-{d[4:6]}-{d[6:]}", int(m.group(3))
 
 
-def cancel(ref: str, *, oa_id: str, user_id: str, now: datetime | None = None,
-           table: Any | None = None) -> Ticket:
+def cancel(
+    ref: str, *, oa_id: str, user_id: str, now: datetime | None = None, table: Any | None = None
+) -> Ticket:
     """Cancel the citizen's own ticket; its slot goes back to the day's capacity."""
     now = now or utcnow()
     table = table or aws.table()
@@ -305,19 +360,36 @@ def cancel(ref: str, *, oa_id: str, user_id: str, now: datetime | None = None,
     settings_table = table.name
     ddb = table.meta.client
     try:
-        ddb.transact_write_items(TransactItems=[
-            {"Update": {"TableName": settings_table, "Key": keys.queue_ticket(place_id, day_s, number),
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": settings_table,
+                        "Key": keys.queue_ticket(place_id, day_s, number),
                         "UpdateExpression": "SET #s = :c, cancelled_at = :at",
                         "ConditionExpression": "#s = :a",
                         "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": {":c": "cancelled", ":a": "active", ":at": iso(now)}}},
-            {"Update": {"TableName": settings_table, "Key": keys.queue_day(place_id, day_s),
-                        "UpdateExpression": "SET active = active - :one",
-                        "ConditionExpression": "active > :zero",
-                        "ExpressionAttributeValues": {":one": 1, ":zero": 0}}},
-            {"Delete": {"TableName": settings_table,
-                        "Key": keys.queue_citizen_guard(place_id, day_s, oa_id, user_id)}},
-        ])
+                        "ExpressionAttributeValues": {":c": "cancelled", ":a": "active", ":at": iso(now)},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": settings_table,
+                        "Key": keys.queue_day(place_id, day_s),
+                        "UpdateExpression": "SET #a = #a - :one",
+                        "ConditionExpression": "#a > :zero",
+                        "ExpressionAttributeNames": {"#a": "active"},
+                        "ExpressionAttributeValues": {":one": 1, ":zero": 0},
+                    }
+                },
+                {
+                    "Delete": {
+                        "TableName": settings_table,
+                        "Key": keys.queue_citizen_guard(place_id, day_s, oa_id, user_id),
+                    }
+                },
+            ]
+        )
     except ClientError as exc:
         if _code(exc) != "TransactionCanceledException":
             raise
@@ -329,12 +401,20 @@ def day_summary(place_id: str, day: str, table: Any | None = None) -> dict[str, 
     """For officers: the day's counter and tickets in number order."""
     table = table or aws.table()
     items = table.query(KeyConditionExpression=Key("PK").eq(keys.queue_day(place_id, day)["PK"]))["Items"]
-    head = next((i for i in items if i["SK"] == "DAY"), {})
-    tickets = [{"number": int(i["number"]), "status": i.get("status", "active"), "created_at": i["created_at"]}
-               for i in items if str(i["SK"]).startswith("TICKET#")]
-    return {"place_id": place_id, "day": day, "issued": int(head.get("issued", 0)),
-            "active": int(head.get("active", 0)), "capacity": int(head.get("capacity", 0)),
-            "tickets": tickets}
+    head: dict[str, Any] = next((i for i in items if i["SK"] == "DAY"), {})
+    tickets = [
+        {"number": int(i["number"]), "status": i.get("status", "active"), "created_at": i["created_at"]}
+        for i in items
+        if str(i["SK"]).startswith("TICKET#")
+    ]
+    return {
+        "place_id": place_id,
+        "day": day,
+        "issued": int(head.get("issued", 0)),
+        "active": int(head.get("active", 0)),
+        "capacity": int(head.get("capacity", 0)),
+        "tickets": tickets,
+    }
 
 
 # --- reminders ----------------------------------------------------------------------------------
@@ -342,8 +422,11 @@ def day_summary(place_id: str, day: str, table: Any | None = None) -> dict[str, 
 
 def ticket_text(ticket: Ticket, place: Place) -> str:
     day = date.fromisoformat(ticket.day)
-    lines = [f"Số thứ tự của anh/chị: {ticket.number}",
-             f"- Ngày: {day_label(day)}", f"- Nơi làm thủ tục: {place.name}"]
+    lines = [
+        f"Số thứ tự của anh/chị: {ticket.number}",
+        f"- Ngày: {day_label(day)}",
+        f"- Nơi làm thủ tục: {place.name}",
+    ]
     if place.address:
         lines.append(f"- Địa chỉ: {place.address}")
     if place.hours:
@@ -352,26 +435,44 @@ def ticket_text(ticket: Ticket, place: Place) -> str:
 
 
 def reminder_message(ticket: Ticket, place: Place) -> outbox.OutboundMessage:
-    body = ("Nhắc lịch: ngày mai anh/chị có hẹn làm thủ tục.\n" + ticket_text(ticket, place)
-            + "\nVui lòng mang theo giấy tờ cần thiết. Nếu không đến được, anh/chị bấm “Hủy số” để "
-              "nhường lượt cho người khác.")
-    message = {"text": body[:2000], "attachment": {"type": "template", "payload": {"buttons": [
-        {"title": "Hủy số", "type": "oa.query.hide", "payload": f"hủy số #{ticket.ref}"}]}}}
-    return outbox.OutboundMessage(oa_id=ticket.oa_id, user_id=ticket.user_id, message=message,
-                                  key=f"queue-remind:{ticket.ref}", origin="reminder",
-                                  keep_for_officer=False)
+    body = (
+        "Nhắc lịch: ngày mai anh/chị có hẹn làm thủ tục.\n"
+        + ticket_text(ticket, place)
+        + "\nVui lòng mang theo giấy tờ cần thiết. Nếu không đến được, anh/chị bấm “Hủy số” để "
+        "nhường lượt cho người khác."
+    )
+    message = {
+        "text": body[:2000],
+        "attachment": {
+            "type": "template",
+            "payload": {
+                "buttons": [{"title": "Hủy số", "type": "oa.query.hide", "payload": f"hủy số #{ticket.ref}"}]
+            },
+        },
+    }
+    return outbox.OutboundMessage(
+        oa_id=ticket.oa_id,
+        user_id=ticket.user_id,
+        message=message,
+        key=f"queue-remind:{ticket.ref}",
+        origin="reminder",
+        keep_for_officer=False,
+    )
 
 
-def remind_tomorrow(now: datetime | None = None, table: Any | None = None,
-                    enqueue: Any = outbox.enqueue) -> int:
+def remind_tomorrow(
+    now: datetime | None = None, table: Any | None = None, enqueue: Any = outbox.enqueue
+) -> int:
     """Enqueue a reminder for every active ticket of tomorrow (Vietnam time); returns how many."""
     now = now or utcnow()
     table = table or aws.table()
     tomorrow = (now.astimezone(VN_TZ).date() + timedelta(days=1)).isoformat()
     sent = 0
     for place in list_places(table).values():
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(
-            keys.queue_day(place.place_id, tomorrow)["PK"]) & Key("SK").begins_with("TICKET#")}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.queue_day(place.place_id, tomorrow)["PK"])
+            & Key("SK").begins_with("TICKET#")
+        }
         batch: list[outbox.OutboundMessage] = []
         while True:
             page = table.query(**kwargs)

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from anninh import cccd, hotlines, notices, queueing
+from anninh import cccd, hotlines, kb, notices, queueing
 from anninh.bot import news
 from anninh.bot.messages import Reply, image, phone_button, query_button, url_button
 from anninh.bot.phrases import Command
-from anninh.kb.entries import KbEntry, current_entries
+from anninh.kb.entries import KbEntry
 from anninh.kb.matcher import Matcher
 from anninh.registry import Registry
 from anninh.stats.counters import count
@@ -25,21 +25,8 @@ def _default_registry() -> Registry | None:
         from anninh.registry_store import current_registry
 
         return current_registry()
-    except Exception:  # noqa: BLE001 - the bot still answers without unit names
+    except Exception:
         return None
-
-
-_matcher_cache: dict[int, tuple[dict[str, KbEntry], Matcher]] = {}
-
-
-def _default_matcher() -> tuple[dict[str, KbEntry], Matcher]:
-    entries = current_entries()
-    cached = _matcher_cache.get(id(entries))
-    if cached is None or cached[0] is not entries:
-        _matcher_cache.clear()
-        cached = (entries, Matcher(entries))
-        _matcher_cache[id(entries)] = cached
-    return cached
 
 
 @dataclass
@@ -48,7 +35,7 @@ class Ports:
 
     table: Any | None = None
     registry: Callable[[], Registry | None] = _default_registry
-    knowledge: Callable[[], tuple[dict[str, KbEntry], Matcher]] = _default_matcher
+    knowledge: Callable[[], tuple[dict[str, KbEntry], Matcher]] = kb.current
     counter: Callable[..., bool] = count
 
 
@@ -121,9 +108,13 @@ def _answer(ctx: Context, reply: Reply, entry: KbEntry) -> None:
 
 
 def _handoff(ctx: Context, reply: Reply, suggestions: list[KbEntry]) -> Outcome:
-    body = (f"Câu hỏi của anh/chị đã được chuyển tới cán bộ {ctx.unit_name()}. Cán bộ sẽ trả lời "
-            "anh/chị trong giờ làm việc sớm nhất. Trường hợp khẩn cấp, vui lòng gọi 113.")
-    buttons = [query_button(e.title.split(" (")[0][:60], f"thủ tục #{e.id}", hidden=True) for e in suggestions]
+    body = (
+        f"Câu hỏi của anh/chị đã được chuyển tới cán bộ {ctx.unit_name()}. Cán bộ sẽ trả lời "
+        "anh/chị trong giờ làm việc sớm nhất. Trường hợp khẩn cấp, vui lòng gọi 113."
+    )
+    buttons = [
+        query_button(e.title.split(" (")[0][:60], f"thủ tục #{e.id}", hidden=True) for e in suggestions
+    ]
     if buttons:
         body += "\nTrong lúc chờ, có thể anh/chị quan tâm:"
     reply.text(body, buttons or None)
@@ -152,11 +143,18 @@ def procedure(ctx: Context, command: Command, reply: Reply) -> Outcome:
             _answer(ctx, reply, entry)
             return Outcome("procedure")
     lines = "\n".join(f"- {e.title}" for e in entries.values())
-    buttons = [query_button(entries[i].title.split(" (")[0][:60], f"thủ tục #{i}", hidden=True)
-               for i in POPULAR if i in entries]
-    reply.text("Thủ tục hành chính do Công an tiếp nhận mà OA có thể hướng dẫn:\n" + lines
-               + "\n\nAnh/chị chọn một thủ tục bên dưới hoặc nhắn câu hỏi, ví dụ: "
-                 "“làm căn cước cho con cần gì”.", None)
+    buttons = [
+        query_button(entries[i].title.split(" (")[0][:60], f"thủ tục #{i}", hidden=True)
+        for i in POPULAR
+        if i in entries
+    ]
+    reply.text(
+        "Thủ tục hành chính do Công an tiếp nhận mà OA có thể hướng dẫn:\n"
+        + lines
+        + "\n\nAnh/chị chọn một thủ tục bên dưới hoặc nhắn câu hỏi, ví dụ: "
+        "“làm căn cước cho con cần gì”.",
+        None,
+    )
     reply.text("Thủ tục được hỏi nhiều:", buttons)
     return Outcome("procedures")
 
@@ -170,18 +168,28 @@ def human(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 def cccd_help(ctx: Context, command: Command, reply: Reply) -> Outcome:
     ctx.state["flow"] = "cccd"
-    reply.text("Để tra cứu hồ sơ cấp thẻ căn cước, anh/chị nhắn theo cú pháp:\n"
-               "CCCD <số biên nhận> <ngày sinh dd/mm/yyyy>\n"
-               "Ví dụ: CCCD 079123456789 05/09/1990\n"
-               "Số biên nhận in trên giấy hẹn trả thẻ.")
+    reply.text(
+        "Để tra cứu hồ sơ cấp thẻ căn cước, anh/chị nhắn theo cú pháp:\n"
+        "CCCD <số biên nhận> <ngày sinh dd/mm/yyyy>\n"
+        "Ví dụ: CCCD 079123456789 05/09/1990\n"
+        "Số biên nhận in trên giấy hẹn trả thẻ."
+    )
     return Outcome("cccd_help")
 
 
 def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
     ctx.state.pop("flow", None)
-    answer = cccd.lookup(command.args["receipt_no"], command.args["dob"], oa_id=ctx.oa_id,
-                         user_id=ctx.user_id, unit_id=ctx.unit_id, event_key=ctx.event_key, at=ctx.at,
-                         table=ctx.ports.table, counter=ctx.ports.counter)
+    answer = cccd.lookup(
+        command.args["receipt_no"],
+        command.args["dob"],
+        oa_id=ctx.oa_id,
+        user_id=ctx.user_id,
+        unit_id=ctx.unit_id,
+        event_key=ctx.event_key,
+        at=ctx.at,
+        table=ctx.ports.table,
+        counter=ctx.ports.counter,
+    )
     reply.text(answer.text)
     return Outcome("cccd_lookup")
 
@@ -199,33 +207,52 @@ def _day_buttons(place: queueing.Place, ctx: Context, skip: str = "") -> list[di
     for day in queueing.next_working_days(place, ctx.at, 4):
         if day.isoformat() == skip:
             continue
-        title = ("Hôm nay" if day == today else "Ngày mai" if (day - today).days == 1
-                 else queueing.day_label(day))
+        title = (
+            "Hôm nay" if day == today else "Ngày mai" if (day - today).days == 1 else queueing.day_label(day)
+        )
         buttons.append(query_button(title, f"lấy số #{place.place_id} {day:%d/%m/%Y}", hidden=True))
     return buttons[:3]
 
 
 def _ticket_buttons(ticket: queueing.Ticket) -> list[dict[str, Any]]:
-    return [query_button("Hủy số", f"hủy số #{ticket.ref}", hidden=True),
-            query_button("Số của tôi", "số của tôi")]
+    return [
+        query_button("Hủy số", f"hủy số #{ticket.ref}", hidden=True),
+        query_button("Số của tôi", "số của tôi"),
+    ]
 
 
 def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outcome:
-    result = queueing.take_number(place, day, oa_id=ctx.oa_id, user_id=ctx.user_id, unit_id=ctx.unit_id,
-                                  now=ctx.at, table=ctx.ports.table, counter=ctx.ports.counter)
+    result = queueing.take_number(
+        place,
+        day,
+        oa_id=ctx.oa_id,
+        user_id=ctx.user_id,
+        unit_id=ctx.unit_id,
+        now=ctx.at,
+        table=ctx.ports.table,
+        counter=ctx.ports.counter,
+    )
     ctx.state.pop("flow", None)
     ctx.state.pop("queue_place", None)
     if result.outcome == "issued" and result.ticket:
-        reply.text(queueing.ticket_text(result.ticket, place)
-                   + "\nVui lòng có mặt đúng ngày và mang theo giấy tờ cần thiết. Tối hôm trước, OA sẽ "
-                     "nhắn tin nhắc anh/chị.", _ticket_buttons(result.ticket))
+        reply.text(
+            queueing.ticket_text(result.ticket, place)
+            + "\nVui lòng có mặt đúng ngày và mang theo giấy tờ cần thiết. Tối hôm trước, OA sẽ "
+            "nhắn tin nhắc anh/chị.",
+            _ticket_buttons(result.ticket),
+        )
     elif result.outcome == "existing" and result.ticket:
-        reply.text("Anh/chị đã có số thứ tự cho ngày này:\n" + queueing.ticket_text(result.ticket, place),
-                   _ticket_buttons(result.ticket))
+        reply.text(
+            "Anh/chị đã có số thứ tự cho ngày này:\n" + queueing.ticket_text(result.ticket, place),
+            _ticket_buttons(result.ticket),
+        )
     elif result.outcome == "full":
         ctx.state.update(flow="queue", queue_place=place.place_id)
-        reply.text(f"Rất tiếc, {place.name} đã hết số thứ tự cho ngày {day:%d/%m/%Y}. "
-                   "Anh/chị vui lòng chọn ngày khác:", _day_buttons(place, ctx, skip=day.isoformat()) or None)
+        reply.text(
+            f"Rất tiếc, {place.name} đã hết số thứ tự cho ngày {day:%d/%m/%Y}. "
+            "Anh/chị vui lòng chọn ngày khác:",
+            _day_buttons(place, ctx, skip=day.isoformat()) or None,
+        )
     elif result.outcome == "busy":
         reply.text("Yêu cầu lấy số của anh/chị đang được xử lý, vui lòng chờ giây lát rồi nhắn “số của tôi”.")
     else:
@@ -238,8 +265,10 @@ def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outco
 def queue(ctx: Context, command: Command, reply: Reply) -> Outcome:
     places = _places(ctx)
     if not places:
-        reply.text(f"{ctx.unit_name()} chưa áp dụng lấy số thứ tự trực tuyến. Anh/chị vui lòng đến trực "
-                   "tiếp nơi làm thủ tục hoặc nhắn “đường dây nóng” để liên hệ.")
+        reply.text(
+            f"{ctx.unit_name()} chưa áp dụng lấy số thứ tự trực tuyến. Anh/chị vui lòng đến trực "
+            "tiếp nơi làm thủ tục hoặc nhắn “đường dây nóng” để liên hệ."
+        )
         return Outcome("queue")
     wanted = command.args.get("place_id")
     place = next((p for p in places if p.place_id == wanted), None) if wanted else None
@@ -248,8 +277,10 @@ def queue(ctx: Context, command: Command, reply: Reply) -> Outcome:
     if place is None and len(places) == 1:
         place = places[0]
     if place is None:
-        reply.text("Anh/chị muốn lấy số thứ tự tại đâu?",
-                   [query_button(p.name[:60], f"lấy số #{p.place_id}", hidden=True) for p in places])
+        reply.text(
+            "Anh/chị muốn lấy số thứ tự tại đâu?",
+            [query_button(p.name[:60], f"lấy số #{p.place_id}", hidden=True) for p in places],
+        )
         return Outcome("queue")
     day_text = command.args.get("day") or ""
     if day_text:
@@ -260,7 +291,9 @@ def queue(ctx: Context, command: Command, reply: Reply) -> Outcome:
     info = f"Lấy số thứ tự tại {place.name}"
     if place.service:
         info += f" ({place.service})"
-    reply.text(info + ".\nAnh/chị chọn ngày muốn đến, hoặc nhắn ngày dạng dd/mm:", _day_buttons(place, ctx) or None)
+    reply.text(
+        info + ".\nAnh/chị chọn ngày muốn đến, hoặc nhắn ngày dạng dd/mm:", _day_buttons(place, ctx) or None
+    )
     return Outcome("queue")
 
 
@@ -298,8 +331,11 @@ def queue_cancel(ctx: Context, command: Command, reply: Reply) -> Outcome:
     except queueing.QueueError as exc:
         reply.text(str(exc))
         return Outcome("queue")
-    reply.text(f"Đã hủy số thứ tự {ticket.number} ngày {date.fromisoformat(ticket.day):%d/%m/%Y}. "
-               "Cảm ơn anh/chị đã nhường lượt cho người khác.", [query_button("Lấy số khác", "lấy số")])
+    reply.text(
+        f"Đã hủy số thứ tự {ticket.number} ngày {date.fromisoformat(ticket.day):%d/%m/%Y}. "
+        "Cảm ơn anh/chị đã nhường lượt cho người khác.",
+        [query_button("Lấy số khác", "lấy số")],
+    )
     return Outcome("queue")
 
 
@@ -313,8 +349,11 @@ def notices_page(ctx: Context, command: Command, reply: Reply) -> Outcome:
     except ValueError:
         page, next_cursor = notices.list_published(NOTICES_PER_PAGE, None, table=ctx.ports.table)
     if not page:
-        reply.text("Hiện chưa có thông báo truy nã hoặc tìm người thân mới." if not cursor
-                   else "Anh/chị đã xem hết các thông báo.")
+        reply.text(
+            "Hiện chưa có thông báo truy nã hoặc tìm người thân mới."
+            if not cursor
+            else "Anh/chị đã xem hết các thông báo."
+        )
         ctx.state.pop("notice_cursor", None)
         return Outcome("notices")
     for n in page:
@@ -339,8 +378,8 @@ def notices_page(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 
 def hotline(ctx: Context, command: Command, reply: Reply) -> Outcome:
-    lines = []
-    buttons = []
+    lines: list[str] = []
+    buttons: list[dict[str, Any]] = []
     if ctx.registry is not None:
         name, own = hotlines.for_unit(ctx.unit_id, ctx.registry, ctx.ports.table)
         if own:

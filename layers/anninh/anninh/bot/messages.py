@@ -25,13 +25,20 @@ def url_button(title: str, url: str) -> dict[str, Any]:
 
 
 def with_buttons(text: str, buttons: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"text": text[:TEXT_LIMIT],
-            "attachment": {"type": "template", "payload": {"buttons": buttons[:MAX_BUTTONS]}}}
+    return {
+        "text": text[:TEXT_LIMIT],
+        "attachment": {"type": "template", "payload": {"buttons": buttons[:MAX_BUTTONS]}},
+    }
 
 
 def image(url: str, caption: str) -> dict[str, Any]:
-    return {"text": caption[:TEXT_LIMIT], "attachment": {"type": "template", "payload": {
-        "template_type": "media", "elements": [{"media_type": "image", "url": url}]}}}
+    return {
+        "text": caption[:TEXT_LIMIT],
+        "attachment": {
+            "type": "template",
+            "payload": {"template_type": "media", "elements": [{"media_type": "image", "url": url}]},
+        },
+    }
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -76,7 +83,8 @@ def _hard_wrap(line: str, limit: int) -> list[str]:
         return [line]
     chunks: list[str] = []
     current = ""
-    for word in line.split(" "):
+    for raw_word in line.split(" "):
+        word = raw_word
         while len(word) > limit:
             if current:
                 chunks.append(current)
@@ -102,8 +110,15 @@ class Reply:
         self.messages: list[OutboundMessage] = []
 
     def add(self, message: dict[str, Any]) -> None:
-        self.messages.append(OutboundMessage(oa_id=self.oa_id, user_id=self.user_id, message=message,
-                                             key=f"bot:{self.event_key}:{len(self.messages)}", origin="bot"))
+        self.messages.append(
+            OutboundMessage(
+                oa_id=self.oa_id,
+                user_id=self.user_id,
+                message=message,
+                key=f"bot:{self.event_key}:{len(self.messages)}",
+                origin="bot",
+            )
+        )
 
     def text(self, body: str, buttons: list[dict[str, Any]] | None = None) -> None:
         """Text split to Zalo's limit; buttons go with the last part (or a short follow-up)."""

@@ -45,23 +45,42 @@ def _defaults() -> list[dict[str, str]]:
 
 def latest(oa_id: str, limit: int = 5, table: Any | None = None) -> list[NewsLink]:
     table = table or aws.table()
-    page = table.query(IndexName="GSI1", ScanIndexForward=False, Limit=limit,
-                       KeyConditionExpression=Key("GSI1PK").eq(keys.oa_news_gsi(oa_id)))
+    page = table.query(
+        IndexName="GSI1",
+        ScanIndexForward=False,
+        Limit=limit,
+        KeyConditionExpression=Key("GSI1PK").eq(keys.oa_news_gsi(oa_id)),
+    )
     links = [NewsLink.model_validate({k: i[k] for k in NewsLink.model_fields}) for i in page.get("Items", [])]
     if links:
         return links
-    return [NewsLink(news_id=f"default-{n}", oa_id=oa_id, published_at="", **d)
-            for n, d in enumerate(_defaults()[:limit])]
+    return [
+        NewsLink(news_id=f"default-{n}", oa_id=oa_id, published_at="", **d)
+        for n, d in enumerate(_defaults()[:limit])
+    ]
 
 
-def add(oa_id: str, data: NewsInput, editor: str, now: datetime | None = None,
-        table: Any | None = None) -> NewsLink:
+def add(
+    oa_id: str, data: NewsInput, editor: str, now: datetime | None = None, table: Any | None = None
+) -> NewsLink:
     table = table or aws.table()
-    link = NewsLink(news_id=uuid.uuid4().hex[:12], oa_id=oa_id, title=data.title, url=str(data.url),
-                    published_at=iso(data.published_at or now or utcnow()))
-    table.put_item(Item={**keys.news_item(oa_id, link.news_id), "type": "news",
-                         "GSI1PK": keys.oa_news_gsi(oa_id), "GSI1SK": link.published_at,
-                         "created_by": editor, **link.model_dump()})
+    link = NewsLink(
+        news_id=uuid.uuid4().hex[:12],
+        oa_id=oa_id,
+        title=data.title,
+        url=str(data.url),
+        published_at=iso(data.published_at or now or utcnow()),
+    )
+    table.put_item(
+        Item={
+            **keys.news_item(oa_id, link.news_id),
+            "type": "news",
+            "GSI1PK": keys.oa_news_gsi(oa_id),
+            "GSI1SK": link.published_at,
+            "created_by": editor,
+            **link.model_dump(),
+        }
+    )
     return link
 
 

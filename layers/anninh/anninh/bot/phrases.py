@@ -17,11 +17,32 @@ class Command:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-GREETINGS = frozenset({
-    "hi", "hello", "helo", "alo", "a lo", "chao", "xin chao", "chao ban", "chao ad", "chao admin", "hey",
-    "start", "bat dau", "chao cong an", "kinh chao", "xin chao cong an", "hi ad", "chao anh", "chao chi",
-})
-MENU = frozenset({"menu", "memu", "meni", "danh muc", "tien ich", "tro giup", "help", "huong dan", "tuy chon"})
+GREETINGS = frozenset(
+    {
+        "hi",
+        "hello",
+        "helo",
+        "alo",
+        "a lo",
+        "chao",
+        "xin chao",
+        "chao ban",
+        "chao ad",
+        "chao admin",
+        "hey",
+        "start",
+        "bat dau",
+        "chao cong an",
+        "kinh chao",
+        "xin chao cong an",
+        "hi ad",
+        "chao anh",
+        "chao chi",
+    }
+)
+MENU = frozenset(
+    {"menu", "memu", "meni", "danh muc", "tien ich", "tro giup", "help", "huong dan", "tuy chon"}
+)
 _RECEIPT_AND_DOB = re.compile(r"^\s*(\S{4,40})\s+(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s*$")
 
 
@@ -29,13 +50,19 @@ def _starts(t: str, *phrases: str) -> str | None:
     """The rest of folded text `t` after the first matching leading phrase, or None."""
     for p in phrases:
         if t == p or t.startswith(p + " "):
-            return t[len(p):].strip()
+            return t[len(p) :].strip()
     return None
+
+
+_HASH = re.compile(r"#\s*([A-Za-z0-9][A-Za-z0-9:-]*)")
 
 
 def parse(text: str, state: dict[str, Any]) -> Command:
     raw = text.strip()
-    t = fold(raw)
+    # Button payloads carry ids after '#' (folding would drop the '#'): "lấy số #tp-cccd 05/05/2026".
+    hashed = _HASH.search(raw)
+    ref = hashed.group(1).lower() if hashed else None
+    t = fold(_HASH.sub(" ", raw, count=1)) if hashed else fold(raw)
     if not t:
         return Command("empty")
     if t in MENU or t.rstrip(" .!") in MENU:
@@ -52,36 +79,54 @@ def parse(text: str, state: dict[str, Any]) -> Command:
             again = parse_lookup_phrase(f"CCCD {m.group(1)} {m.group(2)}")
             if again:
                 return Command("cccd_lookup", raw, {"receipt_no": again[0], "dob": again[1]})
-    if t in {"cccd", "can cuoc", "tra cuu can cuoc", "tra cccd", "tra cuu ho so cccd", "tra cuu ket qua cccd"}:
+    if t in {
+        "cccd",
+        "can cuoc",
+        "tra cuu can cuoc",
+        "tra cccd",
+        "tra cuu ho so cccd",
+        "tra cuu ket qua cccd",
+    }:
         return Command("cccd_help")
 
     rest = _starts(t, "huy so thu tu", "huy so", "huy lich")
     if rest is not None:
-        return Command("queue_cancel", raw, {"ref": rest.lstrip("#").strip()})
+        return Command("queue_cancel", raw, {"ref": ref or rest})
     if t in {"so cua toi", "xem so cua toi", "so thu tu cua toi", "xem so thu tu"}:
         return Command("queue_mine")
     rest = _starts(t, "lay so thu tu", "lay so", "boc so", "so thu tu", "dang ky lay so", "xin so")
     if rest is not None:
-        place = None
-        if rest.startswith("#"):
-            place, _, rest = rest[1:].partition(" ")
-        return Command("queue", raw, {"place_id": place, "day": rest.strip()})
+        return Command("queue", raw, {"place_id": ref, "day": rest})
     if state.get("flow") == "queue":
         return Command("queue_day", raw, {"day": t})
 
     if _starts(t, "xem them thong bao", "xem them truy na") is not None:
         return Command("notices", raw, {"more": True})
-    if _starts(t, "truy na", "thong bao truy na", "tim nguoi than", "nguoi mat tich", "tim nguoi",
-               "truy na tim nguoi than") is not None:
+    if (
+        _starts(
+            t,
+            "truy na",
+            "thong bao truy na",
+            "tim nguoi than",
+            "nguoi mat tich",
+            "tim nguoi",
+            "truy na tim nguoi than",
+        )
+        is not None
+    ):
         return Command("notices", raw, {"more": False})
-    if _starts(t, "duong day nong", "hotline", "so dien thoai cong an", "so dien thoai truc ban",
-               "goi cong an") is not None:
+    if (
+        _starts(
+            t, "duong day nong", "hotline", "so dien thoai cong an", "so dien thoai truc ban", "goi cong an"
+        )
+        is not None
+    ):
         return Command("hotline")
     if _starts(t, "tin an ninh", "tin tuc an ninh", "tin tuc", "ban tin an ninh") is not None:
         return Command("news")
     if _starts(t, "gap can bo", "noi chuyen voi can bo", "gap nguoi that", "chuyen can bo") is not None:
         return Command("human")
     rest = _starts(t, "thu tuc hanh chinh", "thu tuc", "tthc")
-    if rest is not None and (rest == "" or rest.startswith("#")):
-        return Command("procedure", raw, {"entry_id": rest.lstrip("#").strip() or None})
+    if rest is not None and (rest == "" or ref):
+        return Command("procedure", raw, {"entry_id": ref})
     return Command("faq", raw)

@@ -51,8 +51,9 @@ MENU_BUTTONS = [
 
 def menu(reply: Reply, greeting: str) -> None:
     buttons = [query_button(title, payload) for title, payload in MENU_BUTTONS]
-    reply.text(f"{greeting}\nAnh/chị chọn tiện ích bên dưới hoặc nhắn câu hỏi về thủ tục hành chính:",
-               buttons[:4])
+    reply.text(
+        f"{greeting}\nAnh/chị chọn tiện ích bên dưới hoặc nhắn câu hỏi về thủ tục hành chính:", buttons[:4]
+    )
     reply.text("Tiện ích khác:", buttons[4:])
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from anninh import conversations, followers
 from anninh.cases.service import TipDesk, TipPorts, TipResult
+from anninh.clock import from_millis, parse_iso
 from anninh.conversations import ConversationState
 from anninh.intake.envelope import InboundEnvelope
 from anninh.intake.events import (
@@ -193,7 +194,11 @@ class Pipeline:
         oa_id = data.get("oa_id") or (data.get("recipient") or {}).get("id")
         oa = registry.oa(str(oa_id)) if oa_id else None
         if oa is not None:
-            self.ports.count(envelope.dedupe_key, oa.oa_id, oa.unit_id, None, events_unknown=1)
+            try:
+                at = from_millis(str(data.get("timestamp")))
+            except (ValueError, OverflowError, OSError):
+                at = parse_iso(envelope.received_at)
+            self.ports.count(envelope.dedupe_key, oa.oa_id, oa.unit_id, at, events_unknown=1)
         logger.info("event kept aside", extra={"event_name": envelope.event_name, "kind": envelope.kind})
         return Outcome("kept_aside", {"events_unknown": 1})
 

@@ -138,8 +138,9 @@ def forget_cached_entries() -> None:
         _cached = None
 
 
-def save_override(entry_id: str, patch: KbEntryPatch, editor: str, at_iso: str,
-                  table: Any | None = None) -> KbEntry:
+def save_override(
+    entry_id: str, patch: KbEntryPatch, editor: str, at_iso: str, table: Any | None = None
+) -> KbEntry:
     """Store an editor's change; returns the merged entry. New ids need at least a title."""
     if not _ID.match(entry_id):
         raise ValueError("id: lower-case letters, digits and hyphens")
@@ -150,9 +151,19 @@ def save_override(entry_id: str, patch: KbEntryPatch, editor: str, at_iso: str,
     base = file_entries().get(entry_id)
     candidate = {**(base.model_dump() if base else {"id": entry_id}), **fields}
     entry = KbEntry.model_validate(candidate)  # raises ValueError when incomplete
-    table.put_item(Item={**keys.kb_entry(entry_id), "GSI1PK": OVERRIDES_GSI, "GSI1SK": entry_id,
-                         "type": "kb_entry", "entry_id": entry_id, "fields": fields,
-                         "deleted": False, "updated_by": editor, "updated_at": at_iso})
+    table.put_item(
+        Item={
+            **keys.kb_entry(entry_id),
+            "GSI1PK": OVERRIDES_GSI,
+            "GSI1SK": entry_id,
+            "type": "kb_entry",
+            "entry_id": entry_id,
+            "fields": fields,
+            "deleted": False,
+            "updated_by": editor,
+            "updated_at": at_iso,
+        }
+    )
     forget_cached_entries()
     return entry
 
@@ -160,7 +171,17 @@ def save_override(entry_id: str, patch: KbEntryPatch, editor: str, at_iso: str,
 def delete_entry(entry_id: str, editor: str, at_iso: str, table: Any | None = None) -> None:
     """Hide an entry (a tombstone, so a file entry can be hidden too)."""
     table = table or aws.table()
-    table.put_item(Item={**keys.kb_entry(entry_id), "GSI1PK": OVERRIDES_GSI, "GSI1SK": entry_id,
-                         "type": "kb_entry", "entry_id": entry_id, "fields": {}, "deleted": True,
-                         "updated_by": editor, "updated_at": at_iso})
+    table.put_item(
+        Item={
+            **keys.kb_entry(entry_id),
+            "GSI1PK": OVERRIDES_GSI,
+            "GSI1SK": entry_id,
+            "type": "kb_entry",
+            "entry_id": entry_id,
+            "fields": {},
+            "deleted": True,
+            "updated_by": editor,
+            "updated_at": at_iso,
+        }
+    )
     forget_cached_entries()

@@ -4,8 +4,9 @@ Pure Python, built once per set of entries (a few milliseconds) and then well un
 question. The pipeline:
 
 1. `normalise`: `anninh.text.fold` (NFC, no diacritics, đ->d, so tone placement differences vanish),
-   repeated letters collapsed (typing slips), final `y` -> `i` (ký/kí), then synonyms and abbreviations rewritten to one concept token each
-   (CCCD, CMND, căn cước -> `cancuoc`; hộ khẩu -> `thuongtru`; KT3 -> `tamtru`; cà vẹt -> `dangkixe`...).
+   repeated letters collapsed (typing slips), final `y` -> `i` (ký/kí), then synonyms and
+   abbreviations rewritten to one concept token each (CCCD, CMND, căn cước -> `cancuoc`;
+   hộ khẩu -> `thuongtru`; KT3 -> `tamtru`; cà vẹt -> `dangkixe`...).
 2. Terms: content words and adjacent pairs; unknown words are corrected to a known word within edit
    distance 1 (2 for long words) to tolerate typos.
 3. Score in [0, 1]: how much of the question (IDF-weighted) the entry explains, blended with the
@@ -15,6 +16,7 @@ question. The pipeline:
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -30,55 +32,127 @@ THRESHOLD = 0.40
 # Folded phrase -> concept. Longer phrases first (applied in order of decreasing length).
 SYNONYMS: dict[str, str] = {
     # identity card
-    "can cuoc cong dan": "cancuoc", "the can cuoc": "cancuoc", "can cuoc": "cancuoc", "cccd": "cancuoc",
-    "cang cuoc": "cancuoc", "can cuo": "cancuoc", "cancuoc": "cancuoc", "ccd": "cancuoc",
-    "chung minh nhan dan": "cancuoc cmnd", "chung minh thu": "cancuoc cmnd", "chung minh": "cancuoc cmnd",
-    "cmnd": "cancuoc cmnd", "cmt": "cancuoc cmnd",
+    "can cuoc cong dan": "cancuoc",
+    "the can cuoc": "cancuoc",
+    "can cuoc": "cancuoc",
+    "cccd": "cancuoc",
+    "cang cuoc": "cancuoc",
+    "can cuo": "cancuoc",
+    "cancuoc": "cancuoc",
+    "ccd": "cancuoc",
+    "chung minh nhan dan": "cancuoc cmnd",
+    "chung minh thu": "cancuoc cmnd",
+    "chung minh": "cancuoc cmnd",
+    "cmnd": "cancuoc cmnd",
+    "cmt": "cancuoc cmnd",
     # electronic identification
-    "dinh danh dien tu": "vneid", "dinh danh": "vneid", "vn eid": "vneid", "v neid": "vneid",
-    "vneid": "vneid", "vn id": "vneid", "vnid": "vneid",
+    "dinh danh dien tu": "vneid",
+    "dinh danh": "vneid",
+    "vn eid": "vneid",
+    "v neid": "vneid",
+    "vneid": "vneid",
+    "vn id": "vneid",
+    "vnid": "vneid",
     # residence
-    "so ho khau": "thuongtru", "ho khau": "thuongtru", "thuong tru": "thuongtru", "thuong chu": "thuongtru",
-    "nhap khau": "nhap thuongtru", "chuyen khau": "chuyen thuongtru", "cat khau": "xoa thuongtru",
-    "tach khau": "tach thuongtru", "so tam tru": "tamtru", "tam tru": "tamtru", "tam chu": "tamtru",
-    "kt3": "tamtru", "kt4": "tamtru", "kt 3": "tamtru", "kt 4": "tamtru", "tam vang": "tamvang", "vang nha": "tamvang", "vang mat": "tamvang",
-    "luu tru": "luutru", "ct07": "ct07", "ct 07": "ct07", "ct01": "ct01", "ct 01": "ct01",
-    "cu tru": "cutru", "cu chu": "cutru", "ngu nho": "ngu luutru", "o nho": "o luutru",
+    "so ho khau": "thuongtru",
+    "ho khau": "thuongtru",
+    "thuong tru": "thuongtru",
+    "thuong chu": "thuongtru",
+    "nhap khau": "nhap thuongtru",
+    "chuyen khau": "chuyen thuongtru",
+    "cat khau": "xoa thuongtru",
+    "tach khau": "tach thuongtru",
+    "so tam tru": "tamtru",
+    "tam tru": "tamtru",
+    "tam chu": "tamtru",
+    "kt3": "tamtru",
+    "kt4": "tamtru",
+    "kt 3": "tamtru",
+    "kt 4": "tamtru",
+    "tam vang": "tamvang",
+    "vang nha": "tamvang",
+    "vang mat": "tamvang",
+    "luu tru": "luutru",
+    "ct07": "ct07",
+    "ct 07": "ct07",
+    "ct01": "ct01",
+    "ct 01": "ct01",
+    "cu tru": "cutru",
+    "cu chu": "cutru",
+    "ngu nho": "ngu luutru",
+    "o nho": "o luutru",
     # passport
-    "ho chieu": "hochieu", "passport": "hochieu", "pass port": "hochieu", "pasport": "hochieu",
+    "ho chieu": "hochieu",
+    "passport": "hochieu",
+    "pass port": "hochieu",
+    "pasport": "hochieu",
     "ho chiu": "hochieu",
     # vehicles
-    "ca vet": "dangkixe", "cavet": "dangkixe", "ca vat": "dangkixe", "giay dang ki xe": "dangkixe",
-    "dang ki xe": "dangkixe", "giay xe": "dangkixe", "bien so": "bienso", "bang lai": "banglai",
-    "giay phep lai xe": "banglai", "gplx": "banglai",
+    "ca vet": "dangkixe",
+    "cavet": "dangkixe",
+    "ca vat": "dangkixe",
+    "giay dang ki xe": "dangkixe",
+    "dang ki xe": "dangkixe",
+    "giay xe": "dangkixe",
+    "bien so": "bienso",
+    "bang lai": "banglai",
+    "giay phep lai xe": "banglai",
+    "gplx": "banglai",
     # security / conditional business
-    "an ninh trat tu": "antt", "anh ninh trat tu": "antt", "antt": "antt",
-    "to giac": "togiac", "to cao": "togiac", "trinh bao": "trinhbao", "lua dao": "luadao",
-    "ma tuy": "matuy", "danh bac": "cobac", "co bac": "cobac", "cho vay nang lai": "nanglai",
-    "nang lai": "nanglai", "tin dung den": "nanglai",
+    "an ninh trat tu": "antt",
+    "anh ninh trat tu": "antt",
+    "antt": "antt",
+    "to giac": "togiac",
+    "to cao": "togiac",
+    "trinh bao": "trinhbao",
+    "lua dao": "luadao",
+    "ma tuy": "matuy",
+    "danh bac": "cobac",
+    "co bac": "cobac",
+    "cho vay nang lai": "nanglai",
+    "nang lai": "nanglai",
+    "tin dung den": "nanglai",
     # common spellings
-    "sdt": "so dien thoai", "ntn": "the nao", "bn": "bao nhieu", "bnhieu": "bao nhieu",
-    "kinh doanh": "kinhdoanh", "nuoc ngoai": "nuocngoai",
+    "sdt": "so dien thoai",
+    "ntn": "the nao",
+    "bn": "bao nhieu",
+    "bnhieu": "bao nhieu",
+    "kinh doanh": "kinhdoanh",
+    "nuoc ngoai": "nuocngoai",
 }
 
-# Words that carry no topic; they never count for or against an entry.
-STOPWORDS = frozenset("""
-a ad ah ak alo anh ba ban bao be bi bo bot c cac cai can cha chi cho chua co con cua cung d da dang dau day
-de den di dk dc do duoc e em gi giup ha hay hoi hon huong i ik j ja k ka khi khong ko kg hok kh la lam lau
-len luon m ma minh mot moi muon n nao nay ne neu nen nha nhe nhieu nho nhu nhung o oi ong ra roi s sao se t
-ta tai the thi thoi thu tim toi tu va vay vi voi vs xin xem y u uh um nguoi nhung biet ah oke ok roi ve
-ntn phai gium dum a ja
-""".split()) - {"vi", "bi", "be", "con", "mat", "doi", "lan", "dau", "o", "lam", "nha", "the", "ve", "can",
-               "di", "moi", "thu", "len", "tu", "bao", "nguoi"}
+# Words that carry no topic (pronouns, particles, chat slang); they never count for or against an entry.
+_STOP_TEXT = """
+a ad ah ak alo anh ba ban bo bot c cac cai cha chi cho chua co cua cung d da dang day de den dk dc do
+duoc e em gi giup ha hay hoi hon huong i ik j ja k ka khi khong ko kg hok kh la lau luon m ma minh mot
+muon n nao nay ne neu nen nhe nhieu nho nhu nhung oi ong ra roi s sao se t ta tai thi thoi tim toi va vay
+voi vs xin xem y u uh um biet oke ok ntn phai gium dum
+"""
+STOPWORDS = frozenset(_STOP_TEXT.split())
 # Question words kept out of the weights but not out of the trigram similarity.
-QUESTION_WORDS = frozenset("o dau bao lau nhieu tien lam sao the nao can gi nhung hom nay qua mai gio".split())
+_QUESTION_TEXT = "o dau bao lau nhieu tien lam sao the nao can gi nhung hom nay qua mai gio"
+QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
 # Generic question phrases ("how long", "how much", "where"): they say nothing about the topic.
 QUESTION_PHRASES = re.compile(
     r"\b(mat|ton|het|trong)? ?(bao lau|may ngay|bao nhieu ngay|bao nhieu tien|bao nhieu|may tien)\b"
-    r"|\b(giay to gi|can nhung gi|can gi|o dau|lam sao|nhu the nao|the nao|ra sao)\b")
+    r"|\b(giay to gi|can nhung gi|can gi|o dau|lam sao|nhu the nao|the nao|ra sao)\b"
+)
 # Concept tokens are strong evidence of a topic (off-topic questions almost never contain them).
 CONCEPTS = frozenset(w for v in SYNONYMS.values() for w in v.split()) - {
-    "so", "dien", "thoai", "the", "nao", "bao", "nhieu", "nhap", "chuyen", "xoa", "tach", "ngu", "o"}
+    "so",
+    "dien",
+    "thoai",
+    "the",
+    "nao",
+    "bao",
+    "nhieu",
+    "nhap",
+    "chuyen",
+    "xoa",
+    "tach",
+    "ngu",
+    "o",
+}
 CONCEPT_BOOST = 1.6
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -86,12 +160,13 @@ _REPEATS = re.compile(r"(?<!c)(?!cc?d\b)([abd-nprstvxy])\1+")
 _FINAL_Y = re.compile(r"\b([bcdghklmnpqrstvx]+)y\b")
 
 
-def _phrase_patterns() -> list[tuple[re.Pattern[str], str]]:
-    ordered = sorted(SYNONYMS.items(), key=lambda kv: -len(kv[0]))
-    return [(re.compile(rf"(?<![a-z0-9]){re.escape(k)}(?![a-z0-9])"), v) for k, v in ordered]
+def _phrase_pattern() -> re.Pattern[str]:
+    # One alternation, longest phrases first, so a single pass rewrites every synonym.
+    ordered = sorted(SYNONYMS, key=len, reverse=True)
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(k) for k in ordered) + r")(?![a-z0-9])")
 
 
-_PATTERNS = _phrase_patterns()
+_SYNONYM_PATTERN = _phrase_pattern()
 
 
 def normalise(text: str) -> str:
@@ -100,8 +175,7 @@ def normalise(text: str) -> str:
     # "tamm", "kyy": folded Vietnamese repeats no letter except u and o (lưu, xoong); CCCD is kept.
     folded = _REPEATS.sub(r"\1", folded)
     folded = _FINAL_Y.sub(lambda m: m.group(1) + "i", folded)
-    for pattern, concept in _PATTERNS:
-        folded = pattern.sub(concept, folded)
+    folded = _SYNONYM_PATTERN.sub(lambda m: SYNONYMS[m.group(0)], folded)
     return " ".join(folded.split())
 
 
@@ -115,7 +189,7 @@ def _content(words: Iterable[str]) -> list[str]:
 
 def _terms(words: list[str]) -> tuple[list[str], list[str]]:
     content = _content(_WORD.findall(QUESTION_PHRASES.sub(" ", " ".join(words))))
-    pairs = [f"{a} {b}" for a, b in zip(content, content[1:], strict=False)]
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(content)]
     return content, pairs
 
 
@@ -170,8 +244,7 @@ class Matcher:
             df.update(doc.terms)
             self.docs.append(doc)
         n = max(len(self.docs), 1)
-        self.idf = {t: math.log(1 + n / c) * (CONCEPT_BOOST if t in CONCEPTS else 1.0)
-                    for t, c in df.items()}
+        self.idf = {t: math.log(1 + n / c) * (CONCEPT_BOOST if t in CONCEPTS else 1.0) for t, c in df.items()}
         # A word no entry uses: weighed like a moderately rare word, so that noise in a real question
         # does not sink it while an off-topic question (all unknown words) still scores low.
         self.unknown_idf = math.log(1 + n / 2)
@@ -180,15 +253,17 @@ class Matcher:
         for word in self.vocabulary:
             self._by_length[len(word)].append(word)
         self._corrections: dict[str, str | None] = {}
-        # Inverted index of example trigrams: gram -> [(doc index, example norm, count)].
-        self._grams: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+        # Inverted index of example trigrams: gram -> [(example index, count)].
+        self._grams: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self._example_norms: list[float] = []
+        self._example_doc: list[int] = []
         for d, doc in enumerate(self.docs):
             for ex, ex_norm in doc.examples:
                 e = len(self._example_norms)
                 self._example_norms.append(ex_norm or 1.0)
+                self._example_doc.append(d)
                 for g, c in ex.items():
-                    self._grams[g].append((d, e, c))
+                    self._grams[g].append((e, c))
 
     def _correct(self, word: str) -> str | None:
         """A known word within edit distance 1 (2 for words of 8+ letters), or None.
@@ -223,21 +298,25 @@ class Matcher:
         grams = _trigrams(norm)
         q_norm = math.sqrt(sum(v * v for v in grams.values())) or 1.0
         dots: dict[int, float] = defaultdict(float)
-        example_doc: dict[int, int] = {}
+        postings = self._grams
         for g, c in grams.items():
-            for d, e, n in self._grams.get(g, ()):
+            for e, n in postings.get(g, ()):
                 dots[e] += c * n
-                example_doc[e] = d
-        best_by_doc: dict[int, float] = defaultdict(float)
+        best_by_doc: dict[int, float] = {}
+        norms, example_doc = self._example_norms, self._example_doc
         for e, dot in dots.items():
-            sim = dot / (q_norm * self._example_norms[e])
-            if sim > best_by_doc[example_doc[e]]:
-                best_by_doc[example_doc[e]] = sim
+            d = example_doc[e]
+            sim = dot / (q_norm * norms[e])
+            if sim > best_by_doc.get(d, 0.0):
+                best_by_doc[d] = sim
         scored: list[tuple[str, float]] = []
         for d, doc in enumerate(self.docs):
             uni_hit = sum(w for t, w in zip(uni, uni_w, strict=True) if t in doc.terms) / sum(uni_w)
-            pair_hit = (sum(w for t, w in zip(pairs, pair_w, strict=True) if t in doc.terms) / sum(pair_w)
-                        if pairs else uni_hit)
+            pair_hit = (
+                sum(w for t, w in zip(pairs, pair_w, strict=True) if t in doc.terms) / sum(pair_w)
+                if pairs
+                else uni_hit
+            )
             best = best_by_doc.get(d, 0.0)
             score = 0.55 * uni_hit + 0.2 * pair_hit + 0.25 * best
             scored.append((doc.entry_id, round(min(score, 1.0), 4)))

@@ -5,8 +5,8 @@ Item ``PK=OUTBOX#<key> SK=OUTBOX`` with ``status``:
 - ``sending``   claimed by a sender until ``claim_until`` (epoch ms); an expired claim means the
                 sender died mid-send (see `anninh.sending.sender` for what happens then);
 - ``retrying``  a transient failure; the outbox item comes back later and claims it again;
-- ``sent``      Zalo accepted it (``message_id``); ``recorded`` once it is in the conversation log
-                and counted (a redelivery only finishes that bookkeeping, it never sends again);
+- ``sent``      Zalo accepted it (``message_id``); a redelivery never sends again, it only repeats the
+                bookkeeping (conversation log, statistics), which is idempotent on its own;
 - ``failed``    permanent error (recipient, OA, invalid request, or retries exhausted);
 - ``undeliverable_window``  the citizen has not interacted within 7 days.
 
@@ -42,10 +42,6 @@ CLAIM_UPDATE = (
 CLAIM_CONDITION = (
     "attribute_not_exists(PK) OR #status = :retrying OR (#status = :sending AND claim_until < :now_ms)"
 )
-
-
-def unit_undelivered_gsi(unit_id: str) -> str:
-    return f"UNIT#{unit_id}#UNDELIVERED"
 
 
 @dataclass
@@ -129,14 +125,10 @@ class OutboxRecords:
                 "message_id": message_id,
                 "sent_at": iso(at),
                 "updated_at": iso(at),
-                "recorded": False,
                 "expires_at": int(at.timestamp()) + SENT_TTL_SECONDS,
             },
             remove=("claim_until",),
         )
-
-    def mark_recorded(self, key: str, at: datetime) -> None:
-        self._update(key, {"recorded": True, "updated_at": iso(at)})
 
     def mark_retrying(self, key: str, error: str, at: datetime, retry_after: int) -> None:
         self._update(
@@ -171,7 +163,7 @@ class OutboxRecords:
         if error_code is not None:
             sets["error_code"] = error_code
         if msg.keep_for_officer and unit_id:
-            sets["GSI1PK"] = unit_undelivered_gsi(unit_id)
+            sets["GSI1PK"] = keys.unit_undelivered_gsi(unit_id)
             sets["GSI1SK"] = f"{iso(at)}#{msg.key}"
         self._update(msg.key, sets, remove=("claim_until",))
 
@@ -185,7 +177,7 @@ def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) ->
     table = table or aws.table()
     page = table.query(
         IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq(unit_undelivered_gsi(unit_id)),
+        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_undelivered_gsi(unit_id)),
         ScanIndexForward=False,
         Limit=limit,
     )

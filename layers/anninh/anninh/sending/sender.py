@@ -28,7 +28,7 @@ from typing import Literal, NoReturn
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from anninh.clock import utcnow
+from anninh.clock import parse_iso, utcnow
 from anninh.observability import logger, metrics
 from anninh.outbox import OutboundMessage
 from anninh.sending.ports import (
@@ -173,9 +173,10 @@ class OutboxSender:
     ) -> Outcome:
         if status == "sent":
             message_id = str(record.get("message_id") or "")
-            if not record.get("recorded"):
-                # Sent, but the function died before the bookkeeping: finish it, never resend.
-                self._finish(msg, message_id, self.clock(), self.unit_for(msg.oa_id))
+            # The function may have died between Zalo's answer and the bookkeeping: repeat it (it is
+            # idempotent: the conversation dedupes on Zalo's message id, the counters on the key).
+            sent_at = parse_iso(str(record["sent_at"])) if record.get("sent_at") else self.clock()
+            self._finish(msg, message_id, sent_at, self.unit_for(msg.oa_id))
             logger.info("outbound message already sent; not sending again", extra=log)
             return Outcome("skipped", message_id=message_id, reason="already sent")
         if status in ("failed", "undeliverable_window"):
@@ -186,7 +187,6 @@ class OutboxSender:
     def _finish(self, msg: OutboundMessage, message_id: str, at: datetime, unit_id: str) -> None:
         self.conversations.record_outbound(msg, message_id, at)
         self.stats.count_sent(msg, unit_id, at)
-        self.records.mark_recorded(msg.key, self.clock())
 
     def _time_left(self, deadline: float | None) -> float:
         return float("inf") if deadline is None else deadline - time.monotonic()

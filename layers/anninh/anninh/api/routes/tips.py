@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Annotated, Any, Literal
 
+import boto3
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws, crypto
+from anninh import audit, crypto
 from anninh.api.auth import Principal, principal
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import queries, workflow
@@ -26,6 +29,17 @@ router = APIGatewayHttpRouter()
 PRESIGN_SECONDS = 300
 TipId = Annotated[str, Path(min_length=1, max_length=100, description="Case id")]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@cache
+def presigner() -> Any:
+    """S3 client for presigned GETs: SigV4 (required for KMS-encrypted objects), regional endpoint."""
+    settings = get_settings()
+    return boto3.client(
+        "s3",
+        region_name=settings.region,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+    )
 
 
 def ports() -> workflow.Ports:
@@ -184,7 +198,7 @@ def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
 def case_detail(loaded: workflow.Loaded, p: Principal) -> dict[str, Any]:
     case = loaded.case
     children = queries.case_children(case.case_id)
-    s3 = aws.client("s3")
+    s3 = presigner()
     view = case_row(case, loaded.item, p, loaded.access)
     view.update(
         {

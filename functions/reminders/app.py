@@ -1,0 +1,40 @@
+"""RemindersFunction (EventBridge schedules): the edge only.
+
+{"job": "queue-reminders"} (19:00 Vietnam time) enqueues tomorrow's queue-number reminders through the
+outbox; {"job": "overdue-digest"} (07:30) builds the officers' overdue-case digest (anninh.cases.overdue,
+owned by the officer-workflow area, imported only for that job).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from anninh.clock import utcnow
+from anninh.observability import logger, metrics, tracer
+
+
+class ReminderJob(BaseModel):
+    job: Literal["queue-reminders", "overdue-digest"]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=ReminderJob)
+def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
+    now = utcnow()
+    if event.job == "queue-reminders":
+        from anninh.queueing import remind_tomorrow
+
+        sent = remind_tomorrow(now)
+        logger.info("queue reminders enqueued", extra={"reminders": sent})
+        metrics.add_metric(name="QueueRemindersEnqueued", unit="Count", value=sent)
+        return {"job": event.job, "reminders": sent}
+    from anninh.cases.overdue import overdue_digest
+
+    digest = overdue_digest(now)
+    logger.info("overdue digest built", extra={"units": len(digest)})
+    return {"job": event.job, "units": digest}

@@ -1,0 +1,215 @@
+"""The officer console against the real local stack (`python -m localcloud`): a tip from arrival to
+"resolved" in the browser, the reply seen in the fake Zalo record, and a campaign reaching 100%.
+
+Screenshots of the inbox, a case, a campaign in progress and the statistics page, at phone and desktop
+width, land in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+HIEP_TAN_OA = "2200000000000000001"
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def _event(name: str, user_id: str, oa_id: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "event_name": name,
+        "sender": {"id": user_id},
+        "recipient": {"id": oa_id},
+        "user_id_by_app": user_id,
+        "timestamp": str(int(time.time() * 1000)),
+        "message": {"msg_id": uuid.uuid4().hex, **message},
+    }
+
+
+def _open_tip(stack: Any, text: str) -> tuple[str, dict[str, Any]]:
+    """A citizen reports a tip (text, photo, location) to the Hiệp Tân OA; returns (user_id, case)."""
+    user_id = f"84{uuid.uuid4().int % 10**10:010d}"
+    for event in (
+        _event("user_send_text", user_id, HIEP_TAN_OA, {"text": text}),
+        _event(
+            "user_send_image",
+            user_id,
+            HIEP_TAN_OA,
+            {
+                "attachments": [
+                    {
+                        "type": "image",
+                        "payload": {
+                            "url": f"{stack.base_url}/_local/zalo-cdn/tip-photo.jpg",
+                            "thumbnail": f"{stack.base_url}/_local/zalo-cdn/tip-photo.jpg",
+                        },
+                    }
+                ]
+            },
+        ),
+        _event(
+            "user_send_location",
+            user_id,
+            HIEP_TAN_OA,
+            {
+                "attachments": [
+                    {
+                        "type": "location",
+                        "payload": {"coordinates": {"latitude": "10.7745", "longitude": "106.6290"}},
+                    }
+                ]
+            },
+        ),
+    ):
+        assert stack.sign_and_post(event).status_code == 200
+    token = stack.login("hieptan.canbo")
+    needle = text.split(":", 1)[-1].strip()[:30]  # the summary drops the “Báo tin:” opener
+
+    def found() -> dict[str, Any] | None:
+        items = stack.api("GET", "/tips", token=token, params={"q": needle}).json().get("items", [])
+        case = next((c for c in items if needle in (c.get("summary") or "")), None)
+        return case if case and case.get("media_count", 0) >= 1 else None
+
+    case = stack.wait_for(found, 30, "the tip case with its photo")
+    return user_id, case
+
+
+@pytest.mark.slow
+def test_ward_officer_handles_a_tip_from_arrival_to_resolved(local_stack: Any, new_page: Any) -> None:
+    user_id, case = _open_tip(
+        local_stack, "Báo tin: có nhóm thanh niên đánh nhau, mang theo dao trước chợ Tân Hương"
+    )
+    before = len(local_stack.sent(user_id))
+
+    page = new_page(DESKTOP)
+    sign_in(page, local_stack.base_url, "hieptan.canbo")
+    row = page.locator(".case-row", has_text=case["code"])
+    expect(row).to_be_visible()
+    screenshot(page, "inbox-desktop")
+    row.click()
+
+    expect(page.get_by_role("heading", name=f"Tin báo {case['code']}")).to_be_visible()
+    expect(page.locator(".thread")).to_contain_text("đánh nhau")
+    photo = page.get_by_role("img", name=re.compile("Ảnh người báo gửi")).first
+    expect(photo).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+    expect(page.get_by_role("img", name=re.compile(r"Vị trí 10\.774"))).to_be_visible()
+
+    page.get_by_label("Trạng thái").select_option("in_review")
+    page.get_by_role("button", name="Cập nhật trạng thái").click()
+    expect(page.locator(".page-head .badge", has_text="Đang xác minh")).to_be_visible()
+    page.get_by_role("button", name="Đánh dấu tin có giá trị").click()
+    expect(page.locator(".page-head .badge", has_text="Có giá trị")).to_be_visible()
+
+    reply = "Công an phường Hiệp Tân đã cử tổ công tác đến hiện trường. Cảm ơn anh/chị đã báo tin."
+    page.get_by_label("Trả lời người báo").fill(reply)
+    page.get_by_role("button", name="Gửi trả lời").click()
+    expect(page.get_by_text("Đã gửi trả lời tới người báo qua Zalo.")).to_be_visible()
+
+    def reply_delivered() -> bool:
+        return any(reply in str(r.get("body")) for r in local_stack.sent(user_id)[before:])
+
+    local_stack.wait_for(reply_delivered, 30, "the officer's reply in the fake Zalo record")
+
+    page.get_by_label("Ghi chú nội bộ").fill("Đã phối hợp tổ tuần tra 113.")
+    page.get_by_role("button", name="Lưu ghi chú").click()
+    expect(page.locator(".notes")).to_contain_text("tổ tuần tra 113")
+
+    # in review -> resolved, with the outcome recorded in the same change
+    page.get_by_label("Kết quả xử lý").select_option("prevented")
+    page.get_by_label("Trạng thái").select_option("resolved")
+    page.get_by_role("button", name="Cập nhật trạng thái").click()
+    expect(page.locator(".page-head .badge", has_text="Đã giải quyết")).to_be_visible()
+    expect(page.locator(".history").first).to_contain_text("Đang xác minh → Đã giải quyết")
+    expect(page.locator(".facts")).to_contain_text("Ngăn chặn kịp thời")
+    screenshot(page, "case-desktop")
+
+    phone = new_page(PHONE)
+    sign_in(phone, local_stack.base_url, "hieptan.canbo")
+    expect(phone.locator(".case-row", has_text=case["code"])).to_contain_text("Đã giải quyết")
+    screenshot(phone, "inbox-360")
+    phone.locator(".case-row", has_text=case["code"]).click()
+    expect(phone.get_by_role("heading", name=f"Tin báo {case['code']}")).to_be_visible()
+    screenshot(phone, "case-360")
+
+
+def test_another_ward_officer_does_not_see_the_tip(local_stack: Any, new_page: Any) -> None:
+    _, case = _open_tip(local_stack, "Báo tin: mất trộm xe máy trong hẻm 45 đường Lũy Bán Bích tối qua")
+    page = new_page(PHONE)
+    sign_in(page, local_stack.base_url, "hoathanh.canbo")
+    expect(page.get_by_role("heading", name="Tin báo")).to_be_visible()
+    page.wait_for_selector(".case-row, .state.empty")
+    assert case["code"] not in page.locator("main").inner_text()
+    page.goto(f"{local_stack.base_url}/#/case/{case['case_id']}")
+    expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy")
+
+
+@pytest.mark.slow
+def test_editor_runs_a_campaign_to_100_percent(local_stack: Any, new_page: Any) -> None:
+    # A few citizens interact with the Hiệp Tân OA, so they are in the 7-day window.
+    for _ in range(3):
+        uid = f"84{uuid.uuid4().int % 10**10:010d}"
+        local_stack.sign_and_post(
+            {
+                "event_name": "follow",
+                "oa_id": HIEP_TAN_OA,
+                "follower": {"id": uid},
+                "source": "oa_profile",
+                "user_id_by_app": uid,
+                "timestamp": str(int(time.time() * 1000)),
+            }
+        )
+        local_stack.sign_and_post(_event("user_send_text", uid, HIEP_TAN_OA, {"text": "menu"}))
+
+    page = new_page(PHONE)
+    sign_in(page, local_stack.base_url, "tanphu.bientap")
+    page.goto(local_stack.base_url + "/#/campaigns")
+    name = f"Cảnh báo lừa đảo {uuid.uuid4().hex[:4]}"
+    page.get_by_label("Tên chiến dịch").fill(name)
+    page.get_by_label("Công an phường Hiệp Tân", exact=True).check()
+    page.get_by_label("Nội dung tin").fill(
+        "Công an phường Hiệp Tân cảnh báo: không chuyển tiền cho người lạ gọi điện xưng công an."
+    )
+    page.get_by_role("button", name="Xem trước người nhận").click()
+    expect(page.locator(".preview")).to_contain_text("người đủ điều kiện nhận")
+    page.get_by_role("button", name="Tạo chiến dịch").click()
+    card = page.locator(".campaign", has_text=name)
+    expect(card.get_by_role("progressbar")).to_be_visible()
+    screenshot(page, "campaign-360")
+    expect(card.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100", timeout=60000)
+    expect(card.locator(".percent")).to_have_text("100%")
+    expect(card).to_contain_text("Hoàn tất")
+
+    desktop = new_page(DESKTOP)
+    sign_in(desktop, local_stack.base_url, "tanphu.bientap")
+    desktop.goto(local_stack.base_url + "/#/campaigns")
+    expect(desktop.locator(".campaign", has_text=name)).to_be_visible()
+    screenshot(desktop, "campaign-desktop")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "desktop"])
+def test_commander_sees_statistics_with_charts(
+    local_stack: Any, new_page: Any, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    sign_in(page, local_stack.base_url, "tanphu.chihuy")
+    page.goto(local_stack.base_url + "/#/stats")
+    expect(page.locator("[data-stat=tips] .value")).to_be_visible()
+    expect(page.get_by_role("img", name="Tin nhắn đến và đi theo ngày")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    screenshot(page, f"stats-{'360' if viewport is PHONE else 'desktop'}")
+    page.get_by_role("button", name="Tải báo cáo sơ kết").click()
+    expect(page.get_by_role("link", name="Tải báo cáo (PDF)")).to_be_visible(timeout=30000)

@@ -1,0 +1,214 @@
+"""Officer API: hand-off conversations, canned replies, officers (admin), overdue digest, retention."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from tests.integration.test_api_support import (
+    call,
+    claims_for,
+    open_case,
+    outbox_messages,
+    patch_registry_floats,
+)
+
+WARD = "hieptan.canbo"
+
+
+@pytest.fixture(autouse=True)
+def _registry_floats(monkeypatch):
+    patch_registry_floats(monkeypatch)
+
+
+def _handoff(registry, unit_id: str, user_id: str, text: str) -> str:
+    from anninh import conversations
+
+    oa = next(o for o in registry.oas if o.unit_id == unit_id)
+    at = datetime.now(UTC) - timedelta(minutes=3)
+    state = conversations.ensure_state(oa.oa_id, user_id, unit_id, at)
+    conversations.record_inbound(
+        oa.oa_id, user_id, at, f"m-{user_id}", "text", {"text": text}, f"e-{user_id}", text=text
+    )
+    conversations.set_handoff(oa.oa_id, user_id, unit_id, at)
+    return state.conversation_id
+
+
+def test_handed_off_conversation_list_read_reply_close(aws_stack, registry):
+    mine = _handoff(registry, "p-hiep-tan", "zalo-c1", "Tôi muốn hỏi về đăng ký tạm trú cho người thuê trọ")
+    theirs = _handoff(registry, "p-hoa-thanh", "zalo-c2", "Hỏi thủ tục")
+    ward = claims_for(registry, WARD)
+
+    status, page = call("GET", "/api/v1/conversations", ward)
+    assert status == 200 and [c["conversation_id"] for c in page["items"]] == [mine]
+    assert "zalo-c1" not in str(page) and page["items"][0]["pseudonym"].startswith("Công dân ")
+
+    status, convo = call("GET", f"/api/v1/conversations/{mine}", ward)
+    assert status == 200 and convo["messages"][0]["text"].startswith("Tôi muốn hỏi")
+    assert call("GET", f"/api/v1/conversations/{theirs}", ward)[0] == 404
+
+    status, queued = call(
+        "POST",
+        f"/api/v1/conversations/{mine}/replies",
+        ward,
+        {"text": "Anh/chị mang CCCD và hợp đồng thuê nhà đến Công an phường."},
+    )
+    assert status == 202
+    [sent] = outbox_messages(aws_stack)
+    assert sent["user_id"] == "zalo-c1" and sent["origin"] == "officer" and sent["key"] == queued["key"]
+
+    status, closed = call("POST", f"/api/v1/conversations/{mine}/close", ward)
+    assert status == 200 and closed["handed_off"] is False
+    _, page = call("GET", "/api/v1/conversations", ward)
+    assert page["items"] == []
+
+
+def test_canned_replies_written_by_editors_read_by_officers(aws_stack, registry):
+    editor = claims_for(registry, "tanphu.bientap")
+    ward = claims_for(registry, WARD)
+    body = {"title": "Đã tiếp nhận", "text": "Cảm ơn anh/chị, Công an phường đã tiếp nhận thông tin."}
+    assert call("POST", "/api/v1/canned-replies", ward, body)[0] == 403
+    status, made = call("POST", "/api/v1/canned-replies", editor, body)
+    assert status == 201
+    status, only_ht = call(
+        "POST",
+        "/api/v1/canned-replies",
+        editor,
+        {"title": "Hòa Thạnh", "text": "Chỉ cho phường Hòa Thạnh", "unit_id": "p-hoa-thanh"},
+    )
+    assert status == 201
+    _, listed = call("GET", "/api/v1/canned-replies", ward, query={"q": "tiep nhan"})
+    assert [r["reply_id"] for r in listed["items"]] == [made["reply_id"]]
+    _, listed = call("GET", "/api/v1/canned-replies", ward)
+    assert only_ht["reply_id"] not in {r["reply_id"] for r in listed["items"]}
+    status, changed = call(
+        "PATCH", f"/api/v1/canned-replies/{made['reply_id']}", editor, {"title": "Tiếp nhận"}
+    )
+    assert status == 200 and changed["title"] == "Tiếp nhận"
+    assert call("DELETE", f"/api/v1/canned-replies/{made['reply_id']}", editor)[0] == 200
+    assert call("GET", f"/api/v1/canned-replies/{made['reply_id']}", ward)[0] == 404
+
+
+def test_admin_creates_and_changes_an_officer_in_cognito_and_the_registry(aws_stack, registry):
+    from anninh.settings import get_settings
+
+    admin = claims_for(registry, "tanphu.quantri")
+    body = {
+        "username": "sonky.canbo2",
+        "unit_id": "p-son-ky",
+        "roles": ["officer"],
+        "display_name": "Cán bộ phường Sơn Kỳ 2",
+        "temporary_password": "Tam-Thoi-2026-Abc",
+    }
+    assert call("POST", "/api/v1/officers", claims_for(registry, WARD), body)[0] == 403
+    status, made = call("POST", "/api/v1/officers", admin, body)
+    assert status == 201 and made["unit_id"] == "p-son-ky"
+    assert call("POST", "/api/v1/officers", admin, body)[0] == 409
+
+    cognito = boto3.client("cognito-idp", region_name="ap-southeast-1")
+    pool = get_settings().user_pool_id
+    user = cognito.admin_get_user(UserPoolId=pool, Username="sonky.canbo2")
+    assert {"Name": "custom:unit_id", "Value": "p-son-ky"} in user["UserAttributes"]
+
+    status, changed = call(
+        "PATCH", "/api/v1/officers/sonky.canbo2", admin, {"roles": ["officer", "commander"], "enabled": False}
+    )
+    assert status == 200 and changed["roles"] == ["commander", "officer"] and changed["enabled"] is False
+    groups = cognito.admin_list_groups_for_user(UserPoolId=pool, Username="sonky.canbo2")["Groups"]
+    assert {g["GroupName"] for g in groups} == {"officer", "commander"}
+    assert cognito.admin_get_user(UserPoolId=pool, Username="sonky.canbo2")["Enabled"] is False
+
+    _, officers = call("GET", "/api/v1/officers", claims_for(registry, "sonky.chihuy"))
+    assert "sonky.canbo2" in {o["username"] for o in officers["items"]}
+    _, officers = call("GET", "/api/v1/officers", claims_for(registry, WARD))
+    assert {o["unit_id"] for o in officers["items"]} == {"p-hiep-tan"}
+    _, trail = call("GET", "/api/v1/audit", admin)
+    assert [r["action"] for r in trail["items"]][:2] == ["officer.update", "officer.create"]
+
+
+def test_officer_audit_is_private_to_the_officer_and_their_commanders(aws_stack, registry):
+    case = open_case(registry, "p-hiep-tan")
+    call("GET", f"/api/v1/tips/{case.case_id}", claims_for(registry, WARD))
+    assert (
+        call("GET", "/api/v1/audit", claims_for(registry, "hoathanh.canbo"), query={"officer": WARD})[0]
+        == 403
+    )
+    status, trail = call(
+        "GET", "/api/v1/audit", claims_for(registry, "hieptan.chihuy"), query={"officer": WARD}
+    )
+    assert status == 200 and trail["items"][0]["action"] == "case.read"
+
+
+def test_overdue_digest_lists_idle_cases_per_unit(aws_stack, registry):
+    from anninh.cases.overdue import overdue_digest
+
+    stale = open_case(registry, "p-hiep-tan", created_at=datetime.now(UTC) - timedelta(hours=6), urgent=True)
+    open_case(registry, "p-hiep-tan", created_at=datetime.now(UTC) - timedelta(hours=1))
+    counts = overdue_digest(datetime.now(UTC))
+    assert counts == {"p-hiep-tan": 1}
+    status, digests = call("GET", "/api/v1/digests/overdue", claims_for(registry, WARD))
+    assert status == 200
+    [digest] = digests["items"]
+    assert [c["case_id"] for c in digest["cases"]] == [stale.case_id] and digest["urgent"] == 1
+    status, live = call("GET", "/api/v1/overdue", claims_for(registry, WARD))
+    assert [c["code"] for c in live["items"]] == [stale.code]
+    # An officer action resets the clock.
+    call("PATCH", f"/api/v1/tips/{stale.case_id}", claims_for(registry, WARD), {"status": "in_review"})
+    _, live = call("GET", "/api/v1/overdue", claims_for(registry, WARD))
+    assert live["items"] == []
+    assert call("GET", "/api/v1/overdue", claims_for(registry, WARD), query={"unit_id": "p-son-ky"})[0] == 404
+
+
+def test_retention_purge_removes_old_messages_and_media_but_keeps_cases_and_audit(aws_stack, registry):
+    from anninh import audit, conversations
+    from anninh.retention import purge
+    from anninh.settings import get_settings
+
+    settings = get_settings()
+    oa = next(o for o in registry.oas if o.unit_id == "p-hiep-tan")
+    now = datetime.now(UTC)
+    conversations.record_inbound(
+        oa.oa_id, "zalo-old", now - timedelta(days=400), "old", "text", {}, "e-old", text="tin cũ"
+    )
+    conversations.record_inbound(
+        oa.oa_id, "zalo-old", now - timedelta(days=2), "new", "text", {}, "e-new", text="tin mới"
+    )
+    case = open_case(registry, "p-hiep-tan", created_at=now - timedelta(days=400))
+    s3 = boto3.client("s3", region_name="ap-southeast-1")
+    key = f"cases/{case.case_id}/old.jpg"
+    s3.put_object(Bucket=settings.media_bucket, Key=key, Body=b"x")
+    table = boto3.resource("dynamodb", region_name="ap-southeast-1").Table(settings.table_name)
+    table.put_item(
+        Item={
+            "PK": f"CASE#{case.case_id}",
+            "SK": "MEDIA#1#0",
+            "type": "media",
+            "kind": "image",
+            "s3_key": key,
+            "sha256": "abc",
+            "stored_at": "2025-01-01T00:00:00.000Z",
+        }
+    )
+    audit.record("hieptan.canbo", "case.read", "case", case.case_id, at=now - timedelta(days=500))
+
+    report = purge(now)
+    assert report.messages_deleted == 1 and report.media_purged == 1 and report.objects_deleted >= 1
+    left = conversations_texts(table, oa.oa_id, "zalo-old")
+    assert left == ["tin mới"]
+    assert s3.list_object_versions(Bucket=settings.media_bucket, Prefix=key).get("Versions") is None
+    media = table.get_item(Key={"PK": f"CASE#{case.case_id}", "SK": "MEDIA#1#0"})["Item"]
+    assert media["purged_at"] and "s3_key" not in media and media["sha256"] == "abc"
+    assert table.get_item(Key={"PK": f"CASE#{case.case_id}", "SK": "CASE"}).get("Item")
+    records, _ = audit.list_for_target("case", case.case_id)
+    assert len(records) == 1
+
+
+def conversations_texts(table, oa_id: str, user_id: str) -> list[str]:
+    from boto3.dynamodb.conditions import Key
+
+    items = table.query(
+        KeyConditionExpression=Key("PK").eq(f"CONV#{oa_id}#{user_id}") & Key("SK").begins_with("MSG#")
+    )["Items"]
+    return [i["text"] for i in items]

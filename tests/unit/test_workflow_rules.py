@@ -1,0 +1,159 @@
+"""Workflow rules with fakes: transitions, reopen rights, notices, counting (no AWS)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from anninh.api.auth import Principal
+from anninh.cases import workflow
+from anninh.cases.model import Case
+from anninh.cases.queries import StaleCase
+
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+
+
+def _principal(unit="p-hiep-tan", roles=("officer",), visible=("p-hiep-tan",)) -> Principal:
+    return Principal(username="hieptan.canbo", unit_id=unit, roles=frozenset(roles), visible_units=visible)
+
+
+class FakeClient:
+    def __init__(self, table: FakeTable) -> None:
+        self.table = table
+        self.exceptions = type("E", (), {"TransactionCanceledException": FakeCancelled})
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> None:
+        update = TransactItems[0]["Update"]
+        item = self.table.items[(update["Key"]["PK"], update["Key"]["SK"])]
+        expected = update["ExpressionAttributeValues"].get(":expected")
+        if (expected is None and "version" in item) or (
+            expected is not None and item.get("version") != expected
+        ):
+            raise FakeCancelled({"CancellationReasons": [{"Code": "ConditionalCheckFailed"}]})
+        names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
+        sets, _, removes = update["UpdateExpression"].removeprefix("SET ").partition(" REMOVE ")
+        for part in sets.split(", "):
+            name, value = part.split(" = ")
+            item[names[name]] = values[value]
+        for name in filter(None, removes.split(", ")):
+            item.pop(names[name], None)
+        for action in TransactItems[1:]:
+            if "Put" in action:
+                put = action["Put"]["Item"]
+                self.table.items[(put["PK"], put["SK"])] = put
+
+
+class FakeCancelled(Exception):
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+
+
+class FakeTable:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
+        self.meta = type("M", (), {})()
+        self.meta.client = FakeClient(self)
+
+    def get_item(self, Key: dict[str, str], **_: Any) -> dict[str, Any]:
+        item = self.items.get((Key["PK"], Key["SK"]))
+        return {"Item": dict(item)} if item else {}
+
+    def put_item(self, Item: dict[str, Any], **_: Any) -> None:
+        self.items[(Item["PK"], Item["SK"])] = Item
+
+
+@pytest.fixture
+def world(registry):
+    table = FakeTable()
+    sent: list[Any] = []
+    counted: list[tuple[str, dict[str, int]]] = []
+    ports = workflow.Ports(
+        registry=registry,
+        table=table,
+        enqueue=sent.extend,
+        count=lambda key, oa, unit, at, **inc: counted.append((key, inc)) or True,
+        clock=lambda: NOW,
+    )
+    case = Case(
+        case_id="c1",
+        code="HT-2611-0001",
+        oa_id="oa1",
+        unit_id="p-hiep-tan",
+        origin_unit_id="p-hiep-tan",
+        user_id="zalo-1",
+        pseudonym="Công dân X",
+        created_at="2026-11-28T01:00:00.000Z",
+        updated_at="2026-11-28T01:00:00.000Z",
+        last_activity_at="2026-11-28T01:00:00.000Z",
+    )
+    table.put_item(Item={"PK": "CASE#c1", "SK": "CASE", **case.model_dump(mode="json")})
+    return {"table": table, "ports": ports, "sent": sent, "counted": counted}
+
+
+@pytest.fixture(autouse=True)
+def _no_audit_io(monkeypatch):
+    monkeypatch.setattr(workflow.audit, "record", lambda *a, **k: None)
+    monkeypatch.setattr(workflow.counters, "record_duration", lambda *a, **k: True, raising=False)
+    monkeypatch.setattr(workflow.counters, "record_outcome", lambda *a, **k: True, raising=False)
+
+
+def test_every_documented_transition_and_nothing_else():
+    officer = _principal()
+    for current, targets in workflow.TRANSITIONS.items():
+        for target in workflow.TRANSITIONS:
+            if target == current:
+                continue
+            allowed = target in targets and current not in workflow.CLOSED
+            try:
+                workflow.check_transition(current, target, officer, unit_changes=True)
+                assert allowed, f"{current} -> {target} should be refused"
+            except workflow.TransitionNotAllowed:
+                assert not allowed, f"{current} -> {target} should be allowed"
+
+
+def test_reopening_is_for_commanders_and_forwarding_needs_a_unit():
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.check_transition("resolved", "in_review", _principal(), unit_changes=False)
+    workflow.check_transition("resolved", "in_review", _principal(roles=("officer", "commander")), False)
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.check_transition("new", "forwarded", _principal(), unit_changes=False)
+
+
+def test_review_notice_once_valuable_counted_once(world):
+    p, ports = _principal(), world["ports"]
+    workflow.apply_changes(p, "c1", workflow.CaseChanges(status="in_review", valuable=True), ports)
+    workflow.apply_changes(p, "c1", workflow.CaseChanges(valuable=False), ports)
+    workflow.apply_changes(p, "c1", workflow.CaseChanges(valuable=True), ports)
+    assert [m.key for m in world["sent"]] == ["notice:c1:in_review"]
+    assert "HT-2611-0001" in world["sent"][0].message["text"]
+    # Each call asks to count with the same key; the counter's marker makes repeats no-ops.
+    assert {key for key, inc in world["counted"] if "tips_valuable" in inc} == {"valuable:c1"}
+    stored = world["table"].items[("CASE#c1", "CASE")]
+    assert stored["version"] == 3 and stored["first_response_at"] == "2026-11-28T03:00:00.000Z"
+
+
+def test_no_change_means_no_write(world):
+    before = dict(world["table"].items[("CASE#c1", "CASE")])
+    workflow.apply_changes(_principal(), "c1", workflow.CaseChanges(status="new"), world["ports"])
+    assert world["table"].items[("CASE#c1", "CASE")] == before
+
+
+def test_concurrent_change_is_stale(world):
+    p, ports = _principal(), world["ports"]
+    workflow.apply_changes(p, "c1", workflow.CaseChanges(status="in_review"), ports)
+    with pytest.raises(StaleCase):
+        workflow.apply_changes(p, "c1", workflow.CaseChanges(status="verified"), ports, expected_version=0)
+
+
+def test_info_copy_holders_cannot_change(world):
+    item = world["table"].items[("CASE#c1", "CASE")]
+    item["info_units"] = ["p-hoa-thanh"]
+    reader = _principal(unit="p-hoa-thanh", visible=("p-hoa-thanh",))
+    loaded = workflow.load_for(reader, "c1", world["ports"], "case.read")
+    assert loaded.access == "info"
+    with pytest.raises(workflow.NotPermitted):
+        workflow.apply_changes(reader, "c1", workflow.CaseChanges(status="in_review"), world["ports"])
