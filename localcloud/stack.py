@@ -75,13 +75,6 @@ class RequestHandler(WSGIRequestHandler):
         return environ
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def reset_process_caches() -> None:
     """Forget what the shared layer cached from a previous environment."""
     from anninh.aws import reset_clients
@@ -204,12 +197,11 @@ class LocalCloud:
         self._http_thread.start()
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from localcloud.moto_server import MotoServer
 
-        port = free_port(self.host)
-        self._moto = ThreadedMotoServer(ip_address=self.host, port=port, verbose=False)
+        self._moto = MotoServer(self.host, 0)
         self._moto.start()
-        self.moto_url = f"http://{self.host}:{port}"
+        self.moto_url = self._moto.url
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
 

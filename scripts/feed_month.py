@@ -94,54 +94,55 @@ class _DayClock:
         return self.base + timedelta(minutes=self.minute)
 
 
-def script_month(registry: Registry, today: date, days: int = 30, seed: int = 2026, scale: int = 1) -> Script:
-    """A deterministic month: follows most days, some unfollows, questions, tips (a few urgent)."""
+def script_month(
+    registry: Registry, today: date, days: int = 30, seed: int = 2026, sparse: bool = False
+) -> Script:
+    """A deterministic month ending yesterday: follows, a few unfollows, questions, tips (some urgent).
+
+    `sparse` keeps it to about fifteen events (tests against the emulator, where each event costs ~1 s).
+    """
     rnd = random.Random(seed)
     oas = [oa.oa_id for oa in registry.oas]
     first = today - timedelta(days=days)
     out: list[Activity] = []
     run = uuid.uuid4().hex[:6]  # fresh citizens on every run, so a second run adds to the first
-    n = 0
+    counter = iter(range(1, 1_000_000))
+    followers: list[tuple[str, str]] = []
+    tip_no = 0
 
     def user() -> str:
-        nonlocal n
-        n += 1
-        return f"84{run}{n:06d}"
+        return f"84{run}{next(counter):06d}"
 
-    followers: list[tuple[str, str, datetime]] = []
-    tip_no = 0
     for d in range(days):
         day = first + timedelta(days=d)
-        clock = _DayClock(datetime(day.year, day.month, day.day, 7, 30, tzinfo=VN_TZ), rnd)
-        at = clock.next
-        for oa_id in rnd.sample(oas, 3):
-            for _ in range(rnd.randint(1, 2) * scale):
-                follower = (oa_id, user(), at())
-                followers.append(follower)
-                out.append(Activity("follow", follower[2], oa_id, follower[1]))
-        if d % 4 == 3 and followers:
-            oa_id, uid, followed = rnd.choice(followers[:-3] or followers)
-            followers.remove((oa_id, uid, followed))
+        at = _DayClock(datetime(day.year, day.month, day.day, 7, 30, tzinfo=VN_TZ), rnd).next
+        if sparse:
+            follow_oas = [oas[(d // 5) % 4 * 4 % len(oas)]] if d % 5 == 0 else []
+            questions = 1 if d % 10 == 2 else 0
+            unfollow = d == 21
+            tip_today = d % 8 == 1
+        else:
+            follow_oas = [oa for oa in rnd.sample(oas, 3) for _ in range(rnd.randint(1, 2))]
+            questions = rnd.randint(1, 2)
+            unfollow = d % 4 == 3
+            tip_today = d % 2 == 0
+        for oa_id in follow_oas:
+            uid = user()
+            followers.append((oa_id, uid))
+            out.append(Activity("follow", at(), oa_id, uid))
+        if unfollow and followers:
+            oa_id, uid = followers.pop(rnd.randrange(len(followers)))
             out.append(Activity("unfollow", at(), oa_id, uid))
-        for _ in range(rnd.randint(1, 2) * scale):
+        for _ in range(questions):
             out.append(Activity("question", at(), rnd.choice(oas), user(), rnd.choice(QUESTIONS)))
-        if d % 2 == 0:
+        if tip_today:
             tip_no += 1
-            urgent = tip_no % 7 == 3
+            urgent = tip_no % 7 == 2
             marker = f"F{run}{tip_no:03d}".upper()
             body = URGENT_TIP if urgent else rnd.choice(TIPS)
-            out.append(
-                Activity(
-                    "tip",
-                    at(),
-                    rnd.choice(oas),
-                    user(),
-                    f"Báo tin {marker}: {body}",
-                    marker,
-                    urgent,
-                    valuable=tip_no % 3 == 1,
-                )
-            )
+            oa_id = rnd.choice(oas)
+            text = f"Báo tin {marker}: {body}"
+            out.append(Activity("tip", at(), oa_id, user(), text, marker, urgent, valuable=tip_no % 2 == 1))
     out.sort(key=lambda a: a.at)
     broadcasts = [[registry.oas[1].oa_id], [registry.oas[0].oa_id]]
     return Script(first, today - timedelta(days=1), out, broadcasts)

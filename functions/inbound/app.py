@@ -22,7 +22,15 @@ def _record_handler(record: SQSRecord) -> None:
     if _pipeline is None:
         _pipeline = default_pipeline()
     envelope = InboundEnvelope.model_validate_json(record.body)
-    outcome = _pipeline.process(envelope)
+    try:
+        outcome = _pipeline.process(envelope)
+    except Exception:
+        # Reported as a batch item failure (SQS retries it, then the DLQ keeps it); log why.
+        logger.exception(
+            "inbound event failed",
+            extra={"event_name": envelope.event_name, "dedupe_key": envelope.dedupe_key},
+        )
+        raise
     logger.info(
         "inbound event",
         extra={

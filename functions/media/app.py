@@ -23,7 +23,13 @@ def _record_handler(record: SQSRecord) -> None:
         _worker = default_worker()
     job = MediaJob.model_validate_json(record.body)
     attempt = int(record.attributes.approximate_receive_count or 1)
-    result = _worker.process(job, attempt=attempt)
+    try:
+        result = _worker.process(job, attempt=attempt)
+    except Exception:
+        logger.exception(
+            "media job failed; SQS will retry it", extra={"case_id": job.case_id, "media_id": job.media_id}
+        )
+        raise
     logger.info("media job", extra={"case_id": job.case_id, "media_id": job.media_id, "result": result})
 
 

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics, tracer
 from anninh.registry_store import current_registry
-from anninh.stats.rollup import roll_up_day, yesterday
+from anninh.stats.rollup import roll_up_days, yesterday
 from anninh.stats.store import DynamoStatsStore
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -53,11 +53,13 @@ def handler(event: RollupJob, context: LambdaContext) -> dict[str, Any]:
     registry = current_registry()
     store = DynamoStatsStore()
     results = []
-    for day in sorted(set(days)):
-        result = roll_up_day(registry, store, day, now)
+    for result in roll_up_days(registry, store, days, now):
         logger.info(
-            "stats rolled up", extra={"day": day, "units": result.units, "oas": result.oas_with_activity}
+            "stats rolled up",
+            extra={"day": result.day, "units": result.units, "oas": result.oas_with_activity},
         )
-        results.append({"day": day, "units": result.units, "oas_with_activity": result.oas_with_activity})
+        results.append(
+            {"day": result.day, "units": result.units, "oas_with_activity": result.oas_with_activity}
+        )
     metrics.add_metric(name="StatsDaysRolledUp", unit="Count", value=len(results))
     return {"rolled_up": results}

@@ -555,3 +555,56 @@ def test_fake_zalo_oauth_rotates_single_use_refresh_tokens(probe_stack: LocalSta
             {**secret, "access_token": good["access_token"], "refresh_token": good["refresh_token"]}
         ),
     )
+
+
+def test_invoke_runs_one_function_on_one_event_like_sam_local_invoke(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    template = probe_template(tmp_path)
+    env = {
+        **os.environ,
+        "ANNINH_TEMPLATE": str(template),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "anninh"), str(ROOT)]),
+    }
+    env.pop("AWS_ENDPOINT_URL", None)
+    ok_event = tmp_path / "tick.json"
+    ok_event.write_text('{"job": "probe"}', encoding="utf-8")
+    ok = subprocess.run(
+        [sys.executable, "-m", "localcloud.invoke", "ProbeFunction", str(ok_event)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert json.loads(ok.stdout) == {"scheduled": {"job": "probe"}}  # stdout carries only the result
+    bad_event = tmp_path / "raise.json"
+    bad_event.write_text(
+        json.dumps({"Records": [{"messageId": "m1", "body": '{"raise": true}'}]}), encoding="utf-8"
+    )
+    bad = subprocess.run(
+        [sys.executable, "-m", "localcloud.invoke", "ProbeFunction", str(bad_event)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert bad.returncode == 1
+    error = json.loads(bad.stdout)
+    assert error["errorType"] == "RuntimeError" and "asked to raise" in error["errorMessage"]
+    missing = subprocess.run(
+        [sys.executable, "-m", "localcloud.invoke", "NoSuchFunction", str(ok_event)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 2 and "ProbeFunction" in missing.stderr

@@ -161,7 +161,13 @@ def test_merge_marks_the_duplicate(aws_stack, registry):
 
 
 def test_reveal_is_commander_only_with_a_reason_and_audited(aws_stack, registry):
+    from anninh import followers
+
     case = open_case(registry, "p-hiep-tan", user_id="zalo-tipster-9")
+    followers.follow(case.oa_id, "zalo-tipster-9", datetime.now(UTC))
+    followers.submit_info(
+        case.oa_id, "zalo-tipster-9", {"name": "Nguyễn Văn A", "phone": "0901234567"}, datetime.now(UTC)
+    )
     reason = {"reason": "Cần liên hệ nhân chứng để lấy lời khai"}
     status, body = call("POST", f"/api/v1/tips/{case.case_id}/reveal", claims_for(registry, WARD), reason)
     assert status == 403
@@ -173,6 +179,7 @@ def test_reveal_is_commander_only_with_a_reason_and_audited(aws_stack, registry)
         "POST", f"/api/v1/tips/{case.case_id}/reveal", claims_for(registry, WARD_COMMANDER), reason
     )
     assert status == 200 and body["user_id"] == "zalo-tipster-9"
+    assert body["shared_info"] == {"name": "Nguyễn Văn A", "phone": "0901234567"}
     # Another ward's commander cannot unseal it.
     status, _ = call(
         "POST", f"/api/v1/tips/{case.case_id}/reveal", claims_for(registry, "hoathanh.chihuy"), reason

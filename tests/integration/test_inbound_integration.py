@@ -45,8 +45,11 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def day_counters(oa_id: str, day: str = "2026-11-18") -> dict[str, int]:
     """The OA's counters for a Vietnam day, summed over its items (however the stats area keys them)."""
-    items = aws.table().query(KeyConditionExpression=Key("PK").eq(f"STATS#{day}")
-                              & Key("SK").begins_with(f"OA#{oa_id}")).get("Items", [])
+    items = (
+        aws.table()
+        .query(KeyConditionExpression=Key("PK").eq(f"STATS#{day}") & Key("SK").begins_with(f"OA#{oa_id}"))
+        .get("Items", [])
+    )
     totals: dict[str, int] = {}
     for item in items:
         for name, value in item.items():
@@ -66,13 +69,25 @@ def cases_of(unit_id: str) -> list[Any]:
 def envelope_for(body: dict[str, Any]) -> InboundEnvelope:
     raw = json.dumps({"app_id": "1100000000000000001", **body}, ensure_ascii=False).encode()
     key = dedupe_key(body["event_name"], (body.get("message") or {}).get("msg_id"), raw)
-    return InboundEnvelope(dedupe_key=key, event_name=body["event_name"], kind="event",
-                           received_at="2026-11-18T00:00:00.000Z", body=raw.decode())
+    return InboundEnvelope(
+        dedupe_key=key,
+        event_name=body["event_name"],
+        kind="event",
+        received_at="2026-11-18T00:00:00.000Z",
+        body=raw.decode(),
+    )
 
 
-def text_body(user: str, text: str, ts: int, oa: str = DISTRICT_OA, msg_id: str | None = None) -> dict[str, Any]:
-    return {"event_name": "user_send_text", "timestamp": str(ts), "sender": {"id": user},
-            "recipient": {"id": oa}, "message": {"msg_id": msg_id or f"m-{user}-{ts}", "text": text}}
+def text_body(
+    user: str, text: str, ts: int, oa: str = DISTRICT_OA, msg_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "event_name": "user_send_text",
+        "timestamp": str(ts),
+        "sender": {"id": user},
+        "recipient": {"id": oa},
+        "message": {"msg_id": msg_id or f"m-{user}-{ts}", "text": text},
+    }
 
 
 def test_text_photo_location_within_the_window_is_one_case(aws_stack: Any) -> None:
@@ -92,14 +107,25 @@ def test_text_photo_location_within_the_window_is_one_case(aws_stack: Any) -> No
     (case,) = cases_of("p-hiep-tan")
     assert case.code == "TP-2611-0001" and case.routing == "location" and case.origin_unit_id == "tan-phu"
     assert case.summary == "có nhóm thanh niên tụ tập đua xe trước chợ"
-    assert case.media_count == 1 and case.location is not None and case.location.latitude == pytest.approx(10.7747)
+    assert (
+        case.media_count == 1
+        and case.location is not None
+        and case.location.latitude == pytest.approx(10.7747)
+    )
     assert case.pseudonym.startswith("Công dân ") and TIPSTER not in case.pseudonym
     assert store.find_by_code("tp-2611-0001") is not None
     (media,) = store.list_media(case.case_id)
     assert media["status"] == "pending" and media["url"].endswith("/tip.jpg")
     jobs = [json.loads(m["Body"]) for m in receive_all(sqs, aws_stack.queue_urls["MediaQueue"])]
-    assert jobs == [{"case_id": case.case_id, "sk": media["SK"], "media_id": media["media_id"], "kind": "image",
-                     "url": media["url"]}]
+    assert jobs == [
+        {
+            "case_id": case.case_id,
+            "sk": media["SK"],
+            "media_id": media["media_id"],
+            "kind": "image",
+            "url": media["url"],
+        }
+    ]
 
     # The citizen gets the code back, politely, once.
     replies = outbox_texts(aws_stack)
@@ -176,8 +202,15 @@ def test_follow_info_tags_withdraw_and_interaction(aws_stack: Any) -> None:
 def test_echoes_and_our_own_sends_are_recorded_once(aws_stack: Any) -> None:
     echo = json.loads(load_event("webhook_oa_send_text.json")["body"])
     at = from_millis(echo["timestamp"]) - timedelta(seconds=1)
-    assert conversations.record_outbound(WARD_OA, CITIZEN, at, echo["message"]["msg_id"],
-                                         {"text": echo["message"]["text"]}, "bot", message_key="bot:x:0")
+    assert conversations.record_outbound(
+        WARD_OA,
+        CITIZEN,
+        at,
+        echo["message"]["msg_id"],
+        {"text": echo["message"]["text"]},
+        "bot",
+        message_key="bot:x:0",
+    )
     for name in ("oa_send_text", "oa_send_text_admin"):
         post(f"webhook_{name}.json")
     drain_inbound(aws_stack)
@@ -214,8 +247,10 @@ def test_rate_limit_caps_new_cases_per_hour(aws_stack: Any) -> None:
     settings = get_settings().model_copy(update={"case_window_minutes": 1, "case_rate_limit_per_hour": 3})
     pipeline = default_pipeline(bot=FakeBot())
     pipeline.ports.settings = settings
-    outcomes = [pipeline.process(envelope_for(text_body(TIPSTER, f"báo tin số {i}", T0 + i * 120_000)))
-                for i in range(4)]
+    outcomes = [
+        pipeline.process(envelope_for(text_body(TIPSTER, f"báo tin số {i}", T0 + i * 120_000)))
+        for i in range(4)
+    ]
     assert [o.tip.opened for o in outcomes if o.tip] == [True, True, True, False]
     assert outcomes[-1].tip is not None and outcomes[-1].tip.rate_limited
     assert len(cases_of("tan-phu")) == 3
@@ -230,3 +265,16 @@ def test_unknown_and_anonymous_events_are_kept_and_counted(aws_stack: Any) -> No
     messages, _ = conversations.list_messages(WARD_OA, "anon:conv-anon-0001")
     assert [m.text for m in messages] == ["Cho hỏi giờ làm việc"]
     assert day_counters(WARD_OA).get("events_unknown") == 1
+
+
+def test_message_with_several_files_opens_one_case_with_each_file(aws_stack: Any) -> None:
+    urls = ["http://169.254.169.254/latest/meta-data/", "https://photo-stal-1.zdn.vn/a.pdf", "file:///etc/passwd"]
+    body = {"event_name": "user_send_file", "timestamp": str(T0), "sender": {"id": TIPSTER},
+            "recipient": {"id": DISTRICT_OA}, "message": {"msg_id": "files-1", "attachments": [
+                {"type": "file", "payload": {"url": u, "name": f"f{i}.pdf"}} for i, u in enumerate(urls)]}}
+    outcome = default_pipeline(bot=FakeBot()).process(envelope_for(body))
+    assert outcome.tip is not None and outcome.tip.opened
+    (case,) = cases_of("tan-phu")
+    assert case.media_count == 3 and case.summary == "[Tệp đính kèm]"
+    assert sorted(m["url"] for m in store.list_media(case.case_id)) == sorted(urls)
+    assert len(receive_all(stack_sqs(), aws_stack.queue_urls["MediaQueue"])) == 3

@@ -22,8 +22,9 @@ def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
     """Every message currently on a queue (received and deleted)."""
     out: list[dict[str, Any]] = []
     while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
-                                  VisibilityTimeout=30).get("Messages", [])
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=30
+        ).get("Messages", [])
         if not got:
             return out
         for m in got:
@@ -32,11 +33,22 @@ def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
 
 
 def as_sqs_event(messages: list[dict[str, Any]], arn: str) -> dict[str, Any]:
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()}, "messageAttributes": {},
-        "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": arn,
-        "awsRegion": "ap-southeast-1"} for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": arn,
+                "awsRegion": "ap-southeast-1",
+            }
+            for m in messages
+        ]
+    }
 
 
 def use_bot(bot: Any) -> None:
@@ -59,7 +71,9 @@ def drain_inbound(stack: Any) -> list[dict[str, Any]]:
         messages = receive_all(sqs, url)
         if not messages:
             return responses
-        event = as_sqs_event(messages, "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-InboundQueue.fifo")
+        event = as_sqs_event(
+            messages, "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-InboundQueue.fifo"
+        )
         responses.append(invoke("InboundFunction", event))
 
 
@@ -88,8 +102,12 @@ class FakeBot:
         wants_human = "gặp cán bộ" in turn.text
         turn.state["turns"] = turn.state.get("turns", 0) + 1
         reply = text(turn.oa_id, turn.user_id, "Trả lời tự động", key=f"bot:{turn.event_key}:0")
-        return SimpleNamespace(messages=[reply], answered=not wants_human, handed_off=wants_human,
-                               intent="handoff" if wants_human else "kb")
+        return SimpleNamespace(
+            messages=[reply],
+            answered=not wants_human,
+            handed_off=wants_human,
+            intent="handoff" if wants_human else "kb",
+        )
 
 
 def decimal_safe_put_unit(monkeypatch: Any) -> None:
@@ -102,7 +120,14 @@ def decimal_safe_put_unit(monkeypatch: Any) -> None:
 
     def put_unit(unit: Unit) -> None:
         data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(Item={**keys.unit(unit.unit_id), "GSI1PK": "UNITS", "GSI1SK": unit.unit_id,
-                                   "type": "unit", "data": data})
+        aws.table().put_item(
+            Item={
+                **keys.unit(unit.unit_id),
+                "GSI1PK": "UNITS",
+                "GSI1SK": unit.unit_id,
+                "type": "unit",
+                "data": data,
+            }
+        )
 
     monkeypatch.setattr(registry_store, "put_unit", put_unit)

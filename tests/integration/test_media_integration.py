@@ -48,9 +48,14 @@ def worker(handler: Any, fetched: list[httpx.Request]) -> MediaWorker:
 
     settings = get_settings()
     s3 = aws.client("s3")
-    fetcher = MediaFetcher(parse_allowlist(settings.media_allowed_hosts),
-                           resolve=lambda host, port: ["203.119.73.10"], transport=httpx.MockTransport(record))
-    return MediaWorker(fetcher=fetcher, sink_for=lambda key, tags: S3Sink(s3, settings.media_bucket, key, tags))
+    fetcher = MediaFetcher(
+        parse_allowlist(settings.media_allowed_hosts),
+        resolve=lambda host, port: ["203.119.73.10"],
+        transport=httpx.MockTransport(record),
+    )
+    return MediaWorker(
+        fetcher=fetcher, sink_for=lambda key, tags: S3Sink(s3, settings.media_bucket, key, tags)
+    )
 
 
 def open_tip_with_photo(stack: Any) -> MediaJob:
@@ -91,9 +96,15 @@ def test_transient_failures_are_retried_then_recorded(aws_stack: Any) -> None:
     assert item["status"] == "failed" and "retries_exhausted" in item["reason"]
 
 
-HOSTILE = ["http://127.0.0.1:3000/_local/health", "https://169.254.169.254/latest/meta-data/",
-           "https://photo-stal-1.zdn.vn:8443/a.jpg", "file:///etc/passwd", "ftp://photo-stal-1.zdn.vn/a.jpg",
-           "https://[::1]/a.jpg", "https://2130706433/a.jpg"]
+HOSTILE = [
+    "http://127.0.0.1:3000/_local/health",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://photo-stal-1.zdn.vn:8443/a.jpg",
+    "file:///etc/passwd",
+    "ftp://photo-stal-1.zdn.vn/a.jpg",
+    "https://[::1]/a.jpg",
+    "https://2130706433/a.jpg",
+]
 
 
 def test_media_function_refuses_hostile_urls_without_fetching(aws_stack: Any) -> None:
@@ -101,13 +112,26 @@ def test_media_function_refuses_hostile_urls_without_fetching(aws_stack: Any) ->
     for n, url in enumerate(HOSTILE):
         hostile = job.model_copy(update={"url": url})
         store.update_media(job.case_id, job.sk, status="pending", permanent=False)
-        event = {"Records": [{
-            "messageId": f"m-{n}", "receiptHandle": "r-1", "body": hostile.model_dump_json(),
-            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x",
-                           "ApproximateFirstReceiveTimestamp": "0"},
-            "messageAttributes": {}, "md5OfBody": "x", "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-MediaQueue",
-            "awsRegion": "ap-southeast-1"}]}
+        event = {
+            "Records": [
+                {
+                    "messageId": f"m-{n}",
+                    "receiptHandle": "r-1",
+                    "body": hostile.model_dump_json(),
+                    "attributes": {
+                        "ApproximateReceiveCount": "1",
+                        "SentTimestamp": "0",
+                        "SenderId": "x",
+                        "ApproximateFirstReceiveTimestamp": "0",
+                    },
+                    "messageAttributes": {},
+                    "md5OfBody": "x",
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-MediaQueue",
+                    "awsRegion": "ap-southeast-1",
+                }
+            ]
+        }
         assert invoke("MediaFunction", event) == {"batchItemFailures": []}, url  # recorded, not retried
         item = store.get_media(job.case_id, job.sk) or {}
         assert item["status"] == "failed" and item["permanent"] is True and item["reason"], url

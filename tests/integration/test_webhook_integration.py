@@ -12,10 +12,21 @@ from anninh.intake.webhook import reset_default_webhook
 from tests.integration.test_inbound_support import decimal_safe_put_unit, post, receive_all, stack_sqs
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-VALID = sorted(p.name for p in EVENTS.glob("webhook_*.json")
-               if p.stem.removeprefix("webhook_") not in {
-                   "url_check", "unsigned", "bad_signature", "unknown_app", "malformed_json",
-                   "follow_missing_fields", "base64_body", "signature_uppercase_no_prefix"})
+VALID = sorted(
+    p.name
+    for p in EVENTS.glob("webhook_*.json")
+    if p.stem.removeprefix("webhook_")
+    not in {
+        "url_check",
+        "unsigned",
+        "bad_signature",
+        "unknown_app",
+        "malformed_json",
+        "follow_missing_fields",
+        "base64_body",
+        "signature_uppercase_no_prefix",
+    }
+)
 
 
 @pytest.fixture(autouse=True)
@@ -67,10 +78,15 @@ def test_base64_and_header_variants_verify(aws_stack: Any) -> None:
     assert json.loads(post("webhook_signature_uppercase_no_prefix.json")["body"]) == {"status": "duplicate"}
 
 
-@pytest.mark.parametrize(("name", "status", "code"), [
-    ("webhook_unsigned.json", 401, "unsigned"), ("webhook_bad_signature.json", 401, "bad_signature"),
-    ("webhook_unknown_app.json", 401, "unknown_app"), ("webhook_malformed_json.json", 400, "malformed_json"),
-])
+@pytest.mark.parametrize(
+    ("name", "status", "code"),
+    [
+        ("webhook_unsigned.json", 401, "unsigned"),
+        ("webhook_bad_signature.json", 401, "bad_signature"),
+        ("webhook_unknown_app.json", 401, "unknown_app"),
+        ("webhook_malformed_json.json", 400, "malformed_json"),
+    ],
+)
 def test_bad_requests_store_nothing(aws_stack: Any, name: str, status: int, code: str) -> None:
     result = post(name)
     assert result["statusCode"] == status and json.loads(result["body"])["error"]["code"] == code

@@ -30,5 +30,9 @@ class MemoryStatsStore:
     ) -> None:
         self.rolled[(day, unit_id)] = (dict(figures), followers)
 
+    def put_rollups(self, day: str, rows: list[tuple[str, Figures, int, dict[str, Any]]]) -> None:
+        for unit_id, figures, followers, extra in rows:
+            self.put_rollup(day, unit_id, figures, followers, extra)
+
     def rollups(self, unit_id: str, first: str, last: str) -> dict[str, tuple[Figures, int]]:
         return {d: v for (d, u), v in self.rolled.items() if u == unit_id and first <= d <= last}

@@ -34,6 +34,9 @@ from anninh.bot.phrases import parse
         ("thủ tục", "procedure"),
         ("thu tuc #ho-chieu", "procedure"),
         ("gặp cán bộ", "human"),
+        ("Cảm ơn ad!", "thanks"),
+        ("ok", "thanks"),
+        ("Tra cứu CCCD", "cccd_help"),
         ("thủ tục làm căn cước thế nào", "faq"),
         ("làm hộ chiếu ở đâu", "faq"),
     ],
@@ -47,6 +50,7 @@ def test_cccd_phrase_with_and_without_diacritics_and_in_the_lookup_flow() -> Non
     assert command.name == "cccd_lookup"
     assert command.args == {"receipt_no": "TP-0001", "dob": date(1990, 9, 5)}
     assert parse("Căn Cước tp-0001 5/9/1990", {}).args["receipt_no"] == "TP-0001"
+    assert parse("tra cứu cccd TP-0001 05/09/1990", {}).name == "cccd_lookup"
     # After the CCCD button the citizen may send just "<receipt> <dob>".
     assert parse("TP-0001 05/09/1990", {"flow": "cccd"}).name == "cccd_lookup"
     assert parse("TP-0001 05/09/1990", {}).name == "faq"
@@ -65,3 +69,12 @@ def test_long_answers_are_split_under_zalo_limit_at_paragraphs() -> None:
     assert all(p.startswith("Đoạn") for p in parts)
     assert "".join(parts).replace("\n", "") == text.replace("\n", "")
     assert all(len(p) <= 2000 for p in split_text("x" * 4500))
+
+
+def test_tip_about_a_notice_carries_the_notice_id() -> None:
+    from anninh.notices import tip_reference
+
+    assert tip_reference("báo tin #demo-tn-001") == "demo-tn-001"
+    assert tip_reference("Bao tin #Demo-TN-002 tôi thấy người này ở chợ") == "demo-tn-002"
+    assert tip_reference("báo tin có trộm") is None
+    assert tip_reference("truy nã #demo-tn-001") is None

@@ -184,3 +184,29 @@ def test_security_news_links_open_in_the_browser(stack: Any) -> None:
     result = Chat(DISTRICT_OA, "tan-phu").say("tin an ninh")
     urls = [b["payload"]["url"] for b in _buttons(result) if b["type"] == "oa.open.url"]
     assert urls and all(u.startswith("https://") for u in urls)
+
+
+HOSTILE = [
+    "",
+    "   ",
+    "#",
+    "lấy số #",
+    "lấy số #khong-co-noi-nay ngày mai",
+    "lấy số #ht-cccd 99/99/9999",
+    "hủy số #abc:2026:1",
+    "hủy số #ht-cccd:20260505:99999",
+    "xem thêm thông báo",
+    "thủ tục #khong-ton-tai",
+    "CCCD " + "A" * 3000 + " 01/01/1990",
+    "🙂🙂🙂 " * 300,
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+]
+
+
+def test_hostile_or_odd_text_never_crashes(stack: Any) -> None:
+    for text in HOSTILE:
+        chat = Chat()
+        chat.state.update(flow="queue", queue_place="ht-cccd", notice_cursor="not-a-cursor")
+        result = chat.say(text)
+        assert result.messages and result.intent, text

@@ -7,14 +7,24 @@ from datetime import UTC, datetime
 import pytest
 
 from anninh.cases.codes import format_code, yymm
-from anninh.cases.routing import by_address, by_location, distance_km, route, routable
+from anninh.cases.routing import by_address, by_location, distance_km, routable, route
 from anninh.cases.rules import is_bot_command, lookup_code, tip_body, tip_opener
 from anninh.cases.urgent import urgent_terms
 from anninh.registry import Registry
 
 
-@pytest.mark.parametrize("text", ["báo tin có trộm", "Báo tin: có trộm", "BAO TIN co trom", "bao tin",
-                                  "Tố giác đối tượng buôn bán", "to giac doi tuong", "TỐ GIÁC"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "báo tin có trộm",
+        "Báo tin: có trộm",
+        "BAO TIN co trom",
+        "bao tin",
+        "Tố giác đối tượng buôn bán",
+        "to giac doi tuong",
+        "TỐ GIÁC",
+    ],
+)
 def test_tip_openers_any_case_with_or_without_diacritics(text: str) -> None:
     assert tip_opener(text) is not None
 
@@ -36,31 +46,66 @@ def test_lookup_codes() -> None:
     assert lookup_code("tra cứu abc") == ""
     assert lookup_code("tra cứu") == ""
     assert lookup_code("cho tôi tra cứu TP-2611-0042") is None
-    assert is_bot_command("Menu") and is_bot_command("CCCD 079123 01/01/1990") and not is_bot_command("có cướp")
+    assert (
+        is_bot_command("Menu") and is_bot_command("CCCD 079123 01/01/1990") and not is_bot_command("có cướp")
+    )
 
 
-@pytest.mark.parametrize(("text", "term"), [
-    ("Có người cầm súng ở đầu hẻm", "súng"), ("co nguoi cam sung o dau hem", "súng"),
-    ("thanh niên rút dao đâm người", "dao"), ("rut dao dam nguoi", "đâm"),
-    ("vừa bị cướp giật điện thoại", "cướp"), ("vua bi cuop giat dien thoai", "cướp"),
-    ("nhà số 5 đang cháy lớn", "cháy"), ("chay nha o hem 5", "cháy"), ("có hỏa hoạn", "cháy"),
-    ("hai nhóm đánh nhau trước quán", "đánh nhau"), ("hai nhom danh nhau", "đánh nhau"),
-    ("nó dọa giết cả nhà tôi", "giết"), ("no doa giet ca nha", "giết"),
-    ("con tôi bị bắt cóc", "bắt cóc"), ("con toi bi bat coc", "bắt cóc"),
-    ("có dấu hiệu hiếp dâm", "hiếp dâm"), ("co dau hieu hiep dam", "hiếp dâm"),
-    ("bán ma túy công khai", "ma túy"), ("ban ma tuy cong khai", "ma túy"), ("có ma tuý", "ma túy"),
-    ("cứu tôi với", "cứu"), ("xảy ra ẩu đả", "đánh nhau"),
-])
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Có người cầm súng ở đầu hẻm", "súng"),
+        ("co nguoi cam sung o dau hem", "súng"),
+        ("thanh niên rút dao đâm người", "dao"),
+        ("rut dao dam nguoi", "đâm"),
+        ("vừa bị cướp giật điện thoại", "cướp"),
+        ("vua bi cuop giat dien thoai", "cướp"),
+        ("nhà số 5 đang cháy lớn", "cháy"),
+        ("chay nha o hem 5", "cháy"),
+        ("có hỏa hoạn", "cháy"),
+        ("hai nhóm đánh nhau trước quán", "đánh nhau"),
+        ("hai nhom danh nhau", "đánh nhau"),
+        ("nó dọa giết cả nhà tôi", "giết"),
+        ("no doa giet ca nha", "giết"),
+        ("con tôi bị bắt cóc", "bắt cóc"),
+        ("con toi bi bat coc", "bắt cóc"),
+        ("có dấu hiệu hiếp dâm", "hiếp dâm"),
+        ("co dau hieu hiep dam", "hiếp dâm"),
+        ("bán ma túy công khai", "ma túy"),
+        ("ban ma tuy cong khai", "ma túy"),
+        ("có ma tuý", "ma túy"),
+        ("cứu tôi với", "cứu"),
+        ("xảy ra ẩu đả", "đánh nhau"),
+    ],
+)
 def test_urgent_words(text: str, term: str) -> None:
     assert term in urgent_terms(text)
 
 
-@pytest.mark.parametrize("text", [
-    "con bị cháy nắng khi đi biển", "chay nang qua", "hàng khuyến mãi cháy hàng", "anh ấy hay chém gió",
-    "đi dạo công viên", "di dao cong vien", "tôi muốn bổ sung hồ sơ", "bo sung ho so", "phường Hiệp Tân",
-    "phuong Hiep Tan", "giết thời gian", "sung sướng quá", "đăng ký tạm trú", "dang ky tam tru", "",
-    "đạo đức", "chạy bộ buổi sáng", "chay bo buoi sang", "khách bom hàng",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "con bị cháy nắng khi đi biển",
+        "chay nang qua",
+        "hàng khuyến mãi cháy hàng",
+        "anh ấy hay chém gió",
+        "đi dạo công viên",
+        "di dao cong vien",
+        "tôi muốn bổ sung hồ sơ",
+        "bo sung ho so",
+        "phường Hiệp Tân",
+        "phuong Hiep Tan",
+        "giết thời gian",
+        "sung sướng quá",
+        "đăng ký tạm trú",
+        "dang ky tam tru",
+        "",
+        "đạo đức",
+        "chạy bộ buổi sáng",
+        "chay bo buoi sang",
+        "khách bom hàng",
+    ],
+)
 def test_no_false_alarm(text: str) -> None:
     assert urgent_terms(text) == []
 

@@ -38,7 +38,18 @@ def body_of(name: str) -> dict[str, Any]:
     return data
 
 
-USER_KINDS = ["text", "image", "gif", "link", "audio", "video", "sticker", "location", "file", "business_card"]
+USER_KINDS = [
+    "text",
+    "image",
+    "gif",
+    "link",
+    "audio",
+    "video",
+    "sticker",
+    "location",
+    "file",
+    "business_card",
+]
 
 
 @pytest.mark.parametrize("kind", USER_KINDS)
@@ -61,8 +72,18 @@ def test_attachment_payloads_are_typed() -> None:
     assert (payload.name, payload.size, payload.type) == ("don-to-giac.pdf", "20480", "pdf")
 
 
-@pytest.mark.parametrize("name", ["oa_send_text", "oa_send_image", "oa_send_gif", "oa_send_list", "oa_send_file",
-                                  "oa_send_sticker", "oa_send_template"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "oa_send_text",
+        "oa_send_image",
+        "oa_send_gif",
+        "oa_send_list",
+        "oa_send_file",
+        "oa_send_sticker",
+        "oa_send_template",
+    ],
+)
 def test_oa_echoes_swap_sender_and_recipient(name: str) -> None:
     event = parse_event(body_of(name))
     assert isinstance(event, OaMessageEvent)
@@ -120,13 +141,21 @@ def test_tags_anonymous_withdraw_actions_and_zns() -> None:
 
 
 def test_every_known_event_type_has_a_sample() -> None:
-    samples = {body_of(p.stem.removeprefix("webhook_")).get("event_name") for p in EVENTS.glob("webhook_*.json")
-               if p.stem not in ("webhook_url_check", "webhook_malformed_json")}
+    samples = {
+        body_of(p.stem.removeprefix("webhook_")).get("event_name")
+        for p in EVENTS.glob("webhook_*.json")
+        if p.stem not in ("webhook_url_check", "webhook_malformed_json")
+    }
     missing = {n for n in KNOWN_EVENT_NAMES if n not in samples}
     # Less common names are covered by the models but have no separate sample file.
-    assert missing <= {"widget_failed_to_sync_user_external_id", "change_template_quality",
-                       "change_template_tag", "change_oa_template_tags", "event_journey_time_out",
-                       "event_journey_acknowledged"}
+    assert missing <= {
+        "widget_failed_to_sync_user_external_id",
+        "change_template_quality",
+        "change_template_tag",
+        "change_oa_template_tags",
+        "event_journey_time_out",
+        "event_journey_acknowledged",
+    }
 
 
 def test_unknown_names_are_kept_not_rejected() -> None:
@@ -141,8 +170,9 @@ def test_known_name_with_wrong_shape_is_invalid() -> None:
 
 
 def test_numbers_are_accepted_where_strings_are_expected() -> None:
-    event = parse_event({"app_id": 1, "event_name": "follow", "timestamp": 1795000000000, "oa_id": 22,
-                         "follower": {"id": 84}})
+    event = parse_event(
+        {"app_id": 1, "event_name": "follow", "timestamp": 1795000000000, "oa_id": 22, "follower": {"id": 84}}
+    )
     assert isinstance(event, FollowEvent) and event.oa_id == "22" and event.timestamp == "1795000000000"
 
 

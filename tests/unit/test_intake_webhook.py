@@ -60,16 +60,25 @@ def make(queue: Queue | None = None) -> tuple[Webhook, Receipts, Queue]:
 
 
 def text_event(msg_id: str = "m-1", text: str = "xin chào") -> dict[str, Any]:
-    return {"app_id": APP_ID, "event_name": "user_send_text", "timestamp": "1795000000000",
-            "sender": {"id": "84001"}, "recipient": {"id": "2200000000000000001"},
-            "message": {"msg_id": msg_id, "text": text}}
+    return {
+        "app_id": APP_ID,
+        "event_name": "user_send_text",
+        "timestamp": "1795000000000",
+        "sender": {"id": "84001"},
+        "recipient": {"id": "2200000000000000001"},
+        "message": {"msg_id": msg_id, "text": text},
+    }
 
 
 def signed_request(body: dict[str, Any] | bytes, secret: str = SECRET) -> WebhookRequest:
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     data = json.loads(raw)
-    return WebhookRequest(body=raw, headers={"x-zevent-signature": signature_header(
-        str(data["app_id"]), raw, str(data["timestamp"]), secret)})
+    return WebhookRequest(
+        body=raw,
+        headers={
+            "x-zevent-signature": signature_header(str(data["app_id"]), raw, str(data["timestamp"]), secret)
+        },
+    )
 
 
 def test_signed_event_is_stored_and_handed_off_once() -> None:
@@ -93,15 +102,27 @@ def test_duplicate_delivery_changes_nothing() -> None:
     assert len(queue.sent) == 1 and len(receipts.items) == 1
 
 
-@pytest.mark.parametrize(("request_", "status", "code"), [
-    (WebhookRequest(body=b'{"app_id":"1"}', headers={}), 401, "unsigned"),
-    (WebhookRequest(body=b"not json", headers={"x-zevent-signature": "mac=00"}), 400, "malformed_json"),
-    (WebhookRequest(body=b"[1,2]", headers={"x-zevent-signature": "mac=00"}), 400, "malformed_json"),
-    (WebhookRequest(body=b'{"app_id":"1","timestamp":"1"}', headers={"x-zevent-signature": "mac=00"}), 400,
-     "missing_fields"),
-    (WebhookRequest(body=b'{"app_id":true,"event_name":"x","timestamp":"1"}',
-                    headers={"x-zevent-signature": "mac=00"}), 400, "missing_fields"),
-])
+@pytest.mark.parametrize(
+    ("request_", "status", "code"),
+    [
+        (WebhookRequest(body=b'{"app_id":"1"}', headers={}), 401, "unsigned"),
+        (WebhookRequest(body=b"not json", headers={"x-zevent-signature": "mac=00"}), 400, "malformed_json"),
+        (WebhookRequest(body=b"[1,2]", headers={"x-zevent-signature": "mac=00"}), 400, "malformed_json"),
+        (
+            WebhookRequest(body=b'{"app_id":"1","timestamp":"1"}', headers={"x-zevent-signature": "mac=00"}),
+            400,
+            "missing_fields",
+        ),
+        (
+            WebhookRequest(
+                body=b'{"app_id":true,"event_name":"x","timestamp":"1"}',
+                headers={"x-zevent-signature": "mac=00"},
+            ),
+            400,
+            "missing_fields",
+        ),
+    ],
+)
 def test_client_errors_are_4xx_with_a_reason(request_: WebhookRequest, status: int, code: str) -> None:
     hook, receipts, queue = make()
     response = hook.handle(request_)
@@ -134,8 +155,16 @@ def test_unsigned_empty_object_is_the_url_check() -> None:
 
 def test_unknown_event_is_accepted_kept_and_handed_off() -> None:
     hook, receipts, queue = make()
-    response = hook.handle(signed_request({"app_id": APP_ID, "event_name": "brand_new_event",
-                                           "timestamp": "1", "oa_id": "2200000000000000001"}))
+    response = hook.handle(
+        signed_request(
+            {
+                "app_id": APP_ID,
+                "event_name": "brand_new_event",
+                "timestamp": "1",
+                "oa_id": "2200000000000000001",
+            }
+        )
+    )
     assert response.status == 200 and response.body == {"status": "kept_aside"}
     (item,) = receipts.items.values()
     assert item["kind"] == "unknown"

@@ -37,7 +37,9 @@ class MemorySink:
         self.aborted = True
 
 
-def fetcher(handler: Any, dns: dict[str, list[str]] | None = None) -> tuple[MediaFetcher, list[httpx.Request]]:
+def fetcher(
+    handler: Any, dns: dict[str, list[str]] | None = None
+) -> tuple[MediaFetcher, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -46,8 +48,11 @@ def fetcher(handler: Any, dns: dict[str, list[str]] | None = None) -> tuple[Medi
         return response
 
     answers = dns or {}
-    f = MediaFetcher(parse_allowlist(DEFAULT_MEDIA_HOSTS), resolve=lambda h, p: answers.get(h, [PUBLIC]),
-                     transport=httpx.MockTransport(record))
+    f = MediaFetcher(
+        parse_allowlist(DEFAULT_MEDIA_HOSTS),
+        resolve=lambda h, p: answers.get(h, [PUBLIC]),
+        transport=httpx.MockTransport(record),
+    )
     return f, seen
 
 
@@ -64,8 +69,14 @@ def test_downloads_from_the_vetted_address_with_the_cdn_host_header() -> None:
 
 
 def test_redirect_to_loopback_or_another_host_is_refused() -> None:
-    for location in ("http://127.0.0.1/a.jpg", "https://127.0.0.1/a.jpg", "https://169.254.169.254/",
-                     "https://other.zdn.vn/a.jpg", "https://evil.com/a.jpg", "file:///etc/passwd"):
+    for location in (
+        "http://127.0.0.1/a.jpg",
+        "https://127.0.0.1/a.jpg",
+        "https://169.254.169.254/",
+        "https://other.zdn.vn/a.jpg",
+        "https://evil.com/a.jpg",
+        "file:///etc/passwd",
+    ):
         f, seen = fetcher(lambda r, loc=location: httpx.Response(302, headers={"location": loc}))
         with pytest.raises(Refused):
             f.download("https://photo-stal-1.zdn.vn/demo/a.jpg", "image", MemorySink())
@@ -116,15 +127,18 @@ def test_size_caps_by_declared_length_and_while_streaming() -> None:
     assert sink.aborted and not sink.finished
 
 
-@pytest.mark.parametrize(("content", "kind"), [
-    (b"<!DOCTYPE html><html><body>login</body></html>", "image"),
-    (b"  <html><script>x</script>", "file"),
-    (b"MZ\x90\x00" + b"\x00" * 100, "file"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image"),
-    (JPEG, "video"),
-    (MP4, "image"),
-    (b"\x00\x01\x02\x03garbage", "file"),
-])
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"<!DOCTYPE html><html><body>login</body></html>", "image"),
+        (b"  <html><script>x</script>", "file"),
+        (b"MZ\x90\x00" + b"\x00" * 100, "file"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image"),
+        (JPEG, "video"),
+        (MP4, "image"),
+        (b"\x00\x01\x02\x03garbage", "file"),
+    ],
+)
 def test_content_is_sniffed_and_wrong_types_refused(content: bytes, kind: str) -> None:
     f, _ = fetcher(lambda r: httpx.Response(200, content=content, headers={"content-type": "image/jpeg"}))
     with pytest.raises(Refused, match="type_not_allowed"):
@@ -132,8 +146,12 @@ def test_content_is_sniffed_and_wrong_types_refused(content: bytes, kind: str) -
 
 
 def test_accepted_types() -> None:
-    for content, kind, mime in ((MP4, "video", "video/mp4"), (b"%PDF-1.7\n" + b"x" * 100, "file", "application/pdf"),
-                                (b"#!AMR\n" + b"\x00" * 50, "audio", "audio/amr"), (JPEG, "file", "image/jpeg")):
+    for content, kind, mime in (
+        (MP4, "video", "video/mp4"),
+        (b"%PDF-1.7\n" + b"x" * 100, "file", "application/pdf"),
+        (b"#!AMR\n" + b"\x00" * 50, "audio", "audio/amr"),
+        (JPEG, "file", "image/jpeg"),
+    ):
         f, _ = fetcher(lambda r, c=content: httpx.Response(200, content=c))
         assert f.download("https://cdn.zdn.vn/x", kind, MemorySink()).content_type == mime
 
@@ -190,8 +208,14 @@ def test_large_video_is_uploaded_in_parts_never_whole() -> None:
     sink = S3Sink(s3, "bucket", "media/c/m", {"case_id": "c"}, part_size=part)
     result = f.download("https://cdn.zdn.vn/v.mp4", "video", sink)
     names = [c[0] for c in s3.calls]
-    assert names == ["create_multipart_upload", "upload_part", "upload_part", "upload_part", "upload_part",
-                     "complete_multipart_upload"]
+    assert names == [
+        "create_multipart_upload",
+        "upload_part",
+        "upload_part",
+        "upload_part",
+        "upload_part",
+        "complete_multipart_upload",
+    ]
     assert s3.calls[0][1]["Tagging"] == "case_id=c" and s3.calls[0][1]["ContentType"] == "video/mp4"
     assert s3.largest_body <= part and result.size == total
 

@@ -7,7 +7,7 @@ import hashlib
 from anninh.intake.signature import compute_signature, normalise_header, signature_matches
 
 APP, TS, SECRET = "1100000000000000001", "1795000000000", "oa-secret"
-BODY = '{"app_id":"1100000000000000001","event_name":"user_send_text","timestamp":"1795000000000"}'.encode()
+BODY = b'{"app_id":"1100000000000000001","event_name":"user_send_text","timestamp":"1795000000000"}'
 
 
 def test_signature_is_plain_sha256_of_the_concatenation() -> None:

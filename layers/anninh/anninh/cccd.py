@@ -229,7 +229,9 @@ def import_csv(
 
 # --- lookup -------------------------------------------------------------------------------------
 
-_PHRASE = re.compile(r"^\s*(?:cccd|can cuoc)\s*[:#]?\s*(\S+)\s+(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s*$")
+_PHRASE = re.compile(
+    r"^\s*(?:tra cuu\s+)?(?:cccd|can cuoc)\s*[:#]?\s*(\S{1,40})\s+(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s*$"
+)
 
 
 def parse_lookup_phrase(text: str) -> tuple[str, date] | None:

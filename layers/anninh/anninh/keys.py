@@ -223,7 +223,8 @@ def citizen_block(oa_id: str, user_id: str) -> dict[str, str]:
     return {"PK": f"BLOCK#{oa_id}#{user_id}", "SK": "BLOCK"}
 
 
-# New cases opened by a citizen in one hour (atomic counter, expires_at): PK=CASERATE#<oa>#<user> SK=<yyyymmddhh>
+# New cases opened by a citizen in one hour (atomic counter, expires_at):
+#   PK=CASERATE#<oa>#<user> SK=<yyyymmddhh>
 def case_rate(oa_id: str, user_id: str, hour: str) -> dict[str, str]:
     return {"PK": f"CASERATE#{oa_id}#{user_id}", "SK": hour}
 

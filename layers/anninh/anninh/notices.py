@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +68,22 @@ class NoticePatch(BaseModel):
     status: NoticeStatus | None = None
 
     model_config = {"extra": "forbid"}
+
+
+_TIP_REF = re.compile(r"#\s*([A-Za-z0-9][A-Za-z0-9-]{0,63})")
+
+
+def tip_reference(text: str) -> str | None:
+    """The notice id in a tip opened from a notice's button ("báo tin #<notice_id> ..."), or None.
+
+    For the tip intake: the id is read from the raw text (folding drops '#'); check it with `get()`.
+    """
+    from anninh.text import starts_with_phrase
+
+    if not (starts_with_phrase(text, "báo tin") or starts_with_phrase(text, "tố giác")):
+        return None
+    m = _TIP_REF.search(text)
+    return m.group(1).lower() if m else None
 
 
 def _item(notice: Notice) -> dict[str, Any]:

@@ -8,7 +8,7 @@ Why these numbers: with refill rate r and capacity C, a token bucket lets at mos
 through in any window of T seconds. Zalo counts a minute (fixed or sliding: we do not know which),
 and senders spend a token a little after taking it (`spend_within`). So we refill at
 `target_fraction` of the limit and keep C to half a second of refill: C + r*(60 + spend_within)
-= r*61 = 0.97 * 61/60 = 98.6 % of the limit, in any 60-second window, fixed or sliding.
+= r*61 = 0.98 * 61/60 = 99.6 % of the limit, in any 60-second window, fixed or sliding.
 
 AWS calls: `acquire(n)` takes up to n tokens in one conditional update (optimistic concurrency on
 the bucket's timestamp; a losing writer gets the current item back with the failure and retries
@@ -85,7 +85,7 @@ class RateLimiter:
         *,
         table: Any | None = None,
         clock: Clock | None = None,
-        target_fraction: float = 0.97,
+        target_fraction: float = 0.98,
         spend_within: float = 0.5,
         penalty_seconds: float | None = None,
         max_attempts: int = 8,
@@ -231,7 +231,12 @@ class _Conflict(Exception):
 
 
 class LocalTokens:
-    """A sender's small stash of tokens taken in one call, spent within `spend_within` seconds."""
+    """A sender's small stash of tokens taken in one call and spent within `spend_within` seconds.
+
+    The stash is sized to what this sender can actually spend in that time (it measures its own
+    pace), so tokens are rarely left to go stale: a stale token is dropped unspent - never used
+    late, which could burst past the minute - and a dropped token is rate the app never uses.
+    """
 
     def __init__(self, limiter: RateLimiter, app_id: str, chunk: int = 4) -> None:
         self.limiter = limiter
@@ -239,19 +244,35 @@ class LocalTokens:
         self.chunk = chunk
         self._left = 0
         self._taken_at = 0.0
+        self._last = 0.0
+        self._pace = 0.0  # seconds between two sends of this sender (moving average)
+        self.dropped = 0
+
+    def _want(self, remaining_work: int) -> int:
+        if self._pace <= 0:
+            fits = 1
+        else:
+            fits = int(self.limiter.spend_within / self._pace)
+        return max(1, min(self.chunk, remaining_work, fits))
 
     def take_one(self, remaining_work: int, max_wait: float = 30.0) -> bool:
         now = self.limiter.clock.now()
+        if self._last:
+            gap = now - self._last
+            self._pace = gap if self._pace <= 0 else 0.8 * self._pace + 0.2 * gap
         if self._left and now - self._taken_at > self.limiter.spend_within:
+            self.dropped += self._left
             self._left = 0  # stale: spending them now could burst past the window
         if not self._left:
-            got = self.limiter.take(self.app_id, min(self.chunk, max(1, remaining_work)), max_wait)
+            got = self.limiter.take(self.app_id, self._want(remaining_work), max_wait)
             if not got:
                 return False
             self._left = got
             self._taken_at = self.limiter.clock.now()
         self._left -= 1
+        self._last = self.limiter.clock.now()
         return True
 
     def drop(self) -> None:
+        self.dropped += self._left
         self._left = 0

@@ -401,8 +401,14 @@ def news_list(ctx: Context, command: Command, reply: Reply) -> Outcome:
     return Outcome("news")
 
 
+def thanks(ctx: Context, command: Command, reply: Reply) -> Outcome:
+    reply.text("Dạ, rất vui được hỗ trợ anh/chị. Khi cần, anh/chị nhắn “menu” để xem các tiện ích của OA.")
+    return Outcome("thanks")
+
+
 HANDLERS: dict[str, Callable[[Context, Command, Reply], Outcome]] = {
     "faq": faq,
+    "thanks": thanks,
     "procedure": procedure,
     "human": human,
     "cccd_help": cccd_help,

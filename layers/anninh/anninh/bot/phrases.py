@@ -40,6 +40,37 @@ GREETINGS = frozenset(
         "chao chi",
     }
 )
+THANKS = frozenset(
+    {
+        "cam on",
+        "cam on ban",
+        "cam on ad",
+        "cam on nhieu",
+        "cam on a",
+        "cam on nhe",
+        "thank",
+        "thanks",
+        "thank you",
+        "tks",
+        "thanks ad",
+        "ok",
+        "oke",
+        "okay",
+        "ok cam on",
+        "da",
+        "da vang",
+        "vang",
+        "da cam on",
+        "da em cam on",
+        "em cam on",
+        "toi cam on",
+        "xin cam on",
+        "ok a",
+        "da ok",
+        "hieu roi",
+        "da hieu",
+    }
+)
 MENU = frozenset(
     {"menu", "memu", "meni", "danh muc", "tien ich", "tro giup", "help", "huong dan", "tuy chon"}
 )
@@ -69,6 +100,8 @@ def parse(text: str, state: dict[str, Any]) -> Command:
         return Command("menu")
     if t.rstrip(" .!") in GREETINGS:
         return Command("greeting")
+    if t.rstrip(" .!") in THANKS:
+        return Command("thanks")
 
     lookup = parse_lookup_phrase(raw)
     if lookup:
@@ -82,6 +115,7 @@ def parse(text: str, state: dict[str, Any]) -> Command:
     if t in {
         "cccd",
         "can cuoc",
+        "tra cuu cccd",
         "tra cuu can cuoc",
         "tra cccd",
         "tra cuu ho so cccd",

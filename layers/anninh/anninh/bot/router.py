@@ -64,7 +64,7 @@ def respond(turn: BotTurn, ports: flows.Ports | None = None) -> BotResult:
     turn.state["greeted"] = True
     command = parse(turn.text, turn.state)
     ctx = flows.Context(turn.oa_id, turn.user_id, turn.unit_id, turn.event_key, turn.at, turn.state, ports)
-    if command.name in {"menu", "greeting"} or (first_contact and command.name == "empty"):
+    if command.name in {"menu", "greeting", "empty"}:
         turn.state.pop("flow", None)
         menu(reply, flows.greeting(ctx))
         return BotResult(reply.messages, True, False, "menu")

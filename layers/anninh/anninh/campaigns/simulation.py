@@ -251,3 +251,299 @@ class SenderPool:
         for w in workers:
             w.join()
         return time.monotonic() - start
+
+
+# ---------------------------------------------------------------------- in-memory stores
+# The load figures need thousands of sends a minute from concurrent senders; moto's in-process
+# DynamoDB manages a few dozen calls a second on a busy machine and is not thread-safe under
+# transactions. These stores keep the same semantics (conditional claim, lease, counters) in
+# memory, with a per-call latency like DynamoDB's, and count the calls each would make.
+
+
+def _conditional_failure(item: dict[str, Any] | None) -> Exception:
+    from botocore.exceptions import ClientError
+
+    response: dict[str, Any] = {"Error": {"Code": "ConditionalCheckFailedException", "Message": "failed"}}
+    if item is not None:
+        response["Item"] = item
+    return ClientError(response, "UpdateItem")  # type: ignore[arg-type]
+
+
+class MemoryBucketTable:
+    """The rate bucket item, with the two conditional updates RateLimiter makes."""
+
+    def __init__(self, latency: float = 0.0) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.latency = latency
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def _pause(self) -> None:
+        self.calls += 1
+        if self.latency:
+            time.sleep(self.latency)
+
+    def get_item(self, Key: dict[str, str], ConsistentRead: bool = False) -> dict[str, Any]:
+        self._pause()
+        with self._lock:
+            item = self.items.get(Key["PK"])
+            return {"Item": dict(item)} if item else {}
+
+    def update_item(self, **kw: Any) -> dict[str, Any]:
+        self._pause()
+        key, values, condition = kw["Key"]["PK"], kw["ExpressionAttributeValues"], kw["ConditionExpression"]
+        with self._lock:
+            item = self.items.get(key)
+            if ":t" in values:  # acquire
+                ok = (
+                    item is None
+                    if condition.startswith("attribute_not_exists")
+                    else (item is not None and item.get("ts_us") == values[":old_ts"])
+                )
+                if not ok:
+                    raise _conditional_failure(dict(item) if item else None)
+                self.items[key] = {**(item or {}), "PK": key, "tokens": values[":t"], "ts_us": values[":ts"]}
+            else:  # penalize
+                if item is not None and float(item.get("blocked_until", 0)) >= float(values[":until"]):
+                    raise _conditional_failure(None)
+                self.items[key] = {
+                    **(item or {}),
+                    "PK": key,
+                    "tokens": values[":zero"],
+                    "ts_us": values[":now"],
+                    "blocked_until": values[":until"],
+                }
+        return {}
+
+
+class MemoryDeliveryStore:
+    """DeliveryStore's contract in memory (claims with leases, final records)."""
+
+    def __init__(self, latency: float = 0.0, lease_seconds: int = 180) -> None:
+        self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.latency = latency
+        self.lease_seconds = lease_seconds
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def _pause(self) -> None:
+        self.calls += 1
+        if self.latency:
+            time.sleep(self.latency)
+
+    def claim(self, campaign_id: str, oa_id: str, user_id: str, now: Any, capped: bool = False) -> Any:
+        from anninh.campaigns.deliveries import Claim
+
+        self._pause()
+        key = (campaign_id, oa_id, user_id)
+        with self._lock:
+            existing = self.records.get(key)
+            if existing is None:
+                claim_id = uuid.uuid4().hex
+                self.records[key] = {
+                    "status": "claimed",
+                    "claim_id": claim_id,
+                    "lease_until": now.timestamp() + self.lease_seconds,
+                }
+                return Claim("mine", claim_id)
+            if existing["status"] != "claimed":
+                return Claim("done", existing=dict(existing))
+            if existing["lease_until"] > now.timestamp():
+                return Claim("busy", existing=dict(existing))
+            return Claim("abandoned", existing["claim_id"], dict(existing))
+
+    def finish(
+        self,
+        campaign_id: str,
+        oa_id: str,
+        user_id: str,
+        claim_id: str,
+        *,
+        status: str,
+        now: Any,
+        reason: str | None = None,
+        message_id: str | None = None,
+    ) -> bool:
+        self._pause()
+        with self._lock:
+            record = self.records.get((campaign_id, oa_id, user_id))
+            if not record or record["status"] != "claimed" or record["claim_id"] != claim_id:
+                return False
+            record.update(status=status, reason=reason, message_id=message_id)
+            return True
+
+    def record(
+        self, campaign_id: str, oa_id: str, user_id: str, *, status: str, reason: str, now: Any
+    ) -> bool:
+        self._pause()
+        with self._lock:
+            if (campaign_id, oa_id, user_id) in self.records:
+                return False
+            self.records[(campaign_id, oa_id, user_id)] = {"status": status, "reason": reason}
+            return True
+
+    def release(self, campaign_id: str, oa_id: str, user_id: str, claim_id: str) -> None:
+        self._pause()
+        with self._lock:
+            record = self.records.get((campaign_id, oa_id, user_id))
+            if record and record["status"] == "claimed" and record["claim_id"] == claim_id:
+                del self.records[(campaign_id, oa_id, user_id)]
+
+    def uncount_cap(self, oa_id: str, user_id: str, now: Any) -> None:
+        self._pause()
+
+
+class MemoryCampaignStore:
+    """The parts of CampaignStore a sender uses: the campaign item, counters, parking."""
+
+    def __init__(self, item: dict[str, Any], latency: float = 0.0) -> None:
+        self.item = dict(item)
+        self.parked_batches: list[dict[str, Any]] = []
+        self.latency = latency
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def _pause(self) -> None:
+        self.calls += 1
+        if self.latency:
+            time.sleep(self.latency)
+
+    def get_item(self, campaign_id: str, consistent: bool = True) -> dict[str, Any]:
+        self._pause()
+        with self._lock:
+            return dict(self.item)
+
+    def add_counts(self, campaign_id: str, counts: dict[str, int], now: Any) -> dict[str, Any]:
+        self._pause()
+        with self._lock:
+            for k, v in counts.items():
+                self.item[k] = self.item.get(k, 0) + v
+            processed = sum(self.item.get(k, 0) for k in ("sent", "failed", "skipped"))
+            if self.item.get("planning_done") and processed >= self.item.get("total", 0):
+                self.item["status"] = "done"
+            return dict(self.item)
+
+    def park(self, campaign_id: str, batch: dict[str, Any], resume_at: str | None = None) -> None:
+        self._pause()
+        with self._lock:
+            self.parked_batches.append(batch)
+
+    def set_fields(self, campaign_id: str, **fields: Any) -> None:
+        self._pause()
+        with self._lock:
+            self.item.update(fields)
+
+
+def run_memory_load(
+    followers: int = 3000,
+    *,
+    oas: int = 2,
+    limit: int = 600,
+    factor: float = 20.0,
+    senders: int = 4,
+    latency: float = 0.003,
+    zalo_latency: float = 0.0,
+    timeout: float = 120.0,
+) -> dict[str, Any]:
+    """A campaign of `followers` recipients sent by `senders` concurrent BroadcastSenders sharing one
+    limiter bucket, against SimulatedZalo; returns the figures (rate fraction, -32s, duplicates...)."""
+    import queue
+
+    from anninh.campaigns.gateway import ZaloGateway
+    from anninh.campaigns.model import Batch
+    from anninh.campaigns.sender import BroadcastSender
+    from anninh.ratelimit import RateLimiter
+    from anninh.registry import OA, App, Registry, Unit
+    from anninh.zalo.client import ZaloClient
+
+    clock = ScaledClock(factor)
+    zalo = SimulatedZalo(limit_per_minute=limit, clock=clock, latency=zalo_latency)
+    oa_ids = [f"99000000000000000{i:02d}" for i in range(oas)]
+    registry = Registry(
+        apps=[App(app_id="sim-app", app_secret="s", oa_secret_key="k")],
+        units=[Unit(unit_id="sim", name="Đơn vị mô phỏng", kind="district")],
+        oas=[OA(oa_id=o, app_id="sim-app", name=o, unit_id="sim") for o in oa_ids],
+    )
+    gateway = ZaloGateway(
+        client=ZaloClient(api_base="http://zalo.sim", transport=zalo.transport()), tokens=FakeTokens()
+    )  # type: ignore[arg-type]
+    store = MemoryCampaignStore(
+        {
+            "id": "sim",
+            "kind": "text",
+            "message_type": "cs",
+            "status": "running",
+            "message": {"text": "Thông báo thử nghiệm."},
+            "total": followers,
+            "planning_done": True,
+            "sent": 0,
+            "failed": 0,
+            "skipped": 0,
+        },
+        latency,
+    )
+    deliveries = MemoryDeliveryStore(latency)
+    bucket = MemoryBucketTable(latency)
+    work: queue.Queue[Batch] = queue.Queue()
+    per_oa: dict[str, list[str]] = {o: [] for o in oa_ids}
+    for i in range(followers):
+        per_oa[oa_ids[i % oas]].append(f"u{i:07d}")
+    n = 0
+    for oa_id, users in per_oa.items():
+        for start in range(0, len(users), 50):
+            work.put(
+                Batch(
+                    campaign_id="sim", batch_id=f"sim:{n}", oa_id=oa_id, recipients=users[start : start + 50]
+                )
+            )
+            n += 1
+    limiters: list[RateLimiter] = []
+    stashes: list[BroadcastSender] = []
+
+    def worker(deadline: float) -> None:
+        limiter = RateLimiter(limit, table=bucket, clock=clock)
+        sender = BroadcastSender(
+            registry=registry,
+            gateway=gateway,
+            limiter=limiter,
+            store=store,  # type: ignore[arg-type]
+            deliveries=deliveries,
+            counter=lambda *a, **k: True,  # type: ignore[arg-type]
+            enqueue=lambda batches: [work.put(b) for b in batches],
+        )  # type: ignore[func-returns-value]
+        limiters.append(limiter)
+        stashes.append(sender)
+        while time.monotonic() < deadline and store.item.get("status") != "done":
+            try:
+                batch = work.get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if sender.send_batch(batch).retry:
+                work.put(batch)
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(start + timeout,), daemon=True) for _ in range(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - start
+    sent = int(store.item.get("sent", 0))
+    calls = bucket.calls + deliveries.calls + store.calls
+    return {
+        "followers": followers,
+        "senders": senders,
+        "limit_per_minute": limit,
+        "clock_factor": factor,
+        "sent": sent,
+        "status": store.item.get("status"),
+        "rate_fraction": round(zalo.rate_fraction(), 4),
+        "max_in_any_minute": zalo.max_in_any_minute(),
+        "rate_limited_by_us": zalo.limited,
+        "duplicates": sum(1 for v in zalo.received.values() if v > 1),
+        "missing": followers - len(zalo.received),
+        "dynamodb_calls_per_message": round(calls / max(1, sent), 3),
+        "limiter_calls_per_message": round(bucket.calls / max(1, sent), 3),
+        "real_seconds": round(elapsed, 1),
+        "simulated_minutes": round(elapsed * factor / 60, 2),
+    }

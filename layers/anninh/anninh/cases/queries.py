@@ -123,7 +123,8 @@ class InboxFilter:
             return False
         if self.assignee is not None and (case.assignee or "") != self.assignee:
             return False
-        return not self.folded_text or self.folded_text in searchable
+        # Every word of the query, in any order ("lũy bán bích hẻm 45" finds "hẻm 45 đường Lũy Bán Bích").
+        return all(word in searchable for word in self.folded_text.split())
 
 
 def searchable_text(case: Case, texts: Iterable[str]) -> str:

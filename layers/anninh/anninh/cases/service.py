@@ -54,6 +54,7 @@ class TipResult:
     handled: bool  # False: not a tip matter, the bot takes it
     case_id: str | None = None
     code: str | None = None
+    unit_id: str | None = None  # the unit the case is with
     opened: bool = False
     urgent: bool = False  # flagged urgent by this event
     rate_limited: bool = False
@@ -258,7 +259,13 @@ class TipDesk:
         self.ports.enqueue(replies)
         self._queue_media(media)
         return TipResult(
-            handled=True, case_id=case_id, code=case.code, opened=True, urgent=bool(terms), media=media
+            handled=True,
+            case_id=case_id,
+            code=case.code,
+            unit_id=case.unit_id,
+            opened=True,
+            urgent=bool(terms),
+            media=media,
         )
 
     def _new_case(
@@ -342,4 +349,11 @@ class TipDesk:
                 [self._reply(event, oa, messages.URGENT, f"case:{event_key}:urgent", case.case_id)]
             )
         self._queue_media(media)
-        return TipResult(handled=True, case_id=case.case_id, code=case.code, urgent=flagged, media=media)
+        return TipResult(
+            handled=True,
+            case_id=case.case_id,
+            code=case.code,
+            unit_id=case.unit_id,
+            urgent=flagged,
+            media=media,
+        )

@@ -649,7 +649,11 @@ def reveal(p: Principal, case_id: str, reason: str, ports: Ports) -> dict[str, A
         raise InvalidChange("Cần nêu rõ lý do (ít nhất 10 ký tự).", "reason")
     case = loaded.case
     follower = follower_item(case.oa_id, case.user_id, ports.tbl()) or {}
-    shared = {k: _decrypt_all(follower[k], ports.decrypt) for k in _REVEAL_FIELDS if k in follower}
+    shared_raw = follower.get("shared_info")
+    shared = _decrypt_all(shared_raw, ports.decrypt) if isinstance(shared_raw, dict) else {}
+    for name in _REVEAL_FIELDS:
+        if name in follower and name not in ("shared_info", "info"):
+            shared.setdefault(name, _decrypt_all(follower[name], ports.decrypt))
     _audit(
         p,
         ports,

@@ -224,10 +224,14 @@ class Pipeline:
         )
         tip = desk.handle(event, oa, state, key)
         if tip.handled:
-            if tip.opened:
-                counters["tips"] = 1
+            tip_counters = {"tips": 1} if tip.opened else {}
             if tip.urgent:
-                counters["tips_urgent"] = 1
+                tip_counters["tips_urgent"] = 1
+            if tip_counters and tip.unit_id and tip.unit_id != oa.unit_id:
+                # A district-OA tip routed to a ward counts for the ward (its own idempotency key).
+                self.ports.count(f"{key}#case", oa.oa_id, tip.unit_id, event.at, **tip_counters)
+            else:
+                counters.update(tip_counters)
             outcome = Outcome(
                 "tip" if tip.case_id else ("lookup" if tip.lookup else "tip_refused"), counters, tip=tip
             )

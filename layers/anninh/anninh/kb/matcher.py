@@ -217,6 +217,19 @@ def _edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     return prev[-1] <= limit
 
 
+MAX_CACHED_CORRECTIONS = 20_000
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    """The word and every string made by deleting up to `depth` of its letters."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
 @dataclass
 class _Doc:
     entry_id: str
@@ -249,9 +262,13 @@ class Matcher:
         # does not sink it while an off-topic question (all unknown words) still scores low.
         self.unknown_idf = math.log(1 + n / 2)
         self.vocabulary = {t for t in df if " " not in t}
-        self._by_length: dict[int, list[str]] = defaultdict(list)
+        # Deletion neighbourhoods (SymSpell): two words within edit distance k share a variant made by
+        # deleting at most k letters from each, so candidates are found by lookup, not by a scan.
+        self._deletes: dict[str, set[str]] = defaultdict(set)
         for word in self.vocabulary:
-            self._by_length[len(word)].append(word)
+            if len(word) >= 4:
+                for variant in _deletions(word, 2 if len(word) >= 6 else 1):
+                    self._deletes[variant].add(word)
         self._corrections: dict[str, str | None] = {}
         # Inverted index of example trigrams: gram -> [(example index, count)].
         self._grams: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -275,13 +292,16 @@ class Matcher:
         found: str | None = None
         if len(word) >= 5 and not word.isdigit():
             limit = 2 if len(word) >= 8 else 1
-            for length in range(len(word) - limit, len(word) + limit + 1):
-                for candidate in self._by_length.get(length, ()):
-                    if _edit_distance_at_most(word, candidate, limit):
-                        found = candidate
-                        break
-                if found:
+            candidates: set[str] = set()
+            for variant in _deletions(word, limit):
+                candidates.update(self._deletes.get(variant, ()))
+            for distance in range(1, limit + 1):
+                close = sorted(c for c in candidates if _edit_distance_at_most(word, c, distance))
+                if close:
+                    found = close[0]
                     break
+        if len(self._corrections) > MAX_CACHED_CORRECTIONS:
+            self._corrections.clear()
         self._corrections[word] = found
         return found
 
@@ -289,7 +309,10 @@ class Matcher:
         """Entries ranked best first, as (entry_id, score); scores in [0, 1], rounded to 4 places."""
         norm = normalise(question[:500])
         words = _words(norm)
-        fixed = [w if w in self.vocabulary else (self._correct(w) or w) for w in words]
+        fixed = [
+            w if w in self.vocabulary or w in STOPWORDS or w in QUESTION_WORDS else (self._correct(w) or w)
+            for w in words
+        ]
         uni, pairs = _terms(fixed)
         if not uni:
             return []

@@ -24,6 +24,7 @@ class StatsStore(Protocol):
     def put_rollup(
         self, day: str, unit_id: str, figures: Figures, followers: int, extra: dict[str, Any] | None = None
     ) -> None: ...
+    def put_rollups(self, day: str, rows: list[tuple[str, Figures, int, dict[str, Any]]]) -> None: ...
     def rollups(self, unit_id: str, first: str, last: str) -> dict[str, tuple[Figures, int]]: ...
 
 
@@ -77,8 +78,18 @@ class DynamoStatsStore:
     def put_rollup(
         self, day: str, unit_id: str, figures: Figures, followers: int, extra: dict[str, Any] | None = None
     ) -> None:
-        self.table.put_item(
-            Item={
+        self.table.put_item(Item=self._rollup_item(day, unit_id, figures, followers, extra))
+
+    def put_rollups(self, day: str, rows: list[tuple[str, Figures, int, dict[str, Any]]]) -> None:
+        """Every unit's item for the day (batched writes; each item is overwritten whole)."""
+        with self.table.batch_writer() as batch:
+            for unit_id, figures, followers, extra in rows:
+                batch.put_item(Item=self._rollup_item(day, unit_id, figures, followers, extra))
+
+    def _rollup_item(
+        self, day: str, unit_id: str, figures: Figures, followers: int, extra: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return {
                 **keys.stats_unit_day(day, unit_id),
                 "GSI1PK": keys.stats_rollup_gsi(unit_id),
                 "GSI1SK": day,
@@ -90,7 +101,6 @@ class DynamoStatsStore:
                 "rolled_at": iso(utcnow()),
                 **_to_dynamo(extra or {}),
             }
-        )
 
     def rollups(self, unit_id: str, first: str, last: str) -> dict[str, tuple[Figures, int]]:
         items = self._query(

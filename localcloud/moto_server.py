@@ -1,0 +1,114 @@
+"""The embedded moto server, made safe for concurrent functions.
+
+moto's backends are not thread-safe: two functions writing DynamoDB at once can make moto fail with
+"dictionary changed size during iteration" (seen with TransactWriteItems under a burst of webhooks),
+which surfaces as HTTP 500s and retries. Locally every function runs in one process, so requests to
+moto are serialised here: one at a time, each fully buffered inside the lock.
+
+SQS long polls must not hold that lock for their wait, so a ReceiveMessage with WaitTimeSeconds is
+answered as a series of short polls (WaitTimeSeconds=0) under the lock, woken early whenever another
+request (a SendMessage, say) completes. Callers still see long-poll semantics.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+RECEIVE_TARGET = "AmazonSQS.ReceiveMessage"
+
+
+class SerializedMoto:
+    """WSGI wrapper that runs one moto request at a time."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET") == RECEIVE_TARGET:
+            status, headers, body = self._receive(environ)
+        else:
+            status, headers, body = self._call(environ)
+            with self._changed:
+                self._changed.notify_all()
+        start_response(status, headers)
+        return [body]
+
+    def _call(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        with self._lock:
+            result = self.app(environ, capture)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close:
+                    close()
+        return captured["status"], captured["headers"], body
+
+    def _receive(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            request = json.loads(raw or b"{}")
+        except ValueError:
+            request = None
+        if not isinstance(request, dict):
+            environ["wsgi.input"] = io.BytesIO(raw)
+            return self._call(environ)
+        wait = min(20.0, float(request.get("WaitTimeSeconds") or 0))
+        short = json.dumps({**request, "WaitTimeSeconds": 0}).encode()
+        deadline = time.monotonic() + wait
+        while True:
+            attempt = dict(environ)
+            attempt["wsgi.input"] = io.BytesIO(short)
+            attempt["CONTENT_LENGTH"] = str(len(short))
+            status, headers, body = self._call(attempt)
+            remaining = deadline - time.monotonic()
+            if not status.startswith("200") or b'"Messages"' in body or remaining <= 0:
+                return status, headers, body
+            with self._changed:
+                # Woken by any other request; the cap also catches visibility timeouts running out.
+                self._changed.wait(min(remaining, 0.25))
+
+
+class MotoServer:
+    """moto's server app behind SerializedMoto, on a thread (like moto's ThreadedMotoServer)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server: BaseWSGIServer = make_server(
+            host, port, SerializedMoto(app), threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
