@@ -27,18 +27,27 @@ RECEIVE_TARGET = "AmazonSQS.ReceiveMessage"
 class SerializedMoto:
     """WSGI wrapper that runs one moto request at a time."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, recheck_seconds: float = 1.0) -> None:
         self.app = app
+        self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._changed = threading.Condition()
+        self._versions: dict[str, int] = {}  # queue name -> number of changes seen
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("HTTP_X_AMZ_TARGET") == RECEIVE_TARGET:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        if target == RECEIVE_TARGET:
             status, headers, body = self._receive(environ)
+        elif target.startswith("AmazonSQS."):
+            raw = _read(environ)
+            status, headers, body = self._call(environ)
+            queue = _queue_url(raw)
+            if queue:  # a send or visibility change may make messages available: wake its pollers
+                with self._changed:
+                    self._versions[queue] = self._versions.get(queue, 0) + 1
+                    self._changed.notify_all()
         else:
             status, headers, body = self._call(environ)
-            with self._changed:
-                self._changed.notify_all()
         start_response(status, headers)
         return [body]
 
@@ -60,19 +69,20 @@ class SerializedMoto:
         return captured["status"], captured["headers"], body
 
     def _receive(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        raw = environ["wsgi.input"].read(length) if length else b""
+        raw = _read(environ)
         try:
             request = json.loads(raw or b"{}")
         except ValueError:
             request = None
         if not isinstance(request, dict):
-            environ["wsgi.input"] = io.BytesIO(raw)
             return self._call(environ)
+        queue = _queue_name(str(request.get("QueueUrl", "")))
         wait = min(20.0, float(request.get("WaitTimeSeconds") or 0))
         short = json.dumps({**request, "WaitTimeSeconds": 0}).encode()
         deadline = time.monotonic() + wait
         while True:
+            with self._changed:
+                version = self._versions.get(queue, 0)
             attempt = dict(environ)
             attempt["wsgi.input"] = io.BytesIO(short)
             attempt["CONTENT_LENGTH"] = str(len(short))
@@ -81,8 +91,32 @@ class SerializedMoto:
             if not status.startswith("200") or b'"Messages"' in body or remaining <= 0:
                 return status, headers, body
             with self._changed:
-                # Woken by any other request; the cap also catches visibility timeouts running out.
-                self._changed.wait(min(remaining, 0.25))
+                # Woken by a change to this queue; the cap also catches visibility timeouts running out.
+                self._changed.wait_for(
+                    lambda seen=version: self._versions.get(queue, 0) != seen,  # type: ignore[misc]
+                    min(remaining, self.recheck_seconds),
+                )
+
+
+def _read(environ: dict[str, Any]) -> bytes:
+    """The request body, left readable again for moto."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw: bytes = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    return raw
+
+
+def _queue_url(raw: bytes) -> str:
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError:
+        return ""
+    return _queue_name(str(data.get("QueueUrl", ""))) if isinstance(data, dict) else ""
+
+
+def _queue_name(url: str) -> str:
+    # Clients may spell a queue's URL differently (host, scheme); its last segment is the name.
+    return url.rstrip("/").rsplit("/", 1)[-1]
 
 
 class MotoServer:
@@ -103,8 +137,7 @@ class MotoServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._server.host}:{self._server.server_port}"
 
     def start(self) -> None:
         self._thread.start()

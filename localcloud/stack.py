@@ -88,33 +88,6 @@ def reset_process_caches() -> None:
     reset_crypto_caches()
 
 
-def _save_registry_with_decimals(registry: Any) -> None:
-    """Fallback for save_registry while the layer's put_unit passes floats to DynamoDB."""
-    from decimal import Decimal
-
-    from anninh import aws, keys
-    from anninh.registry_store import forget_cached_registry, put_oa, put_officer, save_app_secrets
-
-    log.warning("anninh.registry_store.put_unit stores floats; seeding units with Decimal values")
-    save_app_secrets(registry.apps)
-    for unit in registry.units:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-    for oa in registry.oas:
-        put_oa(oa)
-    for officer in registry.officers:
-        put_officer(officer)
-    forget_cached_registry()
-
-
 @dataclass
 class LocalCloud:
     port: int = 3000
@@ -239,10 +212,10 @@ class LocalCloud:
         from anninh.settings import get_settings
 
         registry = Registry.load(str(self.registry_path))
-        try:
-            save_registry(registry)
-        except TypeError:  # floats (unit centroids) that boto3 refuses: store them as Decimal
-            _save_registry_with_decimals(registry)
+        save_registry(registry)
+        from anninh.notices import seed_demo
+
+        seed_demo()  # clearly fictional wanted/missing notices for the demo
         settings = get_settings()
         self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
         if self.user_pool_id:

@@ -42,7 +42,7 @@ QUESTIONS = (
 )
 TIPS = (
     "có nhóm thanh niên tụ tập gây mất trật tự ở đầu hẻm vào ban đêm",
-    "nghi có người bán ma túy trong quán nước gần chợ",
+    "có nhóm người thường xuyên tụ tập đánh bài ăn tiền trong quán nước gần chợ",
     "có xe lạ đậu nhiều ngày trước nhà, nghi xe gian",
     "phát hiện đường dây cho vay nặng lãi dán quảng cáo khắp khu phố",
     "có người lạ hay đi dòm ngó các nhà trong hẻm buổi trưa",
@@ -144,8 +144,10 @@ def script_month(
             text = f"Báo tin {marker}: {body}"
             out.append(Activity("tip", at(), oa_id, user(), text, marker, urgent, valuable=tip_no % 2 == 1))
     out.sort(key=lambda a: a.at)
-    broadcasts = [[registry.oas[1].oa_id], [registry.oas[0].oa_id]]
-    return Script(first, today - timedelta(days=1), out, broadcasts)
+    # Consultation broadcasts reach followers who interacted in the last 7 days: aim at those OAs.
+    recent = [a.oa_id for a in reversed(out) if a.kind == "follow" and (today - a.at.date()).days <= 6]
+    targets = [*dict.fromkeys(recent), registry.oas[0].oa_id]
+    return Script(first, today - timedelta(days=1), out, [[targets[0]], [targets[1]]])
 
 
 def expected(
@@ -248,13 +250,14 @@ class HttpChannel:
     def _aws(self, service: str) -> Any:
         import boto3
 
-        return boto3.client(
+        client: Any = boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.config["aws_endpoint_url"],
             region_name=self.config["region"],
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+        return client
 
     def webhook(self, registry: Registry, body: dict[str, Any]) -> int:
         raw, headers = signed(registry, body)
@@ -263,7 +266,7 @@ class HttpChannel:
     def settle(self, timeout: float = 120.0) -> None:
         """Wait until the inbound queue is empty (nothing waiting, nothing in flight) twice in a row."""
         sqs = self._aws("sqs")
-        url = next(u for name, u in self.config["queues"].items() if "Inbound" in name and "Dead" not in name)
+        url = self.config["queues"]["InboundQueue"]
         deadline, quiet = time.monotonic() + timeout, 0
         while time.monotonic() < deadline:
             attrs = sqs.get_queue_attributes(

@@ -15,10 +15,12 @@ function el(tag, attrs = {}, text) {
 }
 
 function niceMax(value) {
-  if (value <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value) return step * power;
-  return 10 * power;
+  // Four grid steps of a whole, "round" size (1, 2, 5 x 10^k): 0-4, 0-8, 0-20, 0-40, 0-200...
+  const raw = Math.max(1, value / 4);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const multiples = magnitude >= 10 ? [1, 2, 2.5, 5, 10] : [1, 2, 5, 10];
+  const step = multiples.map((m) => m * magnitude).find((candidate) => candidate >= raw);
+  return step * 4;
 }
 
 function frame(title, width, height) {
@@ -46,7 +48,11 @@ export function lineChart(title, labels, series, { width = chartWidth(), height 
   const y = (v) => box.top + box.h - (box.h * v) / max;
   const every = Math.max(1, Math.ceil(labels.length / 7));
   labels.forEach((label, i) => {
-    if (i % every === 0 || i === labels.length - 1) svg.append(el("text", { x: x(i), y: box.top + box.h + 16, "text-anchor": "middle", class: "tick" }, label));
+    const last = i === labels.length - 1;
+    if (i % every === 0 || (last && i % every >= every / 2)) {
+      const anchor = labels.length > 1 && i === labels.length - 1 ? "end" : i === 0 && labels.length > 1 ? "start" : "middle";
+      svg.append(el("text", { x: x(i), y: box.top + box.h + 16, "text-anchor": anchor, class: "tick" }, label));
+    }
   });
   series.forEach((s, si) => {
     const color = PALETTE[si % PALETTE.length];
@@ -95,4 +101,33 @@ function legend(svg, labels, y, width) {
     svg.append(el("text", { x: x + 16, y: y + 1, class: "legend" }, label));
     x += 24 + label.length * 7;
   });
+}
+
+/** One row per group (long labels such as unit names stay readable): rows: [{label, values}]. */
+export function hbarChart(title, rows, seriesLabels, { width = window.matchMedia("(min-width: 960px)").matches ? 1200 : chartWidth() } = {}) {
+  const labelW = width < 500 ? 110 : 200;
+  const rowH = 10 + 9 * seriesLabels.length;
+  const height = 36 + rows.length * rowH;
+  const svg = frame(title, width, height);
+  const innerW = width - labelW - 48;
+  const max = niceMax(Math.max(0, ...rows.flatMap((r) => r.values)));
+  rows.forEach((row, ri) => {
+    const top = 6 + ri * rowH;
+    const short = row.label.length > (width < 500 ? 16 : 30) ? `${row.label.slice(0, width < 500 ? 15 : 29)}…` : row.label;
+    const text = el("text", { x: labelW - 6, y: top + rowH / 2 + 2, "text-anchor": "end", class: "tick" }, short);
+    text.append(el("title", {}, row.label));
+    svg.append(text);
+    row.values.forEach((v, si) => {
+      const w = (innerW * v) / max;
+      const y = top + 4 + si * 9;
+      const bar = el("rect", { x: labelW, y, width: Math.max(v > 0 ? 2 : 0, w), height: 8, fill: PALETTE[si % PALETTE.length], rx: 2 });
+      bar.append(el("title", {}, `${row.label} — ${seriesLabels[si]}: ${v.toLocaleString("vi-VN")}`));
+      svg.append(bar);
+      if (v > 0 || (si === 0 && row.values.every((x) => !x))) {
+        svg.append(el("text", { x: labelW + w + 4, y: y + 8, class: "tick" }, v.toLocaleString("vi-VN")));
+      }
+    });
+  });
+  legend(svg, seriesLabels, height - 10, width);
+  return svg;
 }

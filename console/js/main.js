@@ -163,6 +163,11 @@ window.addEventListener("unhandledrejection", (event) => {
 
 (async function boot() {
   const main = document.getElementById("main");
+  // The skip link must not change the hash (the router owns it): move focus instead.
+  document.querySelector("a.skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    main.focus();
+  });
   try {
     await loadConfig();
   } catch {

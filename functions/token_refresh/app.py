@@ -27,14 +27,10 @@ class TokenRefreshJob(BaseModel):
 def handler(event: TokenRefreshJob, context: LambdaContext) -> dict[str, Any]:
     hours = event.within_hours or get_settings().token_refresh_within_hours
     report = TokenStore().refresh_expiring(timedelta(hours=hours), event.oa_ids)
-    logger.info(
-        "token refresh done",
-        extra={
-            "refreshed": report.refreshed,
-            "failed": sorted(report.failed),
-            "not_connected": len(report.not_connected),
-        },
-    )
+    logger.info("token refresh done", extra={"refreshed": report.refreshed, "failed": sorted(report.failed)})
+    if report.not_connected:
+        # Such an OA cannot answer anyone: connect it with scripts/connect_oa.py.
+        logger.warning("OAs without tokens", extra={"oa_ids": report.not_connected})
     return {
         "refreshed": report.refreshed,
         "fresh": report.fresh,

@@ -327,7 +327,15 @@ class FakeBackend:
                 "series": series,
                 "followers_change": 68,
                 "bot_answer_rate": 0.839,
-                "units": [],
+                "units": [
+                    {
+                        "unit_id": "p-hiep-tan",
+                        "name": "Công an phường Hiệp Tân",
+                        "tips": 9,
+                        "tips_valuable": 3,
+                    },
+                    {"unit_id": "doi-hinh-su", "name": "Đội Cảnh sát hình sự", "tips": 5, "tips_valuable": 1},
+                ],
                 "outcomes": {"arrest": 1, "prevented": 2},
                 "response_times": {
                     "first_response": {"median_seconds": 1260},

@@ -46,6 +46,11 @@ def test_sign_in_with_the_keyboard_only(new_page: Any, fake_backend: FakeBackend
     page.keyboard.type("Demo-Passw0rd-2026")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Tin báo")).to_be_visible()
+    page.keyboard.press("Tab")  # first stop: the skip link, which lands on the page content
+    expect(page.get_by_role("link", name="Bỏ qua, đến nội dung chính")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    assert page.url.endswith("#/inbox")
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])

@@ -134,3 +134,10 @@ def test_validation_errors_share_the_error_body(aws_stack, registry):
     assert status == 400 and body["error"]["code"] == "invalid_cursor"
     status, body = call("GET", "/api/v1/no-such-route", ward)
     assert status == 404 and body["error"]["code"] == "not_found"
+
+
+def test_editors_and_admins_do_not_read_tips(aws_stack, registry):
+    case = open_case(registry, "p-hiep-tan")
+    for username in ("tanphu.bientap", "tanphu.quantri"):
+        assert call("GET", "/api/v1/tips", claims_for(registry, username))[0] == 403
+        assert call("GET", f"/api/v1/tips/{case.case_id}", claims_for(registry, username))[0] == 403

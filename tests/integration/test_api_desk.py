@@ -212,3 +212,39 @@ def conversations_texts(table, oa_id: str, user_id: str) -> list[str]:
         KeyConditionExpression=Key("PK").eq(f"CONV#{oa_id}#{user_id}") & Key("SK").begins_with("MSG#")
     )["Items"]
     return [i["text"] for i in items]
+
+
+def test_admin_adds_a_unit_under_the_district_and_an_oa_for_it(aws_stack, registry):
+    admin = claims_for(registry, "tanphu.quantri")
+    unit = {
+        "name": "Công an phường Mới",
+        "kind": "ward",
+        "parent": "tan-phu",
+        "code": "PM",
+        "centroid": [10.78, 106.62],
+    }
+    assert call("PUT", "/api/v1/units/p-moi", claims_for(registry, "tanphu.chihuy"), unit)[0] == 403
+    status, made = call("PUT", "/api/v1/units/p-moi", admin, unit)
+    assert status == 200 and made["parent"] == "tan-phu"
+    assert call("PUT", "/api/v1/units/tan-phu", admin, {**unit, "parent": "p-moi"})[0] == 422  # no cycles
+    app_id = registry.apps[0].app_id
+    status, oa = call(
+        "PUT",
+        "/api/v1/oas/2200000000000000099",
+        admin,
+        {"app_id": app_id, "name": "Công an phường Mới", "unit_id": "p-moi"},
+    )
+    assert status == 200 and oa["unit_id"] == "p-moi"
+    _, me = call("GET", "/api/v1/me", claims_for(registry, "tanphu.chihuy"))
+    assert "p-moi" in me["visible_units"]
+    _, units = call("GET", "/api/v1/units", claims_for(registry, WARD))
+    assert {"unit_id": "p-moi", "visible": False}.items() <= next(
+        u for u in units["items"] if u["unit_id"] == "p-moi"
+    ).items()
+
+
+def test_retention_function_runs_on_its_schedule_event(aws_stack):
+    from localcloud.lambdas import invoke
+
+    result = invoke("RetentionPurgeFunction", {"job": "retention-purge"})
+    assert result["complete"] is True and result["messages_deleted"] == 0 and result["cutoff"]

@@ -229,6 +229,7 @@ def test_bot_answers_plain_text_and_hands_off(aws_stack: Any) -> None:
     assert state is not None and state.bot == {"turns": 1} and not state.handed_off
     pipeline = default_pipeline(bot=bot)
     pipeline.process(envelope_for(text_body(CITIZEN, "cho tôi gặp cán bộ", T0 + 5000, oa=WARD_OA)))
+    pipeline.process(envelope_for(text_body(CITIZEN, "menu", T0 + 6000, oa=WARD_OA)))  # not a question
     handoffs = conversations.list_handoffs("p-hiep-tan")
     assert [h.user_id for h in handoffs] == [CITIZEN]
     stats = day_counters(WARD_OA)
@@ -268,13 +269,36 @@ def test_unknown_and_anonymous_events_are_kept_and_counted(aws_stack: Any) -> No
 
 
 def test_message_with_several_files_opens_one_case_with_each_file(aws_stack: Any) -> None:
-    urls = ["http://169.254.169.254/latest/meta-data/", "https://photo-stal-1.zdn.vn/a.pdf", "file:///etc/passwd"]
-    body = {"event_name": "user_send_file", "timestamp": str(T0), "sender": {"id": TIPSTER},
-            "recipient": {"id": DISTRICT_OA}, "message": {"msg_id": "files-1", "attachments": [
-                {"type": "file", "payload": {"url": u, "name": f"f{i}.pdf"}} for i, u in enumerate(urls)]}}
+    urls = [
+        "http://169.254.169.254/latest/meta-data/",
+        "https://photo-stal-1.zdn.vn/a.pdf",
+        "file:///etc/passwd",
+    ]
+    body = {
+        "event_name": "user_send_file",
+        "timestamp": str(T0),
+        "sender": {"id": TIPSTER},
+        "recipient": {"id": DISTRICT_OA},
+        "message": {
+            "msg_id": "files-1",
+            "attachments": [
+                {"type": "file", "payload": {"url": u, "name": f"f{i}.pdf"}} for i, u in enumerate(urls)
+            ],
+        },
+    }
     outcome = default_pipeline(bot=FakeBot()).process(envelope_for(body))
     assert outcome.tip is not None and outcome.tip.opened
     (case,) = cases_of("tan-phu")
     assert case.media_count == 3 and case.summary == "[Tệp đính kèm]"
     assert sorted(m["url"] for m in store.list_media(case.case_id)) == sorted(urls)
     assert len(receive_all(stack_sqs(), aws_stack.queue_urls["MediaQueue"])) == 3
+
+
+def test_bare_opener_asks_for_details_and_the_next_text_becomes_the_tip(aws_stack: Any) -> None:
+    pipeline = default_pipeline(bot=FakeBot())
+    pipeline.process(envelope_for(text_body(TIPSTER, "Báo tin", T0)))
+    pipeline.process(envelope_for(text_body(TIPSTER, "Có người lạ cạy cửa nhà số 5 hẻm 12", T0 + 30_000)))
+    (case,) = cases_of("tan-phu")
+    assert case.summary == "Có người lạ cạy cửa nhà số 5 hẻm 12" and case.texts == [case.summary]
+    (ack,) = outbox_texts(aws_stack)
+    assert "vui lòng mô tả sự việc" in ack["message"]["text"] and case.code in ack["message"]["text"]

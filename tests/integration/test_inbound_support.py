@@ -106,7 +106,7 @@ class FakeBot:
             messages=[reply],
             answered=not wants_human,
             handed_off=wants_human,
-            intent="handoff" if wants_human else "kb",
+            intent="handoff" if wants_human else ("menu" if turn.text == "menu" else "faq"),
         )
 
 

@@ -17,9 +17,7 @@ from anninh.settings import get_settings
 from anninh.zalo.tokens import TokenStore
 from localcloud.lambdas import invoke
 from localcloud.pollers import failed_ids, lambda_record
-from tests.integration.test_tokens import OA_ID, FakeZalo, decimal_safe_registry, seed_tokens
-
-__all__ = ["decimal_safe_registry"]  # autouse workaround shared with test_tokens
+from tests.integration.test_tokens import OA_ID, FakeZalo, seed_tokens
 
 USER = "8800000000000000042"
 UNIT = "p-hiep-tan"
@@ -122,6 +120,8 @@ def test_no_interaction_error_is_recorded_and_not_retried(fake: FakeZalo) -> Non
     assert [k["key"] for k in kept] == ["bot:evt-0:0"]
     assert kept[0]["message"] == {"text": "Công an phường Hiệp Tân đã nhận tin báo của bạn."}
     assert kept[0]["error_code"] == -230
+    assert kept[0]["cause"] == "window"
+    assert "7 ngày" in kept[0]["label"]  # officers read why, in Vietnamese
 
 
 def test_blocked_recipient_is_recorded_and_not_retried(fake: FakeZalo) -> None:

@@ -117,27 +117,31 @@ class FakeZalo:
         )
 
 
-@pytest.fixture(autouse=True)
-def decimal_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workaround: registry_store.put_unit writes unit centroids as floats, which DynamoDB refuses
-    (reported to the lead); store them as Decimals until that is fixed there."""
-    from decimal import Decimal
+class AtomicTable:
+    """The main table with DynamoDB's per-item atomicity of conditional writes.
 
-    from anninh import aws, keys, registry_store
+    moto's in-process conditional writes are not atomic across threads (the condition is checked,
+    then the item written, without a lock: 4 threads racing for the lease won it together in about
+    half the rounds we measured). DynamoDB serialises writes to an item, so the test does too.
+    """
 
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
+    _lock = threading.Lock()
 
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
+    def __init__(self) -> None:
+        from anninh import aws
+
+        self._table = aws.table()
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._table, name)
+        if name not in ("update_item", "put_item", "delete_item"):
+            return call
+
+        def atomic(**kwargs: Any) -> Any:
+            with self._lock:
+                return call(**kwargs)
+
+        return atomic
 
 
 def seed_tokens(
@@ -199,8 +203,10 @@ def test_concurrent_refreshes_use_the_refresh_token_once(aws_stack: Any) -> None
     errors: list[BaseException] = []
     start = threading.Barrier(4)
 
+    table = AtomicTable()
+
     def refresher() -> None:
-        store = TokenStore(client=fake.client(), poll_seconds=0.05)  # one per "Lambda"
+        store = TokenStore(table=table, client=fake.client(), poll_seconds=0.05)  # one per "Lambda"
         start.wait()
         try:
             results.append(store.refresh(OA_ID, "A0"))

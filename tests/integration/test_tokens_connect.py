@@ -11,9 +11,7 @@ from anninh.registry_store import current_registry, forget_cached_registry
 from anninh.zalo.errors import ZaloError
 from anninh.zalo.tokens import TokenStore
 from scripts import connect_oa
-from tests.integration.test_tokens import APP_ID, FakeZalo, decimal_safe_registry, stored
-
-__all__ = ["decimal_safe_registry"]
+from tests.integration.test_tokens import APP_ID, FakeZalo, stored
 
 NEW_OA = "2200000000000000099"
 

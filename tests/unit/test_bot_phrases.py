@@ -39,6 +39,7 @@ from anninh.bot.phrases import parse
         ("Tra cứu CCCD", "cccd_help"),
         ("thủ tục làm căn cước thế nào", "faq"),
         ("làm hộ chiếu ở đâu", "faq"),
+        ("cho hỏi số điện thoại công an phường", "hotline"),
     ],
 )
 def test_commands(text: str, name: str) -> None:

@@ -49,13 +49,19 @@ class MemoryRecords:
         *,
         msg: OutboundMessage,
         status: str,
+        cause: str,
         reason: str,
         at: datetime,
         unit_id: str,
         error_code: int | None = None,
     ) -> None:
         self.items[msg.key].update(
-            status=status, reason=reason, error_code=error_code, unit_id=unit_id, kept=msg.keep_for_officer
+            status=status,
+            cause=cause,
+            reason=reason,
+            error_code=error_code,
+            unit_id=unit_id,
+            kept=msg.keep_for_officer,
         )
 
 
@@ -250,6 +256,7 @@ def test_recipient_errors_are_recorded_and_never_retried(code: int) -> None:
     assert outcome.status == "failed"
     assert len(world.zalo.requests) == 1
     assert world.records.items["bot:e1:0"]["error_code"] == code
+    assert world.records.items["bot:e1:0"]["cause"] == "recipient"
     assert world.sender.deliver(message(), receive_count=2).status == "skipped"
     assert len(world.zalo.requests) == 1
 
@@ -281,6 +288,7 @@ def test_oa_error_is_recorded_not_retried() -> None:
     outcome = world.sender.deliver(message())
     assert outcome.status == "failed"
     assert world.records.items["bot:e1:0"]["reason"].startswith("oa:")
+    assert world.records.items["bot:e1:0"]["cause"] == "oa"
 
 
 def test_quiet_hours_defers_until_morning() -> None:
@@ -319,3 +327,20 @@ def test_live_claim_by_another_sender_is_not_sent_twice() -> None:
     outcome = world.sender.deliver(message())
     assert outcome.status == "retry"
     assert world.zalo.requests == []
+
+
+def test_our_own_failure_before_the_call_is_retried_without_a_duplicate_warning() -> None:
+    world = World()
+
+    class Broken:
+        def last_interaction(self, oa_id: str, user_id: str) -> datetime | None:
+            raise RuntimeError("DynamoDB throttled")
+
+    world.sender.followers = Broken()
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "retry"
+    assert world.records.items["bot:e1:0"]["status"] == "retrying"  # not left "sending"
+    assert world.zalo.requests == []
+    world.sender.followers = Followers(NOW)
+    assert world.sender.deliver(message(), receive_count=2).status == "sent"
+    assert len(world.zalo.delivered) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from anninh.clock import VN_TZ
 from anninh.registry import Registry
-from tests.unit.stats_fakes import MemoryStatsStore
+from tests.unit.test_stats_support import MemoryStatsStore
 
 HIEP_TAN, PHU_THANH, DISTRICT = "2200000000000000001", "2200000000000000003", "2200000000000000000"
 NOW = datetime(2026, 5, 10, 9, 0, tzinfo=VN_TZ)
@@ -36,18 +36,24 @@ def test_percentiles_and_vietnamese_formats() -> None:
     assert percentile([60, 120, 180, 240], 50) == 150.0
     assert percentile([float(s) for s in range(1, 11)], 90) == 9.1
     assert vn_number(157200) == "157.200" and vn_number(2.5) == "2,5"
-    assert human_duration(None) == "—" and human_duration(5400) == "1,5 giờ" and human_duration(600) == "10 phút"
+    assert (
+        human_duration(None) == "—" and human_duration(5400) == "1,5 giờ" and human_duration(600) == "10 phút"
+    )
 
 
 def _month(store: MemoryStatsStore) -> None:
     store.add("2026-05-08", HIEP_TAN, "p-hiep-tan", follows=3, tips=1)
     store.add("2026-05-08", PHU_THANH, "p-phu-thanh", follows=2, unfollows=1, samples_first_response=[600.0])
-    store.add("2026-05-09", DISTRICT, "tan-phu", follows=4, inquiries=5, bot_answered=4, **{"faq_ho-chieu": 3})
+    store.add(
+        "2026-05-09", DISTRICT, "tan-phu", follows=4, inquiries=5, bot_answered=4, **{"faq_ho-chieu": 3}
+    )
     store.add("2026-05-09", DISTRICT, "p-hiep-tan", tips_valuable=1, outcome_arrest=1)  # routed to the ward
     store.add("2026-05-10", HIEP_TAN, "p-hiep-tan", follows=1, messages_in=2)
 
 
-def test_period_figures_include_units_below_and_followers_walk_back_from_the_gauge(registry: Registry) -> None:
+def test_period_figures_include_units_below_and_followers_walk_back_from_the_gauge(
+    registry: Registry,
+) -> None:
     from anninh.stats.queries import period_stats
 
     store = MemoryStatsStore()
@@ -60,7 +66,9 @@ def test_period_figures_include_units_below_and_followers_walk_back_from_the_gau
     assert stats["top_questions"] == [{"entry_id": "ho-chieu", "count": 3}]
     bars = {u["unit_id"]: u for u in stats["units"]}
     assert bars["p-hiep-tan"]["tips_valuable"] == 1 and bars["p-hiep-tan"]["followers"] == 3
-    ward = period_stats(registry, store, "p-hiep-tan", date(2026, 5, 8), date(2026, 5, 31), today="2026-05-10")
+    ward = period_stats(
+        registry, store, "p-hiep-tan", date(2026, 5, 8), date(2026, 5, 31), today="2026-05-10"
+    )
     assert (ward["follows"], ward["messages_in"], ward["followers"], len(ward["series"])) == (4, 2, 4, 3)
 
 
@@ -103,10 +111,20 @@ def test_csv_exports_are_excel_friendly_and_show_pseudonyms_only(registry: Regis
     lines = text.splitlines()
     assert text.startswith("\ufeffNgày,Người quan tâm (cuối kỳ),Lượt quan tâm mới")
     assert lines[1].startswith("2026-05-08,4,5,1") and lines[-1].startswith("Tổng cộng,8,9,1")
-    row = {"code": "HT-2605-0001", "created_at": "2026-05-08T01:00:00.000Z", "unit_id": "p-hiep-tan",
-           "status": "verified", "urgent": True, "valuable": True, "outcome": "arrest",
-           "pseudonym": "Công dân 7F3A", "summary": "=HYPERLINK(\"x\")", "address": None, "media_count": 2,
-           "user_id": "8400000000000000001"}
+    row = {
+        "code": "HT-2605-0001",
+        "created_at": "2026-05-08T01:00:00.000Z",
+        "unit_id": "p-hiep-tan",
+        "status": "verified",
+        "urgent": True,
+        "valuable": True,
+        "outcome": "arrest",
+        "pseudonym": "Công dân 7F3A",
+        "summary": '=HYPERLINK("x")',
+        "address": None,
+        "media_count": 2,
+        "user_id": "8400000000000000001",
+    }
     tips = tips_csv([row], {"p-hiep-tan": "Công an phường Hiệp Tân"})
     assert "08/05/2026 08:00" in tips and "Đã xác minh" in tips and "Bắt giữ đối tượng" in tips
     assert "Công dân 7F3A" in tips and "8400000000000000001" not in tips and "'=HYPERLINK" in tips
@@ -118,18 +136,46 @@ def test_consistency_check_finds_counters_that_disagree_with_records() -> None:
     store = MemoryStatsStore()
     store.add("2026-05-08", HIEP_TAN, "p-hiep-tan", follows=1, messages_in=2, tips=1)
     items: list[dict[str, Any]] = [
-        {"PK": f"OA#{HIEP_TAN}", "SK": "FOLLOWER#u1", "following": True, "followed_at": "2026-05-08T02:00:00.000Z"},
-        {"PK": f"CONV#{HIEP_TAN}#u1", "SK": "MSG#a", "direction": "in", "oa_id": HIEP_TAN,
-         "at": "2026-05-08T02:00:00.000Z"},
-        {"PK": f"CONV#{HIEP_TAN}#u1", "SK": "MSG#b", "direction": "in", "oa_id": HIEP_TAN,
-         "at": "2026-05-07T17:30:00.000Z"},  # 00:30 on the 8th in Vietnam
-        {"PK": f"CONV#{HIEP_TAN}#u1", "SK": "MSG#c", "direction": "out", "oa_id": HIEP_TAN,
-         "at": "2026-05-08T02:00:01.000Z"},
+        {
+            "PK": f"OA#{HIEP_TAN}",
+            "SK": "FOLLOWER#u1",
+            "following": True,
+            "followed_at": "2026-05-08T02:00:00.000Z",
+        },
+        {
+            "PK": f"CONV#{HIEP_TAN}#u1",
+            "SK": "MSG#a",
+            "direction": "in",
+            "oa_id": HIEP_TAN,
+            "at": "2026-05-08T02:00:00.000Z",
+        },
+        {
+            "PK": f"CONV#{HIEP_TAN}#u1",
+            "SK": "MSG#b",
+            "direction": "in",
+            "oa_id": HIEP_TAN,
+            "at": "2026-05-07T17:30:00.000Z",
+        },  # 00:30 on the 8th in Vietnam
+        {
+            "PK": f"CONV#{HIEP_TAN}#u1",
+            "SK": "MSG#c",
+            "direction": "out",
+            "oa_id": HIEP_TAN,
+            "at": "2026-05-08T02:00:01.000Z",
+        },
         {"PK": "CASE#c1", "SK": "CASE", "oa_id": HIEP_TAN, "created_at": "2026-05-08T03:00:00.000Z"},
     ]
     assert compare(store, items, "2026-05-01", "2026-05-10") == []
-    items.append({"PK": "CASE#c2", "SK": "CASE", "oa_id": HIEP_TAN, "created_at": "2026-05-08T04:00:00.000Z",
-                  "urgent": True, "valuable": True})
+    items.append(
+        {
+            "PK": "CASE#c2",
+            "SK": "CASE",
+            "oa_id": HIEP_TAN,
+            "created_at": "2026-05-08T04:00:00.000Z",
+            "urgent": True,
+            "valuable": True,
+        }
+    )
     diffs = compare(store, items, "2026-05-01", "2026-05-10")
     assert {(d.figure, d.day, d.counted, d.recomputed) for d in diffs} == {
         ("tips", "2026-05-08", 1, 2),

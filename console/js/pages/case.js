@@ -117,6 +117,17 @@ const EVENT_LABELS = {
   opened: "Tiếp nhận tin báo",
   created: "Tiếp nhận tin báo",
   urgent: "Gắn cờ khẩn",
+  text: "Người báo gửi tin nhắn",
+  image: "Người báo gửi ảnh",
+  gif: "Người báo gửi ảnh động",
+  video: "Người báo gửi video",
+  audio: "Người báo gửi ghi âm",
+  file: "Người báo gửi tệp",
+  location: "Người báo gửi vị trí",
+  sticker: "Người báo gửi nhãn dán",
+  link: "Người báo gửi liên kết",
+  note: "Ghi chú nội bộ",
+  reveal: "Xem danh tính người báo",
 };
 
 const AUDIT_LABELS = {
@@ -333,7 +344,12 @@ export function render(main, { rest }, ctx) {
     const thread = h("ol.thread", { "aria-label": "Hội thoại với người báo" }, conversation.map(messageBubble));
     clear(
       main,
-      h("p.back", h("a", { href: "#/inbox" }, "← Về hộp tin báo"), h("button.link", { type: "button", onclick: load }, "↻ Tải lại")),
+      h(
+        "p.back",
+        h("a", { href: "#/inbox" }, "← Về hộp tin báo"),
+        fullAccess ? h("a.jump", { href: "#xu-ly", onclick: (e) => { e.preventDefault(); document.getElementById("xu-ly").scrollIntoView(); document.getElementById("xu-ly").focus(); } }, "Đến phần xử lý ↓") : null,
+        h("button.link", { type: "button", onclick: load }, "↻ Tải lại"),
+      ),
       h(
         "div.page-head",
         h("h1", `Tin báo ${c.code || caseId}`),
@@ -366,7 +382,8 @@ export function render(main, { rest }, ctx) {
           fullAccess
             ? [
                 h(
-                  "div.card.actions-card",
+                  "div.card.actions-card#xu-ly",
+                  { tabindex: "-1" },
                   h("h2", "Xử lý"),
                   field("Trạng thái", statusSel),
                   statusBtn,
@@ -390,7 +407,7 @@ export function render(main, { rest }, ctx) {
             "div.card",
             h("h2", "Ghi chú nội bộ"),
             notes.length
-              ? h("ul.notes", notes.map((n) => h("li", h("p", n.text), h("small.muted", `${n.author || n.username || ""} · ${formatTime(n.at || n.created_at)}`))))
+              ? h("ul.notes", notes.map((n) => h("li", h("p", n.text), h("small.muted", `${n.by || n.author || ""} · ${formatTime(n.at || n.created_at)}`))))
               : h("p.muted", "Chưa có ghi chú."),
             noteForm,
           ),

@@ -44,8 +44,8 @@ export function render(main, { rest }, ctx) {
               h(
                 "a.case-link",
                 { href: `#/conversations/${encodeURIComponent(idOf(item))}`, "aria-current": idOf(item) === selected ? "true" : null },
-                h("div.row-top", h("strong", item.pseudonym || item.display_name || "Người dân"), h("time.muted", { datetime: item.last_at || item.updated_at }, timeAgo(item.last_at || item.updated_at || item.handed_off_at))),
-                h("p.summary", item.last_text || item.question || item.summary || ""),
+                h("div.row-top", h("strong", item.pseudonym || item.display_name || "Người dân"), h("time.muted", { datetime: item.last_in_at || item.handed_off_at }, timeAgo(item.last_in_at || item.handed_off_at || item.last_at))),
+                h("p.summary", item.last_text || item.handoff_question || item.question || "Người dân đang chờ cán bộ trả lời."),
                 h("div.row-meta.muted", h("span", ctx.unitName(item.unit_id)), item.oa_name ? h("span", item.oa_name) : null),
               ),
             ),

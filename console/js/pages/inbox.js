@@ -10,19 +10,20 @@ export function statusBadge(status) {
 }
 
 function sortUrgentFirst(items) {
-  const open = (c) => !["resolved", "rejected", "spam"].includes(c.status);
   return [...items].sort((a, b) => {
-    const ua = a.urgent && open(a) ? 1 : 0;
-    const ub = b.urgent && open(b) ? 1 : 0;
+    const ua = a.urgent && isOpen(a) ? 1 : 0;
+    const ub = b.urgent && isOpen(b) ? 1 : 0;
     if (ua !== ub) return ub - ua;
     return String(b.created_at || "").localeCompare(String(a.created_at || ""));
   });
 }
 
+const isOpen = (c) => !["resolved", "rejected", "spam"].includes(c.status);
+
 function caseRow(item, unitName) {
   return h(
     "li.case-row",
-    { class: item.urgent ? "urgent" : "" },
+    { class: item.urgent && isOpen(item) ? "urgent" : "" },
     h(
       "a.case-link",
       { href: `#/case/${encodeURIComponent(item.case_id || item.id)}` },
@@ -114,7 +115,11 @@ export function render(main, { query }, ctx) {
       const data = await api("/tips", { query: apiQuery(cursor) });
       const page = listOf(data, "tips", "cases");
       items = cursor ? items.concat(page) : page;
-      if (!cursor) loadedAt = new Date().toISOString();
+      if (!cursor) {
+        // "New" means newer than the newest tip shown (server time), so a skewed PC clock loses nothing.
+        const newest = page.map((c) => String(c.created_at || "")).sort().pop();
+        loadedAt = newest || new Date().toISOString();
+      }
       clear(list, sortUrgentFirst(items).map((item) => caseRow(item, ctx.unitName)));
       const next = data && (data.next_cursor || data.cursor);
       clear(more, next ? h("button.secondary", { type: "button", onclick: (e) => { e.target.disabled = true; load(next); } }, "Tải thêm") : null);

@@ -1,6 +1,6 @@
 // Statistics for the unit and period, charts, CSV exports and the review-meeting report.
 import { api, listOf } from "../api.js";
-import { barChart, lineChart } from "../charts.js";
+import { barChart, hbarChart, lineChart } from "../charts.js";
 import { busy, clear, empty, errorBox, field, formatNumber, h, loading, saveBlob, select, toast, vnDay } from "../dom.js";
 import { OUTCOME_LABELS, STATS_LABELS } from "../labels.js";
 
@@ -34,7 +34,7 @@ function rates(totals) {
   return h("dl.rates", lines.map(([k, v]) => [h("dt", k), h("dd", v)]));
 }
 
-function extras(totals) {
+function extras(totals, kbTitles) {
   const outcomes = Object.entries(totals.outcomes || {}).filter(([, n]) => Number(n) > 0);
   const top = Array.isArray(totals.top_questions) ? totals.top_questions : [];
   const cards = [];
@@ -42,7 +42,7 @@ function extras(totals) {
     cards.push(h("div.card", h("h2", "Kết quả xử lý tin báo"), h("ul.plain-list", outcomes.map(([k, n]) => h("li", h("span", OUTCOME_LABELS[k] || k), h("strong", formatNumber(n)))))));
   }
   if (top.length) {
-    cards.push(h("div.card", h("h2", "Thủ tục được hỏi nhiều nhất"), h("ol.top", top.map((q) => h("li", h("span", q.title || q.entry_id), " — ", h("strong", formatNumber(q.count)))))));
+    cards.push(h("div.card", h("h2", "Thủ tục được hỏi nhiều nhất"), h("ol.top", top.map((q) => h("li", h("span", q.title || kbTitles.get(q.entry_id) || q.entry_id), " — ", h("strong", formatNumber(q.count)))))));
   }
   return cards.length ? h("div.charts", cards) : null;
 }
@@ -115,6 +115,11 @@ export function render(main, { query }, ctx) {
     }),
   );
 
+  // Top questions come as knowledge-base ids; show their titles.
+  const kbTitles = api("/kb/entries")
+    .then((d) => new Map(listOf(d).map((e) => [e.id, e.title])))
+    .catch(() => new Map());
+
   async function load() {
     try {
       const data = await api("/stats", { query: params() });
@@ -137,23 +142,30 @@ export function render(main, { query }, ctx) {
           { label: STATS_LABELS.unfollows, values: series.map((d) => Number(d.unfollows) || 0) },
         ])));
       }
-      if (byUnit.length) {
-        charts.push(h("figure.card.chart-card", h("figcaption", "Tin báo theo đơn vị"), barChart("Tin báo và tin có giá trị theo đơn vị", byUnit.map((u) => ({
-          label: (u.name || ctx.unitName(u.unit_id)).replace(/^Công an (phường|quận) /, ""),
-          values: [Number(u.tips) || 0, Number(u.tips_valuable) || 0],
-        })), [STATS_LABELS.tips, STATS_LABELS.tips_valuable])));
+      // Units with tips first; the quiet ones are named below the chart instead of drawn as empty rows.
+      const active = byUnit.filter((u) => Number(u.tips) > 0 || Number(u.tips_valuable) > 0);
+      const quiet = byUnit.filter((u) => !active.includes(u));
+      const shortName = (u) => (u.name || ctx.unitName(u.unit_id)).replace(/^Công an (phường|quận) /, "");
+      if (active.length) {
+        charts.push(h("figure.card.chart-card.wide", h("figcaption", "Tin báo theo đơn vị"),
+          hbarChart("Tin báo và tin có giá trị theo đơn vị", active.map((u) => ({
+            label: shortName(u),
+            values: [Number(u.tips) || 0, Number(u.tips_valuable) || 0],
+          })), [STATS_LABELS.tips, STATS_LABELS.tips_valuable]),
+          quiet.length ? h("p.small.muted", `Chưa có tin báo trong kỳ: ${quiet.map(shortName).join(", ")}.`) : null));
       }
       charts.push(h("figure.card.chart-card", h("figcaption", "Hỏi đáp thủ tục"), barChart("Câu hỏi thủ tục và số bot đã trả lời", [
         { label: "Trong kỳ", values: [Number(totals.inquiries) || 0, Number(totals.bot_answered) || 0] },
       ], [STATS_LABELS.inquiries, STATS_LABELS.bot_answered], { height: 220 })));
+      const nothing = KEYS.every((k) => !Number(totals[k]));
       clear(
         body,
         h("p.muted", `Kỳ thống kê: ${from.value.split("-").reverse().join("/")} – ${to.value.split("-").reverse().join("/")} · ${data.unit_name || ctx.unitName(unitSel.value || (ctx.me && ctx.me.unit_id))}`),
         tiles(totals),
+        nothing ? empty("Kỳ này chưa có số liệu.", "Số liệu được tổng hợp mỗi ngày; thử chọn kỳ dài hơn hoặc đơn vị khác.") : null,
         h("div.card", h("h2", "Tỷ lệ và thời gian xử lý"), rates(totals)),
-        h("div.charts", charts),
-        extras(totals),
-        KEYS.every((k) => !Number(totals[k])) ? empty("Kỳ này chưa có số liệu.", "Số liệu được tổng hợp mỗi ngày; thử chọn kỳ dài hơn.") : null,
+        nothing ? null : h("div.charts", charts),
+        extras(totals, await kbTitles),
       );
     } catch (err) {
       if (err.status !== 401) clear(body, errorBox(err, load));

@@ -77,7 +77,6 @@ def _put_new(item: dict[str, Any], table: Any = None) -> bool:
 
 
 def record_inbound(  # noqa: PLR0917 - the order of a conversation message
-
     oa_id: str,
     user_id: str,
     at: datetime,
@@ -107,7 +106,6 @@ def record_inbound(  # noqa: PLR0917 - the order of a conversation message
 
 
 def record_outbound(  # noqa: PLR0917 - the interface other areas call
-
     oa_id: str,
     user_id: str,
     at: datetime,
@@ -207,7 +205,6 @@ def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
 
 
 def list_messages(  # noqa: PLR0917 - the interface other areas call
-
     oa_id: str,
     user_id: str,
     since: datetime | None = None,

@@ -1,27 +1,30 @@
-"""The shared rate limiter: one DynamoDB token bucket per Zalo app (`keys.rate_bucket(app_id)`).
+"""The shared rate limiter: one DynamoDB item per Zalo app (`keys.rate_bucket(app_id)`).
 
 Zalo allows an app a number of OA API requests per minute (4,000 by default), shared by every OA of
-the app. Every broadcast sender of the app, in every concurrent Lambda, takes its tokens from the
-same bucket item, so together they stay at or just under the limit.
+the app. Every broadcast sender of the app, in every concurrent Lambda, reserves its send slots on
+the same item, so together they stay at or just under the limit.
 
-Why these numbers: with refill rate r and capacity C, a token bucket lets at most C + r*T requests
-through in any window of T seconds. Zalo counts a minute (fixed or sliding: we do not know which),
-and senders spend a token a little after taking it (`spend_within`). So we refill at
-`target_fraction` of the limit and keep C to half a second of refill: C + r*(60 + spend_within)
-= r*61 = 0.98 * 61/60 = 99.6 % of the limit, in any 60-second window, fixed or sliding.
+The algorithm is a token bucket kept as GCRA (generic cell rate algorithm): the item holds the
+theoretical arrival time (TAT) of the next free slot; slots are spaced T = 1/rate apart. A sender
+reserves n consecutive slots in one conditional update (optimistic concurrency on the TAT; a losing
+writer gets the current item back with the failure and retries without another read), then sends
+each message at its slot - sleeping locally until then rather than polling the table. So a busy
+bucket costs one write per n messages, not a retry storm.
 
-AWS calls: `acquire(n)` takes up to n tokens in one conditional update (optimistic concurrency on
-the bucket's timestamp; a losing writer gets the current item back with the failure and retries
-without another read), so a sender taking 4 tokens at a time makes ~0.25 limiter calls per message.
+Why these numbers: with rate r and a burst allowance C (slots may start up to C/r in the past), at
+most C + r*T requests are reserved in any window of T seconds. Zalo counts a minute (fixed or
+sliding: we do not know which), and a sender may send a little after its slot (at most
+`spend_within`; later slots are dropped unspent). So we reserve at `target_fraction` of the limit
+with C = half a second of slots: C + r*(60 + spend_within) = r*61 = 0.98 * 61/60 = 99.6 % of the
+limit in any 60-second window, fixed or sliding.
 
 -32 from Zalo means the platform counted more than we did (another client of the app, or a window
-misalignment): `penalize()` drains the bucket and blocks it for the rest of the current minute,
-so every sender of the app pauses, then refills from empty.
+misalignment): `penalize()` moves the next free slot to the end of the current minute (or a set
+pause), so every sender of the app pauses, then resumes at the normal pace.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass
@@ -53,19 +56,20 @@ class SystemClock:
 @dataclass
 class Grant:
     tokens: int
-    wait: float = 0.0  # when no token was granted: seconds until one is likely available
+    wait: float = 0.0  # when nothing was granted: seconds until a slot is likely available
+    start: float = 0.0  # clock time of the first reserved slot (may be in the past: burst)
+    spacing: float = 0.0  # seconds between two reserved slots
 
 
 @dataclass
 class _Bucket:
-    tokens: float
-    ts_us: int  # last update, integer microseconds (exact equality for the optimistic lock)
+    tat_us: int  # theoretical arrival time of the next free slot, integer microseconds
     blocked_until: float
     exists: bool
 
     @property
-    def ts(self) -> float:
-        return self.ts_us / 1e6
+    def tat(self) -> float:
+        return self.tat_us / 1e6
 
 
 def _num(value: Any, default: float = 0.0) -> float:
@@ -77,7 +81,7 @@ def _num(value: Any, default: float = 0.0) -> float:
 
 
 class RateLimiter:
-    """Token bucket per app, shared through one DynamoDB item."""
+    """GCRA slots per app, shared through one DynamoDB item."""
 
     def __init__(
         self,
@@ -87,13 +91,17 @@ class RateLimiter:
         clock: Clock | None = None,
         target_fraction: float = 0.98,
         spend_within: float = 0.5,
+        horizon: float = 1.0,
         penalty_seconds: float | None = None,
         max_attempts: int = 8,
     ) -> None:
         self.per_minute = per_minute or get_settings().zalo_rate_limit_per_minute
-        self.rate = self.per_minute * target_fraction / 60.0  # tokens per second
-        self.capacity = max(1.0, self.rate * spend_within)
+        self.rate = self.per_minute * target_fraction / 60.0  # slots per second
+        self.spacing = 1.0 / self.rate
+        self.capacity = max(1.0, self.rate * spend_within)  # burst, in slots
+        self.burst = self.capacity / self.rate  # seconds a reservation may start in the past
         self.spend_within = spend_within
+        self.horizon = max(horizon, self.spacing)  # how far ahead a sender may reserve
         self.penalty_seconds = penalty_seconds
         self.clock: Clock = clock or SystemClock()
         self._table = table
@@ -116,12 +124,9 @@ class RateLimiter:
 
     def _parse(self, item: dict[str, Any] | None) -> _Bucket:
         if not item:
-            return _Bucket(tokens=self.capacity, ts_us=0, blocked_until=0.0, exists=False)
+            return _Bucket(tat_us=0, blocked_until=0.0, exists=False)
         return _Bucket(
-            tokens=_num(item.get("tokens")),
-            ts_us=int(_num(item.get("ts_us"))),
-            blocked_until=_num(item.get("blocked_until")),
-            exists=True,
+            tat_us=int(_num(item.get("tat_us"))), blocked_until=_num(item.get("blocked_until")), exists=True
         )
 
     def _known(self, app_id: str) -> _Bucket:
@@ -133,24 +138,23 @@ class RateLimiter:
         with self._lock:
             self._seen[app_id] = bucket
 
-    # ------------------------------------------------------------------ taking tokens
+    # ------------------------------------------------------------------ reserving slots
     def acquire(self, app_id: str, want: int = 1) -> Grant:
-        """Take up to `want` tokens now (at least one, or none with a wait hint). Never blocks."""
+        """Reserve up to `want` consecutive slots (none, with a wait hint, when the app is paused
+        after a -32 or the next free slot is further ahead than the horizon). Never sleeps."""
         want = max(1, want)
         bucket = self._known(app_id)
         for _ in range(self.max_attempts):
             now = self.clock.now()
             if bucket.blocked_until > now:
                 return Grant(0, bucket.blocked_until - now)
-            start = bucket.ts if bucket.exists else now
-            elapsed = max(0.0, now - start)
-            available = min(self.capacity, bucket.tokens + elapsed * self.rate)
-            take = min(want, math.floor(available))
-            if take < 1:
-                return Grant(0, max(0.001, (1.0 - available) / self.rate))
-            new_ts_us = max(int(now * 1e6), bucket.ts_us)
+            base = max(bucket.tat if bucket.exists else 0.0, now - self.burst)
+            if base - now > self.horizon:
+                return Grant(0, base - now - self.horizon)
             new = _Bucket(
-                tokens=available - take, ts_us=new_ts_us, blocked_until=bucket.blocked_until, exists=True
+                tat_us=int((base + want * self.spacing) * 1e6),
+                blocked_until=bucket.blocked_until,
+                exists=True,
             )
             try:
                 self._write(app_id, bucket, new)
@@ -159,22 +163,21 @@ class RateLimiter:
                 self._remember(app_id, bucket)
                 continue
             self._remember(app_id, new)
-            return Grant(take)
-        # Heavy contention: back off a little and let the caller come back.
-        return Grant(0, 1.0 / self.rate)
+            return Grant(want, start=base, spacing=self.spacing)
+        return Grant(0, self.spacing)  # heavy contention: back off a little
 
     def _write(self, app_id: str, old: _Bucket, new: _Bucket) -> None:
         self.calls += 1
-        values: dict[str, Any] = {":t": Decimal(f"{new.tokens:.6f}"), ":ts": new.ts_us}
+        values: dict[str, Any] = {":tat": new.tat_us}
         if old.exists:
-            condition = "ts_us = :old_ts"
-            values[":old_ts"] = old.ts_us
+            condition = "tat_us = :old"
+            values[":old"] = old.tat_us
         else:
             condition = "attribute_not_exists(PK)"
         try:
             self.table.update_item(
                 Key=keys.rate_bucket(app_id),
-                UpdateExpression="SET tokens = :t, ts_us = :ts",
+                UpdateExpression="SET tat_us = :tat",
                 ConditionExpression=condition,
                 ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
@@ -185,22 +188,22 @@ class RateLimiter:
             item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             raise _Conflict(self._parse(item) if item else self._read(app_id)) from exc
 
-    def take(self, app_id: str, want: int = 1, max_wait: float = 30.0) -> int:
-        """Block (on the limiter's clock) until at least one token is granted; 0 after `max_wait`."""
+    def take(self, app_id: str, want: int = 1, max_wait: float = 30.0) -> Grant:
+        """Reserve slots, sleeping (on the limiter's clock) through a pause; Grant(0) after max_wait."""
         waited = 0.0
         while True:
             grant = self.acquire(app_id, want)
             if grant.tokens:
-                return grant.tokens
+                return grant
             if waited >= max_wait:
-                return 0
-            pause = min(grant.wait, 0.25, max_wait - waited + 0.001)
+                return grant
+            pause = min(grant.wait, 0.5, max_wait - waited + 0.001)
             self.clock.sleep(pause)
             waited += pause
 
     # ------------------------------------------------------------------ the platform said slow down
     def penalize(self, app_id: str, seconds: float | None = None) -> float:
-        """Zalo answered -32: drain the bucket and block it for the rest of the minute (or `seconds`)."""
+        """Zalo answered -32: no slot before the end of the minute (or `seconds` from now)."""
         now = self.clock.now()
         if seconds is None:
             seconds = self.penalty_seconds if self.penalty_seconds is not None else 60.0 - (now % 60.0)
@@ -209,18 +212,14 @@ class RateLimiter:
         try:
             self.table.update_item(
                 Key=keys.rate_bucket(app_id),
-                UpdateExpression="SET tokens = :zero, ts_us = :now, blocked_until = :until",
+                UpdateExpression="SET tat_us = :tat, blocked_until = :until",
                 ConditionExpression="attribute_not_exists(blocked_until) OR blocked_until < :until",
-                ExpressionAttributeValues={
-                    ":zero": Decimal(0),
-                    ":now": int(now * 1e6),
-                    ":until": Decimal(f"{until:.6f}"),
-                },
+                ExpressionAttributeValues={":tat": int(until * 1e6), ":until": Decimal(f"{until:.6f}")},
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-        self._remember(app_id, _Bucket(tokens=0.0, ts_us=int(now * 1e6), blocked_until=until, exists=True))
+        self._remember(app_id, _Bucket(tat_us=int(until * 1e6), blocked_until=until, exists=True))
         return until
 
 
@@ -231,47 +230,52 @@ class _Conflict(Exception):
 
 
 class LocalTokens:
-    """A sender's small stash of tokens taken in one call and spent within `spend_within` seconds.
+    """A sender's reserved slots: each message goes out at its slot (the sender sleeps until then).
 
-    The stash is sized to what this sender can actually spend in that time (it measures its own
-    pace), so tokens are rarely left to go stale: a stale token is dropped unspent - never used
-    late, which could burst past the minute - and a dropped token is rate the app never uses.
+    The number reserved at once is sized to this sender's own pace: a sender slower than the slot
+    spacing falls behind its slots, and a slot more than `spend_within` in the past is dropped
+    unspent (sending late could bunch requests past the minute's limit).
     """
 
-    def __init__(self, limiter: RateLimiter, app_id: str, chunk: int = 4) -> None:
+    def __init__(self, limiter: RateLimiter, app_id: str, chunk: int = 8) -> None:
         self.limiter = limiter
         self.app_id = app_id
         self.chunk = chunk
+        self._start = 0.0
+        self._next = 0
         self._left = 0
-        self._taken_at = 0.0
-        self._last = 0.0
-        self._pace = 0.0  # seconds between two sends of this sender (moving average)
+        self._returned_at = 0.0
+        self._work = 0.0  # seconds of the sender's own work per message (moving average)
         self.dropped = 0
 
     def _want(self, remaining_work: int) -> int:
-        if self._pace <= 0:
-            fits = 1
-        else:
-            fits = int(self.limiter.spend_within / self._pace)
+        behind_per_message = self._work - self.limiter.spacing
+        fits = self.chunk if behind_per_message <= 0 else int(self.limiter.spend_within / behind_per_message)
         return max(1, min(self.chunk, remaining_work, fits))
 
     def take_one(self, remaining_work: int, max_wait: float = 30.0) -> bool:
-        now = self.limiter.clock.now()
-        if self._last:
-            gap = now - self._last
-            self._pace = gap if self._pace <= 0 else 0.8 * self._pace + 0.2 * gap
-        if self._left and now - self._taken_at > self.limiter.spend_within:
-            self.dropped += self._left
-            self._left = 0  # stale: spending them now could burst past the window
-        if not self._left:
-            got = self.limiter.take(self.app_id, self._want(remaining_work), max_wait)
-            if not got:
+        clock = self.limiter.clock
+        now = clock.now()
+        if self._returned_at:
+            work = now - self._returned_at
+            self._work = work if self._work <= 0 else 0.8 * self._work + 0.2 * work
+        while True:
+            if self._left:
+                slot = self._start + self._next * self.limiter.spacing
+                if now - slot <= self.limiter.spend_within:
+                    if slot > now:
+                        clock.sleep(slot - now)
+                    self._next += 1
+                    self._left -= 1
+                    self._returned_at = clock.now()
+                    return True
+                self.dropped += self._left  # stale slots
+                self._left = 0
+            grant = self.limiter.take(self.app_id, self._want(remaining_work), max_wait)
+            if not grant.tokens:
                 return False
-            self._left = got
-            self._taken_at = self.limiter.clock.now()
-        self._left -= 1
-        self._last = self.limiter.clock.now()
-        return True
+            self._start, self._next, self._left = grant.start, 0, grant.tokens
+            now = clock.now()
 
     def drop(self) -> None:
         self.dropped += self._left

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import time
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel
 
 from anninh import aws, keys
 from anninh.registry import OA, App, Officer, Registry, Unit
@@ -61,6 +63,12 @@ def forget_cached_registry() -> None:
         _cached = None
 
 
+def _item_data(model: BaseModel, **kw: Any) -> dict[str, Any]:
+    """JSON-safe model data with floats as Decimal (DynamoDB has no float type)."""
+    data: dict[str, Any] = json.loads(model.model_dump_json(**kw), parse_float=Decimal)
+    return data
+
+
 def put_unit(unit: Unit) -> None:
     aws.table().put_item(
         Item={
@@ -68,7 +76,7 @@ def put_unit(unit: Unit) -> None:
             "GSI1PK": "UNITS",
             "GSI1SK": unit.unit_id,
             "type": "unit",
-            "data": unit.model_dump(mode="json"),
+            "data": _item_data(unit),
         }
     )
 
@@ -80,13 +88,13 @@ def put_oa(oa: OA) -> None:
             "GSI1PK": "OAS",
             "GSI1SK": oa.oa_id,
             "type": "oa",
-            "data": oa.model_dump(mode="json"),
+            "data": _item_data(oa),
         }
     )
 
 
 def put_officer(officer: Officer) -> None:
-    data = officer.model_dump(mode="json", exclude={"password"})
+    data = _item_data(officer, exclude={"password"})
     aws.table().put_item(
         Item={
             **keys.officer(officer.username),

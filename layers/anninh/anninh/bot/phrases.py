@@ -71,6 +71,17 @@ THANKS = frozenset(
         "da hieu",
     }
 )
+# "What is the police's number?", also asked inside a sentence.
+HOTLINE_ASKS = (
+    "duong day nong",
+    "so dien thoai cong an",
+    "sdt cong an",
+    "so dien thoai phuong",
+    "sdt phuong",
+    "so dien thoai truc ban",
+    "so dt cong an",
+    "so hotline",
+)
 MENU = frozenset(
     {"menu", "memu", "meni", "danh muc", "tien ich", "tro giup", "help", "huong dan", "tuy chon"}
 )
@@ -149,12 +160,7 @@ def parse(text: str, state: dict[str, Any]) -> Command:
         is not None
     ):
         return Command("notices", raw, {"more": False})
-    if (
-        _starts(
-            t, "duong day nong", "hotline", "so dien thoai cong an", "so dien thoai truc ban", "goi cong an"
-        )
-        is not None
-    ):
+    if any(ask in t for ask in HOTLINE_ASKS) or _starts(t, "hotline", "goi cong an") is not None:
         return Command("hotline")
     if _starts(t, "tin an ninh", "tin tuc an ninh", "tin tuc", "ban tin an ninh") is not None:
         return Command("news")

@@ -19,17 +19,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from anninh import aws
+from anninh import aws, clock
 from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudienceSource, DynamoAudience
 from anninh.campaigns.eligibility import in_quiet_hours, ineligible_reason, quiet_hours_end, restricted
 from anninh.campaigns.model import Batch
 from anninh.campaigns.store import CampaignNotFound, CampaignStore
-from anninh.clock import parse_iso, utcnow
+from anninh.clock import parse_iso
 from anninh.observability import logger
 from anninh.settings import get_settings
 
 BATCH_SIZE = 50  # recipients per SQS message
 SAFETY_SECONDS = 20.0
+
+
+def _now() -> datetime:
+    return clock.utcnow()  # looked up per call, so tests can move the clock
 
 
 class QueueWriter:
@@ -89,7 +93,7 @@ class Planner:
         broadcast: QueueWriter | None = None,
         requeue: Callable[[str], None] | None = None,
         articles: Any | None = None,
-        now: Callable[[], datetime] = utcnow,
+        now: Callable[[], datetime] | None = None,
         remaining_seconds: Callable[[], float] | None = None,
         page_size: int = PAGE_SIZE,
     ) -> None:
@@ -98,7 +102,7 @@ class Planner:
         self.broadcast = broadcast or QueueWriter()
         self.requeue = requeue or enqueue_campaign
         self.articles = articles
-        self.now = now
+        self.now = now or _now
         self.remaining_seconds = remaining_seconds or (lambda: 1e9)
         self.page_size = page_size
 

@@ -5,8 +5,9 @@ The campaign's status is read once per batch, so pause and cancel take effect wi
 (at most 50 recipients) of every sender. A paused campaign's batches are parked on the campaign and
 put back on the queue by `resume`; promotion types reaching quiet hours are parked until 06:00.
 Counters are added to the campaign item once per batch (one UpdateItem, no transaction on the hot
-item); a sender that is killed outright loses at most that batch's increments, which
-`reconcile` recomputes from the delivery records.
+item), also when the batch ends in an error. A sender killed outright (timeout, out of memory)
+loses that batch's increments; the delivery records stay right, and a recount from them is future
+work (see docs/campaigns.md).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from anninh import clock
 from anninh.campaigns.deliveries import DeliveryStore
 from anninh.campaigns.eligibility import in_quiet_hours, quiet_hours_end, restricted
 from anninh.campaigns.gateway import BroadcastGateway
 from anninh.campaigns.model import Batch
 from anninh.campaigns.store import CampaignNotFound, CampaignStore
-from anninh.clock import iso, utcnow
+from anninh.clock import iso
 from anninh.observability import logger
 from anninh.ratelimit import LocalTokens, RateLimiter
 from anninh.registry import Registry
@@ -39,6 +41,10 @@ RECIPIENT_REASONS = {
 }
 MAX_ATTEMPTS = 4
 SAFETY_SECONDS = 8.0  # stop taking recipients this long before the function's timeout
+
+
+def _now() -> datetime:
+    return clock.utcnow()  # looked up per call, so tests can move the clock
 
 
 class RetryBatch(Exception):
@@ -80,7 +86,7 @@ class BroadcastSender:
         deliveries: DeliveryStore | None = None,
         counter: StatsCounter | None = None,
         enqueue: Callable[[list[Batch]], None] | None = None,
-        now: Callable[[], datetime] = utcnow,
+        now: Callable[[], datetime] | None = None,
         remaining_seconds: Callable[[], float] | None = None,
         chunk: int = 4,
         backoff: Callable[[int], float] | None = None,
@@ -92,7 +98,7 @@ class BroadcastSender:
         self.deliveries = deliveries or DeliveryStore()
         self.counter = counter or _default_counter
         self.enqueue = enqueue
-        self.now = now
+        self.now = now or _now
         self.remaining_seconds = remaining_seconds or (lambda: 1e9)
         self.chunk = chunk
         self.backoff = backoff or (lambda attempt: min(2.0, 0.2 * 2**attempt))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from anninh import clock
 from anninh.campaigns.audience import AudienceFilter, AudienceSource, DynamoAudience
 from anninh.campaigns.eligibility import (
     CAP_PER_DAY,
@@ -24,11 +25,15 @@ from anninh.campaigns.eligibility import (
 from anninh.campaigns.model import REASONS, Campaign, CampaignRequest
 from anninh.campaigns.planner import QueueWriter, enqueue_campaign, requeue_parked
 from anninh.campaigns.store import CampaignStore, to_campaign
-from anninh.clock import VN_TZ, iso, utcnow
+from anninh.clock import VN_TZ, iso
 from anninh.registry import Registry
 
 EDITOR_ROLES = ("editor", "admin")
 PREVIEW_CAP_SAMPLE = 2000  # followers whose caps are read exactly; beyond, the share is extrapolated
+
+
+def _now() -> datetime:
+    return clock.utcnow()  # looked up per call, so tests can move the clock
 
 
 class Caller(Protocol):
@@ -74,7 +79,7 @@ class CampaignService:
         audience: AudienceSource | None = None,
         enqueue: Callable[[str], None] | None = None,
         broadcast: QueueWriter | None = None,
-        now: Callable[[], datetime] = utcnow,
+        now: Callable[[], datetime] | None = None,
         table: Any | None = None,
     ) -> None:
         self.registry = registry
@@ -82,7 +87,7 @@ class CampaignService:
         self.audience = audience or DynamoAudience()
         self.enqueue = enqueue or enqueue_campaign
         self.broadcast = broadcast or QueueWriter()
-        self.now = now
+        self.now = now or _now
         self._table = table
 
     # ------------------------------------------------------------------ rules

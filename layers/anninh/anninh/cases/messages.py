@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 
-def acknowledgement(unit_name: str, code: str, window_minutes: int) -> str:
+def acknowledgement(unit_name: str, code: str, window_minutes: int, empty: bool = False) -> str:
+    if empty:  # "báo tin" alone (e.g. the menu button): ask for the details
+        invite = (
+            f"Anh/chị vui lòng mô tả sự việc (thời gian, địa điểm, đối tượng, phương tiện) và gửi kèm hình "
+            f"ảnh, video hoặc vị trí nếu có, trong {window_minutes} phút tới."
+        )
+    else:
+        invite = (
+            f"Anh/chị có thể gửi thêm nội dung, hình ảnh, video hoặc vị trí trong {window_minutes} phút tới "
+            "để bổ sung cho tin báo này."
+        )
     return (
         f"{unit_name} đã tiếp nhận tin báo của anh/chị. Mã tin báo: {code}.\n"
-        f"Anh/chị có thể gửi thêm nội dung, hình ảnh, video hoặc vị trí trong {window_minutes} phút tới "
-        "để bổ sung cho tin báo này. Thông tin người báo tin được giữ bí mật.\n"
+        f"{invite} Thông tin người báo tin được giữ bí mật.\n"
         f"Để xem tình trạng xử lý, anh/chị nhắn: tra cứu {code}"
     )
 

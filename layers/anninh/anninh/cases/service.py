@@ -178,7 +178,9 @@ class TipDesk:
         }
 
     def _texts(self, event: UserMessageEvent) -> list[str]:
-        found = [event.message.text.strip()] if event.message.text and event.message.text.strip() else []
+        """What the message says; a bare "báo tin" (e.g. the menu button) says nothing yet."""
+        body = (event.message.text or "").strip()
+        found = [body] if body and rules.tip_body(body) else []
         found += [t for a in event.message.attachments if (t := _extra_text(a))]
         return found
 
@@ -248,7 +250,10 @@ class TipDesk:
                 event,
                 oa,
                 messages.acknowledgement(
-                    unit.name if unit else oa.name, case.code, self.settings.case_window_minutes
+                    unit.name if unit else oa.name,
+                    case.code,
+                    self.settings.case_window_minutes,
+                    empty=not texts and not media and case.location is None,
                 ),
                 f"case:{event_key}:ack",
                 case_id,
@@ -284,7 +289,8 @@ class TipDesk:
         month = yymm(now)
         code = format_code(prefix, month, store.next_sequence(prefix, month))
         first = rules.tip_body(texts[0]) if texts else ""
-        summary = first[:500] if first else f"[{KIND_LABELS_VI.get(event.kind, event.kind)}]"
+        label = KIND_LABELS_VI.get(event.kind, "Chưa có nội dung")
+        summary = first[:500] if first else f"[{label}]"
         return Case(
             case_id=case_id,
             code=code,

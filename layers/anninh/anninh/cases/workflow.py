@@ -340,7 +340,7 @@ def apply_changes(
 ) -> Case:
     """PATCH semantics: status, valuable, unit, assignee, outcome, note; one history entry each."""
     loaded = load_for(p, case_id, ports, action, write=True)
-    if not p.has_role("officer", "commander", "admin"):
+    if not p.has_role("officer", "commander"):
         _audit(p, ports, action, case_id, outcome="denied", reason="role")
         raise NotPermitted("role")
     case = loaded.case

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from anninh import conversations, followers
 from anninh.cases.service import TipDesk, TipPorts, TipResult
@@ -37,6 +37,10 @@ from anninh.registry import OA, Registry
 from anninh.settings import Settings
 
 BotFn = Callable[[Any], Any]  # anninh.bot.router.respond(BotTurn) -> BotResult
+# Bot intents that are a procedure question: answered from the knowledge base ("faq", "procedure")
+# or handed to an officer ("handoff"). `inquiries` and `bot_answered` count only these, so the
+# answer rate is answered questions over questions.
+INQUIRY_INTENTS = frozenset({"faq", "procedure", "handoff"})
 
 
 @dataclass
@@ -249,9 +253,9 @@ class Pipeline:
         if self.ports.bot is not None:
             respond, make_turn = self.ports.bot, PlainTurn
         else:
-            from anninh.bot import router  # type: ignore[attr-defined]  # the bot area's module
+            from anninh.bot import router  # the bot area's module, imported only when needed
 
-            respond, make_turn = router.respond, router.BotTurn
+            respond, make_turn = cast(BotFn, router.respond), router.BotTurn
         turn = make_turn(
             oa_id=oa.oa_id,
             user_id=event.sender.id,
@@ -268,9 +272,10 @@ class Pipeline:
             new_state = turn.state
         if new_state != state.bot:
             conversations.save_bot_state(oa.oa_id, event.sender.id, dict(new_state))
-        counters["inquiries"] = 1
-        if result.answered:
-            counters["bot_answered"] = 1
+        if result.intent in INQUIRY_INTENTS:  # a procedure question (menus and lookups are not)
+            counters["inquiries"] = 1
+            if result.answered:
+                counters["bot_answered"] = 1
         if result.handed_off:
             counters["handed_off"] = 1
             conversations.set_handoff(oa.oa_id, event.sender.id, oa.unit_id, event.at)

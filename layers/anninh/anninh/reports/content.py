@@ -39,6 +39,9 @@ HEADLINE_ROWS = (
 )
 
 
+KIND_ORDER = {"district": 0, "ward": 1, "commune": 1, "team": 2}
+
+
 @dataclass
 class HeadlineRow:
     key: str
@@ -88,6 +91,15 @@ class ReportContent:
         local = self.generated_at.astimezone(VN_TZ)
         return f"Số liệu tổng hợp tự động từ hệ thống An Ninh OA lúc {local:%H:%M} ngày {local:%d/%m/%Y}."
 
+    @property
+    def no_questions_text(self) -> str:
+        if self.stats["inquiries"]:
+            return (
+                f"Trong kỳ có {vn_number(self.stats['inquiries'])} câu hỏi thủ tục; hệ thống chưa có số liệu "
+                "thống kê theo từng thủ tục cho kỳ này."
+            )
+        return "Chưa có câu hỏi thủ tục nào trong kỳ."
+
     def summary_sentences(self) -> list[str]:
         s = self.stats
         rate = (
@@ -103,8 +115,8 @@ class ReportContent:
             f"Tiếp nhận {vn_number(s['tips'])} tin báo về an ninh trật tự, trong đó "
             f"{vn_number(s['tips_valuable'])} tin báo có giá trị và "
             f"{vn_number(s['tips_urgent'])} tin báo khẩn.",
-            f"Gửi {vn_number(s['broadcast_sent'])} thông báo tới người quan tâm "
-            f"qua {vn_number(s['broadcasts'])} đợt gửi.",
+            f"Gửi {vn_number(s['broadcast_sent'])} thông báo tới người quan tâm"
+            + (f" qua {vn_number(s['broadcasts'])} đợt gửi." if s["broadcasts"] else "."),
         ]
 
 
@@ -184,7 +196,7 @@ def charts_for(stats: dict[str, Any]) -> list[Chart]:
             ],
         ),
     ]
-    units = stats["units"]
+    units = sorted(stats["units"], key=lambda u: (KIND_ORDER.get(u["kind"], 9), u["name"]))
     if units:
         short = [(_short_name(u["name"]), u) for u in units]
         own = {k: stats[k] - sum(u[k] for u in units) for k in ("tips", "follows")}

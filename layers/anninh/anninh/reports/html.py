@@ -51,7 +51,7 @@ def render_html(content: ReportContent) -> str:
             "<table><tr><th>#</th><th>Thủ tục</th><th>Số lượt trả lời</th></tr>" + questions + "</table>"
         )
     else:
-        questions_html = "<p>Chưa có câu hỏi thủ tục nào trong kỳ.</p>"
+        questions_html = f"<p>{escape(c.no_questions_text)}</p>"
     times = "".join(
         f"<tr><td>{escape(t['label'])}</td><td class=n>{t['count']}</td>"
         f"<td class=n>{escape(t['median'])}</td>"

@@ -109,7 +109,7 @@ def render_pdf(content: ReportContent) -> bytes:
         )
     else:
         pdf.set_font(FONT, "", 10.5)
-        pdf.cell(0, 6, "Chưa có câu hỏi thủ tục nào trong kỳ.", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5.5, c.no_questions_text, new_x="LMARGIN", new_y="NEXT")
 
     _heading(pdf, "IV. Thời gian xử lý tin báo")
     _table(

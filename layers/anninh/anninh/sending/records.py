@@ -31,6 +31,18 @@ from anninh.outbox import OutboundMessage
 from anninh.settings import get_settings
 
 Status = Literal["sending", "retrying", "sent", "failed", "undeliverable_window"]
+# Why a message was not delivered, and how officers read it.
+Cause = Literal["window", "recipient", "oa", "invalid", "retries"]
+CAUSE_LABELS: dict[str, str] = {
+    "window": "Không gửi được: người dân chưa tương tác với OA trong 7 ngày qua, Zalo không cho phép "
+    "gửi tin tư vấn. Hãy liên hệ qua kênh khác hoặc chờ người dân nhắn lại.",
+    "recipient": "Không gửi được: người nhận không thể nhận tin (đã bỏ quan tâm OA, bị khóa hoặc đã chặn "
+    "loại tin này).",
+    "oa": "Không gửi được: OA đang bị Zalo từ chối (hết hạn mức, chưa xác thực hoặc mất quyền truy cập). "
+    "Quản trị viên đã được báo.",
+    "invalid": "Không gửi được: nội dung tin nhắn không hợp lệ theo quy định của Zalo.",
+    "retries": "Không gửi được sau nhiều lần thử do lỗi kết nối với Zalo. Quản trị viên đã được báo.",
+}
 FINAL_STATUSES = frozenset({"sent", "failed", "undeliverable_window"})
 SENT_TTL_SECONDS = 40 * 24 * 3600
 CLAIM_UPDATE = (
@@ -142,6 +154,7 @@ class OutboxRecords:
         *,
         msg: OutboundMessage,
         status: Status,
+        cause: Cause,
         reason: str,
         at: datetime,
         unit_id: str,
@@ -150,6 +163,7 @@ class OutboxRecords:
         """Record a message that will not be sent; kept for the unit's officers when the producer asked."""
         sets: dict[str, Any] = {
             "status": status,
+            "cause": cause,
             "reason": reason,
             "updated_at": iso(at),
             "final_at": iso(at),
@@ -171,8 +185,10 @@ class OutboxRecords:
 def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) -> list[dict[str, Any]]:
     """Messages to citizens of a unit's OAs that could not be delivered, newest first.
 
-    Each item: key, status (`undeliverable_window` | `failed`), reason, error_code, oa_id, user_id,
-    case_id, officer, origin, message (the Zalo message object), at.
+    Each item: key, status (`undeliverable_window` | `failed`), cause (`window` | `recipient` | `oa` |
+    `invalid` | `retries`), label (Vietnamese, for officers), reason (technical), error_code, oa_id,
+    user_id (the Zalo id: map it to the conversation before showing it), case_id, officer, origin,
+    message (the Zalo message object), at.
     """
     table = table or aws.table()
     page = table.query(
@@ -188,6 +204,8 @@ def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) ->
             {
                 "key": str(item["PK"]).removeprefix("OUTBOX#"),
                 "status": item.get("status"),
+                "cause": item.get("cause", ""),
+                "label": CAUSE_LABELS.get(str(item.get("cause", "")), CAUSE_LABELS["retries"]),
                 "reason": item.get("reason", ""),
                 "error_code": int(item["error_code"]) if item.get("error_code") is not None else None,
                 "oa_id": item.get("oa_id"),

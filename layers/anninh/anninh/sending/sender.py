@@ -19,6 +19,7 @@ the officers of the OA's unit. OA errors are recorded and raise the `OutboundNee
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable
@@ -135,32 +136,26 @@ class OutboxSender:
             logger.warning(
                 "a previous sender died while sending; sending again (possible duplicate)", extra=log
             )
-        unit_id = self.unit_for(msg.oa_id)
-        last = self.followers.last_interaction(msg.oa_id, msg.user_id)
-        if last is not None and now - last > WINDOW:
-            return self._undeliverable(msg, unit_id, "no interaction in the last 7 days", None, log)
+        unit_id = ""
         try:
+            unit_id = self.unit_for(msg.oa_id)
+            last = self.followers.last_interaction(msg.oa_id, msg.user_id)
+            if last is not None and now - last > WINDOW:
+                return self._undeliverable(msg, unit_id, "no interaction in the last 7 days", None, log)
             result = self._send_with_retries(msg, deadline, log)
         except _RetryLater as later:
-            delay = later.delay if later.delay >= 0 else self.policy.queue_delay(receive_count, self.rng)
-            if receive_count >= self.policy.max_receives:
-                metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
-                self.records.mark_final(
-                    msg=msg,
-                    status="failed",
-                    reason=f"gave up after {receive_count} deliveries: {later.reason}",
-                    at=self.clock(),
-                    unit_id=unit_id,
-                )
-                logger.error("outbound message given up", extra={**log, "reason": later.reason})
-                return Outcome("failed", reason=later.reason)
-            self.records.mark_retrying(msg.key, later.reason, self.clock(), delay)
-            logger.info(
-                "outbound message will be retried", extra={**log, "delay": delay, "reason": later.reason}
-            )
-            return Outcome("retry", retry_after=delay, reason=later.reason)
+            return self._retry_later(msg, unit_id, later, receive_count, log)
         except ZaloError as exc:
             return self._permanent(msg, unit_id, exc, log)
+        except Exception:
+            # Zalo's failures are ZaloErrors, handled above: this is ours (AWS, registry...) and the
+            # message did not go out. Say so on the record, so that the next delivery is not taken
+            # for a sender that died mid-send.
+            logger.exception("outbound message failed before reaching Zalo; will retry", extra=log)
+            delay = self.policy.queue_delay(receive_count, self.rng)
+            with contextlib.suppress(Exception):
+                self.records.mark_retrying(msg.key, "internal error", self.clock(), delay)
+            return Outcome("retry", retry_after=delay, reason="internal error")
         sent_at = self.clock()
         self.records.mark_sent(msg.key, result.message_id, sent_at)
         metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
@@ -168,6 +163,31 @@ class OutboxSender:
         return Outcome("sent", message_id=result.message_id)
 
     # ------------------------------------------------------------------ steps
+    def _retry_later(
+        self,
+        msg: OutboundMessage,
+        unit_id: str,
+        later: _RetryLater,
+        receive_count: int,
+        log: dict[str, object],
+    ) -> Outcome:
+        delay = later.delay if later.delay >= 0 else self.policy.queue_delay(receive_count, self.rng)
+        if receive_count >= self.policy.max_receives:
+            metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
+            self.records.mark_final(
+                msg=msg,
+                status="failed",
+                cause="retries",
+                reason=f"gave up after {receive_count} deliveries: {later.reason}",
+                at=self.clock(),
+                unit_id=unit_id,
+            )
+            logger.error("outbound message given up", extra={**log, "reason": later.reason})
+            return Outcome("failed", reason=later.reason)
+        self.records.mark_retrying(msg.key, later.reason, self.clock(), delay)
+        logger.info("outbound message will be retried", extra={**log, "delay": delay, "reason": later.reason})
+        return Outcome("retry", retry_after=delay, reason=later.reason)
+
     def _not_claimed(
         self, msg: OutboundMessage, status: str, record: dict[str, object], log: dict[str, object]
     ) -> Outcome:
@@ -260,6 +280,7 @@ class OutboxSender:
         self.records.mark_final(
             msg=msg,
             status="undeliverable_window",
+            cause="window",
             reason=reason,
             at=self.clock(),
             unit_id=unit_id,
@@ -279,6 +300,11 @@ class OutboxSender:
         self.records.mark_final(
             msg=msg,
             status="failed",
+            cause="oa"
+            if exc.kind in ("oa", "token")
+            else "recipient"
+            if exc.kind == "recipient"
+            else "invalid",
             reason=f"{exc.kind}: {exc.message}",
             at=self.clock(),
             unit_id=unit_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from anninh.clock import vn_day
 from anninh.registry import Registry
@@ -46,15 +47,15 @@ def roll_up_days(registry: Registry, store: StatsStore, days: list[str], now: da
     current = dict(store.follower_gauges())
     for day in reversed(span):
         followers_end[day] = dict(current)
-        for oa_id, _unit, figures in counted[day]:
-            net = int(figures.get("follows", 0)) - int(figures.get("unfollows", 0))
+        for oa_id, _unit, oa_figures in counted[day]:
+            net = int(oa_figures.get("follows", 0)) - int(oa_figures.get("unfollows", 0))
             current[oa_id] = current.get(oa_id, 0) - net
 
     home = {oa.oa_id: oa.unit_id for oa in registry.oas}
     subtrees = {unit.unit_id: set(registry.subtree(unit.unit_id)) for unit in registry.units}
     results = []
     for day in days:
-        rows: list[tuple[str, fig.Figures, int, dict[str, object]]] = []
+        rows: list[tuple[str, fig.Figures, int, dict[str, Any]]] = []
         unit_followers: dict[str, int] = {}
         for unit_id, inside in subtrees.items():
             figures: fig.Figures = {}

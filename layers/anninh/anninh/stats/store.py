@@ -90,17 +90,17 @@ class DynamoStatsStore:
         self, day: str, unit_id: str, figures: Figures, followers: int, extra: dict[str, Any] | None
     ) -> dict[str, Any]:
         return {
-                **keys.stats_unit_day(day, unit_id),
-                "GSI1PK": keys.stats_rollup_gsi(unit_id),
-                "GSI1SK": day,
-                "type": "stats_rollup",
-                "unit_id": unit_id,
-                "day": day,
-                "followers": followers,
-                "figures": _to_dynamo(figures),
-                "rolled_at": iso(utcnow()),
-                **_to_dynamo(extra or {}),
-            }
+            **keys.stats_unit_day(day, unit_id),
+            "GSI1PK": keys.stats_rollup_gsi(unit_id),
+            "GSI1SK": day,
+            "type": "stats_rollup",
+            "unit_id": unit_id,
+            "day": day,
+            "followers": followers,
+            "figures": _to_dynamo(figures),
+            "rolled_at": iso(utcnow()),
+            **_to_dynamo(extra or {}),
+        }
 
     def rollups(self, unit_id: str, first: str, last: str) -> dict[str, tuple[Figures, int]]:
         items = self._query(

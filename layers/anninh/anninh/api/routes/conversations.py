@@ -18,7 +18,7 @@ from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit, aws, crypto, keys, outbox
-from anninh.api.auth import Principal, principal
+from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.audit import decode_cursor, encode_cursor
 from anninh.cases.queries import plain
@@ -105,6 +105,7 @@ def list_conversations(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> dict[str, Any]:
     p = principal()
+    require_role(p, "officer", "commander")
     if unit_id and not p.can_see_unit(unit_id):
         raise NotFound("Không tìm thấy đơn vị.")
     after = decode_cursor(cursor)
@@ -164,6 +165,7 @@ def get_conversation(
     conversation_id: ConversationId, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> dict[str, Any]:
     p = principal()
+    require_role(p, "officer", "commander")
     state = _load(p, conversation_id, "conversation.read")
     page = aws.table().query(
         KeyConditionExpression=Key("PK").eq(state["PK"]) & Key("SK").begins_with("MSG#"),

@@ -6,7 +6,7 @@ and the OFFICER item in the table (display name, unit, roles) the rest of the sy
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from anninh import audit, aws, keys
 from anninh.api.auth import principal, require_role
 from anninh.api.errors import Conflict, NotFound, Unprocessable
-from anninh.registry import Officer, Role
-from anninh.registry_store import current_registry, forget_cached_registry, put_officer
+from anninh.registry import OA, Officer, Role, Unit
+from anninh.registry_store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
 from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()
@@ -50,6 +50,88 @@ def list_oas() -> dict[str, Any]:
     principal()
     items = [o.model_dump() for o in current_registry().oas]
     return {"items": items, "count": len(items)}
+
+
+UnitId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
+OaId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9]{1,32}$")]
+
+
+class UnitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["district", "ward", "team", "city", "commune"] = "ward"
+    parent: str | None = Field(default=None, min_length=1, max_length=64)
+    code: str = Field(default="", max_length=8, pattern=r"^[A-Za-z0-9]*$")
+    hotline: str = Field(default="", max_length=30)
+    address: str = Field(default="", max_length=300)
+    centroid: tuple[float, float] | None = None
+    aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+@router.put("/units/<unit_id>", summary="Create or change a unit (admins); the hierarchy is data")
+def put_unit_route(unit_id: UnitId, body: Annotated[UnitIn, Body()]) -> dict[str, Any]:
+    p = principal()
+    require_role(p, "admin")
+    registry = current_registry()
+    if body.parent is not None:
+        if registry.unit(body.parent) is None:
+            raise Unprocessable(
+                f"Không có đơn vị cấp trên '{body.parent}'.", details=[{"loc": ["body", "parent"]}]
+            )
+        if registry.is_within(body.parent, unit_id):
+            raise Unprocessable(
+                "Đơn vị cấp trên không thể là đơn vị cấp dưới của chính nó.",
+                details=[{"loc": ["body", "parent"]}],
+            )
+    before = registry.unit(unit_id)
+    unit = Unit(unit_id=unit_id, **body.model_dump())
+    put_unit(unit)
+    forget_cached_registry()
+    audit.record(
+        p.username,
+        "unit.put",
+        "unit",
+        unit_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        before=before.model_dump(mode="json") if before else None,
+        after=unit.model_dump(mode="json"),
+    )
+    return unit.model_dump(mode="json")
+
+
+class OaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    app_id: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=200)
+    unit_id: str = Field(min_length=1, max_length=64)
+
+
+@router.put("/oas/<oa_id>", summary="Register an OA or move it to another unit (admins)")
+def put_oa_route(oa_id: OaId, body: Annotated[OaIn, Body()]) -> dict[str, Any]:
+    p = principal()
+    require_role(p, "admin")
+    registry = current_registry()
+    _check_unit(body.unit_id)
+    if registry.apps and body.app_id not in registry.apps_by_id:
+        raise Unprocessable(f"Không có ứng dụng Zalo '{body.app_id}'.", details=[{"loc": ["body", "app_id"]}])
+    before = registry.oa(oa_id)
+    oa = OA(oa_id=oa_id, **body.model_dump())
+    put_oa(oa)
+    forget_cached_registry()
+    audit.record(
+        p.username,
+        "oa.put",
+        "oa",
+        oa_id,
+        actor_unit=p.unit_id,
+        request_id=p.request_id,
+        before=before.model_dump() if before else None,
+        after=oa.model_dump(),
+    )
+    return oa.model_dump()
 
 
 def _officer_view(o: Officer, enabled: bool = True) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit, crypto
-from anninh.api.auth import Principal, principal
+from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import queries, workflow
 from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Case, CaseStatus, Outcome
@@ -40,6 +40,13 @@ def presigner() -> Any:
         region_name=settings.region,
         config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
     )
+
+
+def case_worker() -> Principal:
+    """Tips are for the units' officers and commanders (editors and admins do other work)."""
+    p = principal()
+    require_role(p, "officer", "commander")
+    return p
 
 
 def ports() -> workflow.Ports:
@@ -250,7 +257,7 @@ def list_tips(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> dict[str, Any]:
-    p = principal()
+    p = case_worker()
     statuses = frozenset(s.strip() for s in (status or "").split(",") if s.strip())
     unknown = sorted(statuses - set(STATUS_LABELS_VI))
     if unknown:
@@ -297,7 +304,7 @@ def list_tips(
 
 @router.get("/tips/<tip_id>", summary="One case with its conversation, media (presigned), notes, history")
 def get_tip(tip_id: TipId) -> dict[str, Any]:
-    p = principal()
+    p = case_worker()
     pts = ports()
     loaded = workflow.load_for(p, tip_id, pts, "case.read")
     audit.record(
@@ -334,9 +341,23 @@ def _refreshed(p: Principal, tip_id: str, pts: workflow.Ports) -> dict[str, Any]
     return case_row(case, item, p, access)
 
 
-@router.patch("/tips/<tip_id>", summary="Change status, valuable, unit, assignee, outcome; add a note")
+PATCH_DESCRIPTION = """Any subset of status, valuable, unit_id, assignee (null to unassign), outcome, note.
+
+Status transitions: new -> in_review | verified | forwarded | rejected | spam; in_review -> verified |
+forwarded | resolved | rejected | spam; verified -> resolved | forwarded; forwarded -> in_review | resolved |
+forwarded; resolved | rejected | spam -> in_review (reopen, commanders only). `forwarded` needs a new
+`unit_id`. Anything else is 409 `transition_not_allowed`; a `version` older than the case's is 409
+`stale_version`. The citizen is told (once each) when the tip goes into review and when it is resolved.
+"""
+
+
+@router.patch(
+    "/tips/<tip_id>",
+    summary="Change status, valuable, unit, assignee, outcome; add a note",
+    description=PATCH_DESCRIPTION,
+)
 def patch_tip(tip_id: TipId, body: Annotated[TipPatch, Body()]) -> dict[str, Any]:
-    p = principal()
+    p = case_worker()
     pts = ports()
     fields = body.model_fields_set
     changes = workflow.CaseChanges(
@@ -377,7 +398,7 @@ def _client_key(p: Principal, given: str | None) -> str:
     responses={202: {"description": "Queued for sending"}},
 )
 def reply_tip(tip_id: TipId, body: Annotated[ReplyIn, Body()]) -> Response[dict[str, Any]]:
-    p = principal()
+    p = case_worker()
     result = workflow.reply(p, tip_id, body.text, _client_key(p, body.idempotency_key), ports())
     return _json(202, result)
 
@@ -393,7 +414,7 @@ class NoteIn(BaseModel):
     responses={201: {"description": "Created"}},
 )
 def add_note(tip_id: TipId, body: Annotated[NoteIn, Body()]) -> Response[dict[str, Any]]:
-    p = principal()
+    p = case_worker()
     if not body.text.strip():
         raise Unprocessable("Ghi chú trống.", details=[{"loc": ["body", "text"], "type": "empty"}])
     return _json(201, workflow.add_note(p, tip_id, body.text, ports()))
@@ -411,7 +432,7 @@ class ForwardIn(BaseModel):
 
 @router.post("/tips/<tip_id>/forward", summary="Forward to another unit, with info-only copies")
 def forward_tip(tip_id: TipId, body: Annotated[ForwardIn, Body()]) -> dict[str, Any]:
-    p = principal()
+    p = case_worker()
     if not body.unit_id and not body.info_unit_ids:
         raise Unprocessable(
             "Chọn đơn vị nhận hoặc đơn vị nhận bản sao để biết.",
@@ -431,7 +452,7 @@ class MergeIn(BaseModel):
 
 @router.post("/tips/<tip_id>/merge", summary="Mark as a duplicate of another case")
 def merge_tip(tip_id: TipId, body: Annotated[MergeIn, Body()]) -> dict[str, Any]:
-    p = principal()
+    p = case_worker()
     pts = ports()
     workflow.merge(p, tip_id, body.into, pts)
     return _refreshed(p, tip_id, pts)
@@ -454,6 +475,7 @@ def tip_audit(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     p = principal()
+    require_role(p, "officer", "commander", "admin")
     workflow.load_for(p, tip_id, ports(), "case.audit.read")
     records, next_cursor = audit.list_for_target("case", tip_id, limit=limit, cursor=cursor)
     items = [queries.plain(r.model_dump()) for r in records]

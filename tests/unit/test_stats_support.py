@@ -1,4 +1,4 @@
-"""An in-memory StatsStore for unit tests of figures, reports and exports (no AWS)."""
+"""Support for the statistics tests: an in-memory StatsStore (no AWS)."""
 
 from __future__ import annotations
 

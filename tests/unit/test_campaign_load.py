@@ -1,0 +1,23 @@
+"""Done-when, at the scale of the default test run: four concurrent BroadcastSenders share one
+limiter bucket (in memory, with DynamoDB-like latency) against a simulated Zalo whose limit is
+600/min on a clock running 5x faster. `make bench` runs the full 10,000 followers; the same flow
+through the real handler, moto and SQS is tests/integration/test_broadcast_load.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from anninh.campaigns.simulation import run_memory_load
+
+pytestmark = pytest.mark.slow
+
+
+def test_campaign_completes_at_the_limit_with_no_rate_limit_error_and_nobody_twice() -> None:
+    figures = run_memory_load(1500, limit=600, factor=5.0, senders=4)
+    print(f"\nbroadcast (memory): {figures}")
+    assert figures["status"] == "done"
+    assert figures["sent"] == 1500
+    assert figures["duplicates"] == 0 and figures["missing"] == 0
+    assert figures["rate_limited_by_us"] == 0
+    assert figures["max_in_any_minute"] <= 600
+    assert figures["rate_fraction"] >= 0.95

@@ -1,0 +1,85 @@
+"""The shared limiter (GCRA slots on one item) with an in-memory table and a hand-driven clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from anninh.campaigns.simulation import MemoryBucketTable
+from anninh.ratelimit import LocalTokens, RateLimiter
+
+
+class ManualClock:
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += max(0.0, seconds)
+
+
+def test_slots_are_spaced_at_just_under_the_limit() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(600, table=MemoryBucketTable(), clock=clock)
+    first = limiter.acquire("app", 4)
+    second = limiter.acquire("app", 4)
+    assert first.tokens == second.tokens == 4
+    assert first.spacing == pytest.approx(60 / (600 * 0.98))
+    # The second reservation starts where the first ends: no slot is handed out twice.
+    assert second.start == pytest.approx(first.start + 4 * first.spacing, abs=1e-5)
+
+
+def test_a_sender_cannot_reserve_beyond_the_horizon() -> None:
+    clock = ManualClock()
+    limiter = RateLimiter(60, table=MemoryBucketTable(), clock=clock, horizon=1.0)
+    assert limiter.acquire("app", 3).tokens == 3  # ~3 s of slots (one per ~1.02 s)
+    refused = limiter.acquire("app", 1)
+    assert refused.tokens == 0 and refused.wait > 0
+
+
+def test_two_lambdas_sharing_the_bucket_stay_under_the_limit_in_every_minute() -> None:
+    clock = ManualClock()
+    table = MemoryBucketTable()
+    senders = [LocalTokens(RateLimiter(600, table=table, clock=clock), "app") for _ in range(2)]
+    sends: list[float] = []
+    # Alternate the two senders for five simulated minutes, each sending as fast as it is allowed.
+    end = clock.t + 300
+    while clock.t < end:
+        for tokens in senders:
+            assert tokens.take_one(50)
+            sends.append(clock.t)
+    sends.sort()
+    lo = 0
+    worst = 0
+    for hi, t in enumerate(sends):
+        while sends[lo] <= t - 60:
+            lo += 1
+        worst = max(worst, hi - lo + 1)
+    assert worst <= 600
+    assert len(sends) / 5 >= 0.95 * 600
+    # One conditional write per several messages, not one per message.
+    assert table.calls / len(sends) < 0.5
+
+
+def test_minus_32_pauses_every_sender_of_the_app_until_the_end_of_the_minute() -> None:
+    clock = ManualClock(start=1_800_000_030.0)  # half-way through a minute
+    table = MemoryBucketTable()
+    a = RateLimiter(600, table=table, clock=clock)
+    b = RateLimiter(600, table=table, clock=clock)
+    assert a.acquire("app").tokens == 1
+    until = a.penalize("app")
+    assert until == pytest.approx(1_800_000_060.0)
+    assert b.acquire("app").tokens == 0  # b learns of the pause from the item itself
+    clock.t = until + 0.01
+    grant = b.acquire("app")
+    assert grant.tokens == 1 and grant.start >= until
+
+
+def test_stale_slots_are_dropped_not_spent_late() -> None:
+    clock = ManualClock()
+    tokens = LocalTokens(RateLimiter(600, table=MemoryBucketTable(), clock=clock), "app", chunk=4)
+    assert tokens.take_one(10)
+    clock.t += 5.0  # the sender stalled far past its reserved slots
+    assert tokens.take_one(10)
+    assert tokens.dropped >= 1
