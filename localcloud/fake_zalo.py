@@ -530,10 +530,16 @@ class FakeZalo:
         with self._lock:
             token = self._access.get(request.headers.get("access_token", ""))
             oa_id = token.oa_id if token else None
-            for fault in self._faults:
-                if fault.error == "network" and fault.matches(endpoint, oa_id, user_id):
-                    return self._take_fault(endpoint, oa_id, user_id) == "network"
-        return False
+            # Faults fire in the order they were queued: drop the connection only when the first
+            # matching fault is a network one (and consume only that one).
+            first = next((f for f in self._faults if f.matches(endpoint, oa_id, user_id)), None)
+            if first is None or first.error != "network":
+                return False
+            if first.remaining is not None:
+                first.remaining -= 1
+                if first.remaining <= 0:
+                    self._faults.remove(first)
+            return True
 
     def _answer(
         self,

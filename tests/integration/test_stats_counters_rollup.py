@@ -42,7 +42,9 @@ def test_unknown_counter_names_are_refused_but_outcomes_and_faq_entries_are_coun
         count("x:2", HIEP_TAN_OA, "p-hiep-tan", at(5), outcome_unknown=1)
     assert count("bot:1", HIEP_TAN_OA, "p-hiep-tan", at(5), **{"faq_cccd-cap-moi": 1, "bot_answered": 1})
     assert record_outcome("case:1:outcome", HIEP_TAN_OA, "p-hiep-tan", "arrest", at=at(5))
-    assert record_outcome("case:1:outcome2", HIEP_TAN_OA, "p-hiep-tan", "prevented", "arrest", at=at(5))
+    assert record_outcome(
+        "case:1:outcome2", HIEP_TAN_OA, "p-hiep-tan", "prevented", previous="arrest", at=at(5)
+    )
     day = _oa_day(DynamoStatsStore(), "2026-05-05", HIEP_TAN_OA)
     assert day["faq_cccd-cap-moi"] == 1
     assert day["outcome_arrest"] == 0

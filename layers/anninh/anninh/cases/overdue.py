@@ -79,7 +79,7 @@ def find_overdue(
             last = str(plain(item.get("last_action_at")) or case.created_at)
             try:
                 idle = (now - parse_iso(last)).total_seconds() / 3600
-            except ValueError:
+            except (ValueError, TypeError):
                 continue
             limit = limits.get(case.status)
             if limit is None or idle < limit:

@@ -283,7 +283,7 @@ def _notice(case: Case, status: str, ports: Ports) -> None:
 def _seconds_between(start: str, end: datetime) -> float:
     try:
         return max(0.0, (end - parse_iso(start)).total_seconds())
-    except ValueError:
+    except (ValueError, TypeError):
         return 0.0
 
 

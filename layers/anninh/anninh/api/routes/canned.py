@@ -58,7 +58,9 @@ class CannedPatch(BaseModel):
 
 
 def _view(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: plain(item.get(k)) for k in _FIELDS}
+    view = {k: plain(item.get(k)) for k in _FIELDS}
+    view["id"] = view["reply_id"]
+    return view
 
 
 def _offered_to(p: Principal, unit_id: str | None) -> bool:

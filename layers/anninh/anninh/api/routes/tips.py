@@ -190,7 +190,7 @@ def _message_view(message: dict[str, Any]) -> dict[str, Any]:
 def _case_messages(case: Case) -> list[dict[str, Any]]:
     try:
         start = iso(parse_iso(case.created_at) - timedelta(minutes=30))
-    except ValueError:
+    except (ValueError, TypeError):
         start = case.created_at
     messages = queries.conversation_messages(case.oa_id, case.user_id, start)
     if any(m.get("case_id") for m in messages):
@@ -212,7 +212,10 @@ def case_detail(loaded: workflow.Loaded, p: Principal) -> dict[str, Any]:
             "texts": [t for t in (_decrypt(t) for t in case.texts) if t is not None],
             "status_options": allowed_statuses(case, p) if loaded.access == "full" else [],
             "merged_from": case.extra.get("merged_from", []),
-            "messages": _case_messages(case),
+            "messages": [
+                {**m, "pseudonym": view["pseudonym"]} if m.get("direction") == "in" else m
+                for m in _case_messages(case)
+            ],
             "media": [_media_view(m, s3) for m in children["MEDIA"]],
             "notes": [_strip_keys(n) for n in children["NOTE"]],
             "history": [_strip_keys(e) for e in children["EVENT"]],
@@ -233,7 +236,9 @@ def parse_instant(value: str | None, name: str, end_of_day: bool = False) -> dat
             start = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=VN_TZ)
             return start + timedelta(days=1) if end_of_day else start
         parsed = parse_iso(value.strip().replace(" ", "+"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+        iso(parsed)  # an instant that cannot be shown in UTC (year 1, year 9999) is refused here
+        return parsed
     except (ValueError, OverflowError) as exc:
         raise Unprocessable(
             f"'{name}' phải là ngày YYYY-MM-DD hoặc thời điểm ISO 8601.",
