@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
 
 $(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ browser: venv
 ## Speed and cost figures (webhook latency, AWS calls per message, cold imports, send rate, matcher).
 bench: venv
 	$(BIN)/python -m scripts.bench
+
+## Compare the statistics counters with the stored records (against a running `make run`).
+stats-check: venv
+	$(BIN)/python scripts/stats_check.py --url http://127.0.0.1:$(PORT) $(ARGS)
 
 ## Run one function on one event against the local cloud, like `sam local invoke`.
 invoke: venv

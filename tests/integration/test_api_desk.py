@@ -44,6 +44,8 @@ def test_handed_off_conversation_list_read_reply_close(aws_stack, registry):
     status, page = call("GET", "/api/v1/conversations", ward)
     assert status == 200 and [c["conversation_id"] for c in page["items"]] == [mine]
     assert "zalo-c1" not in str(page) and page["items"][0]["pseudonym"].startswith("Công dân ")
+    assert page["items"][0]["last_text"].startswith("Tôi muốn hỏi về đăng ký tạm trú")
+    assert page["items"][0]["oa_name"] == "Công an phường Hiệp Tân"
 
     status, convo = call("GET", f"/api/v1/conversations/{mine}", ward)
     assert status == 200 and convo["messages"][0]["text"].startswith("Tôi muốn hỏi")

@@ -302,3 +302,16 @@ def test_bare_opener_asks_for_details_and_the_next_text_becomes_the_tip(aws_stac
     assert case.summary == "Có người lạ cạy cửa nhà số 5 hẻm 12" and case.texts == [case.summary]
     (ack,) = outbox_texts(aws_stack)
     assert "vui lòng mô tả sự việc" in ack["message"]["text"] and case.code in ack["message"]["text"]
+
+
+def test_second_report_of_the_same_incident_suggests_the_first(aws_stack: Any) -> None:
+    pipeline = default_pipeline(bot=FakeBot())
+    pipeline.process(envelope_for(text_body(TIPSTER, "Báo tin: cháy lớn ở kho hàng đường Lũy Bán Bích", T0)))
+    pipeline.process(
+        envelope_for(
+            text_body("8400000000000000077", "bao tin kho hang duong luy ban bich chay lon", T0 + 60_000)
+        )
+    )
+    second, first = cases_of("tan-phu")  # newest first
+    assert second.extra.get("possible_duplicates") == [first.code]
+    assert "possible_duplicates" not in first.extra

@@ -5,15 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from anninh.clock import utcnow, vn_day
-from tests.integration.test_api_support import call, claims_for, open_case, patch_registry_floats
-
-
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_registry_floats(monkeypatch)
+from tests.integration.test_api_support import call, claims_for, open_case
 
 
 def test_bad_periods_and_unknown_units_get_clear_errors(aws_stack: Any, registry: Any) -> None:

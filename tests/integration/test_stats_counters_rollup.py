@@ -119,19 +119,3 @@ def _rollup(aws_stack: Any, days: list[str]) -> dict[str, Any]:
 
     # The schedule's input (template.yaml) plus the days to (re-)roll up.
     return invoke("StatsRollupFunction", {"job": "stats-rollup", "days": days})
-
-
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch: pytest.MonkeyPatch) -> None:
-    # TEMP: the shared fixture stores unit centroids as floats, which boto3 refuses (lead to fix).
-    from decimal import Decimal
-
-    from anninh import registry_store
-
-    original = registry_store.put_unit
-
-    def put_unit(unit: Any) -> None:
-        original(unit.model_copy(update={"centroid": None}))
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-    assert Decimal

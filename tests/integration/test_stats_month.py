@@ -24,17 +24,6 @@ FIGURES = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch: pytest.MonkeyPatch) -> None:
-    # TEMP: registry_store.put_unit writes float centroids, which boto3 refuses (reported to the lead).
-    from anninh import registry_store
-
-    original = registry_store.put_unit
-    monkeypatch.setattr(
-        registry_store, "put_unit", lambda unit: original(unit.model_copy(update={"centroid": None}))
-    )
-
-
 def test_a_fed_month_gives_the_fed_figures_per_unit_and_no_check_difference(
     aws_stack: Any, registry: Any
 ) -> None:

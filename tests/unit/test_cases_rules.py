@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from anninh.cases.codes import format_code, yymm
+from anninh.cases.duplicates import similarity, suggestions
+from anninh.cases.model import Case, Location
 from anninh.cases.routing import by_address, by_location, distance_km, routable, route
 from anninh.cases.rules import is_bot_command, lookup_code, tip_body, tip_opener
 from anninh.cases.urgent import urgent_terms
@@ -141,3 +143,36 @@ def test_route_prefers_location_then_address_then_oa(registry: Registry) -> None
     assert route(registry, "tan-phu", None, ["không rõ"], 3).unit_id == "tan-phu"
     assert route(registry, "p-hiep-tan", (10.79, 106.639), [], 3).unit_id == "p-hiep-tan"
     assert routable(registry, "tan-phu") and not routable(registry, "p-hiep-tan")
+
+
+def _case(case_id: str, text: str, created: str, location: tuple[float, float] | None = None) -> Case:
+    return Case(
+        case_id=case_id,
+        code=f"TP-2611-{case_id}",
+        oa_id="oa",
+        unit_id="tan-phu",
+        origin_unit_id="tan-phu",
+        user_id=f"u{case_id}",
+        pseudonym="Công dân X",
+        summary=text,
+        texts=[text],
+        created_at=created,
+        updated_at=created,
+        last_activity_at=created,
+        location=Location(latitude=location[0], longitude=location[1]) if location else None,
+    )
+
+
+def test_duplicate_suggestions_by_place_or_words_within_hours() -> None:
+    now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+    new = _case(
+        "9", "Báo tin: cháy lớn ở kho hàng đường Lũy Bán Bích", "2026-11-18T12:00:00.000Z", (10.7745, 106.629)
+    )
+    recent = [
+        _case("1", "kho hang duong Luy Ban Bich dang chay lon", "2026-11-18T11:50:00.000Z"),  # same words
+        _case("2", "có người tụ tập", "2026-11-18T11:40:00.000Z", (10.7750, 106.6292)),  # ~60 m away
+        _case("3", "mất xe máy ở chợ", "2026-11-18T11:30:00.000Z", (10.80, 106.62)),  # elsewhere
+        _case("4", "cháy lớn ở kho hàng đường Lũy Bán Bích", "2026-11-17T11:00:00.000Z"),  # a day old
+    ]
+    assert suggestions(new, recent, now) == ["TP-2611-1", "TP-2611-2"]
+    assert similarity(recent[2], new) < 0.2

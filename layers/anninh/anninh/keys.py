@@ -274,6 +274,7 @@ def queue_place(place_id: str) -> dict[str, str]:
 # Notices feed (newest first): GSI1PK=NOTICES GSI1SK=<published_iso>#<notice_id>
 NOTICES_GSI = "NOTICES"
 
+
 # Security-news links per OA: PK=OA#<oa_id> SK=NEWS#<news_id>  GSI1PK=OA#<oa_id>#NEWS GSI1SK=<published_iso>
 def news_item(oa_id: str, news_id: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": f"NEWS#{news_id}"}

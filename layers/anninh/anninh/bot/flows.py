@@ -14,7 +14,7 @@ from anninh.bot.phrases import Command
 from anninh.kb.entries import KbEntry
 from anninh.kb.matcher import Matcher
 from anninh.registry import Registry
-from anninh.stats.counters import count
+from anninh.stats.counters import count, faq_counter
 
 SUGGEST_MIN_SCORE = 0.25
 NOTICES_PER_PAGE = 3
@@ -105,6 +105,8 @@ def format_entry(entry: KbEntry) -> str:
 
 def _answer(ctx: Context, reply: Reply, entry: KbEntry) -> None:
     reply.text(format_entry(entry), [query_button("Gặp cán bộ", "gặp cán bộ"), query_button("Menu", "menu")])
+    # Which entries answer citizens feeds the "top procedure questions" of the review report.
+    ctx.ports.counter(f"faq:{ctx.event_key}", ctx.oa_id, ctx.unit_id, ctx.at, **{faq_counter(entry.id): 1})
 
 
 def _handoff(ctx: Context, reply: Reply, suggestions: list[KbEntry]) -> Outcome:

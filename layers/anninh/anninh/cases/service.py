@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from anninh import conversations
-from anninh.cases import messages, rules, store
+from anninh.cases import duplicates, messages, rules, store
 from anninh.cases.codes import format_code, yymm
 from anninh.cases.model import STATUS_LABELS_VI, Case, Location
 from anninh.cases.routing import Route, routable, route
@@ -237,6 +237,9 @@ class TipDesk:
                 metrics.add_metric(name="TipsRateLimited", unit="Count", value=1)
                 return TipResult(handled=True, rate_limited=True)
             case = self._new_case(event, oa, case_id, texts, terms)
+            similar = duplicates.suggestions(case, store.list_unit_cases(case.unit_id, limit=50), now)
+            if similar:
+                case.extra["possible_duplicates"] = similar
             try:
                 store.create_case(case, self._activity(case_id, event, event_key, media), media)
             except store.DuplicateActivity:

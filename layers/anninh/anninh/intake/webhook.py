@@ -17,6 +17,7 @@ import base64
 import binascii
 import hashlib
 import json
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -230,10 +231,21 @@ class SqsInboundQueue:
 
 _default: Webhook | None = None
 _secret_cache = None
+_default_lock = threading.Lock()
 
 
 def default_webhook() -> Webhook:
-    """The process-wide webhook wired to AWS (created on first use, reused on warm starts)."""
+    """The process-wide webhook wired to AWS (created on first use, reused on warm starts).
+
+    Locked: the local stack and the bench call the handler from several threads at once.
+    """
+    if _default is not None:
+        return _default
+    with _default_lock:
+        return _make_default()
+
+
+def _make_default() -> Webhook:
     global _default, _secret_cache
     if _default is None:
         from anninh import aws

@@ -73,9 +73,25 @@ def _view(state: dict[str, Any], p: Principal) -> dict[str, Any]:
             "pseudonym": name,
             "handed_off": handed_off,
             "handed_off_at": view.get("handed_off_at") or (state.get("GSI1SK") if handed_off else None),
+            "oa_name": oa.name if (oa := current_registry().oa(oa_id)) else None,
+            "last_in_at": plain(state.get("last_inbound_at")),
         }
     )
     return view
+
+
+def _last_inbound_text(state: dict[str, Any]) -> str | None:
+    """What the citizen last wrote (the question the bot could not answer, usually)."""
+    page = aws.table().query(
+        KeyConditionExpression=Key("PK").eq(state["PK"]) & Key("SK").begins_with("MSG#"),
+        ScanIndexForward=False,
+        Limit=10,
+    )
+    for item in page.get("Items", []):
+        if item.get("direction") == "in" and isinstance(item.get("text"), str):
+            text = str(item["text"])
+            return crypto.decrypt_text(text) if crypto.is_encrypted(text) else text
+    return None
 
 
 def _load(p: Principal, conversation_id: str, action: str) -> dict[str, Any]:
@@ -140,7 +156,7 @@ def list_conversations(
     if len(ordered) > limit:
         last = page_rows[-1]
         next_cursor = encode_cursor([str(last.get("GSI1SK", "")), str(last.get("conversation_id", ""))])
-    items = [_view(r, p) for r in page_rows]
+    items = [{**_view(r, p), "last_text": _last_inbound_text(r)} for r in page_rows]
     return {"items": items, "next_cursor": next_cursor, "count": len(items)}
 
 
