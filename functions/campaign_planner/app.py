@@ -23,8 +23,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     def record_handler(record: SQSRecord) -> None:
         runtime.plan_record_body(record.body, worker)
 
-    # One processor per invocation: it holds the invocation's results.
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # One processor per invocation (it holds the invocation's results). A batch whose every record
+    # must come back later is reported like any partial failure, not raised as a function error.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return process_partial_response(  # type: ignore[return-value]
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -26,16 +26,6 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1366, "height": 900}
 
-# The local stack fixture belongs to the end-to-end suite; reuse it rather than start the stack twice.
-try:
-    from tests.e2e.conftest import *  # noqa: F403
-except ImportError:  # pragma: no cover - only while the local cloud is being built
-
-    @pytest.fixture
-    def local_stack() -> Any:
-        pytest.skip("the local_stack fixture (tests/e2e/conftest.py) is not available")
-
-
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):

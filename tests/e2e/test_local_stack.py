@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("local_stack")]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Demo-Passw0rd-2026"
-LocalStack = Any  # tests/e2e/conftest.py's LocalStack (conftest modules are not imported by name)
+LocalStack = Any  # tests/stack.py's LocalStack
 
 PROBE_HANDLER = '''
 """Test-only function: echoes HTTP events, records SQS deliveries, answers schedules."""

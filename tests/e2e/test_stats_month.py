@@ -24,7 +24,7 @@ def test_a_month_fed_over_http_moves_the_figures_by_what_was_fed(local_stack: An
     from anninh.stats.check import compare, scan_records
     from anninh.stats.store import DynamoStatsStore
     from scripts.feed_month import DISTRICT_COMMANDER, HttpChannel, expected, feed, script_month
-    from tests.e2e.conftest import DEMO_REGISTRY
+    from tests.stack import DEMO_REGISTRY
 
     registry = Registry.load(DEMO_REGISTRY)
     today = date.fromisoformat(vn_day(utcnow()))

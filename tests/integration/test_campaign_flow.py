@@ -414,3 +414,27 @@ def test_officer_api_create_read_list_and_roles(
         "POST", f"/api/v1/campaigns/{created['id']}/pause", claims_for(registry, "tanphu.bientap")
     )
     assert status == 409
+
+
+def test_the_sweep_recounts_a_stalled_campaign_from_its_delivery_records(aws_stack: Any) -> None:
+    seed_followers(aws.table(), [OA], 60, NOW, outside_window=5)
+    service = CampaignService(current_registry(), enqueue=lambda _: None, now=lambda: NOW)
+    campaign = service.create(
+        editor(),
+        CampaignRequest.model_validate(
+            {"name": "Thông báo", "oa_ids": [OA], "message": {"text": "Xin chào"}}
+        ),
+    )
+    Planner(now=lambda: NOW).plan(campaign.id)
+    zalo = FakeZalo()
+    for batch in drain(aws_stack):
+        sender(zalo, NOW).send_batch(batch)
+    # A sender killed outright after recording its deliveries never added its batch's counts.
+    store = CampaignStore()
+    store.set_fields(campaign.id, sent=10, status="running", progress_at=iso(NOW))
+    later = NOW + timedelta(minutes=20)
+    assert Planner(now=lambda: NOW + timedelta(minutes=5)).sweep()["recounted"] == 0
+    assert Planner(now=lambda: later).sweep()["recounted"] == 1
+    fixed = store.get(campaign.id)
+    assert (fixed.status, fixed.sent, fixed.skipped, fixed.total) == ("done", 60, 5, 65)
+    assert fixed.skipped_reasons == {"outside_window": 5}

@@ -242,7 +242,11 @@ class Planner:
         resumed = 0
         for cid in self.store.running_with_parked(now):
             resumed += requeue_parked(self.store, self.broadcast, cid, now, only_due=True)
-        return {"due": started, "parked_requeued": resumed}
+        recounted = 0
+        for cid in self.store.stalled(now):
+            self.store.recount(cid, now)
+            recounted += 1
+        return {"due": started, "parked_requeued": resumed, "recounted": recounted}
 
 
 def requeue_parked(

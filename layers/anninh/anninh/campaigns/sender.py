@@ -6,8 +6,8 @@ The campaign's status is read once per batch, so pause and cancel take effect wi
 put back on the queue by `resume`; promotion types reaching quiet hours are parked until 06:00.
 Counters are added to the campaign item once per batch (one UpdateItem, no transaction on the hot
 item), also when the batch ends in an error. A sender killed outright (timeout, out of memory)
-loses that batch's increments; the delivery records stay right, and a recount from them is future
-work (see docs/campaigns.md).
+loses that batch's increments; the delivery records stay right, and the due sweep recounts a
+campaign from them once it has made no progress for 15 minutes (`CampaignStore.recount`).
 """
 
 from __future__ import annotations

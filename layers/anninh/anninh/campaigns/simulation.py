@@ -200,6 +200,7 @@ class SenderPool:
     per_call: int = 2
     visibility: int = 10
     crashes: int = 0
+    errors: int = 0
     invocations: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -232,6 +233,10 @@ class SenderPool:
                 with self._lock:
                     self.crashes += 1
                 continue  # the messages stay in flight and come back after the visibility timeout
+            except Exception:
+                with self._lock:
+                    self.errors += 1
+                continue  # a failed invocation: the same
             with self._lock:
                 self.invocations += 1
             failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from anninh.clock import iso, parse_iso
 SCHEDULED_GSI = "CAMPAIGNS#SCHEDULED"
 LIST_GSI = "CAMPAIGNS"
 COUNTER_FIELDS = ("total", "sent", "failed", "skipped")
+SENDER_SKIPS = frozenset({"skip_follower_cap"})  # skips decided by senders (the rest by the planner)
 
 
 class CampaignNotFound(Exception):
@@ -104,13 +105,7 @@ def _progress(c: Campaign, now: datetime | None) -> None:
         c.rate = round(done / minutes, 1)
     if c.status == "running" and c.rate and c.planning_done:
         left = max(0, c.total - c.processed)
-        c.eta = iso(end + _minutes(left / c.rate))
-
-
-def _minutes(value: float) -> Any:
-    from datetime import timedelta
-
-    return timedelta(minutes=value)
+        c.eta = iso(end + timedelta(minutes=left / c.rate))
 
 
 class CampaignStore:
@@ -245,9 +240,11 @@ class CampaignStore:
         self.calls += 1
         names = {f"#c{i}": k for i, k in enumerate(counts)}
         values: dict[str, Any] = {f":c{i}": v for i, v in enumerate(counts.values())}
+        values[":now"] = iso(now)
         item = self.table.update_item(
             Key=keys.campaign(campaign_id),
-            UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
+            UpdateExpression="SET progress_at = :now ADD "
+            + ", ".join(f"#c{i} :c{i}" for i in range(len(counts))),
             ConditionExpression=Attr("PK").exists(),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -255,6 +252,62 @@ class CampaignStore:
         )["Attributes"]
         self.finish_if_complete(item, now)
         return dict(item)
+
+    # ------------------------------------------------------------------ repair
+    def stalled(self, now: datetime, quiet_minutes: int = 15) -> builtins.list[str]:
+        """Running, fully planned campaigns short of their total with no progress for a while and
+        nothing parked: a sender died outright and its batch's increments were lost."""
+        items, _ = self.list(limit=100)
+        out = []
+        for item in items:
+            processed = sum(int(item.get(k, 0)) for k in ("sent", "failed", "skipped"))
+            last = str(item.get("progress_at") or item.get("started_at") or "")
+            if (
+                item.get("status") == "running"
+                and item.get("planning_done")
+                and not item.get("has_parked")
+                and processed < int(item.get("total", 0))
+                and last
+                and parse_iso(last) < now - timedelta(minutes=quiet_minutes)
+            ):
+                out.append(str(item["id"]))
+        return out
+
+    def recount(self, campaign_id: str, now: datetime) -> dict[str, Any]:
+        """Recompute the senders' counters from the delivery records (the planner's skips stay)."""
+        counts: dict[str, int] = {"sent": 0, "failed": 0}
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.campaign(campaign_id)["PK"])
+            & Key("SK").begins_with("DELIVERY#"),
+            "ProjectionExpression": "#s, reason",
+            "ExpressionAttributeNames": {"#s": "status"},
+        }
+        sender_skips: dict[str, int] = {}
+        while True:
+            self.calls += 1
+            page = self.table.query(**kwargs)
+            for record in page.get("Items", []):
+                status, reason = record.get("status"), record.get("reason")
+                if status == "sent":
+                    counts["sent"] += 1
+                elif status == "failed":
+                    counts["failed"] += 1
+                    counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
+                elif status == "skipped":
+                    sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        item = self.get_item(campaign_id)
+        planner_skips = {
+            k: int(v) for k, v in item.items() if k.startswith("skip_") and k not in SENDER_SKIPS
+        }
+        counts.update(sender_skips)
+        counts["skipped"] = sum(planner_skips.values()) + sum(sender_skips.values())
+        self.set_fields(campaign_id, **counts)
+        fresh = self.get_item(campaign_id)
+        self.finish_if_complete(fresh, now)
+        return counts
 
     def finish_if_complete(self, item: dict[str, Any], now: datetime) -> bool:
         processed = sum(int(item.get(k, 0)) for k in ("sent", "failed", "skipped"))

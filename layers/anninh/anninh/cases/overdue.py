@@ -22,7 +22,6 @@ from anninh import aws, keys
 from anninh.cases.model import STATUS_LABELS_VI
 from anninh.cases.queries import case_from_item, dynamo, plain
 from anninh.clock import iso, parse_iso, utcnow, vn_day
-from anninh.registry_store import current_registry
 from anninh.settings import get_settings
 
 DIGEST_TTL_DAYS = 90
@@ -104,13 +103,24 @@ def find_overdue(
     return out
 
 
+def _all_unit_ids(table: Any) -> list[str]:
+    """Every registered unit, from the table alone (the digest needs no Zalo app secrets)."""
+    ids: list[str] = []
+    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("UNITS")}
+    while True:
+        page = table.query(**kwargs)
+        ids.extend(str(i["GSI1SK"]) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return ids
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def overdue_digest(now: datetime | None = None, table: Any | None = None) -> dict[str, int]:
     """Store today's digest for every unit with overdue cases; returns {unit_id: count}."""
     now = now or utcnow()
     tbl = table or aws.table()
-    registry = current_registry()
     day = vn_day(now)
-    found = find_overdue([u.unit_id for u in registry.units], now, table=tbl)
+    found = find_overdue(_all_unit_ids(tbl), now, table=tbl)
     for unit_id, cases in found.items():
         tbl.put_item(
             Item=dynamo(
