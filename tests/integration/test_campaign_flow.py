@@ -16,6 +16,7 @@ from anninh.campaigns.sender import BroadcastSender
 from anninh.campaigns.service import CampaignService
 from anninh.campaigns.simulation import MemoryBucketTable, seed_followers
 from anninh.campaigns.store import CampaignStore
+from anninh.clock import iso
 from anninh.ratelimit import RateLimiter
 from anninh.registry_store import current_registry
 from localcloud.lambdas import LambdaContext, load_handler, spec_for

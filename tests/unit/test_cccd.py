@@ -72,10 +72,10 @@ def test_import_reports_each_bad_row_and_keeps_the_good_ones(imported: cccd.Impo
     assert (imported.total, imported.imported, imported.rejected) == (7, 2, 5)
     errors = {e.line: e.error for e in imported.errors}
     assert "dob" in errors[3]  # 31/02 is not a date
-    assert "missing receipt_no" in errors[4]
-    assert "unknown status" in errors[5]
-    assert "duplicate receipt_no TP-0001" in errors[6]
-    assert "missing full_name" in errors[8]
+    assert "thiếu số biên nhận" in errors[4]
+    assert "trạng thái (status) không hợp lệ" in errors[5]
+    assert "số biên nhận TP-0001 bị trùng" in errors[6]
+    assert "thiếu họ tên" in errors[8]
 
 
 def test_names_and_dates_of_birth_are_stored_encrypted(imported: cccd.ImportReport) -> None:

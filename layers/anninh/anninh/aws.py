@@ -14,7 +14,13 @@ from botocore.config import Config
 
 from anninh.settings import get_settings
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=10)
+# SigV4 everywhere: presigned S3 URLs for KMS-encrypted media require it.
+_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=2,
+    read_timeout=10,
+    signature_version="s3v4",
+)
 
 
 @cache

@@ -127,10 +127,10 @@ def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise CsvHeaderError("the file is empty") from None
+        raise CsvHeaderError("tệp trống") from None
     names = tuple(h.strip().lstrip("\ufeff").lower() for h in header)
     if names != HEADER:
-        raise CsvHeaderError(f"the header must be {','.join(HEADER)}")
+        raise CsvHeaderError(f"dòng tiêu đề phải là {','.join(HEADER)}")
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
@@ -140,30 +140,32 @@ def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
 def _validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, str]:
     receipt = normalise_receipt(row["receipt_no"])
     if not receipt:
-        return None, "missing receipt_no"
+        return None, "thiếu số biên nhận (receipt_no)"
     if not _RECEIPT.match(receipt):
-        return None, "receipt_no: 4-40 letters, digits, '.', '/' or '-'"
+        return None, "số biên nhận (receipt_no) phải gồm 4-40 chữ, số hoặc '.', '/', '-'"
     name = " ".join(row["full_name"].split())
     if not name:
-        return None, "missing full_name"
+        return None, "thiếu họ tên (full_name)"
     if len(name) > 120:
-        return None, "full_name longer than 120 characters"
+        return None, "họ tên (full_name) dài quá 120 ký tự"
     dob = parse_date(row["dob"])
     if dob is None:
-        return None, "dob: not a date as dd/mm/yyyy"
+        return None, "ngày sinh (dob) không đúng dạng dd/mm/yyyy"
     if dob > today or dob.year < 1900:
-        return None, "dob: outside 1900..today"
+        return None, "ngày sinh (dob) phải từ năm 1900 đến hôm nay"
     status = _status_code(row["status"])
     if status is None:
-        return None, f"unknown status {row['status'].strip()!r} (use one of {', '.join(STATUS_LABELS)})"
+        allowed = ", ".join(STATUS_LABELS)
+        given = row["status"].strip()
+        return None, f"trạng thái (status) không hợp lệ: {given!r} (dùng một trong: {allowed})"
     ready: date | None = None
     if row["ready_at"].strip():
         ready = _parse_ready(row["ready_at"])
         if ready is None:
-            return None, "ready_at: not a date as dd/mm/yyyy"
+            return None, "ngày hẹn trả (ready_at) không đúng dạng dd/mm/yyyy"
     place = " ".join(row["pickup_place"].split())
     if len(place) > 300:
-        return None, "pickup_place longer than 300 characters"
+        return None, "nơi nhận (pickup_place) dài quá 300 ký tự"
     return {
         "receipt_no": receipt,
         "full_name": name,
@@ -200,7 +202,10 @@ def import_csv(
             record, error = _validate(row, today)
             receipt = normalise_receipt(row.get("receipt_no", ""))
             if record is not None and receipt in seen:
-                record, error = None, f"duplicate receipt_no {receipt} (first occurrence kept)"
+                record, error = (
+                    None,
+                    f"số biên nhận {receipt} bị trùng trong tệp (giữ dòng xuất hiện đầu tiên)",
+                )
             if record is None:
                 report.rejected += 1
                 if len(report.errors) < MAX_LISTED_ERRORS:

@@ -128,6 +128,17 @@ def campaign_delivery(campaign_id: str, oa_id: str, user_id: str) -> dict[str, s
     return {"PK": f"CAMPAIGN#{campaign_id}", "SK": f"DELIVERY#{oa_id}#{user_id}"}
 
 
+# Batch held back while its campaign is paused or in quiet hours: PK=CAMPAIGN#<id> SK=PARKED#<batch_id>
+def campaign_parked(campaign_id: str, batch_id: str) -> dict[str, str]:
+    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": f"PARKED#{batch_id}"}
+
+
+# Per-follower cap on promotion types: PK=FCAP#<oa_id>#<user_id> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm>
+# (Vietnam calendar; attribute n counts messages; expires_at for TTL)
+def follower_cap(oa_id: str, user_id: str, period: str) -> dict[str, str]:
+    return {"PK": f"FCAP#{oa_id}#{user_id}", "SK": period}
+
+
 # --- Self-service ---------------------------------------------------------------------------
 # CCCD record: PK=CCCD#<receipt_no> SK=CCCD
 # Queue day at a place: PK=QUEUE#<place_id>#<yyyy-mm-dd> SK=DAY (issued counter, capacity)

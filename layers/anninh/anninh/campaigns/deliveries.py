@@ -49,8 +49,10 @@ def _code(exc: ClientError) -> str:
 
 def _cap_keys(oa_id: str, user_id: str, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
     local = now.astimezone(VN_TZ)
-    pk = f"FCAP#{oa_id}#{user_id}"
-    return {"PK": pk, "SK": f"DAY#{local:%Y-%m-%d}"}, {"PK": pk, "SK": f"MONTH#{local:%Y-%m}"}
+    return (
+        keys.follower_cap(oa_id, user_id, f"DAY#{local:%Y-%m-%d}"),
+        keys.follower_cap(oa_id, user_id, f"MONTH#{local:%Y-%m}"),
+    )
 
 
 class DeliveryStore:

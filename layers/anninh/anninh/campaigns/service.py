@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from anninh import clock
+from anninh import clock, keys
 from anninh.campaigns.audience import AudienceFilter, AudienceSource, DynamoAudience
 from anninh.campaigns.eligibility import (
     CAP_PER_DAY,
@@ -178,7 +178,7 @@ class CampaignService:
         )
 
     def get(self, caller: Caller, campaign_id: str) -> Campaign:
-        item = self.store.get_item(campaign_id, consistent=False)
+        item = self.store.get_item(campaign_id)
         if not self._visible(caller, item):
             from anninh.campaigns.store import CampaignNotFound
 
@@ -301,7 +301,7 @@ class CampaignService:
         table_name = get_settings().table_name
         for start in range(0, len(members), 50):
             chunk = members[start : start + 50]
-            request_keys = [{"PK": f"FCAP#{o}#{u}", "SK": sk} for o, u in chunk for sk in (day, month)]
+            request_keys = [keys.follower_cap(o, u, sk) for o, u in chunk for sk in (day, month)]
             pending: dict[str, Any] = {table_name: {"Keys": request_keys}}
             while pending:
                 out = resource.batch_get_item(RequestItems=pending)

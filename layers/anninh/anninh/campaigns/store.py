@@ -397,11 +397,7 @@ class CampaignStore:
     # ------------------------------------------------------------------ parked batches
     def park(self, campaign_id: str, batch: dict[str, Any], resume_at: str | None = None) -> None:
         self.calls += 1
-        item = {
-            "PK": keys.campaign(campaign_id)["PK"],
-            "SK": f"PARKED#{batch['batch_id']}",
-            "batch": json.dumps(batch),
-        }
+        item = {**keys.campaign_parked(campaign_id, str(batch["batch_id"])), "batch": json.dumps(batch)}
         if resume_at:
             item["resume_at"] = resume_at
         self.table.put_item(Item=item)
