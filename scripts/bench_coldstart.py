@@ -28,9 +28,13 @@ spec.loader.exec_module(module)
 
 def measure(code_file: Path, env: dict[str, str]) -> dict[str, Any]:
     started = time.perf_counter()
-    proc = subprocess.run(  # noqa: S603 - our own interpreter and file
+    proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", _IMPORT, str(code_file)],
-        capture_output=True, text=True, env=env, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=False,
     )
     wall = time.perf_counter() - started
     total_us = 0
@@ -57,21 +61,32 @@ def bench_coldstart(_args: Any = None) -> dict[str, Any]:
     from localcloud.template import functions, load_template
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
-    env.update({
-        "PYTHONPATH": str(ROOT / "layers" / "anninh"), "PYTHONDONTWRITEBYTECODE": "1",
-        "AWS_DEFAULT_REGION": "ap-southeast-1", "AWS_REGION": "ap-southeast-1",
-        "POWERTOOLS_SERVICE_NAME": "anninh", "POWERTOOLS_METRICS_NAMESPACE": "AnNinhOA",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT / "layers" / "anninh"),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_DEFAULT_REGION": "ap-southeast-1",
+            "AWS_REGION": "ap-southeast-1",
+            "POWERTOOLS_SERVICE_NAME": "anninh",
+            "POWERTOOLS_METRICS_NAMESPACE": "AnNinhOA",
+            "POWERTOOLS_TRACE_DISABLED": "1",
+        }
+    )
     # Warm the OS file cache once so every function is measured alike.
-    subprocess.run([sys.executable, "-c", "import boto3, pydantic, aws_lambda_powertools"],  # noqa: S603
-                   env=env, check=False, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", "import boto3, pydantic, aws_lambda_powertools"],
+        env=env,
+        check=False,
+        capture_output=True,
+    )
     results: dict[str, Any] = {}
     for spec in functions(load_template()):
         module = spec.handler.rpartition(".")[0].replace(".", "/") + ".py"
         results[spec.logical_id] = measure(ROOT / spec.code_uri / module, env)
-    results["note"] = ("import_ms = sum of -X importtime self times (bytecode cached); process_wall_ms "
-                       "includes interpreter start-up")
+    results["note"] = (
+        "import_ms = sum of -X importtime self times (bytecode cached); process_wall_ms "
+        "includes interpreter start-up"
+    )
     return results
 
 

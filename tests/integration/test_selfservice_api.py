@@ -107,7 +107,9 @@ def test_cccd_import_reports_rows_and_rejects_a_bad_header(stack: Any, registry:
     )
     status, report = call("POST", "/api/v1/cccd/imports", officer, csv, headers={"content-type": "text/csv"})
     assert status == 200 and report["imported"] == 1 and report["rejected"] == 1
-    assert report["errors"] == [{"line": 3, "receipt_no": "HT-2", "error": "ngày sinh (dob) không đúng dạng dd/mm/yyyy"}]
+    assert report["errors"] == [
+        {"line": 3, "receipt_no": "HT-2", "error": "ngày sinh (dob) không đúng dạng dd/mm/yyyy"}
+    ]
     found = cccd.lookup(
         "HT-1", date(1990, 2, 1), oa_id="oa", user_id="u", unit_id="p-hiep-tan", event_key="api-1"
     )
