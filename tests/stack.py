@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO_REGISTRY = ROOT / "demo" / "registry.json"
 DEMO_PASSWORD = "Demo-Passw0rd-2026"
 DISTRICT_OA = "2200000000000000000"

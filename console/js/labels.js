@@ -76,6 +76,15 @@ export const ROLE_LABELS = {
   admin: "Quản trị",
 };
 
+// Why a message to a citizen could not be delivered (anninh.sending.records.CAUSE_LABELS has the long text).
+export const UNDELIVERED_CAUSE_LABELS = {
+  window: "Quá 7 ngày chưa tương tác",
+  recipient: "Người nhận không nhận được tin",
+  oa: "OA bị Zalo từ chối",
+  invalid: "Nội dung không hợp lệ",
+  retries: "Lỗi kết nối với Zalo",
+};
+
 export function label(map, key) {
   return map[key] || key || "";
 }

@@ -121,6 +121,8 @@ class FakeBackend:
                 "history": [],
             }
         self.sent: list[dict[str, Any]] = []
+        # What GET /undelivered answers (the sender's kept messages; tests fill it).
+        self.undelivered: list[dict[str, Any]] = []
         self.campaigns: dict[str, dict[str, Any]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
@@ -361,6 +363,8 @@ class FakeBackend:
                 "items": [{"id": "dang-ky-tam-tru", "title": "Đăng ký tạm trú", "score": 0.91}],
                 "threshold": 0.6,
             }
+        if parts == ["undelivered"]:
+            return 200, {"items": self.undelivered, "count": len(self.undelivered)}
         if parts in (["notices"], ["kb", "entries"], ["conversations"]):
             return 200, {"items": []}
         return 404, {"error": {"code": "not_found", "message": "Không tìm thấy.", "details": {}}}

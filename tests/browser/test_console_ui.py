@@ -136,6 +136,49 @@ def test_triage_a_case_reply_and_resolve(new_page: Any, fake_backend: FakeBacken
     screenshot(page, "fake-case-desktop")
 
 
+def test_conversations_page_lists_messages_that_could_not_be_delivered(
+    new_page: Any, fake_backend: FakeBackend
+) -> None:
+    page = new_page(PHONE)
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    page.goto(fake_backend.base_url + "/#/conversations")
+    section = page.get_by_role("region", name="Tin nhắn chưa gửi được")
+    expect(section).to_contain_text("Không có tin nhắn nào chưa gửi được.")
+
+    fake_backend.undelivered = [
+        {
+            "id": "u1",
+            "unit_id": "p-hiep-tan",
+            "oa_id": "2200000000000000001",
+            "oa_name": "Công an phường Hiệp Tân",
+            "status": "undeliverable_window",
+            "cause": "window",
+            "label": "Không gửi được: người dân chưa tương tác với OA trong 7 ngày qua.",
+            "text": "Công an phường đã xác minh tin báo của anh/chị.",
+            "at": "2026-05-04T03:00:00Z",
+            "officer": "hieptan.canbo",
+            "case_id": "c2",
+            "case_code": "HT-2611-0002",
+            "conversation_id": "conv-1",
+            "pseudonym": "Công dân 7KQ2MX",
+        }
+    ]
+    page.goto(fake_backend.base_url + "/#/inbox")
+    page.goto(fake_backend.base_url + "/#/conversations")
+    row = section.locator(".undelivered-row")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Quá 7 ngày chưa tương tác")
+    expect(row).to_contain_text("chưa tương tác với OA trong 7 ngày qua")
+    expect(row).to_contain_text("Công an phường đã xác minh tin báo của anh/chị.")
+    expect(row.locator("time")).to_have_attribute("datetime", "2026-05-04T03:00:00Z")
+    expect(row.locator("time")).to_contain_text("04/05/2026")  # 10:00 in Vietnam
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    screenshot(page, "fake-undelivered-360")
+    row.get_by_role("link", name="Tin báo HT-2611-0002").click()
+    expect(page.get_by_role("heading", name="Tin báo HT-2611-0002")).to_be_visible()
+
+
 def test_campaign_progress_reaches_100_percent(new_page: Any, fake_backend: FakeBackend) -> None:
     page = new_page(PHONE)
     sign_in(page, fake_backend.base_url, "tanphu.bientap")

@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from tests.integration.test_api_support import call, claims_for, open_case, patch_registry_floats
+from tests.integration.test_api_support import call, claims_for, open_case
 
 WARD = "hieptan.canbo"  # p-hiep-tan
 OTHER_WARD = "hoathanh.canbo"  # p-hoa-thanh
 COMMANDER = "tanphu.chihuy"  # district commander
-
-
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch):
-    patch_registry_floats(monkeypatch)
 
 
 def _audit_for(username: str) -> list[dict]:

@@ -5,22 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
-import pytest
 
 from tests.integration.test_api_support import (
     call,
     claims_for,
     open_case,
     outbox_messages,
-    patch_registry_floats,
 )
 
 WARD = "hieptan.canbo"
-
-
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch):
-    patch_registry_floats(monkeypatch)
 
 
 def _handoff(registry, unit_id: str, user_id: str, text: str) -> str:

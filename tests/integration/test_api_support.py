@@ -161,27 +161,3 @@ def outbox_messages(deployment: Any) -> list[dict[str, Any]]:
         for m in messages:
             out.append(json.loads(m["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-
-
-def patch_registry_floats(monkeypatch: Any) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB wants Decimal).
-
-    Harmless once the foundation stores Decimals itself; remove then.
-    """
-    from decimal import Decimal
-
-    from anninh import aws, keys, registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)

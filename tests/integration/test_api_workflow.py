@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from tests.integration.test_api_support import (
     call,
     claims_for,
     open_case,
     outbox_messages,
-    patch_registry_floats,
 )
 
 WARD = "hieptan.canbo"
 WARD_COMMANDER = "hieptan.chihuy"
 COMMANDER = "tanphu.chihuy"
-
-
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch):
-    patch_registry_floats(monkeypatch)
 
 
 def test_review_then_resolve_tells_the_citizen_twice_and_only_twice(aws_stack, registry):

@@ -20,15 +20,10 @@ from anninh.clock import iso
 from anninh.ratelimit import RateLimiter
 from anninh.registry_store import current_registry
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
-from tests.integration.test_api_support import call, claims_for, patch_registry_floats
+from tests.integration.test_api_support import call, claims_for
 
 OA = "2200000000000000001"  # Hiệp Tân ward OA
 NOW = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
-
-
-@pytest.fixture(autouse=True)
-def _registry_floats(monkeypatch: pytest.MonkeyPatch) -> None:
-    patch_registry_floats(monkeypatch)
 
 
 class Caller:

@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from anninh import aws, cccd, keys
+from anninh import cccd
 from anninh.bot.router import BotTurn, respond
 from anninh.clock import utcnow
 from tests.integration.test_api_support import call, claims_for
 
 
 @pytest.fixture
-def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB needs Decimal)."""
-    from anninh import registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-
-
-@pytest.fixture
-def stack(float_safe_registry: None, aws_stack: Any) -> Any:
+def stack(aws_stack: Any) -> Any:
     from anninh.kb.entries import forget_cached_entries
 
     forget_cached_entries()

@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from anninh import aws, keys
+from anninh import aws
 from anninh.settings import get_settings
 from tests.conftest import load_event
 
 
-@pytest.fixture
-def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB needs Decimal)."""
-    from anninh import registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-
-
-def test_procedure_question_is_answered_through_the_outbox(float_safe_registry: None, aws_stack: Any) -> None:
+def test_procedure_question_is_answered_through_the_outbox(aws_stack: Any) -> None:
     from localcloud.lambdas import invoke
 
     event = load_event("sqs_inbound_user_send_text.json")

@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from anninh import aws, keys, queueing
+from anninh import aws, queueing
 from anninh.clock import VN_TZ, utcnow
 from anninh.settings import get_settings
 from tests.conftest import load_event
-
-
-@pytest.fixture
-def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB needs Decimal)."""
-    from anninh import registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
 
 
 def _outbox() -> list[dict[str, Any]]:
@@ -45,7 +22,7 @@ def _outbox() -> list[dict[str, Any]]:
         out.extend(json.loads(m["Body"]) for m in got["Messages"])
 
 
-def test_queue_reminders_job_enqueues_tomorrows_tickets(float_safe_registry: None, aws_stack: Any) -> None:
+def test_queue_reminders_job_enqueues_tomorrows_tickets(aws_stack: Any) -> None:
     from localcloud.lambdas import invoke
 
     place = queueing.Place(

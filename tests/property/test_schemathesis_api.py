@@ -32,29 +32,14 @@ ACTORS = ("hieptan.canbo", "tanphu.chihuy", "tanphu.bientap", "tanphu.quantri", 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[dict[str, Any]]:
     """One emulated account for the whole run (resources from template.yaml, demo registry)."""
-    from decimal import Decimal
-
     from moto import mock_aws
 
-    from anninh import aws, keys, registry_store
+    from anninh import registry_store
     from anninh.registry import Registry
     from localcloud.resources import deploy
 
     monkeypatch = pytest.MonkeyPatch()
 
-    def put_unit(unit: Any) -> None:  # floats -> Decimal (see test_api_support.patch_registry_floats)
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
     with mock_aws():
         deployment = deploy(
             parameters={

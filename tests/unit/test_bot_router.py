@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from anninh import aws, cccd, keys, notices
+from anninh import cccd, notices
 from anninh.bot.router import BotResult, BotTurn, respond
 from anninh.text import starts_with_phrase
 
@@ -18,27 +16,7 @@ MONDAY_9AM = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB needs Decimal)."""
-    from anninh import registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-
-
-@pytest.fixture
-def stack(float_safe_registry: None, aws_stack: Any) -> Any:
+def stack(aws_stack: Any) -> Any:
     return aws_stack
 
 

@@ -34,30 +34,7 @@ def _lookup(receipt: str, dob: date, user: str = "u1", at: datetime = NOW) -> cc
 
 
 @pytest.fixture
-def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB needs Decimal)."""
-    import json
-    from decimal import Decimal
-
-    from anninh import registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-
-
-@pytest.fixture
-def stack(float_safe_registry: None, aws_stack: Any) -> Any:
+def stack(aws_stack: Any) -> Any:
     return aws_stack
 
 

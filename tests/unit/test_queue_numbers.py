@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import boto3
 import pytest
 
-from anninh import aws, keys, queueing
+from anninh import queueing
 from anninh.outbox import OutboundMessage
 from anninh.settings import get_settings
 
@@ -30,27 +28,7 @@ PLACE = queueing.Place(
 
 
 @pytest.fixture
-def float_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Work around registry_store.put_unit writing float centroids (DynamoDB needs Decimal)."""
-    from anninh import registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-
-
-@pytest.fixture
-def stack(float_safe_registry: None, aws_stack: Any) -> Any:
+def stack(aws_stack: Any) -> Any:
     queueing.save_place(PLACE)
     return aws_stack
 

@@ -1,6 +1,7 @@
 // Conversations the bot handed off to a human: read, reply, close.
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatTime, h, loading, timeAgo, toast } from "../dom.js";
+import { label, UNDELIVERED_CAUSE_LABELS } from "../labels.js";
 
 const idOf = (item) => item.conversation_id || item.id;
 
@@ -14,16 +15,72 @@ function bubble(message) {
   );
 }
 
+/** One message the sender could not deliver: why, when, what, and the tip or conversation it belongs to. */
+function undeliveredRow(item, ctx) {
+  const links = [
+    item.case_id
+      ? h("a", { href: `#/case/${encodeURIComponent(item.case_id)}` }, `Tin báo ${item.case_code || item.case_id}`)
+      : null,
+    item.conversation_id
+      ? h("a", { href: `#/conversations/${encodeURIComponent(item.conversation_id)}` }, "Xem hội thoại")
+      : null,
+  ];
+  return h(
+    "li.case-row.undelivered-row",
+    { dataset: { cause: item.cause || "" } },
+    h(
+      "div.case-link",
+      h(
+        "div.row-top",
+        h("span.badge.c-failed", label(UNDELIVERED_CAUSE_LABELS, item.cause) || "Không gửi được"),
+        h("strong", item.pseudonym || "Người dân"),
+        h("time.muted", { datetime: item.at, title: formatTime(item.at) }, formatTime(item.at)),
+      ),
+      h("p.summary", item.text || "(Tin nhắn không có nội dung văn bản)"),
+      item.label ? h("p.small.cause-label", item.label) : null,
+      h(
+        "div.row-meta.muted",
+        h("span", ctx.unitName(item.unit_id)),
+        item.oa_name && item.oa_name !== ctx.unitName(item.unit_id) ? h("span", `OA ${item.oa_name}`) : null,
+        item.officer ? h("span", `Cán bộ: ${item.officer}`) : null,
+        links,
+      ),
+    ),
+  );
+}
+
 export function render(main, { rest }, ctx) {
   const selected = rest[0] || "";
   const listBox = h("div", loading("Đang tải hội thoại…"));
+  const undeliveredBox = h("div", loading("Đang tải tin nhắn chưa gửi được…"));
   const detail = h("div.card.conv-detail", selected ? loading() : h("p.muted", "Chọn một hội thoại để xem và trả lời."));
   clear(
     main,
     h("div.page-head", h("h1", "Hội thoại chờ cán bộ"), h("p.muted", "Câu hỏi mà bot chưa trả lời được, đã chuyển cho đơn vị.")),
     h("div.split", h("section.conv-list", { "aria-label": "Danh sách hội thoại" }, listBox), detail),
+    h(
+      "section.card.undelivered",
+      { "aria-labelledby": "undelivered-title" },
+      h("h2#undelivered-title", "Tin nhắn chưa gửi được"),
+      h("p.muted.small", "Tin trả lời mà Zalo không chuyển được tới người dân; cần liên hệ lại bằng kênh khác."),
+      undeliveredBox,
+    ),
   );
   let disposed = false;
+
+  async function loadUndelivered() {
+    try {
+      const items = listOf(await api("/undelivered"), "undelivered");
+      if (disposed) return;
+      if (!items.length) {
+        clear(undeliveredBox, empty("Không có tin nhắn nào chưa gửi được.", "Tin nhắn Zalo không chuyển được tới người dân sẽ hiện ở đây."));
+        return;
+      }
+      clear(undeliveredBox, h("ul.cases.undelivered-list", items.map((item) => undeliveredRow(item, ctx))));
+    } catch (err) {
+      if (err.status !== 401) clear(undeliveredBox, errorBox(err, loadUndelivered));
+    }
+  }
 
   async function loadList() {
     try {
@@ -97,9 +154,12 @@ export function render(main, { rest }, ctx) {
 
   loadList();
   loadDetail();
+  loadUndelivered();
   const timer = setInterval(loadList, 15000);
+  const undeliveredTimer = setInterval(loadUndelivered, 60000);
   return () => {
     disposed = true;
     clearInterval(timer);
+    clearInterval(undeliveredTimer);
   };
 }

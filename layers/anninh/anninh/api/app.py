@@ -19,7 +19,17 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
 from anninh.api.routes import audit as audit_routes
-from anninh.api.routes import campaigns, canned, conversations, me, registry, selfservice, stats, tips
+from anninh.api.routes import (
+    campaigns,
+    canned,
+    conversations,
+    me,
+    registry,
+    selfservice,
+    stats,
+    tips,
+    undelivered,
+)
 from anninh.audit import InvalidCursor
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
@@ -55,6 +65,7 @@ for router in (
     me.router,
     tips.router,
     conversations.router,
+    undelivered.router,
     canned.router,
     registry.router,
     audit_routes.router,
