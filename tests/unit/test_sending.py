@@ -344,3 +344,48 @@ def test_our_own_failure_before_the_call_is_retried_without_a_duplicate_warning(
     world.sender.followers = Followers(NOW)
     assert world.sender.deliver(message(), receive_count=2).status == "sent"
     assert len(world.zalo.delivered) == 1
+
+
+class Limiter:
+    """The shared app-wide limiter as the sender sees it: slots granted or not, -32 penalties."""
+
+    def __init__(self, grant: int = 1) -> None:
+        self.grant = grant
+        self.taken: list[str] = []
+        self.penalized: list[str] = []
+
+    def take(self, app_id: str, want: int = 1, max_wait: float = 30.0) -> Any:
+        self.taken.append(app_id)
+        return type("Grant", (), {"tokens": self.grant})()
+
+    def penalize(self, app_id: str, seconds: float | None = None) -> float:
+        self.penalized.append(app_id)
+        return 0.0
+
+
+def with_limiter(world: World, limiter: Limiter) -> World:
+    world.sender.limiter = limiter
+    world.sender.app_for = lambda oa: "app-1"
+    return world
+
+
+def test_replies_take_a_slot_of_the_apps_shared_quota() -> None:
+    limiter = Limiter()
+    world = with_limiter(World(), limiter)
+    assert world.sender.deliver(message()).status == "sent"
+    assert limiter.taken == ["app-1"]
+
+
+def test_a_minus_32_pauses_every_sender_of_the_app() -> None:
+    limiter = Limiter()
+    world = with_limiter(World(-32), limiter)
+    assert world.sender.deliver(message()).status == "sent"
+    assert limiter.penalized == ["app-1"]
+    assert len(world.zalo.delivered) == 1
+
+
+def test_no_slot_this_minute_goes_back_to_the_queue_without_calling_zalo() -> None:
+    world = with_limiter(World(), Limiter(grant=0))
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "retry"
+    assert world.zalo.requests == []

@@ -22,7 +22,9 @@ def default_sender() -> OutboxSender:
     """One sender per container (it holds the HTTP connection pool and the token cache)."""
     global _default
     if _default is None:
-        _default = OutboxSender()
+        from anninh.ratelimit import RateLimiter
+
+        _default = OutboxSender(limiter=RateLimiter())
     return _default
 
 

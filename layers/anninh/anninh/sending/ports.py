@@ -7,13 +7,21 @@ The defaults delegate to the owning modules: `anninh.followers` (last interactio
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from anninh import conversations, followers
 from anninh.clock import parse_iso
 from anninh.outbox import OutboundMessage
 from anninh.registry_store import current_registry
 from anninh.stats import counters
+
+
+class SendLimiter(Protocol):
+    """The app-wide shared rate limiter (anninh.ratelimit.RateLimiter) that broadcasts also draw from."""
+
+    def take(self, app_id: str, want: int = 1, max_wait: float = 30.0) -> Any: ...
+
+    def penalize(self, app_id: str, seconds: float | None = None) -> float: ...
 
 
 class Followers(Protocol):
@@ -67,3 +75,8 @@ class CounterStats:
 def unit_of(oa_id: str) -> str:
     oa = current_registry().oa(oa_id)
     return oa.unit_id if oa else ""
+
+
+def app_of(oa_id: str) -> str:
+    oa = current_registry().oa(oa_id)
+    return oa.app_id if oa else ""

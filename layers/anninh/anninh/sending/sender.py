@@ -38,7 +38,9 @@ from anninh.sending.ports import (
     CounterStats,
     FollowerRegistry,
     Followers,
+    SendLimiter,
     Stats,
+    app_of,
     unit_of,
 )
 from anninh.sending.records import OutboxRecords
@@ -99,6 +101,8 @@ class OutboxSender:
         conversations: Conversations | None = None,
         stats: Stats | None = None,
         unit_for: Callable[[str], str] = unit_of,
+        limiter: SendLimiter | None = None,
+        app_for: Callable[[str], str] = app_of,
         policy: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
@@ -113,6 +117,9 @@ class OutboxSender:
         self.conversations = conversations or ConversationLog()
         self.stats = stats or CounterStats()
         self.unit_for = unit_for
+        # Replies share the app's per-minute quota with broadcasts: take a slot before each call.
+        self.limiter = limiter
+        self.app_for = app_for
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.sleep = sleep
@@ -226,9 +233,16 @@ class OutboxSender:
         while True:
             if self._time_left(deadline) < self.call_timeout + 1.0:
                 raise _RetryLater(0, "function time nearly over before the call")
+            app_id = self.app_for(msg.oa_id) if self.limiter else ""
+            if self.limiter and app_id:
+                wait = max(0.0, min(5.0, self._time_left(deadline) - self.call_timeout - 1.0))
+                if not self.limiter.take(app_id, 1, max_wait=wait).tokens:
+                    raise _RetryLater(USE_QUEUE_BACKOFF, "the app's Zalo quota for this minute is taken")
             try:
                 return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind)
             except ZaloError as exc:
+                if exc.code == -32 and self.limiter and app_id:
+                    self.limiter.penalize(app_id)  # the platform counted more than we did: all senders pause
                 if exc.kind == "token" and not refreshed:
                     refreshed = True
                     logger.info("Zalo refused the token; refreshing once", extra={**log, "code": exc.code})
