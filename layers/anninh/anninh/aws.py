@@ -6,6 +6,7 @@ server in the local cloud. Clients are created on first use, not at import, to k
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from typing import Any
 
@@ -14,28 +15,39 @@ from botocore.config import Config
 
 from anninh.settings import get_settings
 
-# SigV4 everywhere: presigned S3 URLs for KMS-encrypted media require it.
-_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 4},
-    connect_timeout=2,
-    read_timeout=10,
-    signature_version="s3v4",
-)
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=2, read_timeout=10)
+# Presigned URLs for KMS-encrypted media objects need SigV4 (S3 only; other services sign as usual).
+_S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
+# boto3's session set-up is not thread-safe: concurrent first calls (threads in the local cloud,
+# a thread pool in a handler) build clients one at a time.
+_lock = threading.Lock()
 
 
 @cache
+def _client(service: str) -> Any:
+    config = _S3_CONFIG if service == "s3" else _CONFIG
+    return boto3.client(service, region_name=get_settings().region, config=config)  # type: ignore[call-overload]
+
+
 def client(service: str) -> Any:
-    return boto3.client(service, region_name=get_settings().region, config=_CONFIG)  # type: ignore[call-overload]
+    with _lock:
+        return _client(service)
 
 
 @cache
-def table(name: str | None = None) -> Any:
-    """A DynamoDB Table resource (the main table unless a name is given)."""
+def _table(name: str | None) -> Any:
     resource = boto3.resource("dynamodb", region_name=get_settings().region, config=_CONFIG)
     return resource.Table(name or get_settings().table_name)
 
 
+def table(name: str | None = None) -> Any:
+    """A DynamoDB Table resource (the main table unless a name is given)."""
+    with _lock:
+        return _table(name)
+
+
 def reset_clients() -> None:
     """Drop cached clients (tests switch endpoints between cases)."""
-    client.cache_clear()
-    table.cache_clear()
+    with _lock:
+        _client.cache_clear()
+        _table.cache_clear()

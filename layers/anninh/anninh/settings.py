@@ -91,6 +91,7 @@ class Settings(BaseModel):
             "token_refresh_within_hours": float(e.get("TOKEN_REFRESH_WITHIN_HOURS") or 6.0),
             "case_window_minutes": int(e.get("CASE_WINDOW_MINUTES") or 30),
             "case_rate_limit_per_hour": int(e.get("CASE_RATE_LIMIT_PER_HOUR") or 5),
+            "case_route_max_km": float(e.get("CASE_ROUTE_MAX_KM") or 3.0),
         }
         return cls.model_validate(values)
 
