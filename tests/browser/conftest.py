@@ -26,6 +26,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1366, "height": 900}
 
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):

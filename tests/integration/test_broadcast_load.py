@@ -52,30 +52,6 @@ def editor() -> Principal:
     )
 
 
-@pytest.fixture(autouse=True)
-def decimal_safe_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workaround (reported to the lead, as others did): registry_store.put_unit writes unit
-    centroids as floats, which DynamoDB refuses."""
-    import json
-    from decimal import Decimal
-
-    from anninh import keys, registry_store
-
-    def put_unit(unit: Any) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)
-
-
 @pytest.fixture
 def rig(aws_stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     clock = ScaledClock(FACTOR)

@@ -22,7 +22,6 @@ from tests.conftest import load_event
 from tests.integration.test_inbound_support import (
     FakeBot,
     as_sqs_event,
-    decimal_safe_put_unit,
     drain_inbound,
     post,
     receive_all,
@@ -37,7 +36,6 @@ T0 = 1795000000000
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
-    decimal_safe_put_unit(monkeypatch)
     reset_default_webhook()
     yield
     reset_default_webhook()

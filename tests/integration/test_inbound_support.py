@@ -108,26 +108,3 @@ class FakeBot:
             handed_off=wants_human,
             intent="handoff" if wants_human else ("menu" if turn.text == "menu" else "faq"),
         )
-
-
-def decimal_safe_put_unit(monkeypatch: Any) -> None:
-    """Workaround until registry_store.put_unit stores centroids as Decimal (boto3 refuses floats):
-    seed units with the same item shape, floats converted. Harmless once that is fixed."""
-    from decimal import Decimal
-
-    from anninh import aws, keys, registry_store
-    from anninh.registry import Unit
-
-    def put_unit(unit: Unit) -> None:
-        data = json.loads(json.dumps(unit.model_dump(mode="json")), parse_float=Decimal)
-        aws.table().put_item(
-            Item={
-                **keys.unit(unit.unit_id),
-                "GSI1PK": "UNITS",
-                "GSI1SK": unit.unit_id,
-                "type": "unit",
-                "data": data,
-            }
-        )
-
-    monkeypatch.setattr(registry_store, "put_unit", put_unit)

@@ -21,7 +21,6 @@ from anninh.settings import get_settings
 from localcloud.lambdas import invoke
 from tests.integration.test_inbound_support import (
     FakeBot,
-    decimal_safe_put_unit,
     drain_inbound,
     post,
     receive_all,
@@ -34,7 +33,6 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
-    decimal_safe_put_unit(monkeypatch)
     reset_default_webhook()
     yield
     reset_default_webhook()

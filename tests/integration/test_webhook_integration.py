@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from anninh.intake.webhook import reset_default_webhook
-from tests.integration.test_inbound_support import decimal_safe_put_unit, post, receive_all, stack_sqs
+from tests.integration.test_inbound_support import post, receive_all, stack_sqs
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 VALID = sorted(
@@ -31,7 +31,6 @@ VALID = sorted(
 
 @pytest.fixture(autouse=True)
 def _fresh_webhook(monkeypatch: pytest.MonkeyPatch) -> Any:
-    decimal_safe_put_unit(monkeypatch)
     reset_default_webhook()
     yield
     reset_default_webhook()

@@ -12,7 +12,7 @@ DEFAULT_OVERDUE_HOURS = {"new": 4, "in_review": 48, "verified": 72, "forwarded":
 
 
 def parse_overdue_hours(raw: str) -> dict[str, int]:
-    """"new=4,in_review=48" -> {"new": 4, "in_review": 48}; empty -> the defaults."""
+    """ "new=4,in_review=48" -> {"new": 4, "in_review": 48}; empty -> the defaults."""
     out: dict[str, int] = {}
     for part in raw.split(","):
         name, _, hours = part.partition("=")
