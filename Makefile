@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
 
 $(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,14 @@ invoke: venv
 ## Play a citizen in the terminal against a running `make run`.
 chat: venv
 	$(BIN)/python -m scripts.chat --base http://127.0.0.1:$(PORT) $(CHAT_ARGS)
+
+## Operator commands against a deployed stack (AWS credentials from your environment).
+register: venv
+	$(BIN)/python -m scripts.register $(ARGS)
+connect-oa: venv
+	$(BIN)/python -m scripts.connect_oa $(ARGS)
+deploy-console: venv
+	$(BIN)/python -m scripts.deploy_console $(ARGS)
 
 clean:
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache test-artifacts
