@@ -25,6 +25,7 @@ from tests.integration.test_inbound_support import (
     drain_inbound,
     post,
     receive_all,
+    reset_bot,
     stack_sqs,
     use_bot,
 )
@@ -39,6 +40,7 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
     reset_default_webhook()
     yield
     reset_default_webhook()
+    reset_bot()
 
 
 def day_counters(oa_id: str, day: str = "2026-11-18") -> dict[str, int]:

@@ -57,6 +57,13 @@ def use_bot(bot: Any) -> None:
     module._pipeline = default_pipeline(bot=bot)
 
 
+def reset_bot() -> None:
+    """Back to the real bot: the next inbound event builds the default pipeline again."""
+    module = sys.modules.get(next((m for m in sys.modules if m.startswith("_fn_InboundFunction_")), ""))
+    if module is not None:
+        module._pipeline = None
+
+
 def _inbound_module() -> str:
     load_handler(spec_for("InboundFunction"))
     return next(m for m in sys.modules if m.startswith("_fn_InboundFunction_"))

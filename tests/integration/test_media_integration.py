@@ -24,6 +24,7 @@ from tests.integration.test_inbound_support import (
     drain_inbound,
     post,
     receive_all,
+    reset_bot,
     stack_sqs,
     use_bot,
 )
@@ -36,6 +37,7 @@ def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
     reset_default_webhook()
     yield
     reset_default_webhook()
+    reset_bot()
 
 
 def worker(handler: Any, fetched: list[httpx.Request]) -> MediaWorker:

@@ -376,11 +376,12 @@ def test_replies_take_a_slot_of_the_apps_shared_quota() -> None:
     assert limiter.taken == ["app-1"]
 
 
-def test_a_minus_32_pauses_every_sender_of_the_app() -> None:
+def test_a_minus_32_on_a_reply_retries_without_pausing_the_whole_app() -> None:
     limiter = Limiter()
     world = with_limiter(World(-32), limiter)
     assert world.sender.deliver(message()).status == "sent"
-    assert limiter.penalized == ["app-1"]
+    assert limiter.taken == ["app-1", "app-1"]  # one slot per call, the retry included
+    assert limiter.penalized == []
     assert len(world.zalo.delivered) == 1
 
 

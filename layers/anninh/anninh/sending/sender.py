@@ -117,7 +117,9 @@ class OutboxSender:
         self.conversations = conversations or ConversationLog()
         self.stats = stats or CounterStats()
         self.unit_for = unit_for
-        # Replies share the app's per-minute quota with broadcasts: take a slot before each call.
+        # Replies share the app's per-minute quota with broadcasts: take a slot before each call. A -32 on
+        # a reply is retried with backoff like any transient error; pausing the whole app is left to the
+        # broadcast senders, which make the volume (a reply must not hold every sender for a minute).
         self.limiter = limiter
         self.app_for = app_for
         self.policy = policy or RetryPolicy()
@@ -241,8 +243,6 @@ class OutboxSender:
             try:
                 return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind)
             except ZaloError as exc:
-                if exc.code == -32 and self.limiter and app_id:
-                    self.limiter.penalize(app_id)  # the platform counted more than we did: all senders pause
                 if exc.kind == "token" and not refreshed:
                     refreshed = True
                     logger.info("Zalo refused the token; refreshing once", extra={**log, "code": exc.code})
