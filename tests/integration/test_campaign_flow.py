@@ -148,6 +148,12 @@ def test_the_due_sweep_through_the_scheduled_function_event(
     monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(minutes=6))
     assert handler(load_event("schedule_due_campaigns.json"), LambdaContext("planner", 150))["due"] == 1
     assert CampaignStore().get(campaign.id).status == "running"
+    # The start is one broadcast of that OA in the statistics, counted once even if planned again.
+    handler(load_event("schedule_due_campaigns.json"), LambdaContext("planner", 150))
+    items = aws.table().scan(
+        FilterExpression="begins_with(PK, :p)", ExpressionAttributeValues={":p": "STATS#2"}
+    )
+    assert sum(int(i.get("broadcasts", 0)) for i in items["Items"]) == 1
 
 
 def test_planner_retried_after_a_crash_neither_duplicates_batches_nor_counts(aws_stack: Any) -> None:

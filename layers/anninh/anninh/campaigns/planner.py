@@ -96,6 +96,7 @@ class Planner:
         now: Callable[[], datetime] | None = None,
         remaining_seconds: Callable[[], float] | None = None,
         page_size: int = PAGE_SIZE,
+        count_start: Callable[[str, str, datetime], None] | None = None,
     ) -> None:
         self.store = store or CampaignStore()
         self.audience = audience or DynamoAudience()
@@ -105,6 +106,8 @@ class Planner:
         self.now = now or _now
         self.remaining_seconds = remaining_seconds or (lambda: 1e9)
         self.page_size = page_size
+        # Counts one broadcast per campaign and OA when a campaign starts (statistics: "broadcasts").
+        self.count_start = count_start
 
     # ------------------------------------------------------------------ one campaign
     def plan(self, campaign_id: str) -> PlanResult:
@@ -125,6 +128,9 @@ class Planner:
             if not self.store.start(campaign_id, now):
                 return PlanResult("raced")
             item = self.store.get_item(campaign_id)
+            if self.count_start:
+                for oa_id in item.get("oa_ids") or []:
+                    self.count_start(campaign_id, str(oa_id), now)
         elif status != "running":
             return PlanResult(status)
         if item.get("planning_done"):

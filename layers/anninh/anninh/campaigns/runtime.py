@@ -27,7 +27,15 @@ def _limiter() -> RateLimiter:
 
 def planner(remaining_ms: Any | None = None) -> Planner:
     remaining = (lambda: remaining_ms() / 1000.0) if remaining_ms else None
-    return Planner(articles=_gateway(), remaining_seconds=remaining)
+    return Planner(articles=_gateway(), remaining_seconds=remaining, count_start=_count_broadcast)
+
+
+def _count_broadcast(campaign_id: str, oa_id: str, at: Any) -> None:
+    from anninh.stats.counters import count
+
+    oa = current_registry().oa(oa_id)
+    if oa is not None:  # idempotent on the key: a planner retry does not count twice
+        count(f"campaign:{campaign_id}:{oa_id}", oa_id, oa.unit_id, at, broadcasts=1)
 
 
 def sender(remaining_ms: Any | None = None) -> BroadcastSender:
