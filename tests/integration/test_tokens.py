@@ -306,11 +306,13 @@ def test_scheduled_refresh_only_touches_expiring_tokens(
 def test_scheduled_refresh_failure_emits_the_alarm_metric(
     aws_stack: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from anninh.observability import metrics
     from localcloud.lambdas import invoke
 
     fake = FakeZalo(refresh="R-other")
     seed_tokens(TokenStore(client=fake.client()), expires_in_hours=1)
     monkeypatch.setattr("anninh.zalo.tokens.ZaloClient", fake.client)
+    metrics.clear_metrics()  # the process-wide buffer may hold metrics of earlier tests' direct calls
     result = invoke("TokenRefreshFunction", {"job": "token-refresh", "oa_ids": [OA_ID]})
     assert list(result["failed"]) == [OA_ID]
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
