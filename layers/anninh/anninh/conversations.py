@@ -188,6 +188,48 @@ def _from_ddb(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_plain))
 
 
+# What officers see of a stored message (the case view and the hand-off view alike): never the Zalo
+# ids in the keys, texts decrypted where they were sealed.
+OFFICER_MESSAGE_FIELDS = (
+    "at",
+    "direction",
+    "kind",
+    "type",
+    "event_name",
+    "text",
+    "origin",
+    "officer",
+    "status",
+    "message_id",
+    "case_id",
+    "attachments",
+    "sticker",
+    "location",
+)
+
+
+def officer_view(item: dict[str, Any]) -> dict[str, Any]:
+    from anninh import crypto
+    from anninh.observability import logger
+
+    view: dict[str, Any] = {}
+    for name in OFFICER_MESSAGE_FIELDS:
+        if name not in item:
+            continue
+        value = _from_ddb(item[name])
+        if crypto.is_encrypted(value):
+            try:
+                value = crypto.decrypt_text(value)
+            except Exception:  # a damaged value must not hide the rest of the conversation
+                logger.exception("could not decrypt a message field", extra={"field": name})
+                value = None
+        view[name] = value
+    if "at" not in view:
+        sk = str(item.get("SK", ""))
+        view["at"] = sk.split("#")[1] if sk.count("#") >= 2 else None
+    return view
+
+
 def _encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws, crypto, keys, outbox
+from anninh import audit, aws, conversations, crypto, keys, outbox
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.audit import decode_cursor, encode_cursor
@@ -160,22 +160,6 @@ def list_conversations(
     return {"items": items, "next_cursor": next_cursor, "count": len(items)}
 
 
-_MESSAGE_FIELDS = (
-    "at",
-    "direction",
-    "kind",
-    "type",
-    "event_name",
-    "text",
-    "origin",
-    "officer",
-    "status",
-    "message_id",
-    "case_id",
-    "attachments",
-)
-
-
 @router.get("/conversations/<conversation_id>", summary="A handed-off conversation with its messages")
 def get_conversation(
     conversation_id: ConversationId, limit: Annotated[int, Query(ge=1, le=500)] = 100
@@ -188,14 +172,7 @@ def get_conversation(
         ScanIndexForward=False,
         Limit=limit,
     )
-    messages = []
-    for m in reversed(page.get("Items", [])):
-        view = {}
-        for k in _MESSAGE_FIELDS:
-            if k in m:
-                value = plain(m[k])
-                view[k] = crypto.decrypt_text(value) if crypto.is_encrypted(value) else value
-        messages.append(view)
+    messages = [conversations.officer_view(m) for m in reversed(page.get("Items", []))]
     audit.record(
         p.username,
         "conversation.read",

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, crypto
+from anninh import audit, conversations, crypto
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import queries, workflow
@@ -157,36 +157,6 @@ def _media_view(media: dict[str, Any], s3: Any) -> dict[str, Any]:
     return view
 
 
-_MESSAGE_FIELDS = (
-    "at",
-    "direction",
-    "kind",
-    "type",
-    "event_name",
-    "text",
-    "origin",
-    "officer",
-    "status",
-    "message_id",
-    "case_id",
-    "attachments",
-    "sticker",
-    "location",
-)
-
-
-def _message_view(message: dict[str, Any]) -> dict[str, Any]:
-    view: dict[str, Any] = {}
-    for name in _MESSAGE_FIELDS:
-        if name in message:
-            value = message[name]
-            view[name] = _decrypt(value) if isinstance(value, str) and crypto.is_encrypted(value) else value
-    if "at" not in view:
-        sk = str(message.get("SK", ""))
-        view["at"] = sk.split("#")[1] if sk.count("#") >= 2 else None
-    return view
-
-
 def _case_messages(case: Case) -> list[dict[str, Any]]:
     try:
         start = iso(parse_iso(case.created_at) - timedelta(minutes=30))
@@ -195,7 +165,7 @@ def _case_messages(case: Case) -> list[dict[str, Any]]:
     messages = queries.conversation_messages(case.oa_id, case.user_id, start)
     if any(m.get("case_id") for m in messages):
         messages = [m for m in messages if m.get("case_id") in (None, case.case_id)]
-    return [_message_view(m) for m in messages]
+    return [conversations.officer_view(m) for m in messages]
 
 
 def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
