@@ -25,7 +25,6 @@ class Settings(BaseModel):
     stage: str = "local"
     region: str = "ap-southeast-1"
     table_name: str = "anninh-main"
-    idempotency_table_name: str = "anninh-idempotency"
     inbound_queue_url: str = ""
     media_queue_url: str = ""
     outbox_queue_url: str = ""
@@ -67,7 +66,6 @@ class Settings(BaseModel):
             "stage": e.get("STAGE", "local"),
             "region": e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
             "table_name": e.get("TABLE_NAME", "anninh-main"),
-            "idempotency_table_name": e.get("IDEMPOTENCY_TABLE_NAME", "anninh-idempotency"),
             "inbound_queue_url": e.get("INBOUND_QUEUE_URL", ""),
             "media_queue_url": e.get("MEDIA_QUEUE_URL", ""),
             "outbox_queue_url": e.get("OUTBOX_QUEUE_URL", ""),
