@@ -192,7 +192,8 @@ class LocalCloud:
                 "ZaloApiBase": f"{base}{fake_zalo.API_PREFIX}",
                 "ZaloOAuthBase": f"{base}{fake_zalo.OAUTH_PREFIX}",
                 "ZnsApiBase": f"{base}{fake_zalo.ZNS_PREFIX}",
-                "MediaAllowedHosts": f"{self.host}:{self.port}",
+                # The SPEC's allowlist given to `make run` replaces ours (the fake Zalo CDN here).
+                "MediaAllowedHosts": os.environ.get("MEDIA_ALLOWED_HOSTS") or f"{self.host}:{self.port}",
             },
             template_path=self.template,
         )
