@@ -214,9 +214,9 @@ class LocalCloud:
 
         registry = Registry.load(str(self.registry_path))
         save_registry(registry)
-        from anninh.notices import seed_demo
+        from localcloud import demo_notices
 
-        seed_demo()  # clearly fictional wanted/missing notices for the demo
+        demo_notices.seed()  # clearly fictional wanted/missing notices for the demo
         settings = get_settings()
         self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
         if self.user_pool_id:

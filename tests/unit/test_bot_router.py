@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from anninh import cccd, notices
+from anninh import cccd
 from anninh.bot.router import BotResult, BotTurn, respond
 from anninh.text import starts_with_phrase
+from localcloud import demo_notices
 
 DISTRICT_OA, WARD_OA = "2200000000000000000", "2200000000000000001"
 MONDAY_9AM = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
@@ -154,7 +155,7 @@ def test_queue_number_flow_take_see_cancel(stack: Any) -> None:
 
 
 def test_notices_newest_first_with_photo_and_tip_button(stack: Any) -> None:
-    notices.seed_demo()
+    demo_notices.seed()
     chat = Chat()
     page = chat.say("Truy nã / tìm người thân")
     assert page.intent == "notices"
