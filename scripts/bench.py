@@ -389,7 +389,7 @@ SECTIONS: dict[str, Section] = {"webhook": bench_webhook, "sending": bench_sendi
 
 def bench_matcher(args: argparse.Namespace) -> dict[str, Any]:
     """matcher: FAQ matcher latency per question and accuracy on tests/data/faq_eval.jsonl (dev/held-out)."""
-    from anninh.kb.bench import bench_matcher as run
+    from scripts.bench_matcher import bench_matcher as run
 
     return run(ROOT / "tests" / "data" / "faq_eval.jsonl")
 
@@ -400,7 +400,7 @@ SECTIONS["matcher"] = bench_matcher
 def bench_broadcast(args: argparse.Namespace) -> dict[str, Any]:
     """broadcast: planner AWS calls per 1,000 recipients; 10,000 followers by four concurrent senders
     at a scaled 600/min (rate fraction, -32s by us, duplicates); projected time for 157,200 at 4,000/min."""
-    from anninh.campaigns.bench import bench_broadcast as run
+    from scripts.bench_broadcast import bench_broadcast as run
 
     return run()
 

@@ -131,7 +131,7 @@ def test_csv_exports_are_excel_friendly_and_show_pseudonyms_only(registry: Regis
 
 
 def test_consistency_check_finds_counters_that_disagree_with_records() -> None:
-    from anninh.stats.check import compare
+    from scripts.stats_check import compare
 
     store = MemoryStatsStore()
     store.add("2026-05-08", HIEP_TAN, "p-hiep-tan", follows=1, messages_in=2, tips=1)
