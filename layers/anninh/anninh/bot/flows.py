@@ -98,6 +98,13 @@ def format_entry(entry: KbEntry) -> str:
         tail.append("Căn cứ: " + "; ".join(entry.legal_basis) + ".")
     if entry.link:
         tail.append(f"Thực hiện trực tuyến / tra cứu: {entry.link}")
+    if entry.sources:
+        tail.append(
+            "Nguồn: " + "; ".join(f"{s.title} ({s.url})" if s.url else s.title for s in entry.sources)
+        )
+    if entry.as_of:
+        year, month, day = entry.as_of.split("-")
+        tail.append(f"Thông tin cập nhật ngày {day}/{month}/{year}.")
     if tail:
         blocks.append("\n".join(tail))
     return "\n\n".join(blocks)
