@@ -111,6 +111,11 @@ def oa_quota_month(oa_id: str, month: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": f"QUOTA#{month}"}
 
 
+# Marker: this message (or campaign batch) was counted in its OA's month (expires after 40 days)
+def oa_quota_marker(message_key: str) -> dict[str, str]:
+    return {"PK": f"QUOTA#MARK#{message_key}", "SK": "MARK"}
+
+
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
 def token_lease(oa_id: str) -> dict[str, str]:
     return {"PK": f"LEASE#TOKEN#{oa_id}", "SK": "LEASE"}
