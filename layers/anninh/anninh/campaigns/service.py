@@ -95,7 +95,9 @@ class CampaignService:
     # ------------------------------------------------------------------ rules
     def _require_editor(self, caller: Caller) -> None:
         if not caller.has_role(*EDITOR_ROLES):
-            raise CampaignError("forbidden", "Chỉ biên tập viên, chỉ huy hoặc quản trị mới được tạo và điều khiển chiến dịch.")
+            raise CampaignError(
+                "forbidden", "Chỉ biên tập viên, chỉ huy hoặc quản trị mới được tạo và điều khiển chiến dịch."
+            )
 
     def resolve_oas(self, caller: Caller, request: CampaignRequest) -> list[str]:
         """The OAs a campaign goes out through: the chosen ones plus every OA of the chosen units."""

@@ -45,9 +45,7 @@ def list_units() -> dict[str, Any]:
     return {"items": items, "count": len(items)}
 
 
-@router.get(
-    "/oas", summary="Official Accounts and the unit each belongs to; `visible`: the caller may send through it"
-)
+@router.get("/oas", summary="Official Accounts, the unit of each; `visible`: the caller may send through it")
 def list_oas() -> dict[str, Any]:
     p = principal()
     items = [{**o.model_dump(), "visible": p.can_see_unit(o.unit_id)} for o in current_registry().oas]
