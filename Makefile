@@ -68,7 +68,7 @@ capacity: venv
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
 stats-check: venv
-	$(BIN)/python scripts/stats_check.py --url http://127.0.0.1:$(PORT) $(ARGS)
+	$(BIN)/python -m scripts.stats_check --url http://127.0.0.1:$(PORT) $(ARGS)
 
 ## Run one function on one event against the local cloud, like `sam local invoke`.
 invoke: venv
