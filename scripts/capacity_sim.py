@@ -4,7 +4,7 @@ What runs is product code: `Planner` pages the audience and queues batches (inte
 `BroadcastSender` claims, takes slots from `RateLimiter` (one bucket per app) and sends through
 `ZaloGateway`/`ZaloClient` to a simulated Zalo that counts each app's requests per minute and answers
 -32 past its limit. The stores are in memory with DynamoDB's semantics (from the broadcast simulation
-in `anninh.campaigns.simulation`) and every write is charged to the partition key DynamoDB would
+in `tests/fakes/broadcast.py`) and every write is charged to the partition key DynamoDB would
 charge it to, in write units, so the hottest key can be read off.
 
 Scaling. A city's 5 M messages cannot go through Python here, so the run is scaled by `scale` = k:
@@ -36,7 +36,7 @@ from anninh import keys
 from anninh.campaigns.audience import AudienceFilter, AudiencePage
 from anninh.campaigns.eligibility import AudienceMember
 from anninh.campaigns.model import Batch
-from anninh.campaigns.simulation import (
+from tests.fakes.broadcast import (
     FakeTokens,
     MemoryBucketTable,
     MemoryCampaignStore,
