@@ -106,6 +106,11 @@ def unit_undelivered_gsi(unit_id: str) -> str:
     return f"UNIT#{unit_id}#UNDELIVERED"
 
 
+# Proactive messages an OA sent in a Vietnam month (anninh.sending.tiers): PK=OA#<oa_id> SK=QUOTA#<yyyy-mm>
+def oa_quota_month(oa_id: str, month: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": f"QUOTA#{month}"}
+
+
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
 def token_lease(oa_id: str) -> dict[str, str]:
     return {"PK": f"LEASE#TOKEN#{oa_id}", "SK": "LEASE"}
