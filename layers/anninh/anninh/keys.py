@@ -296,3 +296,9 @@ def oa_news_gsi(oa_id: str) -> str:
 
 
 # Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+
+
+# --- Reorganisations (anninh.reorg) -------------------------------------------------------------
+# One record per applied operation: PK=REORG#<id> SK=REORG  GSI1PK=REORGS GSI1SK=<applied_iso>#<id>
+def reorganization(reorg_id: str) -> dict[str, str]:
+    return {"PK": f"REORG#{reorg_id}", "SK": "REORG"}
