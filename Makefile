@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
+.PHONY: register connect-oa deploy-console stats-check demo-reorg run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 $(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ capacity: venv
 	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
+## Take the 2022 demo registry through the 01/07/2025 merge on a running `make run` (docs/reorganization.md).
+demo-reorg: venv
+	$(BIN)/python -m scripts.demo_reorg --base-url http://127.0.0.1:$(PORT)
+
 stats-check: venv
 	$(BIN)/python -m scripts.stats_check --url http://127.0.0.1:$(PORT) $(ARGS)
 
