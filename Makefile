@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv tools locks register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: venv tools locks register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 # Both install from lock files, hash-checked (see README, "Dependencies"); `make locks` renews them.
 $(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/report/requirements.txt
@@ -81,6 +81,12 @@ browser: venv
 ## Speed and cost figures (webhook latency, AWS calls per message, cold imports, send rate, matcher).
 bench: venv
 	$(BIN)/python -m scripts.bench
+
+## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
+## followers simulated (default per size), BENCH=a `scripts.bench --json` file for the calls per message.
+SIZE ?= all
+capacity: venv
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
 stats-check: venv

@@ -10,6 +10,7 @@ Sections:
   the local stack uses): acknowledgement latency p50/p99 at 1 and 16 concurrent senders, AWS calls
   per inbound message on the acknowledgement path (counted with a botocore hook), and events/s
   sustained with zero loss (every accepted event has its receipt and its queue message).
+- emergency: precision and recall per emergency class on the labelled set (dev / held-out).
 """
 
 from __future__ import annotations
@@ -395,6 +396,17 @@ def bench_matcher(args: argparse.Namespace) -> dict[str, Any]:
 
 
 SECTIONS["matcher"] = bench_matcher
+
+
+def bench_emergency(args: argparse.Namespace) -> dict[str, Any]:
+    """emergency: precision/recall per class (violence 113, fire 114, medical 115, rescue 112) of the
+    emergency detector on tests/data/emergency_eval.jsonl, dev and held-out splits."""
+    from anninh.cases.emergency_eval import bench_emergency as run
+
+    return run(ROOT / "tests" / "data" / "emergency_eval.jsonl")
+
+
+SECTIONS["emergency"] = bench_emergency
 
 
 def bench_broadcast(args: argparse.Namespace) -> dict[str, Any]:

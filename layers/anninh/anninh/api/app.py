@@ -24,6 +24,7 @@ from anninh.api.routes import (
     canned,
     conversations,
     me,
+    quota,
     registry,
     selfservice,
     stats,
@@ -72,6 +73,7 @@ for router in (
     selfservice.router,
     campaigns.router,
     stats.router,
+    quota.router,
 ):
     app.include_router(router, prefix=PREFIX)
 
