@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 $(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,9 +60,15 @@ browser: venv
 bench: venv
 	$(BIN)/python -m scripts.bench
 
+## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
+## followers simulated (default per size), BENCH=a `scripts.bench --json` file for the calls per message.
+SIZE ?= all
+capacity: venv
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
+
 ## Compare the statistics counters with the stored records (against a running `make run`).
 stats-check: venv
-	$(BIN)/python scripts/stats_check.py --url http://127.0.0.1:$(PORT) $(ARGS)
+	$(BIN)/python -m scripts.stats_check --url http://127.0.0.1:$(PORT) $(ARGS)
 
 ## Run one function on one event against the local cloud, like `sam local invoke`.
 invoke: venv

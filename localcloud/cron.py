@@ -1,8 +1,12 @@
-"""EventBridge schedule expressions: `rate(...)` and the six-field AWS `cron(...)` form, in UTC.
+"""EventBridge schedule expressions: `rate(...)` and the six-field AWS `cron(...)` form.
+
+A cron expression is read in its schedule's time zone (EventBridge Scheduler's
+`ScheduleExpressionTimezone`, e.g. Asia/Ho_Chi_Minh; UTC when none is given); times come back in UTC.
 
 cron(minutes hours day-of-month month day-of-week year), where one of day-of-month/day-of-week is `?`.
 Supported per field: `*`, `?`, numbers, names (JAN-DEC, SUN-SAT), ranges `a-b`, lists `a,b`, steps
-`a/n` and `a-b/n`, `L` (last day of month) and `nL` / `n#k` in day-of-week. Day-of-week counts
+`a/n` and `a-b/n`, `L` (last day of month), and in day-of-week `nL` (the last such weekday of the
+month), `L` alone (the last day of the week, Saturday) and `n#k`. Day-of-week counts
 1 = SUN ... 7 = SAT, as EventBridge does. `W` (nearest weekday) is refused with a clear error.
 """
 
@@ -11,7 +15,8 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 _MONTHS = {
     name: i
@@ -114,13 +119,13 @@ class Cron:
                 weekday = _number(part[:-1], _DAYS, 1, 7)
                 days.add(max(d for d in range(1, last + 1) if _aws_weekday(year, month, d) == weekday))
             else:
-                allowed = _field("*" if part == "L" else part, 1, 7, _DAYS)
+                allowed = _field("7" if part == "L" else part, 1, 7, _DAYS)
                 days.update(d for d in range(1, last + 1) if _aws_weekday(year, month, d) in allowed)
         return frozenset(days)
 
-    def next_after(self, after: datetime) -> datetime:
-        """The first firing time strictly after `after` (UTC, whole minutes)."""
-        start = after.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    def next_after(self, after: datetime, zone: tzinfo = UTC) -> datetime:
+        """The first firing time strictly after `after` (in UTC, whole minutes); fields read in `zone`."""
+        start = after.astimezone(zone).replace(second=0, microsecond=0) + timedelta(minutes=1)
         year, month = start.year, start.month
         for _ in range(12 * 200):
             if year > max(self.years):
@@ -129,9 +134,9 @@ class Cron:
                 for day in sorted(self.days_in(year, month)):
                     for hour in sorted(self.hours):
                         for minute in sorted(self.minutes):
-                            candidate = datetime(year, month, day, hour, minute, tzinfo=UTC)
+                            candidate = datetime(year, month, day, hour, minute, tzinfo=zone)
                             if candidate >= start:
-                                return candidate
+                                return candidate.astimezone(UTC)
             month += 1
             if month > 12:
                 year, month = year + 1, 1
@@ -150,10 +155,16 @@ class Schedule:
     expression: str
     period: timedelta | None = None
     cron: Cron | None = None
+    timezone: str = "UTC"
 
     @classmethod
-    def parse(cls, expression: str) -> Schedule:
+    def parse(cls, expression: str, timezone: str | None = None) -> Schedule:
         text = expression.strip()
+        zone = timezone or "UTC"
+        try:
+            ZoneInfo(zone)
+        except (KeyError, ValueError) as exc:
+            raise ScheduleExpressionError(f"unknown time zone {zone!r}") from exc
         rate = _RATE.match(text)
         if rate:
             amount, unit = int(rate.group(1)), rate.group(2).rstrip("s")
@@ -161,15 +172,15 @@ class Schedule:
                 raise ScheduleExpressionError("a rate must be positive")
             if (amount == 1) != (rate.group(2) == unit):
                 raise ScheduleExpressionError(f"use '{unit}' for 1 and '{unit}s' otherwise: {text!r}")
-            return cls(text, period=timedelta(seconds=amount * _UNIT_SECONDS[unit]))
+            return cls(text, period=timedelta(seconds=amount * _UNIT_SECONDS[unit]), timezone=zone)
         if text.startswith("cron(") and text.endswith(")"):
-            return cls(text, cron=Cron.parse(text[5:-1]))
+            return cls(text, cron=Cron.parse(text[5:-1]), timezone=zone)
         raise ScheduleExpressionError(f"not a rate(...) or cron(...) expression: {expression!r}")
 
     def next_after(self, after: datetime, started: datetime | None = None) -> datetime:
         """Next firing after `after`; a rate counts whole periods from `started` (default: `after`)."""
         if self.cron is not None:
-            return self.cron.next_after(after)
+            return self.cron.next_after(after, ZoneInfo(self.timezone))
         assert self.period is not None
         origin = started or after
         elapsed = max(timedelta(0), after - origin)

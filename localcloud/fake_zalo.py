@@ -11,7 +11,9 @@ and controlled through:
   POST /_local/zalo/faults                       {"error": -32 | "network", "count"?, "user_id"?, "oa_id"?,
                                                  "endpoint"?}; GET lists them, DELETE clears them
   POST /_local/zalo/reset                        forget records and faults (tokens stay valid)
-  GET|POST /_local/zalo/config                   {"rate_limit_per_minute", "enforce_quiet_hours"}
+  GET|POST /_local/zalo/config                   {"rate_limit_per_minute", "enforce_quiet_hours",
+                                                 "proactive_quota_per_month"}
+  GET  /_local/zalo/quota?oa_id=                 the fake's tier ledger: proactive sends per OA and month
   POST /_local/zalo/followers                    {"oa_id", "user_id", "display_name"?} add a follower
   POST /_local/zalo/tokens/expire                {"oa_id"} the OA's current access token expires now
   GET  /_local/zalo/tokens                       current token state per OA (local only)
@@ -19,6 +21,14 @@ and controlled through:
   GET  /_local/zalo-oauth/v4/oa/permission       the OA admin's consent page: redirects with ?code=
 
 Like the platform, errors come back with HTTP 200 and `"error" != 0`.
+
+Message tiers (docs/zalo.md): the fake learns each citizen's messages from the webhook events the local
+cloud receives (`observe_webhook`), as Zalo knows what it delivered. A consultation message whose
+`recipient.message_id` names a message of the citizen, sent within 48 hours of the citizen's latest
+message and among the first 8 since then, uses the free reply quota (`data.quota.quota_type` "reply");
+anything else is proactive and counts against the OA's monthly quota (Vietnam month), refused with
+-211 beyond `proactive_quota_per_month` when that is configured (unlimited by default, so local demos
+and benchmarks are not cut off; production OAs get 1,000 a month).
 """
 
 from __future__ import annotations
@@ -59,6 +69,10 @@ MESSAGE_ENDPOINTS = (
 )
 BROADCAST_ENDPOINT = "/v2.0/oa/message"
 ZNS_ENDPOINT = "/zns/message/template"
+QUOTA_ENDPOINT = "/v2.0/oa/quota/message"
+CONVERSATION_ENDPOINT = "/v2.0/oa/conversation"
+FREE_REPLIES = 8
+REPLY_WINDOW_SECONDS = 48 * 3600
 SEND_ENDPOINTS = (*MESSAGE_ENDPOINTS, BROADCAST_ENDPOINT, ZNS_ENDPOINT)
 MAX_TEXT = 2000
 VN = timedelta(hours=7)
@@ -93,6 +107,10 @@ OAUTH_ERRORS = {
     -14014: ("Invalid refresh token", "the refresh token is unknown, already used or expired"),
     -14019: ("Invalid code verifier", "code_verifier does not match the code_challenge"),
 }
+
+
+def vn_month_of_iso(value: str) -> str:
+    return (datetime.fromisoformat(value.replace("Z", "+00:00")) + VN).strftime("%Y-%m")
 
 
 def iso_now(now: float) -> str:
@@ -146,6 +164,26 @@ class _OaState:
     pending_articles: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> article
 
 
+@dataclass
+class _Thread:
+    """One citizen's conversation with one OA, as the platform tracks it for reply quotas."""
+
+    last_user_msg_id: str = ""
+    last_user_at: float = 0.0  # seconds, from the webhook event's timestamp
+    replies_used: int = 0  # free replies used since the citizen's latest message
+    user_msg_ids: set[str] = field(default_factory=set)
+
+
+def vn_month(at: float) -> str:
+    return (datetime.fromtimestamp(at, UTC) + VN).strftime("%Y-%m")
+
+
+def vn_month_end(at: float) -> str:
+    local = datetime.fromtimestamp(at, UTC) + VN
+    first_next = (local.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (first_next - timedelta(days=1)).strftime("%d/%m/%Y")
+
+
 class _DropConnection(Exception):
     """Fault injection: close the socket without an answer."""
 
@@ -168,6 +206,12 @@ class FakeZalo:
         self._codes: dict[str, dict[str, Any]] = {}
         self._windows: dict[str, deque[float]] = {}  # app_id -> accepted request times
         self._oas: dict[str, _OaState] = {}
+        # Message tiers: conversations keyed (oa_id, user_id), user message ids -> (oa_id, user_id),
+        # proactive sends per (oa_id, Vietnam month).
+        self.proactive_quota_per_month: int | None = None
+        self._threads: dict[tuple[str, str], _Thread] = {}
+        self._user_msgs: dict[str, tuple[str, str]] = {}
+        self._proactive: dict[tuple[str, str], int] = {}
 
     # ------------------------------------------------------------------ tokens
     def issue_tokens(self, oa_id: str) -> dict[str, Any]:
@@ -246,6 +290,9 @@ class FakeZalo:
             self._sent.clear()
             self._faults.clear()
             self._windows.clear()
+            self._threads.clear()
+            self._user_msgs.clear()
+            self._proactive.clear()
 
     def add_fault(self, spec: dict[str, Any]) -> _Fault:
         error = spec.get("error")
@@ -278,6 +325,82 @@ class FakeZalo:
                             self._faults.remove(fault)
                     return fault.error
         return None
+
+    # ------------------------------------------------------------------ message tiers
+    def observe_webhook(self, raw: bytes) -> None:
+        """Learn a citizen's message from a webhook event the local cloud received (Zalo sent it)."""
+        try:
+            event = json.loads(raw or b"{}")
+        except ValueError:
+            return
+        if not isinstance(event, dict) or not str(event.get("event_name", "")).startswith("user_send_"):
+            return
+        message = _dict(event.get("message"))
+        sender = _dict(event.get("sender"))
+        recipient = _dict(event.get("recipient"))
+        try:
+            at = int(str(event.get("timestamp"))) / 1000.0
+        except ValueError:
+            at = self.clock()
+        if message.get("msg_id") and sender.get("id") and recipient.get("id"):
+            self.observe_user_message(str(recipient["id"]), str(sender["id"]), str(message["msg_id"]), at)
+
+    def observe_user_message(self, oa_id: str, user_id: str, msg_id: str, at: float) -> None:
+        """A citizen wrote to the OA at `at`: a new 48-hour window with 8 free replies starts."""
+        with self._lock:
+            thread = self._threads.setdefault((oa_id, user_id), _Thread())
+            thread.user_msg_ids.add(msg_id)
+            self._user_msgs[msg_id] = (oa_id, user_id)
+            if at >= thread.last_user_at:
+                thread.last_user_msg_id, thread.last_user_at, thread.replies_used = msg_id, at, 0
+
+    def _take_tier(self, oa_id: str, user_id: str, reply_to: str | None) -> dict[str, Any] | None:
+        """Classify and consume one send; the `data.quota` answer, or None when out of quota (-211)."""
+        now = self.clock()
+        with self._lock:
+            thread = self._threads.get((oa_id, user_id))
+            if (
+                reply_to
+                and thread is not None
+                and reply_to in thread.user_msg_ids
+                and now - thread.last_user_at <= REPLY_WINDOW_SECONDS
+                and thread.replies_used < FREE_REPLIES
+            ):
+                thread.replies_used += 1
+                return {
+                    "quota_type": "reply",
+                    "remain": str(FREE_REPLIES - thread.replies_used),
+                    "total": "8",
+                }
+            month = vn_month(now)
+            used = self._proactive.get((oa_id, month), 0)
+            limit = self.proactive_quota_per_month
+            if limit is not None and used >= limit:
+                return None
+            self._proactive[(oa_id, month)] = used + 1
+            quota: dict[str, Any] = {"quota_type": "sub_quota", "expired_date": vn_month_end(now)}
+            if limit is not None:
+                quota.update({"remain": str(limit - used - 1), "total": str(limit)})
+            return quota
+
+    def quota(self, oa_id: str, month: str | None = None) -> dict[str, Any]:
+        """The fake's own tier ledger for an OA (local control endpoint, not a Zalo API)."""
+        month = month or vn_month(self.clock())
+        with self._lock:
+            used = self._proactive.get((oa_id, month), 0)
+            sent = [s for s in self._sent if s["oa_id"] == oa_id and vn_month_of_iso(s["at"]) == month]
+        tiers: dict[str, int] = {}
+        for s in sent:
+            tier = str(s.get("tier") or "")
+            if tier:
+                tiers[tier] = tiers.get(tier, 0) + 1
+        return {
+            "oa_id": oa_id,
+            "month": month,
+            "proactive_used": used,
+            "proactive_limit": self.proactive_quota_per_month,
+            "sent_by_tier": tiers,
+        }
 
     def add_follower(self, oa_id: str, user_id: str, display_name: str = "") -> None:
         with self._lock:
@@ -368,12 +491,29 @@ class FakeZalo:
                         self._windows.clear()
                 if "enforce_quiet_hours" in body:
                     self.enforce_quiet_hours = bool(body["enforce_quiet_hours"])
+                if "proactive_quota_per_month" in body:
+                    quota = body["proactive_quota_per_month"]
+                    if quota is not None and (
+                        not isinstance(quota, int) or isinstance(quota, bool) or quota < 0
+                    ):
+                        return _json(
+                            {"message": "proactive_quota_per_month must be a non-negative integer or null"},
+                            400,
+                        )
+                    with self._lock:
+                        self.proactive_quota_per_month = quota
             return _json(
                 {
                     "rate_limit_per_minute": self.rate_limit_per_minute,
                     "enforce_quiet_hours": self.enforce_quiet_hours,
+                    "proactive_quota_per_month": self.proactive_quota_per_month,
                 }
             )
+        if sub == "/quota" and request.method == "GET":
+            oa_id = args.get("oa_id") or ""
+            if not oa_id:
+                return _json({"message": "oa_id is required"}, 400)
+            return _json(self.quota(oa_id, args.get("month") or None))
         if sub == "/followers" and request.method == "POST":
             body = _body_json(request)
             if not body.get("oa_id") or not body.get("user_id"):
@@ -478,6 +618,11 @@ class FakeZalo:
     def _openapi(self, request: Request, endpoint: str) -> Response:
         body = _request_body(request)
         user_id = _recipient(endpoint, body, request)
+        reply_to = _reply_to(body)
+        if user_id is None and reply_to is not None:
+            with self._lock:
+                owner = self._user_msgs.get(reply_to)
+            user_id = owner[1] if owner else None
         headers: dict[str, str] = {}
         if endpoint in SEND_ENDPOINTS and self._take_fault_network(endpoint, request, user_id):
             self._record(request, "openapi", endpoint, oa_id=None, error="network", response=None, body=body)
@@ -512,6 +657,7 @@ class FakeZalo:
         else:
             result = handler(self, token, body, request)
         if result.get("error") == 0 and endpoint in SEND_ENDPOINTS:
+            data = _dict(result.get("data"))
             with self._lock:
                 self._sent.append(
                     {
@@ -519,7 +665,9 @@ class FakeZalo:
                         "oa_id": token.oa_id,
                         "body": body,
                         "at": iso_now(self.clock()),
-                        "user_id": user_id,
+                        "user_id": user_id or data.get("user_id"),
+                        "reply_to": _reply_to(body),
+                        "tier": _tier_of(endpoint, data),
                         "message_id": result.get("data", {}).get("message_id")
                         or result.get("data", {}).get("msg_id"),
                     }
@@ -598,6 +746,14 @@ class FakeZalo:
         endpoint = request.path[len(API_PREFIX) :]
         recipient: dict[str, Any] = body["recipient"] if isinstance(body.get("recipient"), dict) else {}
         user_id = recipient.get("user_id") or body.get("user_id")
+        reply_to = str(recipient["message_id"]) if recipient.get("message_id") else None
+        if reply_to is not None:
+            # A reply names the citizen's message instead of (or besides) the citizen.
+            with self._lock:
+                owner = self._user_msgs.get(reply_to)
+            if owner is None or owner[0] != token.oa_id or (user_id and str(user_id) != owner[1]):
+                return _error(-201, "recipient.message_id is not a message sent to this Official Account")
+            user_id = owner[1]
         message = body.get("message")
         if endpoint.endswith("/template") and not message and body.get("template_id"):
             message = {"template_id": body["template_id"]}
@@ -612,19 +768,17 @@ class FakeZalo:
             hour = (datetime.fromtimestamp(self.clock(), UTC) + VN).hour
             if hour >= 22 or hour < 6:
                 return _error(-234)
-        quota_type = {
-            "/cs": "reply",
-            "/transaction": "transaction",
-            "/promotion": "promotion",
-            "/template": "template",
-        }
-        kind = next((v for k, v in quota_type.items() if endpoint.endswith(k)), "reply")
+        # Only consultation messages can be replies; transaction and promotion messages are sent on the
+        # OA's own initiative and draw on the same monthly quota in this fake.
+        quota = self._take_tier(token.oa_id, str(user_id), reply_to if endpoint.endswith("/cs") else None)
+        if quota is None:
+            return _error(-211)
         return _ok(
             {
                 "message_id": uuid.uuid4().hex,
                 "user_id": str(user_id),
                 "sent_time": str(int(self.clock() * 1000)),
-                "quota": {"quota_type": kind, "remain": "8", "total": "8"},
+                "quota": quota,
             }
         )
 
@@ -650,6 +804,55 @@ class FakeZalo:
                 "quota": {"dailyQuota": "5000", "remainingQuota": "4999"},
             }
         )
+
+    def _quota_message(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
+        """v2.0/oa/quota/message: without message_id the OA's proactive quota this month; with the
+        message_id of a citizen's message, the free replies left for it (docs/zalo.md)."""
+        body = body if isinstance(body, dict) else _data_param(request)
+        now = self.clock()
+        message_id = str(body.get("message_id") or "")
+        with self._lock:
+            if message_id:
+                owner = self._user_msgs.get(message_id)
+                if owner is None or owner[0] != token.oa_id:
+                    return _error(-201, "message_id is not a message sent to this Official Account")
+                thread = self._threads[owner]
+                open_ = now - thread.last_user_at <= REPLY_WINDOW_SECONDS
+                remain = FREE_REPLIES - thread.replies_used if open_ else 0
+                return _ok({"type": "reply", "remain": remain, "total": FREE_REPLIES})
+            used = self._proactive.get((token.oa_id, vn_month(now)), 0)
+            limit = self.proactive_quota_per_month
+        if limit is None:
+            return _ok({"type": "active", "remain": None, "total": None, "used": used})
+        return _ok({"type": "active", "remain": max(0, limit - used), "total": limit, "used": used})
+
+    def _conversation(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
+        """v2.0/oa/conversation: the latest messages between the OA and one citizen, newest first."""
+        query = _data_param(request)
+        user_id = str(query.get("user_id") or "")
+        offset, count = int(query.get("offset", 0)), int(query.get("count", 10))
+        if not user_id or count < 1 or count > 10 or offset < 0:
+            return _error(-201, "user_id is required; count must be 1-10")
+        with self._lock:
+            out = [
+                {
+                    "src": 0,
+                    "message_id": s["message_id"],
+                    "time": int(datetime.fromisoformat(s["at"].replace("Z", "+00:00")).timestamp() * 1000),
+                    "type": "text"
+                    if isinstance((s["body"] or {}).get("message", {}).get("text"), str)
+                    else "link",
+                    "message": (s["body"] or {}).get("message", {}).get("text") or "",
+                    "from_id": token.oa_id,
+                    "to_id": user_id,
+                }
+                for s in self._sent
+                if s["oa_id"] == token.oa_id
+                and s.get("user_id") == user_id
+                and isinstance(s.get("body"), dict)
+            ]
+        out.sort(key=lambda m: m["time"], reverse=True)
+        return _ok(out[offset : offset + count])
 
     def _getlist(self, token: _Token, body: Any, request: Request) -> dict[str, Any]:
         query = _data_param(request)
@@ -825,6 +1028,9 @@ _ROUTES: dict[tuple[str, str], Any] = {
     ("POST", BROADCAST_ENDPOINT): FakeZalo._broadcast,
     ("POST", ZNS_ENDPOINT): FakeZalo._zns,
     ("GET", "/v3.0/oa/user/getlist"): FakeZalo._getlist,
+    ("GET", QUOTA_ENDPOINT): FakeZalo._quota_message,
+    ("POST", QUOTA_ENDPOINT): FakeZalo._quota_message,
+    ("GET", CONVERSATION_ENDPOINT): FakeZalo._conversation,
     ("GET", "/v3.0/oa/user/detail"): FakeZalo._detail,
     ("GET", "/v2.0/oa/getoa"): FakeZalo._getoa,
     **{("POST", f"/v2.0/oa/upload/{k}"): FakeZalo._upload for k in ("image", "file", "gif")},
@@ -894,6 +1100,27 @@ def _data_param(request: Request) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _reply_to(body: Any) -> str | None:
+    recipient = body.get("recipient") if isinstance(body, dict) else None
+    if isinstance(recipient, dict) and recipient.get("message_id"):
+        return str(recipient["message_id"])
+    return None
+
+
+def _tier_of(endpoint: str, data: dict[str, Any]) -> str:
+    """How the platform counted a successful send: reply, proactive, broadcast or zns."""
+    if endpoint == BROADCAST_ENDPOINT:
+        return "broadcast"
+    if endpoint == ZNS_ENDPOINT:
+        return "zns"
+    quota = _dict(data.get("quota"))
+    return "reply" if quota.get("quota_type") == "reply" else "proactive"
 
 
 def _recipient(endpoint: str, body: Any, request: Request) -> str | None:

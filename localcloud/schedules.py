@@ -1,4 +1,4 @@
-"""The template's Schedule events, fired on their rate/cron in UTC (EventBridge, locally)."""
+"""The template's Schedule and ScheduleV2 events, fired on rate/cron in their time zone (EventBridge)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ class ScheduledJob:
             "function": self.spec.logical_id,
             "event": self.source.name,
             "expression": self.source.expression,
+            "timezone": self.source.timezone,
             "input": self.source.input,
             "next_run": self.next_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "runs": self.runs,
@@ -84,7 +85,7 @@ class Scheduler:
         self.jobs: list[ScheduledJob] = []
         for spec in specs:
             for source in spec.schedules:
-                schedule = Schedule.parse(source.expression)
+                schedule = Schedule.parse(source.expression, source.timezone)
                 self.jobs.append(
                     ScheduledJob(source, spec, schedule, schedule.next_after(started, started), started)
                 )

@@ -192,7 +192,8 @@ class LocalCloud:
                 "ZaloApiBase": f"{base}{fake_zalo.API_PREFIX}",
                 "ZaloOAuthBase": f"{base}{fake_zalo.OAUTH_PREFIX}",
                 "ZnsApiBase": f"{base}{fake_zalo.ZNS_PREFIX}",
-                "MediaAllowedHosts": f"{self.host}:{self.port}",
+                # The SPEC's allowlist given to `make run` replaces ours (the fake Zalo CDN here).
+                "MediaAllowedHosts": os.environ.get("MEDIA_ALLOWED_HOSTS") or f"{self.host}:{self.port}",
             },
             template_path=self.template,
         )
@@ -213,9 +214,9 @@ class LocalCloud:
 
         registry = Registry.load(str(self.registry_path))
         save_registry(registry)
-        from anninh.notices import seed_demo
+        from localcloud import demo_notices
 
-        seed_demo()  # clearly fictional wanted/missing notices for the demo
+        demo_notices.seed()  # clearly fictional wanted/missing notices for the demo
         settings = get_settings()
         self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
         if self.user_pool_id:
@@ -321,6 +322,9 @@ class LocalCloud:
             return self._local(request, path[len("/_local") :])
         if not self.ready.is_set() or self.gateway is None:
             return json_response({"message": "Service Unavailable"}, 503)
+        if self.fake is not None and request.method == "POST" and path == "/webhook/zalo":
+            # Zalo knows every message it delivers to the webhook: the fake's reply windows start here.
+            self.fake.observe_webhook(request.get_data(cache=True))
         response = self.gateway.handle(request)
         if response is not None:
             return response

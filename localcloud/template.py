@@ -171,6 +171,7 @@ class ScheduleSource:
     name: str  # event name, e.g. QueueReminders
     expression: str  # rate(...) or cron(...)
     input: str | None
+    timezone: str = "UTC"  # ScheduleV2's ScheduleExpressionTimezone; Schedule (v1) is always UTC
 
 
 @dataclass
@@ -240,7 +241,15 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
                 )
             elif event["Type"] in ("Schedule", "ScheduleV2"):
                 expression = eprops.get("Schedule") or eprops.get("ScheduleExpression")
-                spec.schedules.append(ScheduleSource(logical, name, expression, eprops.get("Input")))
+                spec.schedules.append(
+                    ScheduleSource(
+                        logical,
+                        name,
+                        expression,
+                        eprops.get("Input"),
+                        str(eprops.get("ScheduleExpressionTimezone") or "UTC"),
+                    )
+                )
         specs.append(spec)
     return specs
 

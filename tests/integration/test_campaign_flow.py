@@ -14,12 +14,12 @@ from anninh.campaigns.model import Batch, CampaignRequest
 from anninh.campaigns.planner import Planner
 from anninh.campaigns.sender import BroadcastSender
 from anninh.campaigns.service import CampaignService
-from anninh.campaigns.simulation import MemoryBucketTable, seed_followers
 from anninh.campaigns.store import CampaignStore
 from anninh.clock import iso
 from anninh.ratelimit import RateLimiter
 from anninh.registry_store import current_registry
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
+from tests.fakes.broadcast import MemoryBucketTable, seed_followers
 from tests.integration.test_api_support import call, claims_for
 
 OA = "2200000000000000001"  # Hiệp Tân ward OA

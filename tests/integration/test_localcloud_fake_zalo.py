@@ -82,6 +82,8 @@ def test_sends_are_recorded_with_the_body_as_sent(fake: FakeZalo, client: Client
             "body": {"recipient": {"user_id": "u1"}, "message": buttons},
             "at": sent[0]["at"],
             "user_id": "u1",
+            "reply_to": None,
+            "tier": "proactive",
             "message_id": first["data"]["message_id"],
         }
     ]

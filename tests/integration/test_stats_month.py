@@ -27,11 +27,11 @@ FIGURES = (
 def test_a_fed_month_gives_the_fed_figures_per_unit_and_no_check_difference(
     aws_stack: Any, registry: Any
 ) -> None:
-    from anninh.stats.check import compare, scan_records
     from anninh.stats.queries import parse_period, period_stats
     from anninh.stats.store import DynamoStatsStore
     from localcloud.lambdas import invoke
     from scripts.feed_month import InProcessChannel, expected, feed, script_month
+    from scripts.stats_check import compare, scan_records
 
     today = vn_day(utcnow())
     script = script_month(registry, date.fromisoformat(today), days=30, sparse=True)

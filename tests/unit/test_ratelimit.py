@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from anninh.campaigns.simulation import MemoryBucketTable
 from anninh.ratelimit import LocalTokens, RateLimiter
+from tests.fakes.broadcast import MemoryBucketTable
 
 
 class ManualClock:

@@ -1,4 +1,4 @@
-"""EventBridge schedule expressions as the local cloud evaluates them (UTC)."""
+"""EventBridge schedule expressions as the local cloud evaluates them (UTC unless a time zone is given)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,40 @@ def at(text: str) -> datetime:
 )
 def test_cron_next_run(expression: str, after: str, expected: str) -> None:
     assert Schedule.parse(expression).next_after(at(after)) == at(expected)
+
+
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        # 19:00 in Ho Chi Minh City (UTC+7) is 12:00 UTC; 07:30 there is 00:30 UTC.
+        ("cron(0 19 * * ? *)", "2026-11-28T11:59:30", "2026-11-28T12:00:00"),
+        ("cron(30 7 * * ? *)", "2026-11-28T01:00:00", "2026-11-29T00:30:00"),
+        # 00:15 local on the 1st of the month is still the 30th/31st in UTC.
+        ("cron(15 0 1 * ? *)", "2026-11-28T00:00:00", "2026-11-30T17:15:00"),
+        # Last Friday of the month at 08:00 local; a Friday in UTC late evening is Saturday locally.
+        ("cron(0 8 ? * 6L *)", "2026-11-01T00:00:00", "2026-11-27T01:00:00"),
+        ("cron(0 8 ? * FRIL *)", "2026-11-27T02:00:00", "2026-12-25T01:00:00"),
+    ],
+)
+def test_cron_in_vietnam_time(expression: str, after: str, expected: str) -> None:
+    schedule = Schedule.parse(expression, "Asia/Ho_Chi_Minh")
+    assert schedule.next_after(at(after)) == at(expected)
+
+
+def test_l_alone_in_day_of_week_is_the_last_day_of_the_week_not_every_day() -> None:
+    # EventBridge: `L` in day-of-week is Saturday (7); it must not fire on the Sunday-Friday between.
+    runs = []
+    when = at("2026-11-23T00:00:00")  # a Monday
+    schedule = Schedule.parse("cron(0 9 ? * L *)")
+    for _ in range(3):
+        when = schedule.next_after(when)
+        runs.append(when)
+    assert runs == [at("2026-11-28T09:00:00"), at("2026-12-05T09:00:00"), at("2026-12-12T09:00:00")]
+
+
+def test_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ScheduleExpressionError, match="time zone"):
+        Schedule.parse("cron(0 9 * * ? *)", "Mars/Olympus")
 
 
 def test_rate_counts_whole_periods_from_the_start() -> None:
@@ -79,5 +113,5 @@ def test_every_schedule_in_the_template_parses_and_fires_within_a_day() -> None:
     schedules = [s for f in functions(load_template()) for s in f.schedules]
     assert schedules, "template.yaml declares schedules"
     for source in schedules:
-        next_run = Schedule.parse(source.expression).next_after(now, now)
+        next_run = Schedule.parse(source.expression, source.timezone).next_after(now, now)
         assert now < next_run <= now + timedelta(days=1), source

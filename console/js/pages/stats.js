@@ -47,6 +47,28 @@ function extras(totals, kbTitles) {
   return cards.length ? h("div.charts", cards) : null;
 }
 
+const UNIT_COLUMNS = [
+  ["tips_handled", "Thụ lý"],
+  ["tips", "Tiếp nhận"],
+  ["tips_resolved", "Đã giải quyết"],
+  ["tips_valuable", "Có giá trị"],
+  ["follows", "Quan tâm mới"],
+];
+
+/** The per-unit rows as a table with the unit's total: the same numbers as the CSV and the report. */
+function unitTable(rows, totals, shortName) {
+  return h(
+    "figure.card.chart-card.wide.unit-table",
+    h("figcaption", "Số liệu theo đơn vị"),
+    h("div.table-wrap", h(
+      "table",
+      h("thead", h("tr", h("th", { scope: "col" }, "Đơn vị"), UNIT_COLUMNS.map(([, label]) => h("th.num", { scope: "col" }, label)))),
+      h("tbody", rows.map((u) => h("tr", { dataset: { unit: u.unit_id } }, h("th", { scope: "row" }, shortName(u)), UNIT_COLUMNS.map(([key]) => h("td.num", formatNumber(u[key] ?? 0)))))),
+      h("tfoot", h("tr", h("th", { scope: "row" }, "Tổng cộng"), UNIT_COLUMNS.map(([key]) => h("td.num", formatNumber(totals[key] ?? 0))))),
+    )),
+  );
+}
+
 async function download(path, query, fallbackName) {
   const response = await api(path, { query, raw: true });
   const type = response.headers.get("Content-Type") || "";
@@ -142,17 +164,30 @@ export function render(main, { query }, ctx) {
           { label: STATS_LABELS.unfollows, values: series.map((d) => Number(d.unfollows) || 0) },
         ])));
       }
-      // Units with tips first; the quiet ones are named below the chart instead of drawn as empty rows.
-      const active = byUnit.filter((u) => Number(u.tips) > 0 || Number(u.tips_valuable) > 0);
-      const quiet = byUnit.filter((u) => !active.includes(u));
+      // Per unit: the API's rows (the unit's own row included), credited to the unit that handles
+      // each tip, or — "received by" — to the unit whose channel received it. Units with tips are
+      // drawn; the quiet ones are named below the chart instead of drawn as empty rows.
       const shortName = (u) => (u.name || ctx.unitName(u.unit_id)).replace(/^Công an (phường|quận) /, "");
-      if (active.length) {
-        charts.push(h("figure.card.chart-card.wide", h("figcaption", "Tin báo theo đơn vị"),
-          hbarChart("Tin báo và tin có giá trị theo đơn vị", active.map((u) => ({
-            label: shortName(u),
-            values: [Number(u.tips) || 0, Number(u.tips_valuable) || 0],
-          })), [STATS_LABELS.tips, STATS_LABELS.tips_valuable]),
-          quiet.length ? h("p.small.muted", `Chưa có tin báo trong kỳ: ${quiet.map(shortName).join(", ")}.`) : null));
+      if (byUnit.length) {
+        const basis = select([["tips_handled", "Theo đơn vị thụ lý"], ["tips", "Theo đơn vị tiếp nhận"]], "tips_handled", { name: "unit_basis", "aria-label": "Cách tính tin báo theo đơn vị" });
+        const chartBox = h("div");
+        const drawUnits = () => {
+          const key = basis.value;
+          const active = byUnit.filter((u) => Number(u[key] ?? u.tips) > 0 || Number(u.tips_valuable) > 0);
+          const quiet = byUnit.filter((u) => !active.includes(u));
+          clear(chartBox,
+            active.length
+              ? hbarChart("Tin báo và tin có giá trị theo đơn vị", active.map((u) => ({
+                  label: shortName(u),
+                  values: [Number(u[key] ?? u.tips) || 0, Number(u.tips_valuable) || 0],
+                })), [key === "tips" ? "Tin báo tiếp nhận" : "Tin báo thụ lý", STATS_LABELS.tips_valuable])
+              : h("p.muted", "Chưa có tin báo trong kỳ."),
+            quiet.length && active.length ? h("p.small.muted", `Chưa có tin báo trong kỳ: ${quiet.map(shortName).join(", ")}.`) : null);
+        };
+        basis.addEventListener("change", drawUnits);
+        drawUnits();
+        charts.push(h("figure.card.chart-card.wide", h("figcaption", "Tin báo theo đơn vị"), basis, chartBox));
+        charts.push(unitTable(byUnit, totals, shortName));
       }
       charts.push(h("figure.card.chart-card", h("figcaption", "Hỏi đáp thủ tục"), barChart("Câu hỏi thủ tục và số bot đã trả lời", [
         { label: "Trong kỳ", values: [Number(totals.inquiries) || 0, Number(totals.bot_answered) || 0] },

@@ -97,6 +97,7 @@ class Planner:
         remaining_seconds: Callable[[], float] | None = None,
         page_size: int = PAGE_SIZE,
         count_start: Callable[[str, str, datetime], None] | None = None,
+        app_of: Callable[[str], str] | None = None,
     ) -> None:
         self.store = store or CampaignStore()
         self.audience = audience or DynamoAudience()
@@ -108,6 +109,8 @@ class Planner:
         self.page_size = page_size
         # Counts one broadcast per campaign and OA when a campaign starts (statistics: "broadcasts").
         self.count_start = count_start
+        # The Zalo app of an OA: the planner interleaves apps (see `lanes_from_cursor`).
+        self.app_of = app_of
 
     # ------------------------------------------------------------------ one campaign
     def plan(self, campaign_id: str) -> PlanResult:
@@ -177,20 +180,23 @@ class Planner:
         message_type = str(item["message_type"])
         raw_cursor = item.get("cursor")
         cursor: dict[str, Any] | None = json.loads(str(raw_cursor)) if raw_cursor else None
-        position = cursor or {"oa": 0, "key": None, "page": 0}
+        position = lanes_from_cursor(cursor, oa_ids, self.app_of)
         result = PlanResult("running")
         while True:
             if self.remaining_seconds() < SAFETY_SECONDS:
                 self.requeue(cid)  # continue in a fresh invocation from the checkpoint
                 result.continued = True
                 return result
-            oa_index = int(position["oa"])
-            if oa_index >= len(oa_ids):  # nothing left (e.g. no OAs): close the plan
+            lanes = position["lanes"]
+            if not lanes:  # nothing left (e.g. no OAs): close the plan
                 self.store.checkpoint(cid, cursor, position, counts={}, planning_done=True, now=self.now())
                 result.status = "planned"
                 return result
-            oa_id, page_no = oa_ids[oa_index], int(position["page"])
-            page = self.audience.page(oa_id, flt, self.now(), position.get("key"), self.page_size)
+            turn = int(position["turn"]) % len(lanes)
+            lane = lanes[turn]
+            oa_index, page_no = int(lane["oas"][0]), int(lane["page"])
+            oa_id = oa_ids[oa_index]
+            page = self.audience.page(oa_id, flt, self.now(), lane.get("key"), self.page_size)
             eligible: list[str] = []
             counts: Counter[str] = Counter()
             for member in page.members:
@@ -210,11 +216,8 @@ class Planner:
                 for i, start in enumerate(range(0, len(eligible), BATCH_SIZE))
             ]
             self.broadcast.batches(batches)
-            if page.cursor:
-                nxt: dict[str, Any] = {"oa": oa_index, "key": page.cursor, "page": page_no + 1}
-            else:
-                nxt = {"oa": oa_index + 1, "key": None, "page": 0}
-            done = nxt["oa"] >= len(oa_ids)
+            nxt = _advance(position, turn, page.cursor)
+            done = not nxt["lanes"]
             if not self.store.checkpoint(
                 cid, cursor, nxt, counts=dict(counts), planning_done=done, now=self.now()
             ):
@@ -279,3 +282,47 @@ def enqueue_campaign(campaign_id: str, sqs: Any | None = None) -> None:
     sqs.send_message(
         QueueUrl=get_settings().campaign_queue_url, MessageBody=json.dumps({"campaign_id": campaign_id})
     )
+
+
+# ---------------------------------------------------------------------- interleaving apps
+# Each Zalo app has its own send limit (4,000 requests a minute), so a campaign over OAs of several
+# apps finishes only as fast as its apps send side by side. Senders take batches off the queue about
+# in the order they were planned; planning OA after OA would queue one app's work ahead of the others
+# and leave the other apps idle. So the OAs are grouped into lanes, one per app (in the campaign's
+# order), and the planner takes one page from each lane in turn: the queue alternates apps page by
+# page. With one app there is one lane and the order is OA after OA, as before.
+#
+# Cursor: {"lanes": [{"oas": [oa indexes left, current first], "key": page cursor, "page": n}],
+#          "turn": index of the lane to page next}. Batch ids keep `<campaign>:<oa#>:<page>:<n>`.
+
+
+def lanes_from_cursor(
+    cursor: dict[str, Any] | None, oa_ids: list[str], app_of: Callable[[str], str] | None = None
+) -> dict[str, Any]:
+    """The planner's position: the stored cursor, an older OA-after-OA cursor ({"oa", "key",
+    "page"}, continued as one lane), or the start (one lane per app)."""
+    if cursor is not None and "lanes" in cursor:
+        return cursor
+    if cursor is not None:  # planned OA after OA by an earlier version: carry on the same way
+        rest = list(range(int(cursor["oa"]), len(oa_ids)))
+        lanes = [{"oas": rest, "key": cursor.get("key"), "page": int(cursor.get("page", 0))}] if rest else []
+        return {"lanes": lanes, "turn": 0}
+    by_app: dict[str, list[int]] = {}
+    for index, oa_id in enumerate(oa_ids):
+        by_app.setdefault(app_of(oa_id) if app_of else "", []).append(index)
+    return {"lanes": [{"oas": oas, "key": None, "page": 0} for oas in by_app.values()], "turn": 0}
+
+
+def _advance(position: dict[str, Any], turn: int, page_cursor: dict[str, Any] | None) -> dict[str, Any]:
+    """The position after lane `turn` planned one page ending at `page_cursor` (None: OA exhausted)."""
+    lanes = [dict(lane, oas=list(lane["oas"])) for lane in position["lanes"]]
+    lane = lanes[turn]
+    if page_cursor:
+        lane.update(key=page_cursor, page=int(lane["page"]) + 1)
+        return {"lanes": lanes, "turn": (turn + 1) % len(lanes)}
+    lane["oas"].pop(0)
+    lane.update(key=None, page=0)
+    if lane["oas"]:
+        return {"lanes": lanes, "turn": (turn + 1) % len(lanes)}
+    del lanes[turn]
+    return {"lanes": lanes, "turn": turn % len(lanes) if lanes else 0}

@@ -27,7 +27,14 @@ def _limiter() -> RateLimiter:
 
 def planner(remaining_ms: Any | None = None) -> Planner:
     remaining = (lambda: remaining_ms() / 1000.0) if remaining_ms else None
-    return Planner(articles=_gateway(), remaining_seconds=remaining, count_start=_count_broadcast)
+    return Planner(
+        articles=_gateway(), remaining_seconds=remaining, count_start=_count_broadcast, app_of=_app_of
+    )
+
+
+def _app_of(oa_id: str) -> str:
+    oa = current_registry().oa(oa_id)
+    return oa.app_id if oa is not None else ""
 
 
 def _count_broadcast(campaign_id: str, oa_id: str, at: Any) -> None:

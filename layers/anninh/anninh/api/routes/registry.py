@@ -15,7 +15,7 @@ record on the next request (see `anninh.api.auth`).
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -27,7 +27,7 @@ from anninh import audit, aws
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anninh.clock import iso, utcnow
-from anninh.registry import OA, Officer, Role, Unit
+from anninh.registry import OA, Officer, Role, Unit, UnitKind
 from anninh.registry_store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
 from anninh.settings import get_settings
 
@@ -69,7 +69,7 @@ OaId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9]{1,32}$"
 class UnitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["district", "ward", "team", "city", "commune"] = "ward"
+    kind: UnitKind = "ward"
     parent: str | None = Field(default=None, min_length=1, max_length=64)
     code: str = Field(default="", max_length=8, pattern=r"^[A-Za-z0-9]*$")
     hotline: str = Field(default="", max_length=30)

@@ -111,6 +111,12 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
     since: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or ISO instant")] = None,
     until: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclusive) or ISO")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    first: Annotated[
+        str | None, Query(alias="from", max_length=40, description="As `since` (the stats page's period)")
+    ] = None,
+    last: Annotated[
+        str | None, Query(alias="to", max_length=40, description="As `until` (the stats page's period)")
+    ] = None,
 ) -> Response[str]:
     from anninh.api.routes import tips as tip_routes
     from anninh.cases import queries
@@ -132,8 +138,8 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
         urgent=urgent,
         valuable=valuable,
         text=q or "",
-        since=tip_routes.parse_instant(since, "since"),
-        until=tip_routes.parse_instant(until, "until", True),
+        since=tip_routes.parse_instant(since or first, "since" if since else "from"),
+        until=tip_routes.parse_instant(until or last, "until" if until else "to", True),
     )
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -156,7 +162,15 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
         details={"rows": len(rows)},
         request_id=p.request_id,
     )
-    return _csv_response(tips_csv(rows[:MAX_EXPORT_ROWS], names), f"tin-bao-{vn_day(utcnow())}.csv")
+    return _csv_response(
+        tips_csv(rows[:MAX_EXPORT_ROWS], names), _tips_filename(since or first, until or last)
+    )
+
+
+def _tips_filename(first: str | None, last: str | None) -> str:
+    if first and last and len(first) == len(last) == 10:
+        return f"tin-bao-{first}-{last}.csv"
+    return f"tin-bao-{vn_day(utcnow())}.csv"
 
 
 class ReportRequest(BaseModel):
