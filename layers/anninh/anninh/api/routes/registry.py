@@ -48,6 +48,8 @@ def list_units() -> dict[str, Any]:
             "parent": u.parent,
             "code": u.code,
             "hotline": u.hotline,
+            "ended_on": u.ended_on,
+            "successors": u.successors,
             "visible": p.can_see_unit(u.unit_id),
         }
         for u in current_registry().units
@@ -55,10 +57,10 @@ def list_units() -> dict[str, Any]:
     return {"items": items, "count": len(items)}
 
 
-@router.get("/oas", summary="Official Accounts and the unit each belongs to")
+@router.get("/oas", summary="Official Accounts, the unit of each; `visible`: the caller may send through it")
 def list_oas() -> dict[str, Any]:
-    principal()
-    items = [o.model_dump() for o in current_registry().oas]
+    p = principal()
+    items = [{**o.model_dump(), "visible": p.can_see_unit(o.unit_id)} for o in current_registry().oas]
     return {"items": items, "count": len(items)}
 
 
