@@ -23,6 +23,7 @@ from anninh.api.routes import (
     campaigns,
     canned,
     conversations,
+    inbox,
     me,
     quota,
     registry,
@@ -65,6 +66,7 @@ app.use(middlewares=[_authenticate])
 for router in (
     me.router,
     tips.router,
+    inbox.router,
     conversations.router,
     undelivered.router,
     canned.router,
