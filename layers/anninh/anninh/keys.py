@@ -9,7 +9,8 @@ from __future__ import annotations
 # --- Registry -------------------------------------------------------------------------------
 # Unit:      PK=UNIT#<unit_id>                 SK=UNIT        GSI1PK=UNITS      GSI1SK=<unit_id>
 # OA:        PK=OA#<oa_id>                     SK=OA          GSI1PK=OAS        GSI1SK=<oa_id>
-# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=UNIT#<unit_id>#OFFICERS
+# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=OFFICERS   GSI1SK=<username>
+# App:       PK=APP#<app_id>                   SK=APP         GSI1PK=APPS       GSI1SK=<app_id>
 
 
 def unit(unit_id: str) -> dict[str, str]:
@@ -18,6 +19,11 @@ def unit(unit_id: str) -> dict[str, str]:
 
 def oa(oa_id: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": "OA"}
+
+
+def app(app_id: str) -> dict[str, str]:
+    """A Zalo app's id and name (never its secrets: those live in Secrets Manager only)."""
+    return {"PK": f"APP#{app_id}", "SK": "APP"}
 
 
 def officer(username: str) -> dict[str, str]:
@@ -109,6 +115,11 @@ def unit_undelivered_gsi(unit_id: str) -> str:
 # Proactive messages an OA sent in a Vietnam month (anninh.sending.tiers): PK=OA#<oa_id> SK=QUOTA#<yyyy-mm>
 def oa_quota_month(oa_id: str, month: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": f"QUOTA#{month}"}
+
+
+# Marker: this message (or campaign batch) was counted in its OA's month (expires after 40 days)
+def oa_quota_marker(message_key: str) -> dict[str, str]:
+    return {"PK": f"QUOTA#MARK#{message_key}", "SK": "MARK"}
 
 
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
@@ -313,3 +324,9 @@ def oa_news_gsi(oa_id: str) -> str:
 
 
 # Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+
+
+# --- Reorganisations (anninh.reorg) -------------------------------------------------------------
+# One record per applied operation: PK=REORG#<id> SK=REORG  GSI1PK=REORGS GSI1SK=<applied_iso>#<id>
+def reorganization(reorg_id: str) -> dict[str, str]:
+    return {"PK": f"REORG#{reorg_id}", "SK": "REORG"}
