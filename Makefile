@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 $(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ browser: venv
 ## Speed and cost figures (webhook latency, AWS calls per message, cold imports, send rate, matcher).
 bench: venv
 	$(BIN)/python -m scripts.bench
+
+## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
+## followers simulated (default per size), BENCH=a `scripts.bench --json` file for the calls per message.
+SIZE ?= all
+capacity: venv
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
 stats-check: venv

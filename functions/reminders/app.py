@@ -39,8 +39,9 @@ def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
         return {"job": event.job, "escalated": done}
     if event.job == "queue-reminders":
         from anninh.queueing import remind_tomorrow
+        from anninh.registry_store import current_registry
 
-        sent = remind_tomorrow(now)
+        sent = remind_tomorrow(now, registry=current_registry())
         logger.info("queue reminders enqueued", extra={"reminders": sent})
         metrics.add_metric(name="QueueRemindersEnqueued", unit="Count", value=sent)
         return {"job": event.job, "reminders": sent}

@@ -457,7 +457,8 @@ def test_fake_zalo_records_sends_and_checks_tokens(probe_stack: LocalStack) -> N
     assert ok.status_code == 200
     data = ok.json()
     assert data["error"] == 0 and data["message"] == "Success" and data["data"]["user_id"] == user
-    assert data["data"]["message_id"] and data["data"]["quota"]["quota_type"] == "reply"
+    # Only user_id, no message_id of the citizen's message: Zalo counts it as proactive (docs/zalo.md).
+    assert data["data"]["message_id"] and data["data"]["quota"]["quota_type"] == "sub_quota"
     assert int(ok.headers["X-RateLimit-Limit"]) == 4000 and "X-RateLimit-Remain" in ok.headers
     bad = send_cs(probe_stack, "not-a-token", user)
     assert bad.status_code == 200 and bad.json()["error"] == -216

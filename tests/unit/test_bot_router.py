@@ -207,3 +207,14 @@ def test_hostile_or_odd_text_never_crashes(stack: Any) -> None:
         chat.state.update(flow="queue", queue_place="ht-cccd", notice_cursor="not-a-cursor")
         result = chat.say(text)
         assert result.messages and result.intent, text
+
+
+def test_queue_offers_no_holiday_and_refuses_2_september(stack: Any) -> None:
+    friday = datetime(2026, 8, 28, 2, 0, tzinfo=UTC)
+    chat = Chat()
+    offer = chat.say("Lấy số thứ tự", at=friday)
+    titles = [b["title"] for b in _buttons(offer)]
+    assert titles == ["Hôm nay", "Thứ Năm, 03/09/2026", "Thứ Sáu, 04/09/2026"]  # not 31/8, 1/9, 2/9
+    refused = chat.say("02/09", at=friday)
+    assert "là ngày nghỉ lễ (Quốc khánh)" in _texts(refused)
+    assert "Số thứ tự của anh/chị" not in _texts(refused)

@@ -113,7 +113,8 @@ export function render(main, params, ctx) {
   let oaInputs = [];
   api("/oas")
     .then((data) => {
-      const oas = listOf(data, "oas");
+      // Only the OAs the API says this officer may send through (their unit and the units below).
+      const oas = listOf(data, "oas").filter((oa) => oa.visible !== false);
       oaInputs = oas.map((oa) => h("input", { type: "checkbox", name: "oa_ids", value: oa.oa_id }));
       clear(
         oaBox,

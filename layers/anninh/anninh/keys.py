@@ -106,6 +106,11 @@ def unit_undelivered_gsi(unit_id: str) -> str:
     return f"UNIT#{unit_id}#UNDELIVERED"
 
 
+# Proactive messages an OA sent in a Vietnam month (anninh.sending.tiers): PK=OA#<oa_id> SK=QUOTA#<yyyy-mm>
+def oa_quota_month(oa_id: str, month: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": f"QUOTA#{month}"}
+
+
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
 def token_lease(oa_id: str) -> dict[str, str]:
     return {"PK": f"LEASE#TOKEN#{oa_id}", "SK": "LEASE"}
@@ -119,13 +124,25 @@ def rate_bucket(app_id: str) -> dict[str, str]:
 # --- Campaigns ------------------------------------------------------------------------------
 # Campaign: PK=CAMPAIGN#<id> SK=CAMPAIGN  GSI1PK=CAMPAIGNS GSI1SK=<created_iso>
 #   due sweep: GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>
-# Delivery: PK=CAMPAIGN#<id> SK=DELIVERY#<oa_id>#<user_id>  (conditional put: never twice)
+# Delivery: PK=CAMPAIGN#<id>#OA#<oa_id> SK=DELIVERY#<oa_id>#<user_id>  (conditional put: never twice)
+#   One partition per campaign and OA: a city-wide campaign writes ~2 items per message at up to
+#   ~800 messages/s over all apps, past one partition's 1,000 WCU; one OA sends at most its app's
+#   rate (~65/s), ~130 WCU (docs/capacity.md). Campaigns started before this layout kept their
+#   deliveries in PK=CAMPAIGN#<id> (`campaign_delivery_legacy_pk`, still read by the recount).
 def campaign(campaign_id: str) -> dict[str, str]:
     return {"PK": f"CAMPAIGN#{campaign_id}", "SK": "CAMPAIGN"}
 
 
+def campaign_delivery_pk(campaign_id: str, oa_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}#OA#{oa_id}"
+
+
+def campaign_delivery_legacy_pk(campaign_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}"
+
+
 def campaign_delivery(campaign_id: str, oa_id: str, user_id: str) -> dict[str, str]:
-    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": f"DELIVERY#{oa_id}#{user_id}"}
+    return {"PK": campaign_delivery_pk(campaign_id, oa_id), "SK": f"DELIVERY#{oa_id}#{user_id}"}
 
 
 # Batch held back while its campaign is paused or in quiet hours: PK=CAMPAIGN#<id> SK=PARKED#<batch_id>

@@ -16,6 +16,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 Role = Literal["officer", "commander", "editor", "admin"]
+# Since 01/07/2025: province or centrally-run city, and commune, ward or special zone (đặc khu) below it;
+# district and team stay for the structures before the reform (and for specialist teams).
+UnitKind = Literal["province", "city", "district", "commune", "ward", "special_zone", "team"]
 ROLES: tuple[Role, ...] = ("officer", "commander", "editor", "admin")
 
 
@@ -65,7 +68,7 @@ class OnCall(BaseModel):
 class Unit(BaseModel):
     unit_id: str
     name: str
-    kind: Literal["district", "ward", "team", "city", "commune"]
+    kind: UnitKind
     parent: str | None = None
     code: str = ""  # prefix of human case codes, e.g. TP in TP-2605-0042
     hotline: str = ""
@@ -73,6 +76,7 @@ class Unit(BaseModel):
     centroid: tuple[float, float] | None = None  # (lat, lon) for routing a location to a ward
     aliases: list[str] = Field(default_factory=list)  # how addresses name it ("phường Hiệp Tân")
     oncall: list[OnCall] = Field(default_factory=list)  # urgent-alert roster (anninh.alerts)
+    closed_days: list[str] = Field(default_factory=list)  # YYYY-MM-DD beyond public holidays (calendars.py)
 
     @property
     def case_prefix(self) -> str:

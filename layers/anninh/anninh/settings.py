@@ -42,6 +42,9 @@ class Settings(BaseModel):
     zns_api_base: str = "https://business.openapi.zalo.me"
     media_allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
     zalo_rate_limit_per_minute: int = Field(default=4000, ge=1)
+    # Free proactive messages per OA and month (a verified OA gets 1,000; docs/zalo.md). Used when
+    # Zalo's quota endpoint cannot be asked.
+    zalo_proactive_quota_per_month: int = Field(default=1000, ge=0)
     retention_days: int = Field(default=365, ge=1)
     # Registry JSON (apps, units, OAs, local officers); used by the local cloud and operator commands.
     registry_path: str = ""
@@ -91,6 +94,7 @@ class Settings(BaseModel):
             "zns_api_base": e.get("ZNS_API_BASE") or "https://business.openapi.zalo.me",
             "media_allowed_hosts": hosts or DEFAULT_MEDIA_HOSTS,
             "zalo_rate_limit_per_minute": int(e.get("ZALO_RATE_LIMIT_PER_MINUTE") or 4000),
+            "zalo_proactive_quota_per_month": int(e.get("ZALO_PROACTIVE_QUOTA_PER_MONTH") or 1000),
             "retention_days": int(e.get("RETENTION_DAYS") or 365),
             "overdue_hours": parse_overdue_hours(e.get("OVERDUE_HOURS", "")),
             "registry_path": e.get("ANNINH_REGISTRY", ""),

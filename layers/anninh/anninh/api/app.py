@@ -24,6 +24,7 @@ from anninh.api.routes import (
     canned,
     conversations,
     me,
+    quota,
     registry,
     selfservice,
     stats,
@@ -74,6 +75,7 @@ for router in (
     selfservice.router,
     campaigns.router,
     stats.router,
+    quota.router,
 ):
     app.include_router(router, prefix=PREFIX)
 

@@ -213,7 +213,8 @@ def _places(ctx: Context) -> list[queueing.Place]:
 def _day_buttons(place: queueing.Place, ctx: Context, skip: str = "") -> list[dict[str, Any]]:
     today = ctx.at.astimezone(queueing.VN_TZ).date()
     buttons = []
-    for day in queueing.next_working_days(place, ctx.at, 4):
+    closed = queueing.unit_closed_days(place, ctx.registry)
+    for day in queueing.next_working_days(place, ctx.at, 4, closed):
         if day.isoformat() == skip:
             continue
         title = (
@@ -240,6 +241,7 @@ def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outco
         now=ctx.at,
         table=ctx.ports.table,
         counter=ctx.ports.counter,
+        closed_days=queueing.unit_closed_days(place, ctx.registry),
     )
     ctx.state.pop("flow", None)
     ctx.state.pop("queue_place", None)
@@ -266,7 +268,8 @@ def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outco
         reply.text("Yêu cầu lấy số của anh/chị đang được xử lý, vui lòng chờ giây lát rồi nhắn “số của tôi”.")
     else:
         ctx.state.update(flow="queue", queue_place=place.place_id)
-        why = queueing.check_day(place, day, ctx.at) or "Ngày này không nhận lấy số."
+        closed = queueing.unit_closed_days(place, ctx.registry)
+        why = queueing.check_day(place, day, ctx.at, closed) or "Ngày này không nhận lấy số."
         reply.text(why + "\nAnh/chị vui lòng chọn ngày khác:", _day_buttons(place, ctx) or None)
     return Outcome("queue")
 

@@ -6,7 +6,7 @@ and the OFFICER item in the table (display name, unit, roles) the rest of the sy
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from anninh import audit, aws, keys
 from anninh.api.auth import principal, require_role
 from anninh.api.errors import Conflict, NotFound, Unprocessable
-from anninh.registry import OA, Officer, Role, Unit
+from anninh.registry import OA, Officer, Role, Unit, UnitKind
 from anninh.registry_store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
 from anninh.settings import get_settings
 
@@ -45,10 +45,10 @@ def list_units() -> dict[str, Any]:
     return {"items": items, "count": len(items)}
 
 
-@router.get("/oas", summary="Official Accounts and the unit each belongs to")
+@router.get("/oas", summary="Official Accounts, the unit of each; `visible`: the caller may send through it")
 def list_oas() -> dict[str, Any]:
-    principal()
-    items = [o.model_dump() for o in current_registry().oas]
+    p = principal()
+    items = [{**o.model_dump(), "visible": p.can_see_unit(o.unit_id)} for o in current_registry().oas]
     return {"items": items, "count": len(items)}
 
 
@@ -59,7 +59,7 @@ OaId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9]{1,32}$"
 class UnitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["district", "ward", "team", "city", "commune"] = "ward"
+    kind: UnitKind = "ward"
     parent: str | None = Field(default=None, min_length=1, max_length=64)
     code: str = Field(default="", max_length=8, pattern=r"^[A-Za-z0-9]*$")
     hotline: str = Field(default="", max_length=30)
