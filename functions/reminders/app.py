@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.clock import utcnow
-from anninh.observability import logger, metrics, tracer
+from anninh.observability import logger, metrics
 
 
 class ReminderJob(BaseModel):
@@ -24,8 +24,7 @@ class ReminderJob(BaseModel):
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=ReminderJob)
 def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
     now = utcnow()

@@ -145,7 +145,7 @@ class Ledger:
     def __init__(self) -> None:
         self.counted: dict[str, str] = {}
 
-    def count_proactive(self, oa_id: str, message_key: str, at: datetime) -> bool:
+    def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool:
         if message_key in self.counted:
             return False
         self.counted[message_key] = vn_month(at)

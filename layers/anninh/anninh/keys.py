@@ -111,6 +111,11 @@ def oa_quota_month(oa_id: str, month: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": f"QUOTA#{month}"}
 
 
+# Marker: this message (or campaign batch) was counted in its OA's month (expires after 40 days)
+def oa_quota_marker(message_key: str) -> dict[str, str]:
+    return {"PK": f"QUOTA#MARK#{message_key}", "SK": "MARK"}
+
+
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
 def token_lease(oa_id: str) -> dict[str, str]:
     return {"PK": f"LEASE#TOKEN#{oa_id}", "SK": "LEASE"}
@@ -313,3 +318,9 @@ def oa_news_gsi(oa_id: str) -> str:
 
 
 # Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+
+
+# --- Reorganisations (anninh.reorg) -------------------------------------------------------------
+# One record per applied operation: PK=REORG#<id> SK=REORG  GSI1PK=REORGS GSI1SK=<applied_iso>#<id>
+def reorganization(reorg_id: str) -> dict[str, str]:
+    return {"PK": f"REORG#{reorg_id}", "SK": "REORG"}

@@ -77,6 +77,15 @@ class Unit(BaseModel):
     aliases: list[str] = Field(default_factory=list)  # how addresses name it ("phường Hiệp Tân")
     oncall: list[OnCall] = Field(default_factory=list)  # urgent-alert roster (anninh.alerts)
     closed_days: list[str] = Field(default_factory=list)  # YYYY-MM-DD beyond public holidays (calendars.py)
+    # Set by a reorganisation (anninh.reorg): the first day the unit no longer exists, the units that
+    # took over its work, and its followers on its last day (its history stays under it).
+    ended_on: str | None = None
+    successors: list[str] = Field(default_factory=list)
+    final_followers: int = 0
+    sources: list[str] = Field(default_factory=list)  # where the unit's data comes from (registry files)
+
+    def active_on(self, day: str) -> bool:
+        return self.ended_on is None or day < self.ended_on
 
     @property
     def case_prefix(self) -> str:
@@ -88,6 +97,10 @@ class OA(BaseModel):
     app_id: str
     name: str
     unit_id: str
+    # Set when a reorganisation moved the OA: the unit that ran it before, and from when (citizens who
+    # write to it are told once which unit now serves them).
+    former_unit_name: str = ""
+    moved_on: str = ""
 
 
 class Officer(BaseModel):
@@ -127,6 +140,14 @@ class Registry(BaseModel):
 
     def oa(self, oa_id: str) -> OA | None:
         return self.oas_by_id.get(oa_id)
+
+    def owner_on(self, counted_for: str, day: str, oa_unit: str) -> str:
+        """Whose figures a counter of `day` is: the unit it was counted for while that unit existed,
+        else (a late event, or a reorganisation applied after its date) the OA's unit now."""
+        unit = self.units_by_id.get(counted_for)
+        if unit is not None and unit.active_on(day):
+            return counted_for
+        return oa_unit
 
     def children(self, unit_id: str) -> list[Unit]:
         return [u for u in self.units if u.parent == unit_id]

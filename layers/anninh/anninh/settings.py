@@ -30,6 +30,7 @@ class Settings(BaseModel):
     outbox_queue_url: str = ""
     campaign_queue_url: str = ""
     broadcast_queue_url: str = ""
+    report_queue_url: str = ""
     media_bucket: str = "anninh-media"
     reports_bucket: str = "anninh-reports"
     app_secrets_id: str = "anninh/zalo-apps"
@@ -82,6 +83,7 @@ class Settings(BaseModel):
             "outbox_queue_url": e.get("OUTBOX_QUEUE_URL", ""),
             "campaign_queue_url": e.get("CAMPAIGN_QUEUE_URL", ""),
             "broadcast_queue_url": e.get("BROADCAST_QUEUE_URL", ""),
+            "report_queue_url": e.get("REPORT_QUEUE_URL", ""),
             "media_bucket": e.get("MEDIA_BUCKET", "anninh-media"),
             "reports_bucket": e.get("REPORTS_BUCKET", "anninh-reports"),
             "app_secrets_id": e.get("APP_SECRETS_ID", "anninh/zalo-apps"),

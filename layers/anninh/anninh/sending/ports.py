@@ -40,7 +40,7 @@ class ReplyWindows(Protocol):
 class Ledger(Protocol):
     """Proactive sends per OA and month (anninh.sending.tiers.QuotaLedger)."""
 
-    def count_proactive(self, oa_id: str, message_key: str, at: datetime) -> bool: ...
+    def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool: ...
 
 
 class Stats(Protocol):

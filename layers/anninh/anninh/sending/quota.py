@@ -33,7 +33,7 @@ from anninh.settings import get_settings
 
 WARN_AT_PERCENT = 80.0
 MAX_OPEN_CANDIDATES = 500  # conversations looked at for `free_replies_open`
-ZALO_CACHE_SECONDS = 60.0
+ZALO_CACHE_SECONDS = 5.0  # absorbs a page asking for many OAs at once; officers see changes at once
 
 _zalo_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
 _zalo_lock = threading.Lock()
@@ -43,7 +43,7 @@ def zalo_proactive_quota(oa_id: str) -> dict[str, Any] | None:
     """Zalo's own answer for the OA's proactive quota, or None when it cannot be asked now.
 
     Read-only: uses the stored access token as it is (never refreshes it from here), a short timeout,
-    and remembers the answer for a minute per container."""
+    and remembers the answer for a few seconds per container."""
     now = time.monotonic()
     with _zalo_lock:
         cached = _zalo_cache.get(oa_id)
@@ -108,7 +108,9 @@ def free_replies_open(oa_id: str, now: datetime, table: Any | None = None) -> in
     return count
 
 
-def oa_quota(oa_id: str, now: datetime | None = None, *, ask_zalo: bool = True) -> dict[str, Any]:
+def oa_quota(
+    oa_id: str, now: datetime | None = None, *, ask_zalo: bool = True, open_replies: bool = True
+) -> dict[str, Any]:
     now = now or utcnow()
     month = vn_month(now)
     used = QuotaLedger().used(oa_id, month)
@@ -126,7 +128,7 @@ def oa_quota(oa_id: str, now: datetime | None = None, *, ask_zalo: bool = True) 
         "proactive_used": used,
         "proactive_limit": limit,
         "proactive_remaining": remaining,
-        "free_replies_open": free_replies_open(oa_id, now),
+        "free_replies_open": free_replies_open(oa_id, now) if open_replies else None,
         "used_percent": percent,
         "warning": percent >= WARN_AT_PERCENT,
         "sources": {
@@ -155,7 +157,7 @@ def reply_tier(oa_id: str, user_id: str, now: datetime | None = None) -> dict[st
             f"{_vn_time(decision.until)}."
         )
         return out
-    quota = oa_quota(oa_id, now)
+    quota = oa_quota(oa_id, now, open_replies=False)
     covered = quota["proactive_remaining"] > 0
     out.update(
         {

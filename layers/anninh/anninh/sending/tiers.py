@@ -30,6 +30,7 @@ REPLY_WINDOW = timedelta(hours=48)
 # Items of the conversation to read: the latest citizen message is among them unless 8 or more of our
 # messages followed it, in which case no free reply is left anyway.
 LOOKBACK = FREE_REPLIES + 1
+MARKER_TTL_SECONDS = 40 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,8 @@ class ConversationWindows:
 class QuotaLedger:
     """Proactive sends per OA and Vietnam month: `PK=OA#<oa_id> SK=QUOTA#<yyyy-mm>`, `proactive`.
 
-    Counted in one transaction with a marker on the message's outbox record, so a redelivered message
-    (the sender repeats its bookkeeping) is never counted twice.
+    Counted in one transaction with a marker item per message key (`PK=QUOTA#MARK#<key>`), so a
+    redelivered message (the sender repeats its bookkeeping) or a retried batch is never counted twice.
     """
 
     def __init__(self, table: Any | None = None) -> None:
@@ -136,21 +137,26 @@ class QuotaLedger:
             self._table = aws.table()
         return self._table
 
-    def count_proactive(self, oa_id: str, message_key: str, at: datetime) -> bool:
+    def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool:
+        """Add `n` proactive sends to the OA's month, once per `message_key` (an outbox message key, or
+        a campaign batch key); False when that key was counted already."""
         month = vn_month(at)
         name = self.table.name
         try:
             self.table.meta.client.transact_write_items(
                 TransactItems=[
                     {
-                        "Update": {
+                        "Put": {
                             "TableName": name,
-                            "Key": keys.outbox_record(message_key),
-                            "UpdateExpression": "SET quota_counted = :month",
-                            "ConditionExpression": (
-                                "attribute_exists(PK) AND attribute_not_exists(quota_counted)"
-                            ),
-                            "ExpressionAttributeValues": {":month": month},
+                            "Item": {
+                                **keys.oa_quota_marker(message_key),
+                                "type": "oa_quota_marker",
+                                "oa_id": oa_id,
+                                "month": month,
+                                "n": n,
+                                "expires_at": int(at.timestamp()) + MARKER_TTL_SECONDS,
+                            },
+                            "ConditionExpression": "attribute_not_exists(PK)",
                         }
                     },
                     {
@@ -158,11 +164,11 @@ class QuotaLedger:
                             "TableName": name,
                             "Key": keys.oa_quota_month(oa_id, month),
                             "UpdateExpression": (
-                                "ADD proactive :one SET oa_id = :oa, #month = :month, #type = :type"
+                                "ADD proactive :n SET oa_id = :oa, #month = :month, #type = :type"
                             ),
                             "ExpressionAttributeNames": {"#month": "month", "#type": "type"},
                             "ExpressionAttributeValues": {
-                                ":one": 1,
+                                ":n": n,
                                 ":oa": oa_id,
                                 ":month": month,
                                 ":type": "oa_quota",
@@ -173,7 +179,7 @@ class QuotaLedger:
             )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                return False  # counted already (or no outbox record: nothing to count against)
+                return False  # counted already
             raise
         return True
 

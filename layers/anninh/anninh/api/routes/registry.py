@@ -38,6 +38,8 @@ def list_units() -> dict[str, Any]:
             "parent": u.parent,
             "code": u.code,
             "hotline": u.hotline,
+            "ended_on": u.ended_on,
+            "successors": u.successors,
             "visible": p.can_see_unit(u.unit_id),
         }
         for u in current_registry().units
