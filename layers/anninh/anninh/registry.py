@@ -25,8 +25,8 @@ ROLES: tuple[Role, ...] = ("officer", "commander", "editor", "admin")
 class App(BaseModel):
     app_id: str
     name: str = ""
-    app_secret: str
-    oa_secret_key: str
+    app_secret: str = ""  # empty in the stored registry: secrets are read from Secrets Manager only
+    oa_secret_key: str = ""
 
 
 class OnCall(BaseModel):
@@ -109,6 +109,8 @@ class Officer(BaseModel):
     unit_id: str
     roles: list[Role]
     display_name: str = ""
+    # role -> ISO instant it was granted through the API (seeded roles have none: held from the start)
+    roles_since: dict[str, str] = Field(default_factory=dict)
 
 
 class Registry(BaseModel):

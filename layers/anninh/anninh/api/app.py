@@ -37,7 +37,7 @@ from anninh.audit import InvalidCursor
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry_store import current_registry, officer_state
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -55,7 +55,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 def _authenticate(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Response:
     auth.set_principal(None)
     if resolver.current_event.path.rstrip("/") != OPENAPI_PATH:
-        auth.set_principal(auth.principal_from_event(resolver.current_event.raw_event, current_registry()))
+        auth.set_principal(
+            auth.principal_from_event(resolver.current_event.raw_event, current_registry(), officer_state)
+        )
     try:
         return next_middleware(resolver)
     finally:

@@ -122,7 +122,7 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
     from anninh.cases import queries
     from anninh.cases.model import STATUS_LABELS_VI
 
-    p = principal()
+    p = tip_routes.case_worker()  # the same roles as listing tips
     statuses = frozenset(s.strip() for s in (status or "").split(",") if s.strip())
     unknown = sorted(statuses - set(STATUS_LABELS_VI))
     if unknown:
