@@ -18,8 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
-from anninh.api.routes import audit as audit_routes
 from anninh.api.routes import (
+    alerts,
     campaigns,
     canned,
     conversations,
@@ -32,6 +32,7 @@ from anninh.api.routes import (
     tips,
     undelivered,
 )
+from anninh.api.routes import audit as audit_routes
 from anninh.audit import InvalidCursor
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
@@ -70,6 +71,7 @@ for router in (
     tips.router,
     conversations.router,
     undelivered.router,
+    alerts.router,
     canned.router,
     registry.router,
     reorganizations.router,
