@@ -247,6 +247,10 @@ class LocalCloud:
 
         registry = Registry.load(str(self.registry_path))
         save_registry(registry)
+        if os.environ.get("ONCALL_TOPIC_ARN"):
+            from anninh.alerts import subscribe_roster
+
+            subscribe_roster(registry, os.environ["ONCALL_TOPIC_ARN"])  # the on-call SMS recipients
         from localcloud import demo_notices
 
         demo_notices.seed()  # clearly fictional wanted/missing notices for the demo
@@ -374,6 +378,11 @@ class LocalCloud:
                     for p in self.queue_pollers
                 ]
             )
+        if sub == "/notifications" and request.method == "GET":
+            from localcloud.notifications import published
+
+            wanted = {k: request.args.get(k, "") for k in ("phone", "unit_id", "alert_id", "kind")}
+            return json_response(published(wanted))
         if sub == "/schedules" and request.method == "GET":
             assert self.scheduler is not None
             return json_response(
@@ -385,8 +394,18 @@ class LocalCloud:
             job = self.scheduler.job(parts[2], parts[3]) if len(parts) == 4 else None
             if job is None:
                 return json_response({"message": "no such schedule; GET /_local/schedules lists them"}, 404)
+            at = None
+            body = request.get_json(silent=True) if request.data else None
+            if isinstance(body, dict) and body.get("time"):
+                # A scaled clock for tests: the job runs as if it were scheduled at that time.
+                try:
+                    at = datetime.fromisoformat(str(body["time"]).replace("Z", "+00:00"))
+                except ValueError:
+                    return json_response({"message": "time: ISO 8601, e.g. 2026-11-29T10:05:00Z"}, 400)
+                if at.tzinfo is None:
+                    return json_response({"message": "time: give a time zone (Z or +07:00)"}, 400)
             try:
-                result = self.scheduler.fire(job)
+                result = self.scheduler.fire(job, at=at)
             except Exception as exc:
                 log.error("schedule %s/%s raised:\n%s", parts[2], parts[3], traceback.format_exc())
                 return json_response({"errorType": type(exc).__name__, "errorMessage": str(exc)}, 500)

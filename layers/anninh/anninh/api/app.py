@@ -18,11 +18,12 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
-from anninh.api.routes import audit as audit_routes
 from anninh.api.routes import (
+    alerts,
     campaigns,
     canned,
     conversations,
+    inbox,
     me,
     quota,
     registry,
@@ -32,6 +33,7 @@ from anninh.api.routes import (
     tips,
     undelivered,
 )
+from anninh.api.routes import audit as audit_routes
 from anninh.audit import InvalidCursor
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
@@ -68,8 +70,10 @@ app.use(middlewares=[_authenticate])
 for router in (
     me.router,
     tips.router,
+    inbox.router,
     conversations.router,
     undelivered.router,
+    alerts.router,
     canned.router,
     registry.router,
     reorganizations.router,
