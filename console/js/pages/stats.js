@@ -115,10 +115,30 @@ export function render(main, { query }, ctx) {
   });
   statsCsv.addEventListener("click", () => busy(statsCsv, () => download("/stats/export.csv", params(), `thong-ke_${from.value}_${to.value}.csv`)));
   tipsCsv.addEventListener("click", () => busy(tipsCsv, () => download("/tips/export.csv", params(), `tin-bao_${from.value}_${to.value}.csv`)));
+  // The report is made off the request path: POST answers 202 with an id, then we poll until ready.
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  async function waitForReport(id) {
+    const deadline = Date.now() + 3 * 60 * 1000;
+    for (let delay = 1000; Date.now() < deadline; delay = Math.min(delay * 1.5, 5000)) {
+      await sleep(delay);
+      const data = await api(`/reports/${encodeURIComponent(id)}`);
+      if (data.status === "ready") return data;
+      if (data.status === "failed") throw new Error("Không tạo được báo cáo sơ kết. Vui lòng thử lại sau.");
+    }
+    throw new Error("Báo cáo sơ kết chưa xong sau 3 phút. Vui lòng thử lại sau ít phút.");
+  }
   reportBtn.addEventListener("click", () =>
     busy(reportBtn, async () => {
-      const data = await api("/reports", { method: "POST", body: params() });
-      const pdf = data.pdf_url || data.url || data.download_url;
+      clear(reportBox, h("div.card", loading("Đang lập báo cáo sơ kết…")));
+      let data;
+      try {
+        const queued = await api("/reports", { method: "POST", body: params() });
+        data = queued.status === "ready" ? queued : await waitForReport(queued.report_id);
+      } catch (error) {
+        clear(reportBox);
+        throw error;
+      }
+      const pdf = data.pdf_url;
       const html = data.html_url;
       if (!pdf && !html) throw new Error("Máy chủ không trả về liên kết báo cáo.");
       clear(
@@ -127,7 +147,7 @@ export function render(main, { query }, ctx) {
           "div.card.report-ready",
           { role: "status" },
           h("h2", "Báo cáo sơ kết đã sẵn sàng"),
-          h("p.small.muted", `Kỳ ${from.value.split("-").reverse().join("/")} – ${to.value.split("-").reverse().join("/")}. Liên kết hết hạn sau ${Math.round((data.urls_expire_in || 900) / 60)} phút.`),
+          h("p.small.muted", `Kỳ ${data.from.split("-").reverse().join("/")} – ${data.to.split("-").reverse().join("/")}. Liên kết hết hạn sau ${Math.round((data.urls_expire_in || 900) / 60)} phút.`),
           h("div.actions",
             pdf ? h("a.button.primary", { href: pdf, target: "_blank", rel: "noopener noreferrer" }, "Tải báo cáo (PDF)") : null,
             html ? h("a.button.secondary", { href: html, target: "_blank", rel: "noopener noreferrer" }, "Xem bản HTML") : null),

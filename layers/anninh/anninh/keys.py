@@ -9,7 +9,8 @@ from __future__ import annotations
 # --- Registry -------------------------------------------------------------------------------
 # Unit:      PK=UNIT#<unit_id>                 SK=UNIT        GSI1PK=UNITS      GSI1SK=<unit_id>
 # OA:        PK=OA#<oa_id>                     SK=OA          GSI1PK=OAS        GSI1SK=<oa_id>
-# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=UNIT#<unit_id>#OFFICERS
+# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=OFFICERS   GSI1SK=<username>
+# App:       PK=APP#<app_id>                   SK=APP         GSI1PK=APPS       GSI1SK=<app_id>
 
 
 def unit(unit_id: str) -> dict[str, str]:
@@ -18,6 +19,11 @@ def unit(unit_id: str) -> dict[str, str]:
 
 def oa(oa_id: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": "OA"}
+
+
+def app(app_id: str) -> dict[str, str]:
+    """A Zalo app's id and name (never its secrets: those live in Secrets Manager only)."""
+    return {"PK": f"APP#{app_id}", "SK": "APP"}
 
 
 def officer(username: str) -> dict[str, str]:
@@ -318,3 +324,9 @@ def oa_news_gsi(oa_id: str) -> str:
 
 
 # Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+
+
+# --- Reorganisations (anninh.reorg) -------------------------------------------------------------
+# One record per applied operation: PK=REORG#<id> SK=REORG  GSI1PK=REORGS GSI1SK=<applied_iso>#<id>
+def reorganization(reorg_id: str) -> dict[str, str]:
+    return {"PK": f"REORG#{reorg_id}", "SK": "REORG"}

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     outbox_queue_url: str = ""
     campaign_queue_url: str = ""
     broadcast_queue_url: str = ""
+    report_queue_url: str = ""
     media_bucket: str = "anninh-media"
     reports_bucket: str = "anninh-reports"
     app_secrets_id: str = "anninh/zalo-apps"
@@ -60,6 +61,14 @@ class Settings(BaseModel):
     case_window_minutes: int = Field(default=30, ge=1)
     case_rate_limit_per_hour: int = Field(default=5, ge=1)
     case_route_max_km: float = Field(default=3.0, gt=0)
+    # Urgent alerts: the SNS topic on-call officers' SMS go through; minutes before an unacknowledged
+    # alert escalates to the parent unit's on-call; minutes an urgent case may wait for an officer.
+    oncall_topic_arn: str = ""
+    alert_escalate_minutes: float = Field(default=5.0, gt=0)
+    urgent_sla_minutes: int = Field(default=15, ge=1)
+    # Conversation continuity: a citizen's message within this many days of an officer's reply goes
+    # to that officer's case, not to the bot.
+    officer_thread_days: float = Field(default=7.0, gt=0)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,6 +83,7 @@ class Settings(BaseModel):
             "outbox_queue_url": e.get("OUTBOX_QUEUE_URL", ""),
             "campaign_queue_url": e.get("CAMPAIGN_QUEUE_URL", ""),
             "broadcast_queue_url": e.get("BROADCAST_QUEUE_URL", ""),
+            "report_queue_url": e.get("REPORT_QUEUE_URL", ""),
             "media_bucket": e.get("MEDIA_BUCKET", "anninh-media"),
             "reports_bucket": e.get("REPORTS_BUCKET", "anninh-reports"),
             "app_secrets_id": e.get("APP_SECRETS_ID", "anninh/zalo-apps"),
@@ -94,6 +104,10 @@ class Settings(BaseModel):
             "case_window_minutes": int(e.get("CASE_WINDOW_MINUTES") or 30),
             "case_rate_limit_per_hour": int(e.get("CASE_RATE_LIMIT_PER_HOUR") or 5),
             "case_route_max_km": float(e.get("CASE_ROUTE_MAX_KM") or 3.0),
+            "oncall_topic_arn": e.get("ONCALL_TOPIC_ARN", ""),
+            "alert_escalate_minutes": float(e.get("ALERT_ESCALATE_MINUTES") or 5.0),
+            "urgent_sla_minutes": int(e.get("URGENT_SLA_MINUTES") or 15),
+            "officer_thread_days": float(e.get("OFFICER_THREAD_DAYS") or 7.0),
         }
         return cls.model_validate(values)
 

@@ -18,24 +18,27 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
-from anninh.api.routes import audit as audit_routes
 from anninh.api.routes import (
+    alerts,
     campaigns,
     canned,
     conversations,
+    inbox,
     me,
     quota,
     registry,
+    reorganizations,
     selfservice,
     stats,
     tips,
     undelivered,
 )
+from anninh.api.routes import audit as audit_routes
 from anninh.audit import InvalidCursor
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry_store import current_registry, officer_state
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -53,7 +56,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 def _authenticate(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Response:
     auth.set_principal(None)
     if resolver.current_event.path.rstrip("/") != OPENAPI_PATH:
-        auth.set_principal(auth.principal_from_event(resolver.current_event.raw_event, current_registry()))
+        auth.set_principal(
+            auth.principal_from_event(resolver.current_event.raw_event, current_registry(), officer_state)
+        )
     try:
         return next_middleware(resolver)
     finally:
@@ -65,10 +70,13 @@ app.use(middlewares=[_authenticate])
 for router in (
     me.router,
     tips.router,
+    inbox.router,
     conversations.router,
     undelivered.router,
+    alerts.router,
     canned.router,
     registry.router,
+    reorganizations.router,
     audit_routes.router,
     selfservice.router,
     campaigns.router,

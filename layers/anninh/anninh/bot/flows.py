@@ -67,9 +67,25 @@ class Outcome:
     handed_off: bool = False
 
 
+def reorganization_notice(ctx: Context) -> str | None:
+    """Once per citizen: the OA they follow now belongs to another unit (a merge or split moved it)."""
+    oa = ctx.registry.oa(ctx.oa_id) if ctx.registry else None
+    if oa is None or not oa.moved_on or ctx.state.get("reorg_notice") == oa.moved_on:
+        return None
+    ctx.state["reorg_notice"] = oa.moved_on
+    year, month, day = oa.moved_on.split("-")
+    return (
+        f"Kính thông báo: thực hiện việc sắp xếp đơn vị hành chính, từ ngày {day}/{month}/{year} "
+        f"{oa.former_unit_name} đã được sắp xếp lại; kênh Zalo này nay do {ctx.unit_name()} phục vụ "
+        "anh/chị. Tin báo, câu hỏi và lịch hẹn của anh/chị vẫn được tiếp nhận, giải quyết như trước. "
+        "Trân trọng cảm ơn anh/chị."
+    )
+
+
 def greeting(ctx: Context) -> str:
     oa = ctx.registry.oa(ctx.oa_id) if ctx.registry else None
-    name = oa.name if oa else ctx.unit_name()
+    # An OA moved by a reorganisation still carries its old name on Zalo: greet with the unit serving now.
+    name = oa.name if oa and not oa.moved_on else ctx.unit_name()
     return f"Kính chào Quý công dân! Đây là kênh hỗ trợ của {name}."
 
 

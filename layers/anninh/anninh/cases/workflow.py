@@ -673,6 +673,19 @@ def reveal(p: Principal, case_id: str, reason: str, ports: Ports) -> dict[str, A
     if len(reason.strip()) < 10:
         raise InvalidChange("Cần nêu rõ lý do (ít nhất 10 ký tự).", "reason")
     case = loaded.case
+    since = p.roles_since.get("commander")
+    if since and since > case.updated_at:
+        # Separation of duties: a commander role granted after the case last changed does not unseal
+        # it (an admin cannot grant the role and unseal at once, nor have it granted to unseal).
+        _audit(
+            p,
+            ports,
+            "case.reveal",
+            case_id,
+            outcome="denied",
+            reason="commander role granted after the case's last change",
+        )
+        raise NotPermitted("commander role granted after the case's last change")
     follower = follower_item(case.oa_id, case.user_id, ports.tbl()) or {}
     shared_raw = follower.get("shared_info")
     shared = _decrypt_all(shared_raw, ports.decrypt) if isinstance(shared_raw, dict) else {}

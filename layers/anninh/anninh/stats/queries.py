@@ -71,14 +71,21 @@ class Figurer:
         units = set(self.registry.subtree(unit_id))
         out: Figures = {}
         for oa_id, counted_for, figures in self.store.oa_days(day):
-            owner = counted_for if self.registry.unit(counted_for) else self.oa_unit(oa_id)
+            owner = self.registry.owner_on(counted_for, day, self.oa_unit(oa_id))
             if owner in units:
                 fig.add_into(out, figures)
         return out
 
     def followers_now(self, unit_id: str) -> int:
+        """Followers of the OAs in the unit's subtree now; a unit that ended (a reorganisation moved its
+        OAs out) keeps the followers of its last day, so its history walks back from there."""
         units = set(self.registry.subtree(unit_id))
-        return sum(n for oa_id, n in self.gauges().items() if self.oa_unit(oa_id) in units)
+        ended = sum(
+            u.final_followers
+            for uid in units
+            if (u := self.registry.units_by_id[uid]).ended_on and not set(u.successors) & units
+        )
+        return ended + sum(n for oa_id, n in self.gauges().items() if self.oa_unit(oa_id) in units)
 
     def unit_days(self, unit_id: str, start: date, end: date) -> list[UnitDay]:
         """Each day of [start, end] (end capped at today) with its figures and end-of-day followers."""
