@@ -8,9 +8,9 @@ Mounted by the local cloud under:
 and controlled through:
   GET  /_local/zalo/sent?user_id=&oa_id=         successful message deliveries, oldest first
   GET  /_local/zalo/requests?endpoint=&oa_id=    every request, failures included
-  POST /_local/zalo/faults                       {"error": -32 | "network" | "lost_answer", "count"?, "user_id"?,
-                                                 "oa_id"?, (lost_answer: the send is taken, then the
-                                                 connection drops before the answer)
+  POST /_local/zalo/faults                       {"error": -32 | "network" | "lost_answer", "count"?,
+                                                 "user_id"?, "oa_id"?} (lost_answer: the send is
+                                                 taken, the connection drops before the answer)
                                                  "endpoint"?}; GET lists them, DELETE clears them
   POST /_local/zalo/reset                        forget records and faults (tokens stay valid)
   GET|POST /_local/zalo/config                   {"rate_limit_per_minute", "enforce_quiet_hours",

@@ -160,7 +160,7 @@ def test_conversation_lists_what_the_oa_sent_newest_first(setup: Any, clock: Clo
 def test_lost_answer_fault_takes_the_send_then_drops_the_connection(setup: Any, clock: Clock) -> None:
     from localcloud.fake_zalo import _DropConnection
 
-    fake, client, oa, token = setup
+    fake, client, _oa, token = setup
     fake.add_fault({"error": "lost_answer", "count": 1})
     with pytest.raises(_DropConnection):
         client.post(
