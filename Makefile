@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv tools locks register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
+.PHONY: venv tools locks register connect-oa deploy-console stats-check demo-reorg run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 # Both install from lock files, hash-checked (see README, "Dependencies"); `make locks` renews them.
 $(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/report/requirements.txt
@@ -90,6 +90,10 @@ capacity: venv
 	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
+## Take the 2022 demo registry through the 01/07/2025 merge on a running `make run` (docs/reorganization.md).
+demo-reorg: venv
+	$(BIN)/python -m scripts.demo_reorg --base-url http://127.0.0.1:$(PORT)
+
 stats-check: venv
 	$(BIN)/python -m scripts.stats_check --url http://127.0.0.1:$(PORT) $(ARGS)
 

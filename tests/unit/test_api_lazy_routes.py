@@ -47,7 +47,10 @@ print(json.dumps({"tips": tips_only, "lazy": lazy,
     import json
 
     seen = json.loads(out.strip().splitlines()[-1])
-    assert seen["tips"] == ["quota", "stats", "tips"]
+    from anninh.api.app import ROUTERS
+
+    assert seen["tips"] == sorted(name for name, segments in ROUTERS if "tips" in segments)
+    assert len(seen["tips"]) < len(ROUTERS) - 3
     # Loading the rest later puts every route where an eager start-up would have: tips' routes keep
     # their relative order and the others fall in around them.
     assert [r for r in seen["all"] if r in seen["lazy"]] == seen["lazy"]

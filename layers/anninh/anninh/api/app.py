@@ -57,8 +57,10 @@ app.use(middlewares=[_authenticate])
 ROUTERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("me", frozenset({"me", "digests", "overdue"})),
     ("tips", frozenset({"tips"})),
+    ("inbox", frozenset({"inbox", "tips"})),
     ("conversations", frozenset({"conversations"})),
     ("undelivered", frozenset({"undelivered"})),
+    ("alerts", frozenset({"alerts"})),
     ("canned", frozenset({"canned-replies"})),
     ("registry", frozenset({"oas", "officers", "units"})),
     ("reorganizations", frozenset({"reorganizations"})),

@@ -172,7 +172,14 @@ class BroadcastSender:
                         result.counts.update(["failed", f"fail_{oa_failure}"])
                     continue
                 outcome = self._one(
-                    batch, item, oa.app_id, user_id, tokens=tokens, capped=capped, result=result
+                    batch,
+                    item,
+                    oa.app_id,
+                    user_id,
+                    tokens=tokens,
+                    capped=capped,
+                    result=result,
+                    remaining=len(batch.recipients) - index,
                 )
                 if outcome in {"oa_error", "oa_token"}:
                     oa_failure = outcome
@@ -223,6 +230,7 @@ class BroadcastSender:
         tokens: LocalTokens,
         capped: bool,
         result: BatchResult,
+        remaining: int = 1,
     ) -> str:
         cid, oa_id = batch.campaign_id, batch.oa_id
         claim = self.deliveries.claim(cid, oa_id, user_id, self.now(), capped=capped)
@@ -245,7 +253,9 @@ class BroadcastSender:
             return "unknown"
         claim_id = claim.claim_id
         for attempt in range(MAX_ATTEMPTS):
-            if not tokens.take_one(len(batch.recipients)):
+            # Reserve no more slots than this batch still needs: the next batch may be another app's,
+            # and slots left over here would go stale unspent (throughput lost, docs/capacity.md).
+            if not tokens.take_one(remaining):
                 self._give_back(cid, oa_id, user_id, claim_id, capped)
                 result.retry = True
                 return "stop"

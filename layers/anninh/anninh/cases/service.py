@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from anninh import conversations
+from anninh import alerts, conversations
 from anninh.cases import duplicates, messages, rules, store
 from anninh.cases.codes import format_code, yymm
 from anninh.cases.emergency import NUMBERS, Emergency, classify
@@ -48,6 +48,8 @@ class TipPorts:
     enqueue: Callable[[list[OutboundMessage]], None]
     send_media: Callable[[list[dict[str, Any]]], None]
     pseudonym: Callable[[str, str], str]
+    # SMS to an on-call officer (phone, text, attributes); None: through the SNS on-call topic.
+    sms: Callable[[str, str, dict[str, str]], None] | None = None
 
 
 @dataclass
@@ -236,33 +238,54 @@ class TipDesk:
                 ]
             )
 
-    def _alert(self, case: Case, urgent: Urgency, at: datetime) -> int:
-        """Record the unit's alert; the number of on-call officers notified at once."""
+    def _alert(self, case: Case, urgent: Urgency, at: datetime) -> alerts.Notified:
+        """Record the unit's alert and SMS the on-call officers at once; who was reached."""
         unit = self.registry.unit(case.unit_id)
+        unit_name = unit.name if unit else case.unit_id
         terms = urgent.all_terms
-        store.put_alert(
-            case,
-            terms,
-            messages.alert_text(case.code, unit.name if unit else case.unit_id, terms),
-            at,
-            cls=urgent.cls,
+        created = store.put_alert(
+            case, terms, messages.alert_text(case.code, unit_name, terms), at, cls=urgent.cls
         )
+        if not created:  # redelivered event: the officers were told the first time
+            existing = alerts.get(case.case_id) or {}
+            units = list(existing.get("notified_units") or [""])
+            return alerts.Notified(str(units[0]), list(existing.get("notified_phones") or []))
         metrics.add_metric(name="UrgentTips", unit="Count", value=1)
         logger.warning(
             "urgent tip",
             extra={"case_id": case.case_id, "unit_id": case.unit_id, "terms": terms, "class": urgent.cls},
         )
-        return 0
+        notified = alerts.notify(
+            self.registry,
+            case.unit_id,
+            alerts.sms_text(case.code, unit_name, urgent.cls),
+            at,
+            alert_id=case.case_id,
+            kind="urgent",
+            publish=self.ports.sms,
+        )
+        alerts.mark_notified(case.case_id, notified, at)
+        return notified
 
     def _guidance(  # noqa: PLR0917 - one reply's ingredients
-        self, event: UserMessageEvent, oa: OA, urgent: Urgency, case: Case | None, notified: int, key: str
+        self,
+        event: UserMessageEvent,
+        oa: OA,
+        urgent: Urgency,
+        case: Case | None,
+        notified: alerts.Notified | None,
+        key: str,
     ) -> OutboundMessage:
         from anninh.bot.messages import phone_button, with_buttons
 
         where = None
         if case is not None:
-            unit = self.registry.unit(case.unit_id)
-            where = messages.emergency_where(unit.name if unit else oa.name, notified)
+            # Only what is true: the unit whose on-call officers got the SMS, else the case's unit.
+            reached = notified.unit_id if notified and notified.phones else case.unit_id
+            unit = self.registry.unit(reached)
+            where = messages.emergency_where(
+                unit.name if unit else oa.name, len(notified.phones) if notified else 0
+            )
         body = messages.emergency_guidance(urgent.number, where)
         message = with_buttons(body, [phone_button(f"Gọi {urgent.number}", urgent.number)])
         return OutboundMessage(
@@ -297,7 +320,7 @@ class TipDesk:
             if not store.take_case_slot(oa.oa_id, user_id, now, self.settings.case_rate_limit_per_hour):
                 refused: list[OutboundMessage] = []
                 if urgent:  # the number first; nothing was passed on, so nothing is claimed
-                    refused.append(self._guidance(event, oa, urgent, None, 0, f"case:{event_key}:urgent"))
+                    refused.append(self._guidance(event, oa, urgent, None, None, f"case:{event_key}:urgent"))
                 refused.append(self._reply(event, oa, messages.RATE_LIMITED, f"case:{event_key}:limited"))
                 self.ports.enqueue(refused)
                 metrics.add_metric(name="TipsRateLimited", unit="Count", value=1)
