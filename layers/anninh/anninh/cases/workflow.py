@@ -327,8 +327,12 @@ def _count_move(ports: Ports, old: Case, new: Case, now: datetime) -> None:
 
 
 def _validate_unit(ports: Ports, unit_id: str, field_name: str = "unit_id") -> None:
-    if ports.registry.unit(unit_id) is None:
+    unit = ports.registry.unit(unit_id)
+    if unit is None:
         raise InvalidChange(f"Không có đơn vị '{unit_id}'.", field_name)
+    if unit.ended_on:  # merged or split by a reorganisation: its work went to its successors
+        successors = ", ".join(unit.successors)
+        raise InvalidChange(f"{unit.name} đã được sắp xếp lại (nay là: {successors}).", field_name)
 
 
 def _validate_assignee(ports: Ports, p: Principal, case_unit: str, username: str) -> str:
