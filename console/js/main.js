@@ -13,6 +13,7 @@ const PAGES = {
   cccd: () => import("./pages/cccd.js"),
   stats: () => import("./pages/stats.js"),
   admin: () => import("./pages/admin.js"),
+  queue: () => import("./pages/queue.js"),
 };
 
 // Pages and the roles that can use them (the API enforces every rule regardless). A page a role
@@ -24,6 +25,7 @@ const NAV = [
   ["campaigns", "Chiến dịch", ["editor", "admin", "commander"]],
   ["content", "Thông báo & hỏi đáp", ["editor", "admin"]],
   ["cccd", "Căn cước", ["officer", "admin", "editor"]],
+  ["queue", "Số thứ tự", ["officer", "commander", "admin"]],
   ["stats", "Thống kê", null],
   ["admin", "Quản trị", ["admin"]],
 ];
