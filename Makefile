@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: register connect-oa deploy-console stats-check run reset test lint format typecheck template build unit integration e2e browser bench invoke chat clean
 
 $(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ venv: $(BIN)/.installed
 ## The local stack with demo data on 127.0.0.1:$(PORT), in the foreground.
 run: venv
 	$(BIN)/python -m localcloud --port $(PORT)
+
+## Forget what `make run` kept between runs (tables, queues, objects, secrets, officers).
+LOCAL_STATE_DIR ?= $(CURDIR)/.localcloud/state
+reset:
+	rm -rf "$(LOCAL_STATE_DIR)"
+	@echo "local cloud state removed: $(LOCAL_STATE_DIR)"
 
 ## Everything: lint, types, template checks, build, unit + integration + end-to-end + browser tests.
 test: venv lint typecheck template

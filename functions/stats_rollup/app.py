@@ -50,7 +50,7 @@ class RollupJob(BaseModel):
 def handler(event: RollupJob, context: LambdaContext) -> dict[str, Any]:
     now = utcnow()
     days = event.days or [event.day or yesterday(now)]
-    registry = current_registry()
+    registry = current_registry(with_secrets=False)  # no Zalo calls: no app secrets
     store = DynamoStatsStore()
     results = []
     for result in roll_up_days(registry, store, days, now):

@@ -21,7 +21,7 @@ from anninh.settings import get_settings
 
 CACHE_SECONDS = 60.0
 _lock = threading.Lock()
-_cached: tuple[float, Registry] | None = None
+_cached: dict[bool, tuple[float, Registry]] = {}  # with app secrets? -> (loaded at, registry)
 
 
 def _query_all(index_pk: str) -> list[dict[str, Any]]:
@@ -41,26 +41,31 @@ def load_app_secrets() -> list[App]:
     return [App(app_id=app_id, **values) for app_id, values in data.items()]
 
 
-def load_registry() -> Registry:
+def load_registry(with_secrets: bool = True) -> Registry:
+    """The registry; `with_secrets=False` leaves out the apps (no Secrets Manager read, no grant needed)."""
     units = [Unit.model_validate(i["data"]) for i in _query_all("UNITS")]
     oas = [OA.model_validate(i["data"]) for i in _query_all("OAS")]
     officers = [Officer.model_validate(i["data"]) for i in _query_all("OFFICERS")]
-    return Registry(apps=load_app_secrets(), units=units, oas=oas, officers=officers)
+    apps = load_app_secrets() if with_secrets else []
+    return Registry(apps=apps, units=units, oas=oas, officers=officers)
 
 
-def current_registry(max_age: float = CACHE_SECONDS) -> Registry:
-    global _cached
+def current_registry(max_age: float = CACHE_SECONDS, with_secrets: bool = True) -> Registry:
+    """The cached registry; functions that never talk to Zalo pass `with_secrets=False`."""
     with _lock:
         now = time.monotonic()
-        if _cached is None or now - _cached[0] > max_age:
-            _cached = (now, load_registry())
-        return _cached[1]
+        for kind in (True, with_secrets):  # a fresh copy with secrets also serves a caller without
+            hit = _cached.get(kind)
+            if hit is not None and now - hit[0] <= max_age:
+                return hit[1]
+        registry = load_registry(with_secrets)
+        _cached[with_secrets] = (now, registry)
+        return registry
 
 
 def forget_cached_registry() -> None:
-    global _cached
     with _lock:
-        _cached = None
+        _cached.clear()
 
 
 def _item_data(model: BaseModel, **kw: Any) -> dict[str, Any]:
