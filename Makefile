@@ -5,21 +5,41 @@ PYENV_ROOT ?= $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)
 PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13) python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# SAM CLI, cfn-lint and uv live in a virtualenv of their own: their pins never reach the product's.
+TOOLS := .venv-tools/bin
 PORT ?= 3000
 export ANNINH_REGISTRY ?= $(CURDIR)/demo/registry.json
 export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: register connect-oa deploy-console stats-check run reset test lint format typecheck template build unit integration e2e browser bench invoke chat clean
+.PHONY: venv tools locks register connect-oa deploy-console stats-check demo-reorg run reset test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
-$(BIN)/.installed: requirements-dev.txt layers/anninh/requirements.txt
+# Both install from lock files, hash-checked (see README, "Dependencies"); `make locks` renews them.
+$(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/report/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	@touch $@
+
+$(TOOLS)/.installed: requirements-tools.txt
+	@test -x $(TOOLS)/python || $(PYTHON) -m venv .venv-tools
+	$(TOOLS)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(TOOLS)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-tools.txt
 	@touch $@
 
 venv: $(BIN)/.installed
+tools: $(TOOLS)/.installed
+
+## Renew the lock files from the *.in files (Linux, Python 3.13; the layers for arm64).
+UV_COMPILE = $(TOOLS)/uv pip compile --quiet --python-version 3.13 --generate-hashes --no-header --annotation-style line
+locks: tools
+	rm -f layers/deps/requirements.txt layers/report/requirements.txt requirements-dev.txt requirements-tools.txt
+	$(UV_COMPILE) --python-platform aarch64-manylinux_2_28 layers/deps/requirements.in -o layers/deps/requirements.txt
+	$(UV_COMPILE) --python-platform aarch64-manylinux_2_28 layers/report/requirements.in \
+		-c layers/deps/requirements.txt -o layers/report/requirements.txt
+	$(UV_COMPILE) --python-platform x86_64-manylinux_2_28 requirements-dev.in -o requirements-dev.txt
+	$(UV_COMPILE) --python-platform x86_64-manylinux_2_28 requirements-tools.in -o requirements-tools.txt
 
 ## The local stack with demo data on 127.0.0.1:$(PORT), in the foreground.
 run: venv
@@ -47,10 +67,12 @@ typecheck: venv
 	$(BIN)/mypy layers/anninh/anninh localcloud functions scripts
 
 ## cfn-lint, sam validate --lint and sam build (python3.13, no Docker).
-template: venv
-	$(BIN)/cfn-lint template.yaml
-	$(BIN)/sam validate --lint --region ap-southeast-1
-	PATH="$(dir $(PYTHON)):$$PATH" $(BIN)/sam build --parallel --cached --region ap-southeast-1 >/dev/null
+## The layers are built by their Makefiles from the locks (layers/*/Makefile), with this pip.
+template: venv tools
+	$(TOOLS)/cfn-lint template.yaml
+	$(TOOLS)/sam validate --lint --region ap-southeast-1
+	PATH="$(dir $(PYTHON)):$$PATH" PIP="$(CURDIR)/$(BIN)/python -m pip" \
+		$(TOOLS)/sam build --parallel --cached --region ap-southeast-1 >/dev/null
 	@echo "sam build: ok"
 
 unit: venv
@@ -66,9 +88,19 @@ browser: venv
 bench: venv
 	$(BIN)/python -m scripts.bench
 
+## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
+## followers simulated (default per size), BENCH=a `scripts.bench --json` file for the calls per message.
+SIZE ?= all
+capacity: venv
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
+
 ## Compare the statistics counters with the stored records (against a running `make run`).
+## Take the 2022 demo registry through the 01/07/2025 merge on a running `make run` (docs/reorganization.md).
+demo-reorg: venv
+	$(BIN)/python -m scripts.demo_reorg --base-url http://127.0.0.1:$(PORT)
+
 stats-check: venv
-	$(BIN)/python scripts/stats_check.py --url http://127.0.0.1:$(PORT) $(ARGS)
+	$(BIN)/python -m scripts.stats_check --url http://127.0.0.1:$(PORT) $(ARGS)
 
 ## Run one function on one event against the local cloud, like `sam local invoke`.
 invoke: venv

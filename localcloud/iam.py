@@ -383,6 +383,9 @@ def requests_for(
         if "UserPoolId" in params:
             return [(f"cognito-idp:{operation}", _arn("cognito-idp", f"userpool/{params['UserPoolId']}"))]
         return [(f"cognito-idp:{operation}", "*")]
+    if service == "sns":
+        arn = params.get("TopicArn") or params.get("TargetArn") or params.get("ResourceArn")
+        return [(f"sns:{operation}", str(arn) if arn else "*")]
     prefix = {"monitoring": "cloudwatch"}.get(service, service)
     return [(f"{prefix}:{operation}", "*")]
 

@@ -29,6 +29,7 @@ _CREATED = (
     "AWS::SQS::Queue",
     "AWS::S3::Bucket",
     "AWS::SecretsManager::Secret",
+    "AWS::SNS::Topic",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
@@ -79,7 +80,8 @@ def _clients(endpoint_url: str | None) -> dict[str, Any]:
     if endpoint_url:
         kw["endpoint_url"] = endpoint_url
     return {
-        s: boto3.client(s, **kw) for s in ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp")
+        s: boto3.client(s, **kw)
+        for s in ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp", "sns")
     }
 
 
@@ -202,6 +204,11 @@ def deploy(
                     value = resolver.resolve(props.get("SecretString", "{}"))
                 arn = c["secretsmanager"].create_secret(Name=name, SecretString=value)["ARN"]
                 resolver.refs[logical] = arn
+            elif rtype == "AWS::SNS::Topic":
+                topic_arn = c["sns"].create_topic(Name=_physical_name(logical))["TopicArn"]
+                resolver.refs[logical] = topic_arn
+                resolver.attrs[(logical, "TopicArn")] = topic_arn
+                resolver.attrs[(logical, "TopicName")] = _physical_name(logical)
             elif rtype == "AWS::Cognito::UserPool":
                 pool = _create_user_pool(c["cognito-idp"], props, resolver)
                 resolver.refs[logical] = pool["Id"]

@@ -263,6 +263,39 @@ class LocalCloud:
             elif res["Type"] == "AWS::Cognito::UserPoolClient" and not self.user_pool_client_id:
                 self.user_pool_client_id = self.deployment.physical[logical]
 
+    def _sign_in_accounts(self, officers: list[Any]) -> None:
+        """Cognito accounts (demo passwords, groups) for registry officers that have none yet."""
+        if not self.user_pool_id:
+            return
+        idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+        for officer in officers:
+            try:
+                idp.admin_get_user(UserPoolId=self.user_pool_id, Username=officer.username)
+                continue
+            except idp.exceptions.UserNotFoundException:
+                pass
+            attributes: list[Any] = [
+                {"Name": "custom:unit_id", "Value": officer.unit_id},
+                {"Name": "name", "Value": officer.display_name or officer.username},
+            ]
+            idp.admin_create_user(
+                UserPoolId=self.user_pool_id,
+                Username=officer.username,
+                UserAttributes=attributes,
+                MessageAction="SUPPRESS",
+            )
+            if officer.password:
+                idp.admin_set_user_password(
+                    UserPoolId=self.user_pool_id,
+                    Username=officer.username,
+                    Password=officer.password,
+                    Permanent=True,
+                )
+            for role in officer.roles:
+                idp.admin_add_user_to_group(
+                    UserPoolId=self.user_pool_id, Username=officer.username, GroupName=role
+                )
+
     def _seed(self) -> None:
         from anninh.registry import Registry
         from anninh.registry_store import save_registry
@@ -270,35 +303,16 @@ class LocalCloud:
 
         registry = Registry.load(str(self.registry_path))
         save_registry(registry)
-        from anninh.notices import seed_demo
+        if os.environ.get("ONCALL_TOPIC_ARN"):
+            from anninh.alerts import subscribe_roster
 
-        seed_demo()  # clearly fictional wanted/missing notices for the demo
+            subscribe_roster(registry, os.environ["ONCALL_TOPIC_ARN"])  # the on-call SMS recipients
+        from localcloud import demo_notices
+
+        demo_notices.seed()  # clearly fictional wanted/missing notices for the demo
         settings = get_settings()
         self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
-        if self.user_pool_id:
-            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
-            for officer in registry.officers:
-                attributes: list[Any] = [
-                    {"Name": "custom:unit_id", "Value": officer.unit_id},
-                    {"Name": "name", "Value": officer.display_name or officer.username},
-                ]
-                idp.admin_create_user(
-                    UserPoolId=self.user_pool_id,
-                    Username=officer.username,
-                    UserAttributes=attributes,
-                    MessageAction="SUPPRESS",
-                )
-                if officer.password:
-                    idp.admin_set_user_password(
-                        UserPoolId=self.user_pool_id,
-                        Username=officer.username,
-                        Password=officer.password,
-                        Permanent=True,
-                    )
-                for role in officer.roles:
-                    idp.admin_add_user_to_group(
-                        UserPoolId=self.user_pool_id, Username=officer.username, GroupName=role
-                    )
+        self._sign_in_accounts(registry.officers)
         self._store_tokens(registry)
 
     def _reseed(self) -> None:
@@ -424,6 +438,8 @@ class LocalCloud:
             return json_response({"status": "starting"}, 503)
         if sub == "/config":
             return json_response(self.config())
+        if sub == "/registry" and request.method == "POST":
+            return self._add_to_registry(request)
         if sub == "/pollers":
             return json_response(
                 [
@@ -437,6 +453,11 @@ class LocalCloud:
                     for p in self.queue_pollers
                 ]
             )
+        if sub == "/notifications" and request.method == "GET":
+            from localcloud.notifications import published
+
+            wanted = {k: request.args.get(k, "") for k in ("phone", "unit_id", "alert_id", "kind")}
+            return json_response(published(wanted))
         if sub == "/schedules" and request.method == "GET":
             assert self.scheduler is not None
             return json_response(
@@ -448,8 +469,18 @@ class LocalCloud:
             job = self.scheduler.job(parts[2], parts[3]) if len(parts) == 4 else None
             if job is None:
                 return json_response({"message": "no such schedule; GET /_local/schedules lists them"}, 404)
+            at = None
+            body = request.get_json(silent=True) if request.data else None
+            if isinstance(body, dict) and body.get("time"):
+                # A scaled clock for tests: the job runs as if it were scheduled at that time.
+                try:
+                    at = datetime.fromisoformat(str(body["time"]).replace("Z", "+00:00"))
+                except ValueError:
+                    return json_response({"message": "time: ISO 8601, e.g. 2026-11-29T10:05:00Z"}, 400)
+                if at.tzinfo is None:
+                    return json_response({"message": "time: give a time zone (Z or +07:00)"}, 400)
             try:
-                result = self.scheduler.fire(job)
+                result = self.scheduler.fire(job, at=at)
             except Exception as exc:
                 log.error("schedule %s/%s raised:\n%s", parts[2], parts[3], traceback.format_exc())
                 return json_response({"errorType": type(exc).__name__, "errorMessage": str(exc)}, 500)
@@ -457,6 +488,30 @@ class LocalCloud:
                 json.dumps(result, ensure_ascii=False, default=str), 200, content_type="application/json"
             )
         return json_response({"message": "Not Found"}, 404)
+
+    def _add_to_registry(self, request: Request) -> Response:
+        """Operator seeding on the running stack: units, OAs and officers (same format as a registry
+        file) are stored and officers get sign-in accounts; the functions' registry cache is dropped."""
+        from pydantic import ValidationError
+
+        from anninh.registry import Registry
+        from anninh.registry_store import forget_cached_registry, put_oa, put_officer, put_unit
+
+        try:
+            added = Registry.model_validate(request.get_json(force=True))
+        except (ValidationError, ValueError) as exc:
+            return json_response({"message": f"not a registry fragment: {exc}"}, 400)
+        for unit in added.units:
+            put_unit(unit)
+        for oa in added.oas:
+            put_oa(oa)
+        for officer in added.officers:
+            put_officer(officer)
+        self._sign_in_accounts(added.officers)
+        forget_cached_registry()
+        return json_response(
+            {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
+        )
 
     def config(self) -> dict[str, Any]:
         assert self.deployment is not None

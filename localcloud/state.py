@@ -27,7 +27,7 @@ from localcloud.template import ROOT
 
 log = logging.getLogger("localcloud.state")
 
-SERVICES = ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp")
+SERVICES = ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp", "sns")
 FORMAT = 1
 
 

@@ -10,6 +10,7 @@ Sections:
   the local stack uses): acknowledgement latency p50/p99 at 1 and 16 concurrent senders, AWS calls
   per inbound message on the acknowledgement path (counted with a botocore hook), and events/s
   sustained with zero loss (every accepted event has its receipt and its queue message).
+- emergency: precision and recall per emergency class on the labelled set (dev / held-out).
 """
 
 from __future__ import annotations
@@ -389,7 +390,7 @@ SECTIONS: dict[str, Section] = {"webhook": bench_webhook, "sending": bench_sendi
 
 def bench_matcher(args: argparse.Namespace) -> dict[str, Any]:
     """matcher: FAQ matcher latency per question and accuracy on tests/data/faq_eval.jsonl (dev/held-out)."""
-    from anninh.kb.bench import bench_matcher as run
+    from scripts.bench_matcher import bench_matcher as run
 
     return run(ROOT / "tests" / "data" / "faq_eval.jsonl")
 
@@ -397,10 +398,21 @@ def bench_matcher(args: argparse.Namespace) -> dict[str, Any]:
 SECTIONS["matcher"] = bench_matcher
 
 
+def bench_emergency(args: argparse.Namespace) -> dict[str, Any]:
+    """emergency: precision/recall per class (violence 113, fire 114, medical 115, rescue 112) of the
+    emergency detector on tests/data/emergency_eval.jsonl, dev and held-out splits."""
+    from anninh.cases.emergency_eval import bench_emergency as run
+
+    return run(ROOT / "tests" / "data" / "emergency_eval.jsonl")
+
+
+SECTIONS["emergency"] = bench_emergency
+
+
 def bench_broadcast(args: argparse.Namespace) -> dict[str, Any]:
     """broadcast: planner AWS calls per 1,000 recipients; 10,000 followers by four concurrent senders
     at a scaled 600/min (rate fraction, -32s by us, duplicates); projected time for 157,200 at 4,000/min."""
-    from anninh.campaigns.bench import bench_broadcast as run
+    from scripts.bench_broadcast import bench_broadcast as run
 
     return run()
 

@@ -325,13 +325,23 @@ class InProcessChannel:
         return int(invoke("WebhookFunction", event)["statusCode"])
 
     def settle(self, timeout: float = 120.0) -> None:
-        from anninh import aws
+        """Drain the inbound queue through InboundFunction."""
         from anninh.settings import get_settings
+
+        self.drain(get_settings().inbound_queue_url, "InboundFunction", timeout)
+
+    def make_reports(self, timeout: float = 120.0) -> None:
+        """Drain the report queue through ReportFunction (what the local cloud's poller does)."""
+        from anninh.settings import get_settings
+
+        self.drain(get_settings().report_queue_url, "ReportFunction", timeout)
+
+    def drain(self, url: str, function: str, timeout: float = 120.0) -> None:
+        from anninh import aws
         from localcloud.lambdas import invoke
         from localcloud.pollers import lambda_record
 
         sqs = aws.client("sqs")
-        url = get_settings().inbound_queue_url
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -344,15 +354,13 @@ class InProcessChannel:
             ).get("Messages", [])
             if not got:
                 return
-            result = invoke(
-                "InboundFunction", {"Records": [lambda_record(m, arn, "ap-southeast-1") for m in got]}
-            )
+            result = invoke(function, {"Records": [lambda_record(m, arn, "ap-southeast-1") for m in got]})
             failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
             if failed:
-                raise RuntimeError(f"inbound processing failed for {len(failed)} message(s)")
+                raise RuntimeError(f"{function} failed for {len(failed)} message(s)")
             for m in got:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        raise TimeoutError("the inbound queue did not drain")
+        raise TimeoutError(f"{function}'s queue did not drain")
 
     def api(
         self, username: str, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None

@@ -212,7 +212,9 @@ class LocalStack:
     def reset_zalo(self) -> None:
         """Clear the fake Zalo's records and faults and restore the default rate limit."""
         self.http.post("/_local/zalo/reset").raise_for_status()
-        self.http.post("/_local/zalo/config", json={"rate_limit_per_minute": 4000}).raise_for_status()
+        self.http.post(
+            "/_local/zalo/config", json={"rate_limit_per_minute": 4000, "proactive_quota_per_month": None}
+        ).raise_for_status()
 
     # ---------------------------------------------------------------- schedules, queues
     def fire_schedule(self, function: str, event: str) -> Any:

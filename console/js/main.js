@@ -12,16 +12,31 @@ const PAGES = {
   content: () => import("./pages/content.js"),
   cccd: () => import("./pages/cccd.js"),
   stats: () => import("./pages/stats.js"),
+  admin: () => import("./pages/admin.js"),
 };
 
+// Pages and the roles that can use them (the API enforces every rule regardless). A page a role
+// cannot use is neither listed nor opened: the officer lands on their home page instead.
+const CASE_ROLES = ["officer", "commander"];
 const NAV = [
-  ["inbox", "Tin báo", null],
-  ["conversations", "Hội thoại", null],
+  ["inbox", "Tin báo", CASE_ROLES],
+  ["conversations", "Hội thoại", CASE_ROLES],
   ["campaigns", "Chiến dịch", ["editor", "admin", "commander"]],
   ["content", "Thông báo & hỏi đáp", ["editor", "admin"]],
   ["cccd", "Căn cước", ["officer", "admin", "editor"]],
   ["stats", "Thống kê", null],
+  ["admin", "Quản trị", ["admin"]],
 ];
+const PAGE_ROLES = { ...Object.fromEntries(NAV.map(([page, , roles]) => [page, roles])), case: CASE_ROLES };
+
+/** The page a role starts on: cases for officers and commanders, content for editors, administration for admins. */
+export function homePage(roles) {
+  const mine = roles || [];
+  if (mine.some((r) => CASE_ROLES.includes(r))) return "inbox";
+  if (mine.includes("admin")) return "admin";
+  if (mine.includes("editor")) return "content";
+  return "stats";
+}
 
 const ctx = { me: null, units: null, visibleUnits: null, unitName: (id) => id, unitsPromise: null };
 let cleanup = null;
@@ -30,7 +45,7 @@ let sessionNotice = "";
 function parseHash() {
   const [path, search = ""] = location.hash.replace(/^#\/?/, "").split("?");
   const [page = "", ...rest] = path.split("/").filter(Boolean);
-  return { page: page || "inbox", rest: rest.map(decodeURIComponent), query: new URLSearchParams(search) };
+  return { page: page || "", rest: rest.map(decodeURIComponent), query: new URLSearchParams(search) };
 }
 
 export function go(hash) {
@@ -67,7 +82,7 @@ export function loadUnits() {
 function hasRole(roles) {
   if (!roles) return true;
   const mine = (ctx.me && ctx.me.roles) || [];
-  return mine.length === 0 || roles.some((role) => mine.includes(role));
+  return roles.some((role) => mine.includes(role));
 }
 
 function renderShell(active) {
@@ -81,7 +96,7 @@ function renderShell(active) {
     header,
     h(
       "div.bar",
-      h("a.brand", { href: "#/inbox" }, h("span.logo", { "aria-hidden": "true" }, "★"), h("span", "An Ninh OA")),
+      h("a.brand", { href: `#/${homePage(me.roles)}` }, h("span.logo", { "aria-hidden": "true" }, "★"), h("span", "An Ninh OA")),
       h(
         "details.menu",
         h("summary", { "aria-label": "Trình đơn" }, "☰ Trình đơn"),
@@ -106,14 +121,14 @@ async function route() {
   const { page, rest, query } = parseHash();
   const wantsLogin = page === "login";
   if (!wantsLogin && !isSignedIn()) {
-    const back = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/inbox";
+    const back = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/";
     sessionStorage.setItem("anninh.returnTo", back);
     location.replace("#/login");
     return;
   }
-  const loader = PAGES[page];
+  const loader = PAGES[page || "inbox"];
   if (!loader) {
-    clear(main, errorBox({ message: "Trang không tồn tại." }), h("p", h("a", { href: "#/inbox" }, "Về hộp tin báo")));
+    clear(main, errorBox({ message: "Trang không tồn tại." }), h("p", h("a", { href: "#/" }, "Về trang làm việc")));
     return;
   }
   if (wantsLogin) {
@@ -132,6 +147,12 @@ async function route() {
     clear(main, errorBox(err, route));
     return;
   }
+  const home = homePage(ctx.me && ctx.me.roles);
+  if (!page || !hasRole(PAGE_ROLES[page])) {
+    if (page) toast("Trang này không dành cho vai trò của anh/chị; đã chuyển về trang làm việc.", "info");
+    location.replace(`#/${home}`);
+    return;
+  }
   renderShell(page);
   const mod = await loader();
   main.focus({ preventScroll: true });
@@ -141,14 +162,14 @@ async function route() {
 function onSignedIn() {
   ctx.me = null;
   ctx.unitsPromise = null;
-  const back = sessionStorage.getItem("anninh.returnTo") || "#/inbox";
+  const back = sessionStorage.getItem("anninh.returnTo") || "#/";
   sessionStorage.removeItem("anninh.returnTo");
   go(back);
 }
 
 onSessionEnd(() => {
   sessionNotice = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
-  const hash = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/inbox";
+  const hash = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/";
   sessionStorage.setItem("anninh.returnTo", hash);
   ctx.me = null;
   ctx.unitsPromise = null;
@@ -177,5 +198,10 @@ window.addEventListener("unhandledrejection", (event) => {
   resumeSession();
   route();
 })();
+
+ctx.reloadUnits = () => {
+  ctx.unitsPromise = null;
+  return loadUnits();
+};
 
 export { ctx, endSession };

@@ -13,7 +13,7 @@ from anninh.campaigns import runtime
 from anninh.observability import logger, metrics
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     worker = runtime.planner(context.get_remaining_time_in_millis)

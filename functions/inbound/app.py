@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.intake.envelope import InboundEnvelope
 from anninh.intake.pipeline import Pipeline, default_pipeline
-from anninh.observability import logger, metrics, tracer
+from anninh.observability import logger, metrics
 
 processor = SqsFifoPartialProcessor()
 _pipeline: Pipeline | None = None
@@ -41,9 +41,8 @@ def _record_handler(record: SQSRecord) -> None:
     )
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=_record_handler, processor=processor, context=context

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.media.queue import MediaJob
 from anninh.media.worker import MediaWorker, default_worker
-from anninh.observability import logger, metrics, tracer
+from anninh.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 _worker: MediaWorker | None = None
@@ -33,9 +33,8 @@ def _record_handler(record: SQSRecord) -> None:
     logger.info("media job", extra={"case_id": job.case_id, "media_id": job.media_id, "result": result})
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=_record_handler, processor=processor, context=context

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.parser import BaseModel, parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from anninh.observability import logger, metrics, tracer
+from anninh.observability import logger, metrics
 from anninh.retention import purge
 
 SAFETY_MS = 30_000  # stop scanning this long before the deadline; the next night continues
@@ -19,8 +19,7 @@ class PurgeJob(BaseModel):
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = parse(event=event or {}, model=PurgeJob)
     report = purge(

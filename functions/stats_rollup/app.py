@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, field_validator
 
 from anninh.clock import utcnow
-from anninh.observability import logger, metrics, tracer
+from anninh.observability import logger, metrics
 from anninh.registry_store import current_registry
 from anninh.stats.rollup import roll_up_days, yesterday
 from anninh.stats.store import DynamoStatsStore
@@ -44,13 +44,12 @@ class RollupJob(BaseModel):
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=RollupJob)
 def handler(event: RollupJob, context: LambdaContext) -> dict[str, Any]:
     now = utcnow()
     days = event.days or [event.day or yesterday(now)]
-    registry = current_registry(with_secrets=False)  # no Zalo calls: no app secrets
+    registry = current_registry()
     store = DynamoStatsStore()
     results = []
     for result in roll_up_days(registry, store, days, now):

@@ -21,7 +21,7 @@ class TokenRefreshJob(BaseModel):
     oa_ids: list[str] | None = None
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
 @event_parser(model=TokenRefreshJob)
 def handler(event: TokenRefreshJob, context: LambdaContext) -> dict[str, Any]:

@@ -20,7 +20,7 @@ def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = APIGatewayProxyEventV2(event)

@@ -78,6 +78,7 @@ class FakeBackend:
         self.requests: list[tuple[str, str]] = []
         now = datetime.now(UTC)
         self.cases: dict[str, dict[str, Any]] = {}
+        self.reports: dict[str, dict[str, Any]] = {}
         for n, (summary, urgent, status, age_min) in enumerate(
             [
                 ("Báo tin: có nhóm thanh niên mang hung khí tụ tập trước chợ Tân Hương", True, "new", 3),
@@ -348,11 +349,19 @@ class FakeBackend:
                     {"entry_id": "cccd-cap-doi", "count": 30},
                 ],
             }
-        if parts == ["reports"] and method == "POST":
-            return 201, {
-                "report_id": "r1",
-                "from": body["from"],
-                "to": body["to"],
+        if parts == ["reports"] and method == "POST":  # queued, like the API: 202, then poll
+            self.reports["r1"] = {"report_id": "r1", "from": body["from"], "to": body["to"], "polls": 0}
+            return 202, {**self.reports["r1"], "status": "queued", "unit_id": "p-hiep-tan"}
+        if len(parts) == 2 and parts[0] == "reports" and method == "GET" and parts[1] in self.reports:
+            report = self.reports[parts[1]]
+            report["polls"] += 1
+            if report["polls"] < 2:
+                return 200, {"report_id": parts[1], "status": "queued"}
+            return 200, {
+                "report_id": parts[1],
+                "status": "ready",
+                "from": report["from"],
+                "to": report["to"],
                 "unit_id": "p-hiep-tan",
                 "html_url": "/_fake/report.html",
                 "pdf_url": "/_fake/report.html",

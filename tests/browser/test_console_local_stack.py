@@ -13,6 +13,7 @@ import time
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, screenshot, sign_in
@@ -213,8 +214,11 @@ def test_commander_sees_statistics_with_charts(
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     screenshot(page, f"stats-{'360' if viewport is PHONE else 'desktop'}")
-    page.get_by_role("button", name="Tải báo cáo sơ kết").click()
-    expect(page.get_by_role("link", name="Tải báo cáo (PDF)")).to_be_visible(timeout=30000)
+    page.get_by_role("button", name="Tải báo cáo sơ kết").click()  # 202, then the console polls
+    link = page.get_by_role("link", name="Tải báo cáo (PDF)")
+    expect(link).to_be_visible(timeout=60000)
+    pdf = httpx.get(str(link.get_attribute("href")), timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_officer_answers_a_conversation_the_bot_handed_off(local_stack: Any, new_page: Any) -> None:

@@ -242,6 +242,8 @@ def test_statistics_page_draws_charts(
     expect(page.locator("dl.rates")).to_contain_text("21 phút")
     page.get_by_role("button", name="Tải báo cáo sơ kết").click()
     expect(page.get_by_role("link", name="Tải báo cáo (PDF)")).to_be_focused()
+    # 202 with an id, then polls until the report is ready
+    assert fake_backend.reports["r1"]["polls"] == 2  # queued, then ready
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     screenshot(page, f"fake-stats-{viewport['width']}")

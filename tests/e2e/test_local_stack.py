@@ -262,6 +262,30 @@ def test_browser_can_reach_cognito_and_the_api_across_origins(local_stack: Local
     assert "PATCH" in api_preflight.headers["access-control-allow-methods"]
 
 
+def test_a_report_is_queued_then_made_by_the_report_function_from_the_template(
+    local_stack: LocalStack,
+) -> None:
+    token = local_stack.login("tanphu.chihuy")
+    from anninh.clock import utcnow, vn_day
+
+    today = vn_day(utcnow())
+    period = {"from": today[:8] + "01", "to": today}
+    queued = local_stack.api("POST", "/reports", token=token, json=period)
+    assert queued.status_code == 202 and queued.json()["status"] == "queued", queued.text
+    report_id = queued.json()["report_id"]
+
+    def ready() -> dict[str, Any] | None:
+        body: dict[str, Any] = local_stack.api("GET", f"/reports/{report_id}", token=token).json()
+        assert body["status"] != "failed", body
+        return body if body["status"] == "ready" else None
+
+    report = local_stack.wait_for(ready, 90, "the report function", interval=0.5)
+    pdf = httpx.get(report["pdf_url"], timeout=30)
+    html = httpx.get(report["html_url"], timeout=30)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert html.status_code == 200 and html.text.count("<svg") == len(report["charts"])
+
+
 def test_fake_cdn_serves_demo_media(local_stack: LocalStack) -> None:
     jpeg = local_stack.http.get("/_local/zalo-cdn/tip-photo.jpg")
     assert jpeg.status_code == 200 and jpeg.headers["content-type"] == "image/jpeg"
@@ -457,7 +481,8 @@ def test_fake_zalo_records_sends_and_checks_tokens(probe_stack: LocalStack) -> N
     assert ok.status_code == 200
     data = ok.json()
     assert data["error"] == 0 and data["message"] == "Success" and data["data"]["user_id"] == user
-    assert data["data"]["message_id"] and data["data"]["quota"]["quota_type"] == "reply"
+    # Only user_id, no message_id of the citizen's message: Zalo counts it as proactive (docs/zalo.md).
+    assert data["data"]["message_id"] and data["data"]["quota"]["quota_type"] == "sub_quota"
     assert int(ok.headers["X-RateLimit-Limit"]) == 4000 and "X-RateLimit-Remain" in ok.headers
     bad = send_cs(probe_stack, "not-a-token", user)
     assert bad.status_code == 200 and bad.json()["error"] == -216

@@ -21,9 +21,9 @@ UNITS = ("tan-phu", "p-hiep-tan", "p-phu-tho-hoa", "p-tan-son-nhi", "doi-hinh-su
 
 
 def test_a_month_fed_over_http_moves_the_figures_by_what_was_fed(stack_factory: Any) -> None:
-    from anninh.stats.check import compare, scan_records
     from anninh.stats.store import DynamoStatsStore
     from scripts.feed_month import DISTRICT_COMMANDER, HttpChannel, expected, feed, script_month
+    from scripts.stats_check import compare, scan_records
     from tests.stack import DEMO_REGISTRY
 
     # A stack of its own: the consistency check compares every stored record of the month with the

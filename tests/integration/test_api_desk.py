@@ -120,7 +120,15 @@ def test_admin_creates_and_changes_an_officer_in_cognito_and_the_registry(aws_st
     _, officers = call("GET", "/api/v1/officers", claims_for(registry, WARD))
     assert {o["unit_id"] for o in officers["items"]} == {"p-hiep-tan"}
     _, trail = call("GET", "/api/v1/audit", admin)
-    assert [r["action"] for r in trail["items"]][:2] == ["officer.update", "officer.create"]
+    officer_actions = [r["action"] for r in trail["items"] if r["action"].startswith("officer.")]
+    assert officer_actions[:2] == ["officer.update", "officer.create"]
+    # Granting commander is on the record and shown to that unit's commanders.
+    status, grants = call("GET", "/api/v1/units/p-son-ky/grants", claims_for(registry, "sonky.chihuy"))
+    assert status == 200
+    assert [(g["officer"], g["role"], g["by"]) for g in grants["items"]] == [
+        ("sonky.canbo2", "commander", "tanphu.quantri")
+    ]
+    assert call("GET", "/api/v1/units/p-son-ky/grants", claims_for(registry, "hoathanh.chihuy"))[0] == 404
 
 
 def test_officer_audit_is_private_to_the_officer_and_their_commanders(aws_stack, registry):
@@ -221,7 +229,10 @@ def test_admin_adds_a_unit_under_the_district_and_an_oa_for_it(aws_stack, regist
     assert call("PUT", "/api/v1/units/p-moi", claims_for(registry, "tanphu.chihuy"), unit)[0] == 403
     status, made = call("PUT", "/api/v1/units/p-moi", admin, unit)
     assert status == 200 and made["parent"] == "tan-phu"
-    assert call("PUT", "/api/v1/units/tan-phu", admin, {**unit, "parent": "p-moi"})[0] == 422  # no cycles
+    assert call("PUT", "/api/v1/units/tan-phu", admin, {**unit, "parent": "p-moi"})[0] == 403  # own unit
+    ward_under_new = {"name": "Tổ Mới", "kind": "team", "parent": "p-moi"}
+    assert call("PUT", "/api/v1/units/to-moi", admin, ward_under_new)[0] == 200
+    assert call("PUT", "/api/v1/units/p-moi", admin, {**unit, "parent": "to-moi"})[0] == 422  # no cycles
     app_id = registry.apps[0].app_id
     status, oa = call(
         "PUT",

@@ -26,13 +26,13 @@ from anninh.campaigns import sender as sender_module
 from anninh.campaigns.gateway import ZaloGateway
 from anninh.campaigns.model import CampaignRequest
 from anninh.campaigns.service import CampaignService
-from anninh.campaigns.simulation import FakeTokens, ScaledClock, SenderPool, SimulatedZalo, seed_followers
 from anninh.campaigns.store import CampaignStore
 from anninh.clock import utcnow
 from anninh.ratelimit import RateLimiter
 from anninh.registry_store import current_registry
 from anninh.zalo.client import ZaloClient
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
+from tests.fakes.broadcast import FakeTokens, ScaledClock, SenderPool, SimulatedZalo, seed_followers
 
 pytestmark = pytest.mark.slow
 

@@ -14,12 +14,12 @@ from anninh.campaigns.model import Batch, CampaignRequest
 from anninh.campaigns.planner import Planner
 from anninh.campaigns.sender import BroadcastSender
 from anninh.campaigns.service import CampaignService
-from anninh.campaigns.simulation import MemoryBucketTable, seed_followers
 from anninh.campaigns.store import CampaignStore
 from anninh.clock import iso
 from anninh.ratelimit import RateLimiter
 from anninh.registry_store import current_registry
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
+from tests.fakes.broadcast import MemoryBucketTable, seed_followers
 from tests.integration.test_api_support import call, claims_for
 
 OA = "2200000000000000001"  # Hiệp Tân ward OA
@@ -440,3 +440,20 @@ def test_the_sweep_recounts_a_stalled_campaign_from_its_delivery_records(aws_sta
     fixed = store.get(campaign.id)
     assert (fixed.status, fixed.sent, fixed.skipped, fixed.total) == ("done", 60, 5, 65)
     assert fixed.skipped_reasons == {"outside_window": 5}
+
+
+def test_a_ward_commander_sends_to_the_wards_own_oa_and_only_there(aws_stack: Any, registry: Any) -> None:
+    commander = claims_for(registry, "hieptan.chihuy")
+    status, oas = call("GET", "/api/v1/oas", commander)
+    assert status == 200
+    assert [o["oa_id"] for o in oas["items"] if o["visible"]] == [OA]  # the form lists only these
+    body = {"name": "Họp tổ dân phố", "oa_ids": [OA], "message": {"text": "Mời bà con dự họp tối thứ Bảy."}}
+    status, created = call("POST", "/api/v1/campaigns", commander, body)
+    assert status == 201, created
+    other = {**body, "oa_ids": ["2200000000000000002"]}  # Hòa Thạnh ward's OA
+    status, error = call("POST", "/api/v1/campaigns", commander, other)
+    assert status == 403 and error["error"]["code"] == "forbidden"
+    status, me = call("GET", "/api/v1/me", commander)
+    assert me["can_campaign"] is True
+    status, me = call("GET", "/api/v1/me", claims_for(registry, "hieptan.canbo"))
+    assert me["can_campaign"] is False

@@ -156,8 +156,28 @@ def test_urgent_tip_alerts_the_unit_and_tells_the_citizen_to_call_113(aws_stack:
     assert case.urgent and set(case.urgent_terms) >= {"dao", "đánh nhau"} and case.routing == "address"
     (alert,) = store.list_alerts("p-phu-thanh")
     assert alert["case_id"] == case.case_id and "Tin báo khẩn" in alert["text"]
+    assert alert["class"] == "violence" and case.emergency_class == "violence"
     texts = [r["message"]["text"] for r in outbox_texts(aws_stack)]
-    assert len(texts) == 2 and "gọi ngay 113" in texts[1] and case.code in texts[0]
+    # The number to call comes first, then the acknowledgement with the code.
+    assert len(texts) == 2 and "gọi ngay 113" in texts[0] and case.code in texts[1]
+
+
+def test_emergency_without_a_tip_phrase_opens_an_urgent_case(aws_stack: Any) -> None:
+    pipeline = default_pipeline(bot=FakeBot())
+    outcome = pipeline.process(envelope_for(text_body(TIPSTER, "cứu với có người đang đánh tôi", T0)))
+    assert outcome.tip is not None and outcome.tip.opened and outcome.tip.emergency == "violence"
+    (case,) = cases_of("tan-phu")
+    assert case.urgent and case.emergency_class == "violence"
+    first, ack = [r["message"]["text"] for r in outbox_texts(aws_stack)]
+    assert "gọi ngay 113" in first and case.code in ack
+
+    pipeline.process(envelope_for(text_body(CITIZEN, "chay nha roi cuu voi", T0 + 1000)))
+    fire = next(c for c in cases_of("tan-phu") if c.user_id == CITIZEN)
+    assert fire.emergency_class == "fire"
+    assert "gọi ngay 114" in outbox_texts(aws_stack)[0]["message"]["text"]
+    # A harmless sentence with a scary word goes to the bot, not to an officer.
+    outcome = pipeline.process(envelope_for(text_body("8400000000000000777", "đánh răng xong mới ăn", T0)))
+    assert outcome.action == "bot"
 
 
 def test_lookup_only_reveals_ones_own_tip(aws_stack: Any) -> None:

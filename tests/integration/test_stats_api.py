@@ -87,3 +87,65 @@ def test_exports_are_csv_for_excel_and_respect_unit_access(aws_stack: Any, regis
         ),
     )
     assert mine.code in response["body"] and other.code in response["body"]
+
+
+def test_the_tip_export_for_one_day_holds_exactly_that_days_tips(aws_stack: Any, registry: Any) -> None:
+    """The stats page sends its period as from/to (issue 17: the export ignored it)."""
+    from localcloud.lambdas import invoke
+    from tests.integration.test_api_support import api_event
+
+    vn = timedelta(hours=7)
+    day = datetime.fromisoformat(vn_day(utcnow())).replace(tzinfo=UTC) - timedelta(days=3) - vn  # 00:00 VN
+    at = {
+        "before": day - timedelta(minutes=5),
+        "first": day + timedelta(minutes=5),
+        "last": day + timedelta(hours=23, minutes=55),
+        "after": day + timedelta(days=1, minutes=5),
+    }
+    cases = {name: open_case(registry, "p-tan-quy", created_at=when) for name, when in at.items()}
+    wanted = (day + vn).date().isoformat()
+    for query in ({"from": wanted, "to": wanted}, {"since": wanted, "until": wanted}):
+        response = invoke(
+            "ApiFunction",
+            api_event("GET", "/api/v1/tips/export.csv", claims_for(registry, "tanquy.canbo"), query=query),
+        )
+        assert response["statusCode"] == 200, response["body"]
+        body = response["body"]
+        assert {name for name, case in cases.items() if case.code in body} == {"first", "last"}, query
+        assert len(body.strip().splitlines()) == 3  # header + the day's two tips
+        assert f"tin-bao-{wanted}-{wanted}.csv" in response["headers"]["Content-Disposition"]
+
+
+def test_a_forwarded_and_resolved_tip_counts_for_the_team_that_resolved_it(
+    aws_stack: Any, registry: Any
+) -> None:
+    from anninh.stats.counters import count
+
+    commander = claims_for(registry, "tanphu.chihuy")
+    today = vn_day(utcnow())
+
+    def rows() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        code, stats = call("GET", "/api/v1/stats", commander, query={"from": today, "to": today})
+        assert code == 200
+        return stats, {u["unit_id"]: u for u in stats["units"]}
+
+    _, before = rows()
+    case = open_case(registry, "p-son-ky")
+    count(f"intake:{case.case_id}", case.oa_id, "p-son-ky", tips=1)  # as intake counts a new tip
+    ward, team = claims_for(registry, "sonky.canbo"), claims_for(registry, "doihinhsu.canbo")
+    status, _ = call(
+        "POST", f"/api/v1/tips/{case.case_id}/forward", ward, {"unit_id": "doi-hinh-su", "note": "Hình sự"}
+    )
+    assert status == 200
+    assert call("PATCH", f"/api/v1/tips/{case.case_id}", team, {"status": "in_review"})[0] == 200
+    assert call("PATCH", f"/api/v1/tips/{case.case_id}", team, {"status": "resolved"})[0] == 200
+
+    stats, after = rows()
+    delta = {
+        unit: {k: after[unit][k] - before[unit][k] for k in ("tips", "tips_handled", "tips_resolved")}
+        for unit in ("p-son-ky", "doi-hinh-su")
+    }
+    assert delta["doi-hinh-su"] == {"tips": 0, "tips_handled": 1, "tips_resolved": 1}
+    assert delta["p-son-ky"] == {"tips": 1, "tips_handled": 0, "tips_resolved": 0}  # "received by"
+    for name in ("tips", "tips_handled", "tips_resolved", "follows"):
+        assert sum(u[name] for u in stats["units"]) == stats[name], name

@@ -27,11 +27,11 @@ FIGURES = (
 def test_a_fed_month_gives_the_fed_figures_per_unit_and_no_check_difference(
     aws_stack: Any, registry: Any
 ) -> None:
-    from anninh.stats.check import compare, scan_records
     from anninh.stats.queries import parse_period, period_stats
     from anninh.stats.store import DynamoStatsStore
     from localcloud.lambdas import invoke
     from scripts.feed_month import InProcessChannel, expected, feed, script_month
+    from scripts.stats_check import compare, scan_records
 
     today = vn_day(utcnow())
     script = script_month(registry, date.fromisoformat(today), days=30, sparse=True)
@@ -113,8 +113,13 @@ def test_the_months_report_renders_with_charts_and_says_what_the_api_says(
 
     status, stats = channel.api("tanphu.chihuy", "GET", "/stats", query=period)
     assert status == 200
-    status, report = channel.api("tanphu.chihuy", "POST", "/reports", {**period, "unit_id": "tan-phu"})
-    assert status == 201, report
+    status, queued = channel.api("tanphu.chihuy", "POST", "/reports", {**period, "unit_id": "tan-phu"})
+    assert status == 202 and queued["status"] == "queued", queued
+    status, waiting = channel.api("tanphu.chihuy", "GET", f"/reports/{queued['report_id']}")
+    assert status == 200 and waiting["status"] == "queued" and "pdf_url" not in waiting
+    channel.make_reports()  # the report queue, through ReportFunction
+    status, report = channel.api("tanphu.chihuy", "GET", f"/reports/{queued['report_id']}")
+    assert status == 200 and report["status"] == "ready", report
     for name in ("followers", "follows", "inquiries", "bot_answered", "tips", "tips_valuable"):
         assert report["figures"][name] == stats[name] > 0, name
     assert report["top_questions"][0]["entry_id"] == "dang-ky-tam-tru"

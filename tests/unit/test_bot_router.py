@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from anninh import cccd, notices
+from anninh import cccd
 from anninh.bot.router import BotResult, BotTurn, respond
 from anninh.text import starts_with_phrase
+from localcloud import demo_notices
 
 DISTRICT_OA, WARD_OA = "2200000000000000000", "2200000000000000001"
 MONDAY_9AM = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
@@ -88,6 +89,24 @@ def test_procedure_question_is_answered_from_the_knowledge_base(stack: Any) -> N
     assert "Giấy tờ cần chuẩn bị" in text and "Phí, lệ phí: Miễn phí" in text and "07 ngày làm việc" in text
 
 
+def test_damaged_card_is_answered_as_cap_lai_with_its_fee_date_and_source(stack: Any) -> None:
+    result = Chat().say("thẻ căn cước bị hỏng không dùng được thì làm lại thế nào, bao nhiêu tiền")
+    assert result.intent == "faq" and result.answered
+    text = _texts(result)
+    assert text.startswith("CẤP LẠI THẺ CĂN CƯỚC") and "hư hỏng không sử dụng được" in text
+    assert "Lệ phí cấp lại: 70.000 đồng/thẻ (Thông tư 73/2024/TT-BTC, Điều 4" in text
+    assert "Luật Căn cước số 26/2023/QH15, Điều 24 khoản 2" in text
+    assert "Nguồn: Luật Căn cước số 26/2023/QH15 (https://" in text
+    assert "Thông tin cập nhật ngày 29/11/2026." in text
+
+
+def test_lost_passport_is_reported_within_two_working_days_with_date_and_source(stack: Any) -> None:
+    text = _texts(Chat().say("mất hộ chiếu phải báo trong bao lâu"))
+    assert "trong thời hạn 02 ngày làm việc kể từ khi phát hiện" in text and "48 giờ" not in text
+    assert "Luật số 23/2023/QH15" in text and "Nguồn: Luật số 23/2023/QH15" in text
+    assert "Thông tin cập nhật ngày 29/11/2026." in text
+
+
 def test_unsure_question_is_handed_to_an_officer(stack: Any) -> None:
     result = Chat().say("thời tiết hôm nay thế nào")
     assert result.handed_off and not result.answered and result.intent == "handoff"
@@ -136,7 +155,7 @@ def test_queue_number_flow_take_see_cancel(stack: Any) -> None:
 
 
 def test_notices_newest_first_with_photo_and_tip_button(stack: Any) -> None:
-    notices.seed_demo()
+    demo_notices.seed()
     chat = Chat()
     page = chat.say("Truy nã / tìm người thân")
     assert page.intent == "notices"
@@ -188,3 +207,14 @@ def test_hostile_or_odd_text_never_crashes(stack: Any) -> None:
         chat.state.update(flow="queue", queue_place="ht-cccd", notice_cursor="not-a-cursor")
         result = chat.say(text)
         assert result.messages and result.intent, text
+
+
+def test_queue_offers_no_holiday_and_refuses_2_september(stack: Any) -> None:
+    friday = datetime(2026, 8, 28, 2, 0, tzinfo=UTC)
+    chat = Chat()
+    offer = chat.say("Lấy số thứ tự", at=friday)
+    titles = [b["title"] for b in _buttons(offer)]
+    assert titles == ["Hôm nay", "Thứ Năm, 03/09/2026", "Thứ Sáu, 04/09/2026"]  # not 31/8, 1/9, 2/9
+    refused = chat.say("02/09", at=friday)
+    assert "là ngày nghỉ lễ (Quốc khánh)" in _texts(refused)
+    assert "Số thứ tự của anh/chị" not in _texts(refused)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from anninh.campaigns.simulation import run_memory_load
+from tests.fakes.broadcast import run_memory_load
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,10 @@ import pytest
 
 from anninh.campaigns.model import Batch, CampaignRequest
 from anninh.campaigns.sender import BroadcastSender
-from anninh.campaigns.simulation import MemoryBucketTable, MemoryCampaignStore, MemoryDeliveryStore
 from anninh.ratelimit import RateLimiter
 from anninh.registry import Registry
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
+from tests.fakes.broadcast import MemoryBucketTable, MemoryCampaignStore, MemoryDeliveryStore
 
 OA = "2200000000000000001"
 DAY = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam

@@ -128,3 +128,20 @@ def test_reminders_for_tomorrows_active_tickets_only(stack: Any) -> None:
     again: list[OutboundMessage] = []
     queueing.remind_tomorrow(evening, enqueue=again.extend)
     assert [m.key for m in again] == [message.key]
+
+
+def test_a_unit_closing_after_numbers_were_taken_tells_citizens_instead_of_reminding(stack: Any) -> None:
+    from anninh.registry import Registry, Unit
+
+    kept = _take("u1").ticket
+    assert kept
+    registry = Registry(
+        units=[Unit(unit_id="tan-phu", name="Công an", kind="ward", closed_days=["2026-05-05"])]
+    )
+    sent: list[OutboundMessage] = []
+    evening = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+    assert queueing.remind_tomorrow(evening, enqueue=sent.extend, registry=registry) == 1
+    (message,) = sent
+    assert message.key == f"queue-closed:{kept.ref}"
+    text = message.message["text"]
+    assert "ngày nghỉ của đơn vị" in text and "không còn hiệu lực" in text and "lấy số" in text

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from anninh.campaigns.simulation import MemoryBucketTable
 from anninh.ratelimit import LocalTokens, RateLimiter
+from tests.fakes.broadcast import MemoryBucketTable
 
 
 class ManualClock:
@@ -83,3 +85,26 @@ def test_stale_slots_are_dropped_not_spent_late() -> None:
     clock.t += 5.0  # the sender stalled far past its reserved slots
     assert tokens.take_one(10)
     assert tokens.dropped >= 1
+
+
+class ContendedTable(MemoryBucketTable):
+    """Another sender wins every conditional write first (the first minute of a campaign, when every
+    sender holds the first app's batches)."""
+
+    def update_item(self, **kw: Any) -> dict[str, Any]:
+        current = self.items.get(kw["Key"]["PK"])
+        if current is not None and ":until" not in kw["ExpressionAttributeValues"]:
+            current["tat_us"] = int(current["tat_us"]) + 1
+        return super().update_item(**kw)
+
+
+def test_under_contention_a_sender_backs_off_instead_of_writing_again_and_again() -> None:
+    clock = ManualClock()
+    table = ContendedTable()
+    RateLimiter(600, table=table, clock=clock).acquire("app", 1)  # the bucket exists
+    limiter = RateLimiter(600, table=table, clock=clock)
+    before = table.calls
+    grant = limiter.acquire("app", 4)
+    # one write, one retry with what the failure returned, then a jittered pause (no 8 writes)
+    assert grant.tokens == 0 and 0 < grant.wait <= limiter.horizon / 2
+    assert table.calls - before <= 3

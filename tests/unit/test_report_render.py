@@ -89,3 +89,26 @@ def test_charts_scale_to_round_numbers_and_escape_labels() -> None:
     assert [nice_max(v) for v in (0, 3, 7, 48, 51, 900)] == [5.0, 5.0, 10.0, 50.0, 100.0, 1000.0]
     svg = to_svg(bar_chart("Tin báo <b>", [("P. Sơn Kỳ & <x>", 3)]))
     assert "&lt;x&gt;" in svg and "<x>" not in svg and "<title>Tin báo &lt;b&gt;</title>" in svg
+
+
+def test_the_pdf_draws_the_very_svg_charts_the_html_shows(monkeypatch: object) -> None:
+    import re
+
+    from anninh.reports import pdf as pdf_module
+    from anninh.reports.html import render_html
+
+    content = _content()
+    html_svgs = re.findall(r"<svg.*?</svg>", render_html(content))  # type: ignore[arg-type]
+    drawn: list[str] = []
+    real_to_svg = pdf_module.to_svg
+
+    def recording_to_svg(chart: object) -> str:
+        svg = real_to_svg(chart)  # type: ignore[arg-type]
+        drawn.append(svg)
+        return svg
+
+    monkeypatch.setattr(pdf_module, "to_svg", recording_to_svg)  # type: ignore[attr-defined]
+    document = pdf_module.render_pdf(content)  # type: ignore[arg-type]
+    assert len(html_svgs) == 5 and drawn == html_svgs
+    # fpdf2 turned each SVG into vector drawing (paths, no embedded raster image).
+    assert b"/Subtype /Image" not in document

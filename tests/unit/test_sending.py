@@ -13,6 +13,7 @@ import pytest
 from anninh.outbox import OutboundMessage, text
 from anninh.sending.records import Claim
 from anninh.sending.sender import OutboxSender, RetryPolicy
+from anninh.sending.tiers import ReplyWindow, vn_month
 from anninh.zalo.client import ZaloClient
 from anninh.zalo.errors import TokenUnavailableError
 
@@ -38,8 +39,8 @@ class MemoryRecords:
             return Claim(True, old, took_over_stale=stale)
         return Claim(False, old)
 
-    def mark_sent(self, key: str, message_id: str, at: datetime) -> None:
-        self.items[key].update(status="sent", message_id=message_id, sent_at=at.isoformat())
+    def mark_sent(self, key: str, message_id: str, at: datetime, **classification: Any) -> None:
+        self.items[key].update(status="sent", message_id=message_id, sent_at=at.isoformat(), **classification)
 
     def mark_retrying(self, key: str, error: str, at: datetime, retry_after: int) -> None:
         self.items[key].update(status="retrying", last_error=error)
@@ -130,6 +131,27 @@ class Stats:
             self.counted.append(f"out:{msg.key}")
 
 
+class Windows:
+    """The conversation log's reply window: the citizen's latest message and our sends after it."""
+
+    def __init__(self, window: ReplyWindow | None = None) -> None:
+        self.current = window or ReplyWindow()
+
+    def window(self, oa_id: str, user_id: str) -> ReplyWindow:
+        return self.current
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.counted: dict[str, str] = {}
+
+    def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool:
+        if message_key in self.counted:
+            return False
+        self.counted[message_key] = vn_month(at)
+        return True
+
+
 class World:
     def __init__(
         self, *script: int | str, last_interaction: datetime | None = NOW - timedelta(hours=1)
@@ -139,6 +161,8 @@ class World:
         self.tokens = Tokens()
         self.conversation = Conversation()
         self.stats = Stats()
+        self.windows = Windows()
+        self.ledger = Ledger()
         self.sleeps: list[float] = []
         self.sender = OutboxSender(
             zalo=ZaloClient(
@@ -157,6 +181,8 @@ class World:
             clock=lambda: NOW,
             sleep=self.sleeps.append,
             rng=random.Random(7),
+            windows=self.windows,
+            ledger=self.ledger,
         )
 
 
@@ -284,11 +310,65 @@ def test_unknown_last_interaction_lets_zalo_decide() -> None:
 
 
 def test_oa_error_is_recorded_not_retried() -> None:
-    world = World(-211)
+    world = World(-221)
     outcome = world.sender.deliver(message())
     assert outcome.status == "failed"
     assert world.records.items["bot:e1:0"]["reason"].startswith("oa:")
     assert world.records.items["bot:e1:0"]["cause"] == "oa"
+
+
+def test_reply_inside_the_window_names_the_citizens_message() -> None:
+    world = World()
+    world.windows.current = ReplyWindow("msg-77", NOW - timedelta(hours=47), used=7)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "sent" and outcome.tier == "reply"
+    assert world.zalo.delivered[0]["recipient"] == {"message_id": "msg-77"}
+    record = world.records.items["bot:e1:0"]
+    assert record["tier"] == "reply" and record["reply_to"] == "msg-77"
+    assert world.ledger.counted == {}
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        ReplyWindow("msg-77", NOW - timedelta(hours=48, seconds=1), used=0),  # after 48 hours
+        ReplyWindow("msg-77", NOW - timedelta(hours=1), used=8),  # the 9th message
+        ReplyWindow(),  # the citizen never wrote
+    ],
+)
+def test_outside_the_free_replies_it_is_proactive_and_counted_once(window: ReplyWindow) -> None:
+    world = World()
+    world.windows.current = window
+    outcome = world.sender.deliver(message())
+    assert outcome.tier == "proactive"
+    assert world.zalo.delivered[0]["recipient"] == {"user_id": USER}
+    assert world.records.items["bot:e1:0"]["tier"] == "proactive"
+    world.sender.deliver(message(), receive_count=2)  # a redelivery repeats the bookkeeping only
+    assert world.ledger.counted == {"bot:e1:0": "2026-05"}
+
+
+def test_zalo_quota_answer_is_recorded() -> None:
+    world = World()
+    world.windows.current = ReplyWindow("m1", NOW - timedelta(hours=1))
+    quota = {"quota_type": "reply", "remain": "7", "total": "8"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"error": 0, "data": {"message_id": "z9", "quota": quota}})
+
+    world.sender.zalo = ZaloClient(
+        api_base="http://z", oauth_base="http://o", zns_base="http://n", transport=httpx.MockTransport(answer)
+    )
+    world.sender.deliver(message())
+    assert world.records.items["bot:e1:0"]["quota"] == quota
+
+
+def test_out_of_proactive_quota_is_kept_for_officers_with_the_quota_cause() -> None:
+    world = World(-211)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "failed"
+    record = world.records.items["bot:e1:0"]
+    assert record["cause"] == "quota" and record["error_code"] == -211 and record["kept"] is True
+    assert len(world.zalo.requests) == 1  # never retried
 
 
 def test_quiet_hours_defers_until_morning() -> None:

@@ -131,7 +131,7 @@ def test_csv_exports_are_excel_friendly_and_show_pseudonyms_only(registry: Regis
 
 
 def test_consistency_check_finds_counters_that_disagree_with_records() -> None:
-    from anninh.stats.check import compare
+    from scripts.stats_check import compare
 
     store = MemoryStatsStore()
     store.add("2026-05-08", HIEP_TAN, "p-hiep-tan", follows=1, messages_in=2, tips=1)
@@ -182,3 +182,40 @@ def test_consistency_check_finds_counters_that_disagree_with_records() -> None:
         ("tips_urgent", "2026-05-08", 0, 1),
         ("tips_valuable", "2026-05-01..2026-05-10", 0, 1),
     }
+
+
+def test_per_unit_rows_include_the_units_own_row_and_add_up_to_its_total(registry: Registry) -> None:
+    from anninh.stats.figures import HEADLINE
+    from anninh.stats.queries import period_stats
+
+    store = MemoryStatsStore()
+    _month(store)
+    store.add("2026-05-09", DISTRICT, "tan-phu", tips=5, tips_urgent=1)  # tips the district holds itself
+    stats = period_stats(registry, store, "tan-phu", date(2026, 5, 8), date(2026, 5, 10), today="2026-05-10")
+    rows = stats["units"]
+    own = [r for r in rows if r["own"]]
+    assert len(own) == 1 and own[0]["unit_id"] == "tan-phu" and own[0]["name"].endswith("(trực tiếp)")
+    assert (own[0]["tips"], own[0]["follows"], own[0]["inquiries"]) == (5, 4, 5)
+    for name in ("followers", *HEADLINE):
+        assert sum(r[name] for r in rows) == stats[name], name
+    # A ward has no units below it: no breakdown, no own row.
+    ward = period_stats(
+        registry, store, "p-hiep-tan", date(2026, 5, 8), date(2026, 5, 10), today="2026-05-10"
+    )
+    assert ward["units"] == []
+
+
+def test_a_forwarded_and_resolved_tip_is_credited_to_the_unit_that_resolved_it(registry: Registry) -> None:
+    from anninh.stats.queries import period_stats
+
+    store = MemoryStatsStore()
+    # Received by the district OA, forwarded to the criminal police team, resolved there.
+    store.add("2026-05-08", DISTRICT, "tan-phu", tips=1)
+    store.add("2026-05-09", DISTRICT, "tan-phu", tips_moved_out=1)
+    store.add("2026-05-09", DISTRICT, "doi-hinh-su", tips_moved_in=1, tips_resolved=1)
+    stats = period_stats(registry, store, "tan-phu", date(2026, 5, 8), date(2026, 5, 10), today="2026-05-10")
+    rows = {r["unit_id"]: r for r in stats["units"]}
+    team, own = rows["doi-hinh-su"], rows["tan-phu"]
+    assert (team["tips_handled"], team["tips_resolved"], team["tips"]) == (1, 1, 0)
+    assert (own["tips_handled"], own["tips"]) == (0, 1)  # the "received by" view keeps the district
+    assert stats["tips"] == stats["tips_handled"] == 1

@@ -157,3 +157,31 @@ def test_info_copy_holders_cannot_change(world):
     assert loaded.access == "info"
     with pytest.raises(workflow.NotPermitted):
         workflow.apply_changes(reader, "c1", workflow.CaseChanges(status="in_review"), world["ports"])
+
+
+def test_spam_marking_is_not_a_first_response_but_a_status_change_is(world):
+    p, ports = _principal(), world["ports"]
+    workflow.apply_changes(p, "c1", workflow.CaseChanges(status="spam"), ports)
+    stored = world["table"].items[("CASE#c1", "CASE")]
+    assert stored.get("first_response_at") is None and stored["status"] == "spam"
+    commander = _principal(roles=("officer", "commander"))
+    workflow.apply_changes(commander, "c1", workflow.CaseChanges(status="in_review"), ports)
+    stored = world["table"].items[("CASE#c1", "CASE")]
+    assert stored["first_response_at"] == "2026-11-28T03:00:00.000Z"
+
+
+def test_an_assignment_alone_is_not_a_first_response(world):
+    p, ports = _principal(), world["ports"]
+    workflow.apply_changes(
+        p, "c1", workflow.CaseChanges(assignee="hieptan.canbo", assignee_set=True, valuable=True), ports
+    )
+    assert world["table"].items[("CASE#c1", "CASE")].get("first_response_at") is None
+
+
+def test_forwarding_moves_the_tip_to_the_receiving_units_count(world):
+    p = _principal(
+        roles=("officer", "commander"), unit="tan-phu", visible=("tan-phu", "p-hiep-tan", "doi-hinh-su")
+    )
+    workflow.forward(p, "c1", "doi-hinh-su", [], "Chuyển đội hình sự", ports=world["ports"])
+    moves = [(key, inc) for key, inc in world["counted"] if key.startswith("move:")]
+    assert [inc for _, inc in moves] == [{"tips_moved_out": 1}, {"tips_moved_in": 1}]

@@ -35,7 +35,10 @@ function campaignCard(c, onAction) {
   const n = numbers(c);
   const id = c.campaign_id || c.id;
   const status = c.status || "";
-  const label = c.status_label || CAMPAIGN_STATUS_LABELS[status] || status;
+  // Held for quiet hours (22:00-06:00 for promotion kinds): say until when, not "scheduled 0 %".
+  const heldUntil = status === "scheduled" && c.deferred_until ? c.deferred_until : null;
+  const heldClock = heldUntil ? new Date(heldUntil).toLocaleTimeString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit" }) : "";
+  const label = heldUntil ? `Tạm giữ đến ${heldClock}` : c.status_label || CAMPAIGN_STATUS_LABELS[status] || status;
   const reasons = (map) => Object.entries(map || {}).filter(([, n]) => Number(n) > 0);
   const reasonList = [...reasons(c.skipped_reasons).map(([r, n]) => ["Bỏ qua", r, n]), ...reasons(c.failed_reasons).map(([r, n]) => ["Lỗi", r, n])];
   const buttons = [];
@@ -51,12 +54,10 @@ function campaignCard(c, onAction) {
     "li.card.campaign",
     { dataset: { campaignId: id, status } },
     h("div.row-top", h("strong", c.name || id), h(`span.badge.c-${status}`, label)),
-    h(
-      "div.progress",
-      { role: "progressbar", "aria-label": `Tiến độ gửi ${c.name || ""}`, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": n.percent },
-      h("div.bar-fill", { style: `width:${n.percent}%` }),
-    ),
-    h(
+    heldUntil
+      ? h("p.small.held", `Chưa gửi: tin quảng bá không được gửi trong khung giờ 22:00–06:00. Sẽ tự gửi lúc ${heldClock} ngày ${new Date(heldUntil).toLocaleDateString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", day: "2-digit", month: "2-digit", year: "numeric" })}.`)
+      : progressBar(c.name || "", n.percent),
+    heldUntil ? null : h(
       "p.small.progress-text",
       h("strong.percent", `${n.percent}%`),
       ` — đã gửi ${formatNumber(n.sent)}/${formatNumber(n.total)}`,
@@ -72,6 +73,12 @@ function campaignCard(c, onAction) {
       : null,
     buttons.length ? h("div.actions", buttons) : null,
   );
+}
+
+function progressBar(name, percent) {
+  const fill = h("div.bar-fill");
+  fill.style.width = `${percent}%`; // CSSOM, not a style attribute: allowed under the console's CSP
+  return h("div.progress", { role: "progressbar", "aria-label": `Tiến độ gửi ${name}`, "aria-valuemin": 0, "aria-valuemax": 100, "aria-valuenow": percent }, fill);
 }
 
 function toIsoFromVnLocal(value) {
@@ -106,7 +113,8 @@ export function render(main, params, ctx) {
   let oaInputs = [];
   api("/oas")
     .then((data) => {
-      const oas = listOf(data, "oas");
+      // Only the OAs the API says this officer may send through (their unit and the units below).
+      const oas = listOf(data, "oas").filter((oa) => oa.visible !== false);
       oaInputs = oas.map((oa) => h("input", { type: "checkbox", name: "oa_ids", value: oa.oa_id }));
       clear(
         oaBox,

@@ -16,9 +16,14 @@ function svg(tag, attrs = {}, ...children) {
 
 /** A map pin without external tiles: a coordinate grid with the pin, plus links to open a real map. */
 export function locationBox(location, address) {
-  const lat = Number(location && (location.latitude ?? location.lat));
-  const lng = Number(location && (location.longitude ?? location.lng ?? location.lon));
-  const hasPoint = Number.isFinite(lat) && Number.isFinite(lng);
+  // No location (null, missing or empty coordinates) is not the point 0,0 in the Gulf of Guinea.
+  const coord = (...values) => {
+    const v = values.find((x) => x !== undefined && x !== null && String(x).trim() !== "");
+    return v === undefined ? NaN : Number(v);
+  };
+  const lat = location ? coord(location.latitude, location.lat) : NaN;
+  const lng = location ? coord(location.longitude, location.lng, location.lon) : NaN;
+  const hasPoint = Number.isFinite(lat) && Number.isFinite(lng) && !(lat === 0 && lng === 0) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180;
   const parts = [];
   if (hasPoint) {
     const grid = svg("g", { stroke: "currentColor", "stroke-opacity": "0.15" });
@@ -52,6 +57,22 @@ export function locationBox(location, address) {
   return parts.length ? h("div.location", parts) : h("p.muted", "Người báo chưa gửi vị trí hay địa chỉ.");
 }
 
+/** True when a presigned URL (X-Amz-Date + X-Amz-Expires) is past its expiry. */
+export function linkExpired(url, now = Date.now()) {
+  try {
+    const params = new URL(url, location.href).searchParams;
+    const stamp = params.get("X-Amz-Date");
+    const seconds = Number(params.get("X-Amz-Expires"));
+    if (!stamp || !Number.isFinite(seconds)) return false;
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(stamp);
+    if (!m) return false;
+    const signed = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    return now > signed + seconds * 1000;
+  } catch {
+    return false;
+  }
+}
+
 function mediaItem(item) {
   const url = item.url || item.presigned_url || item.download_url;
   const type = String(item.content_type || item.mime_type || item.kind || item.type || "");
@@ -61,12 +82,22 @@ function mediaItem(item) {
     const purged = item.purged_at;
     return h("li.media-item.muted", purged ? `${name}: đã xóa theo thời hạn lưu trữ` : failed ? `${name}: không tải được tệp (${item.error || item.status})` : `${name} (đang tải về kho lưu trữ…)`);
   }
-  const broken = h("p.muted.small", { hidden: true }, "Liên kết đã hết hạn — bấm “Tải lại” để lấy liên kết mới.");
+  const broken = h("p.muted.small", { hidden: true });
+  // Only a link past its expiry is "expired"; a video the browser cannot decode says so instead.
+  const failed = (event) => {
+    const code = event && event.target && event.target.error ? event.target.error.code : 0;
+    broken.textContent = linkExpired(url)
+      ? "Liên kết đã hết hạn — bấm “Tải lại” để lấy liên kết mới."
+      : code === 4
+        ? "Trình duyệt này không phát được định dạng tệp — bấm “Mở bản gốc” để tải về xem."
+        : "Chưa tải được tệp — bấm “Tải lại” hoặc “Mở bản gốc”.";
+    broken.hidden = false;
+  };
   let view;
   if (type.startsWith("image") || type === "photo" || type === "sticker" || type === "gif") {
-    view = h("img", { src: url, alt: `Ảnh người báo gửi: ${name}`, loading: "lazy", onerror: () => { broken.hidden = false; } });
+    view = h("img", { src: url, alt: `Ảnh người báo gửi: ${name}`, loading: "lazy", onerror: failed });
   } else if (type.startsWith("video") || type === "video") {
-    view = h("video", { src: url, controls: true, preload: "metadata", playsinline: true, onerror: () => { broken.hidden = false; } });
+    view = h("video", { src: url, controls: true, preload: "metadata", playsinline: true, onerror: failed });
   } else if (type.startsWith("audio") || type === "audio" || type === "voice") {
     view = h("audio", { src: url, controls: true, preload: "none" });
   } else {
@@ -416,8 +447,9 @@ export function render(main, { rest }, ctx) {
         ),
       ),
     );
-    const last = thread.lastElementChild;
-    if (last) last.scrollIntoView({ block: "nearest" });
+    // Show the latest message by scrolling the thread box only: scrolling the page would hide the
+    // case header under the sticky bar on a phone.
+    thread.scrollTop = thread.scrollHeight;
   }
 
   load();

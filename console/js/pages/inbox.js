@@ -142,8 +142,13 @@ export function render(main, { query }, ctx) {
     if (stopped || document.hidden) return;
     try {
       const data = await api("/tips", { query: { status: "new", since: loadedAt } });
-      const fresh = listOf(data, "tips", "cases").filter((c) => String(c.created_at || "") > loadedAt);
-      const count = typeof (data && data.count) === "number" ? data.count : fresh.length;
+      // Count only tips newer than the newest one shown, once each (the API's `count` is the page
+      // size, which also included the tip at exactly `since`).
+      const shown = new Set(items.map((c) => c.case_id || c.id));
+      const fresh = [...new Map(listOf(data, "tips", "cases")
+        .filter((c) => String(c.created_at || "") > loadedAt && !shown.has(c.case_id || c.id))
+        .map((c) => [c.case_id || c.id, c])).values()];
+      const count = fresh.length;
       const urgentCount = fresh.filter((c) => c.urgent).length;
       document.title = count ? `(${count}) Tin báo — An Ninh OA` : "Tin báo — An Ninh OA";
       clear(

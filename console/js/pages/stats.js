@@ -47,6 +47,28 @@ function extras(totals, kbTitles) {
   return cards.length ? h("div.charts", cards) : null;
 }
 
+const UNIT_COLUMNS = [
+  ["tips_handled", "Thụ lý"],
+  ["tips", "Tiếp nhận"],
+  ["tips_resolved", "Đã giải quyết"],
+  ["tips_valuable", "Có giá trị"],
+  ["follows", "Quan tâm mới"],
+];
+
+/** The per-unit rows as a table with the unit's total: the same numbers as the CSV and the report. */
+function unitTable(rows, totals, shortName) {
+  return h(
+    "figure.card.chart-card.wide.unit-table",
+    h("figcaption", "Số liệu theo đơn vị"),
+    h("div.table-wrap", h(
+      "table",
+      h("thead", h("tr", h("th", { scope: "col" }, "Đơn vị"), UNIT_COLUMNS.map(([, label]) => h("th.num", { scope: "col" }, label)))),
+      h("tbody", rows.map((u) => h("tr", { dataset: { unit: u.unit_id } }, h("th", { scope: "row" }, shortName(u)), UNIT_COLUMNS.map(([key]) => h("td.num", formatNumber(u[key] ?? 0)))))),
+      h("tfoot", h("tr", h("th", { scope: "row" }, "Tổng cộng"), UNIT_COLUMNS.map(([key]) => h("td.num", formatNumber(totals[key] ?? 0))))),
+    )),
+  );
+}
+
 async function download(path, query, fallbackName) {
   const response = await api(path, { query, raw: true });
   const type = response.headers.get("Content-Type") || "";
@@ -93,10 +115,30 @@ export function render(main, { query }, ctx) {
   });
   statsCsv.addEventListener("click", () => busy(statsCsv, () => download("/stats/export.csv", params(), `thong-ke_${from.value}_${to.value}.csv`)));
   tipsCsv.addEventListener("click", () => busy(tipsCsv, () => download("/tips/export.csv", params(), `tin-bao_${from.value}_${to.value}.csv`)));
+  // The report is made off the request path: POST answers 202 with an id, then we poll until ready.
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  async function waitForReport(id) {
+    const deadline = Date.now() + 3 * 60 * 1000;
+    for (let delay = 1000; Date.now() < deadline; delay = Math.min(delay * 1.5, 5000)) {
+      await sleep(delay);
+      const data = await api(`/reports/${encodeURIComponent(id)}`);
+      if (data.status === "ready") return data;
+      if (data.status === "failed") throw new Error("Không tạo được báo cáo sơ kết. Vui lòng thử lại sau.");
+    }
+    throw new Error("Báo cáo sơ kết chưa xong sau 3 phút. Vui lòng thử lại sau ít phút.");
+  }
   reportBtn.addEventListener("click", () =>
     busy(reportBtn, async () => {
-      const data = await api("/reports", { method: "POST", body: params() });
-      const pdf = data.pdf_url || data.url || data.download_url;
+      clear(reportBox, h("div.card", loading("Đang lập báo cáo sơ kết…")));
+      let data;
+      try {
+        const queued = await api("/reports", { method: "POST", body: params() });
+        data = queued.status === "ready" ? queued : await waitForReport(queued.report_id);
+      } catch (error) {
+        clear(reportBox);
+        throw error;
+      }
+      const pdf = data.pdf_url;
       const html = data.html_url;
       if (!pdf && !html) throw new Error("Máy chủ không trả về liên kết báo cáo.");
       clear(
@@ -105,7 +147,7 @@ export function render(main, { query }, ctx) {
           "div.card.report-ready",
           { role: "status" },
           h("h2", "Báo cáo sơ kết đã sẵn sàng"),
-          h("p.small.muted", `Kỳ ${from.value.split("-").reverse().join("/")} – ${to.value.split("-").reverse().join("/")}. Liên kết hết hạn sau ${Math.round((data.urls_expire_in || 900) / 60)} phút.`),
+          h("p.small.muted", `Kỳ ${data.from.split("-").reverse().join("/")} – ${data.to.split("-").reverse().join("/")}. Liên kết hết hạn sau ${Math.round((data.urls_expire_in || 900) / 60)} phút.`),
           h("div.actions",
             pdf ? h("a.button.primary", { href: pdf, target: "_blank", rel: "noopener noreferrer" }, "Tải báo cáo (PDF)") : null,
             html ? h("a.button.secondary", { href: html, target: "_blank", rel: "noopener noreferrer" }, "Xem bản HTML") : null),
@@ -142,17 +184,30 @@ export function render(main, { query }, ctx) {
           { label: STATS_LABELS.unfollows, values: series.map((d) => Number(d.unfollows) || 0) },
         ])));
       }
-      // Units with tips first; the quiet ones are named below the chart instead of drawn as empty rows.
-      const active = byUnit.filter((u) => Number(u.tips) > 0 || Number(u.tips_valuable) > 0);
-      const quiet = byUnit.filter((u) => !active.includes(u));
+      // Per unit: the API's rows (the unit's own row included), credited to the unit that handles
+      // each tip, or — "received by" — to the unit whose channel received it. Units with tips are
+      // drawn; the quiet ones are named below the chart instead of drawn as empty rows.
       const shortName = (u) => (u.name || ctx.unitName(u.unit_id)).replace(/^Công an (phường|quận) /, "");
-      if (active.length) {
-        charts.push(h("figure.card.chart-card.wide", h("figcaption", "Tin báo theo đơn vị"),
-          hbarChart("Tin báo và tin có giá trị theo đơn vị", active.map((u) => ({
-            label: shortName(u),
-            values: [Number(u.tips) || 0, Number(u.tips_valuable) || 0],
-          })), [STATS_LABELS.tips, STATS_LABELS.tips_valuable]),
-          quiet.length ? h("p.small.muted", `Chưa có tin báo trong kỳ: ${quiet.map(shortName).join(", ")}.`) : null));
+      if (byUnit.length) {
+        const basis = select([["tips_handled", "Theo đơn vị thụ lý"], ["tips", "Theo đơn vị tiếp nhận"]], "tips_handled", { name: "unit_basis", "aria-label": "Cách tính tin báo theo đơn vị" });
+        const chartBox = h("div");
+        const drawUnits = () => {
+          const key = basis.value;
+          const active = byUnit.filter((u) => Number(u[key] ?? u.tips) > 0 || Number(u.tips_valuable) > 0);
+          const quiet = byUnit.filter((u) => !active.includes(u));
+          clear(chartBox,
+            active.length
+              ? hbarChart("Tin báo và tin có giá trị theo đơn vị", active.map((u) => ({
+                  label: shortName(u),
+                  values: [Number(u[key] ?? u.tips) || 0, Number(u.tips_valuable) || 0],
+                })), [key === "tips" ? "Tin báo tiếp nhận" : "Tin báo thụ lý", STATS_LABELS.tips_valuable])
+              : h("p.muted", "Chưa có tin báo trong kỳ."),
+            quiet.length && active.length ? h("p.small.muted", `Chưa có tin báo trong kỳ: ${quiet.map(shortName).join(", ")}.`) : null);
+        };
+        basis.addEventListener("change", drawUnits);
+        drawUnits();
+        charts.push(h("figure.card.chart-card.wide", h("figcaption", "Tin báo theo đơn vị"), basis, chartBox));
+        charts.push(unitTable(byUnit, totals, shortName));
       }
       charts.push(h("figure.card.chart-card", h("figcaption", "Hỏi đáp thủ tục"), barChart("Câu hỏi thủ tục và số bot đã trả lời", [
         { label: "Trong kỳ", values: [Number(totals.inquiries) || 0, Number(totals.bot_answered) || 0] },

@@ -176,6 +176,25 @@ def _validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, 
     }, ""
 
 
+def _owners(table: Any, receipts: list[str]) -> dict[str, str]:
+    """receipt -> unit_id of the records already stored (one BatchGetItem per 100 receipts)."""
+    owners: dict[str, str] = {}
+    client = table.meta.client  # the resource's client: plain Python values in and out
+    for start in range(0, len(receipts), 100):
+        request: dict[str, Any] = {
+            table.name: {
+                "Keys": [keys.cccd_record(r) for r in receipts[start : start + 100]],
+                "ProjectionExpression": "receipt_no, unit_id",
+            }
+        }
+        while request:
+            page = client.batch_get_item(RequestItems=request)
+            for item in page.get("Responses", {}).get(table.name, []):
+                owners[str(item.get("receipt_no"))] = str(item.get("unit_id") or "")
+            request = page.get("UnprocessedKeys") or {}
+    return owners
+
+
 def import_csv(
     lines: Iterable[str],
     *,
@@ -187,8 +206,9 @@ def import_csv(
 ) -> ImportReport:
     """Import rows one by one (streamed); a bad row is reported and skipped, never the whole file.
 
-    A receipt already in the table is updated (imports carry status changes); a receipt seen twice in
-    the same file keeps its first row and reports the second.
+    A receipt already in the table is updated when it belongs to the importing unit (imports carry
+    status changes); a receipt of another unit is never overwritten: the row is reported. A receipt
+    seen twice in the same file keeps its first row and reports the second.
     """
     at = at or utcnow()
     today = at.astimezone(VN_TZ).date()
@@ -196,22 +216,20 @@ def import_csv(
     report = ImportReport()
     seen: set[str] = set()
     expires = int((at + timedelta(days=RECORD_TTL_DAYS)).timestamp())
-    with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
-        for line, row in _rows(lines):
-            report.total += 1
-            record, error = _validate(row, today)
-            receipt = normalise_receipt(row.get("receipt_no", ""))
-            if record is not None and receipt in seen:
-                record, error = (
-                    None,
-                    f"số biên nhận {receipt} bị trùng trong tệp (giữ dòng xuất hiện đầu tiên)",
-                )
-            if record is None:
-                report.rejected += 1
-                if len(report.errors) < MAX_LISTED_ERRORS:
-                    report.errors.append(RowError(line, receipt[:40], error))
+    pending: list[tuple[int, str, dict[str, Any]]] = []
+
+    def reject(line: int, receipt: str, error: str) -> None:
+        report.rejected += 1
+        if len(report.errors) < MAX_LISTED_ERRORS:
+            report.errors.append(RowError(line, receipt[:40], error))
+
+    def flush(batch: Any) -> None:
+        owners = _owners(table, [receipt for _, receipt, _ in pending])
+        for line, receipt, record in pending:
+            owner = owners.get(receipt)
+            if owner is not None and owner != unit_id:
+                reject(line, receipt, f"số biên nhận {receipt} thuộc hồ sơ của đơn vị khác; không ghi đè")
                 continue
-            seen.add(receipt)
             batch.put_item(
                 Item={
                     **keys.cccd_record(receipt),
@@ -229,6 +247,27 @@ def import_csv(
                 }
             )
             report.imported += 1
+        pending.clear()
+
+    with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
+        for line, row in _rows(lines):
+            report.total += 1
+            record, error = _validate(row, today)
+            receipt = normalise_receipt(row.get("receipt_no", ""))
+            if record is not None and receipt in seen:
+                record, error = (
+                    None,
+                    f"số biên nhận {receipt} bị trùng trong tệp (giữ dòng xuất hiện đầu tiên)",
+                )
+            if record is None:
+                reject(line, receipt, error)
+                continue
+            seen.add(receipt)
+            pending.append((line, receipt, record))
+            if len(pending) >= 100:
+                flush(batch)
+        flush(batch)
+    report.errors.sort(key=lambda e: e.line)
     return report
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 # --- Registry -------------------------------------------------------------------------------
 # Unit:      PK=UNIT#<unit_id>                 SK=UNIT        GSI1PK=UNITS      GSI1SK=<unit_id>
 # OA:        PK=OA#<oa_id>                     SK=OA          GSI1PK=OAS        GSI1SK=<oa_id>
-# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=UNIT#<unit_id>#OFFICERS
+# Officer:   PK=OFFICER#<username>             SK=OFFICER     GSI1PK=OFFICERS   GSI1SK=<username>
+# App:       PK=APP#<app_id>                   SK=APP         GSI1PK=APPS       GSI1SK=<app_id>
 
 
 def unit(unit_id: str) -> dict[str, str]:
@@ -18,6 +19,11 @@ def unit(unit_id: str) -> dict[str, str]:
 
 def oa(oa_id: str) -> dict[str, str]:
     return {"PK": f"OA#{oa_id}", "SK": "OA"}
+
+
+def app(app_id: str) -> dict[str, str]:
+    """A Zalo app's id and name (never its secrets: those live in Secrets Manager only)."""
+    return {"PK": f"APP#{app_id}", "SK": "APP"}
 
 
 def officer(username: str) -> dict[str, str]:
@@ -106,6 +112,16 @@ def unit_undelivered_gsi(unit_id: str) -> str:
     return f"UNIT#{unit_id}#UNDELIVERED"
 
 
+# Proactive messages an OA sent in a Vietnam month (anninh.sending.tiers): PK=OA#<oa_id> SK=QUOTA#<yyyy-mm>
+def oa_quota_month(oa_id: str, month: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": f"QUOTA#{month}"}
+
+
+# Marker: this message (or campaign batch) was counted in its OA's month (expires after 40 days)
+def oa_quota_marker(message_key: str) -> dict[str, str]:
+    return {"PK": f"QUOTA#MARK#{message_key}", "SK": "MARK"}
+
+
 # Token refresh lease: PK=LEASE#TOKEN#<oa_id> SK=LEASE
 def token_lease(oa_id: str) -> dict[str, str]:
     return {"PK": f"LEASE#TOKEN#{oa_id}", "SK": "LEASE"}
@@ -119,13 +135,25 @@ def rate_bucket(app_id: str) -> dict[str, str]:
 # --- Campaigns ------------------------------------------------------------------------------
 # Campaign: PK=CAMPAIGN#<id> SK=CAMPAIGN  GSI1PK=CAMPAIGNS GSI1SK=<created_iso>
 #   due sweep: GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>
-# Delivery: PK=CAMPAIGN#<id> SK=DELIVERY#<oa_id>#<user_id>  (conditional put: never twice)
+# Delivery: PK=CAMPAIGN#<id>#OA#<oa_id> SK=DELIVERY#<oa_id>#<user_id>  (conditional put: never twice)
+#   One partition per campaign and OA: a city-wide campaign writes ~2 items per message at up to
+#   ~800 messages/s over all apps, past one partition's 1,000 WCU; one OA sends at most its app's
+#   rate (~65/s), ~130 WCU (docs/capacity.md). Campaigns started before this layout kept their
+#   deliveries in PK=CAMPAIGN#<id> (`campaign_delivery_legacy_pk`, still read by the recount).
 def campaign(campaign_id: str) -> dict[str, str]:
     return {"PK": f"CAMPAIGN#{campaign_id}", "SK": "CAMPAIGN"}
 
 
+def campaign_delivery_pk(campaign_id: str, oa_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}#OA#{oa_id}"
+
+
+def campaign_delivery_legacy_pk(campaign_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}"
+
+
 def campaign_delivery(campaign_id: str, oa_id: str, user_id: str) -> dict[str, str]:
-    return {"PK": f"CAMPAIGN#{campaign_id}", "SK": f"DELIVERY#{oa_id}#{user_id}"}
+    return {"PK": campaign_delivery_pk(campaign_id, oa_id), "SK": f"DELIVERY#{oa_id}#{user_id}"}
 
 
 # Batch held back while its campaign is paused or in quiet hours: PK=CAMPAIGN#<id> SK=PARKED#<batch_id>
@@ -296,3 +324,9 @@ def oa_news_gsi(oa_id: str) -> str:
 
 
 # Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+
+
+# --- Reorganisations (anninh.reorg) -------------------------------------------------------------
+# One record per applied operation: PK=REORG#<id> SK=REORG  GSI1PK=REORGS GSI1SK=<applied_iso>#<id>
+def reorganization(reorg_id: str) -> dict[str, str]:
+    return {"PK": f"REORG#{reorg_id}", "SK": "REORG"}

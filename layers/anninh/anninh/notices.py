@@ -12,7 +12,6 @@ import json
 import re
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
@@ -21,7 +20,6 @@ from pydantic import BaseModel, Field, HttpUrl
 from anninh import aws, keys
 from anninh.clock import iso, utcnow
 
-DEMO_FILE = Path(__file__).resolve().parent / "kb" / "data" / "notices_demo.json"
 KIND_LABELS = {"wanted": "Thông báo truy nã", "missing": "Tìm người thân, người mất tích"}
 NoticeKind = Literal["wanted", "missing"]
 NoticeStatus = Literal["published", "withdrawn"]
@@ -211,10 +209,6 @@ def list_for_editors(table: Any | None = None) -> list[Notice]:
     return [_from_item(i) for i in items]
 
 
-def seed_demo(table: Any | None = None) -> int:
-    """Put the fictional demo notices (idempotent); returns how many were written."""
-    table = table or aws.table()
-    data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
-    for raw in data["notices"]:
-        table.put_item(Item=_item(Notice.model_validate({**raw, "created_by": "demo"})))
-    return len(data["notices"])
+def put(notice: Notice, table: Any | None = None) -> None:
+    """Store a notice as it is (replacing one with the same id), e.g. notices seeded for a demo."""
+    (table or aws.table()).put_item(Item=_item(notice))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -26,6 +27,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from anninh import aws, keys, outbox
+from anninh.calendars import closed_reason
 from anninh.clock import VN_TZ, iso, utcnow
 from anninh.registry import Registry
 from anninh.stats.counters import count
@@ -49,6 +51,8 @@ class Place(BaseModel):
     working_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
     hours: str = Field(default="", max_length=200)
     active: bool = True
+    # Days this place is closed beyond public holidays (YYYY-MM-DD); its unit's closed days apply too.
+    closed_days: list[str] = Field(default_factory=list, max_length=400)
 
 
 @dataclass
@@ -158,8 +162,17 @@ def parse_day(text: str, now: datetime) -> date | None:
     return day
 
 
-def check_day(place: Place, day: date, now: datetime) -> str | None:
-    """Why the day cannot be booked (citizen-facing Vietnamese), or None when it can."""
+def unit_closed_days(place: Place, registry: Registry | None) -> list[str]:
+    """The place's own closed days and those of its unit (registry data)."""
+    unit = registry.unit(place.unit_id) if registry else None
+    return [*place.closed_days, *(unit.closed_days if unit else [])]
+
+
+def check_day(place: Place, day: date, now: datetime, closed_days: Iterable[str] = ()) -> str | None:
+    """Why the day cannot be booked (citizen-facing Vietnamese), or None when it can.
+
+    `closed_days` are the unit's own closed days (`unit_closed_days`); public holidays always count.
+    """
     local = now.astimezone(VN_TZ)
     today = local.date()
     if day < today:
@@ -168,16 +181,19 @@ def check_day(place: Place, day: date, now: datetime) -> str | None:
         return f"Chỉ nhận lấy số trước tối đa {BOOKING_DAYS_AHEAD} ngày. Vui lòng chọn ngày gần hơn."
     if day.weekday() not in place.working_days:
         return f"{place.name} không làm việc vào {WEEKDAYS[day.weekday()]}, {day:%d/%m/%Y}."
+    closed = closed_reason(day, [*place.closed_days, *closed_days])
+    if closed:
+        return f"{day_label(day)} là {closed}, {place.name} không làm việc."
     if day == today and local.hour >= TODAY_CUTOFF_HOUR:
         return "Đã hết giờ lấy số cho hôm nay. Vui lòng chọn ngày làm việc tiếp theo."
     return None
 
 
-def next_working_days(place: Place, now: datetime, n: int = 3) -> list[date]:
+def next_working_days(place: Place, now: datetime, n: int = 3, closed_days: Iterable[str] = ()) -> list[date]:
     out: list[date] = []
     day = now.astimezone(VN_TZ).date()
     for _ in range(BOOKING_DAYS_AHEAD + 1):
-        if check_day(place, day, now) is None:
+        if check_day(place, day, now, closed_days) is None:
             out.append(day)
             if len(out) == n:
                 break
@@ -217,11 +233,12 @@ def take_number(
     now: datetime | None = None,
     table: Any | None = None,
     counter: Any = count,
+    closed_days: Iterable[str] = (),
 ) -> TakeResult:
     """Give the citizen a number for the place and day, or tell why not. Safe under concurrency."""
     now = now or utcnow()
     table = table or aws.table()
-    why = check_day(place, day, now)
+    why = check_day(place, day, now, closed_days)
     day_s = day.isoformat()
     if why:
         return TakeResult("closed", place=place, day=day_s)
@@ -460,15 +477,42 @@ def reminder_message(ticket: Ticket, place: Place) -> outbox.OutboundMessage:
     )
 
 
+def closed_day_message(ticket: Ticket, place: Place, why: str) -> outbox.OutboundMessage:
+    """Instead of a reminder: the office turned out to be closed on the ticket's day."""
+    day = date.fromisoformat(ticket.day)
+    body = (
+        f"Kính gửi Quý công dân: {day_label(day)} là {why}, {place.name} không làm việc nên số thứ tự "
+        f"{ticket.number} của anh/chị cho ngày này không còn hiệu lực. Mong anh/chị thông cảm; vui lòng "
+        "nhắn “lấy số” để chọn ngày làm việc khác."
+    )
+    return outbox.OutboundMessage(
+        oa_id=ticket.oa_id,
+        user_id=ticket.user_id,
+        message={"text": body[:2000]},
+        key=f"queue-closed:{ticket.ref}",
+        origin="reminder",
+        keep_for_officer=False,
+    )
+
+
 def remind_tomorrow(
-    now: datetime | None = None, table: Any | None = None, enqueue: Any = outbox.enqueue
+    now: datetime | None = None,
+    table: Any | None = None,
+    enqueue: Any = outbox.enqueue,
+    registry: Registry | None = None,
 ) -> int:
-    """Enqueue a reminder for every active ticket of tomorrow (Vietnam time); returns how many."""
+    """Enqueue a reminder for every active ticket of tomorrow (Vietnam time); returns how many.
+
+    When tomorrow is a public holiday or one of the unit's closed days (declared after the numbers were
+    taken), the citizen is told politely that the office is closed instead of being sent there.
+    """
     now = now or utcnow()
     table = table or aws.table()
-    tomorrow = (now.astimezone(VN_TZ).date() + timedelta(days=1)).isoformat()
+    tomorrow_day = now.astimezone(VN_TZ).date() + timedelta(days=1)
+    tomorrow = tomorrow_day.isoformat()
     sent = 0
     for place in list_places(table).values():
+        closed = closed_reason(tomorrow_day, unit_closed_days(place, registry))
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": Key("PK").eq(keys.queue_day(place.place_id, tomorrow)["PK"])
             & Key("SK").begins_with("TICKET#")
@@ -478,7 +522,12 @@ def remind_tomorrow(
             page = table.query(**kwargs)
             for item in page.get("Items", []):
                 if item.get("status") == "active":
-                    batch.append(reminder_message(_ticket_from(item), place))
+                    ticket = _ticket_from(item)
+                    batch.append(
+                        closed_day_message(ticket, place, closed)
+                        if closed
+                        else reminder_message(ticket, place)
+                    )
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -25,6 +25,7 @@ pause), so every sender of the app pauses, then resumes at the normal pace.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -94,6 +95,9 @@ class RateLimiter:
         horizon: float = 1.0,
         penalty_seconds: float | None = None,
         max_attempts: int = 8,
+        max_pause: float = 0.5,
+        retries_on_conflict: int = 1,
+        horizon_jitter: float = 0.0,
     ) -> None:
         self.per_minute = per_minute or get_settings().zalo_rate_limit_per_minute
         self.rate = self.per_minute * target_fraction / 60.0  # slots per second
@@ -106,6 +110,9 @@ class RateLimiter:
         self.clock: Clock = clock or SystemClock()
         self._table = table
         self.max_attempts = max_attempts
+        self.max_pause = max_pause  # longest sleep between two tries in take()
+        self.retries_on_conflict = retries_on_conflict  # immediate retries before backing off
+        self.horizon_jitter = horizon_jitter
         self._seen: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self.calls = 0  # DynamoDB calls made (bench figures)
@@ -144,13 +151,17 @@ class RateLimiter:
         after a -32 or the next free slot is further ahead than the horizon). Never sleeps."""
         want = max(1, want)
         bucket = self._known(app_id)
+        conflicts = 0
         for _ in range(self.max_attempts):
             now = self.clock.now()
             if bucket.blocked_until > now:
                 return Grant(0, bucket.blocked_until - now)
             base = max(bucket.tat if bucket.exists else 0.0, now - self.burst)
             if base - now > self.horizon:
-                return Grant(0, base - now - self.horizon)
+                # Every waiting sender would come back the moment the next slot enters the horizon;
+                # coming back a little later, spread out, still finds slots ahead and costs fewer
+                # conflicting writes.
+                return Grant(0, base - now - self.horizon + self._jitter(0.0, self.horizon_jitter))
             new = _Bucket(
                 tat_us=int((base + want * self.spacing) * 1e6),
                 blocked_until=bucket.blocked_until,
@@ -161,10 +172,21 @@ class RateLimiter:
             except _Conflict as conflict:
                 bucket = conflict.current
                 self._remember(app_id, bucket)
+                conflicts += 1
+                if conflicts > self.retries_on_conflict:
+                    # Many senders on one app (a campaign's first minute: every sender holds the
+                    # first app's batches): retrying at once would cost each of them a write per
+                    # winner. Back off with full jitter, so the bucket item stays far below a
+                    # partition's 1,000 writes a second (docs/capacity.md).
+                    return Grant(0, self._jitter(self.spacing, self.horizon / 2))
                 continue
             self._remember(app_id, new)
             return Grant(want, start=base, spacing=self.spacing)
         return Grant(0, self.spacing)  # heavy contention: back off a little
+
+    @staticmethod
+    def _jitter(low: float, high: float) -> float:
+        return random.uniform(low, max(low, high))  # noqa: S311 - spreading retries, not a secret
 
     def _write(self, app_id: str, old: _Bucket, new: _Bucket) -> None:
         self.calls += 1
@@ -197,7 +219,7 @@ class RateLimiter:
                 return grant
             if waited >= max_wait:
                 return grant
-            pause = min(grant.wait, 0.5, max_wait - waited + 0.001)
+            pause = min(grant.wait, self.max_pause, max_wait - waited + 0.001)
             self.clock.sleep(pause)
             waited += pause
 

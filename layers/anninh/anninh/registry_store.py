@@ -1,7 +1,14 @@
-"""Registry persistence: units, OAs and officers in the main table; app secrets in Secrets Manager.
+"""Registry persistence: units, OAs, officers and app ids in the main table; app secrets in Secrets
+Manager only.
 
 Functions read the registry through `current_registry()`, cached for a minute per container so that
-the webhook's acknowledgement path makes no registry calls on a warm start.
+the webhook's acknowledgement path makes no registry calls on a warm start. The stored registry never
+carries app secrets (the officer API has no access to them); `load_app_secrets()` is for the few
+functions that sign or refresh (webhook signature, token refresh).
+
+`officer_state(username)` is what the officer API trusts about a caller: unit, roles and enabled state
+from the OFFICER item, cached `OFFICER_CACHE_SECONDS` per container and forgotten at once in the
+container that changes it.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ from anninh.registry import OA, App, Officer, Registry, Unit
 from anninh.settings import get_settings
 
 CACHE_SECONDS = 60.0
+OFFICER_CACHE_SECONDS = 30.0
 _lock = threading.Lock()
-_cached: dict[bool, tuple[float, Registry]] = {}  # with app secrets? -> (loaded at, registry)
+_cached: tuple[float, Registry] | None = None
+_officers: dict[str, tuple[float, tuple[Officer, bool] | None]] = {}
 
 
 def _query_all(index_pk: str) -> list[dict[str, Any]]:
@@ -41,31 +50,46 @@ def load_app_secrets() -> list[App]:
     return [App(app_id=app_id, **values) for app_id, values in data.items()]
 
 
-def load_registry(with_secrets: bool = True) -> Registry:
-    """The registry; `with_secrets=False` leaves out the apps (no Secrets Manager read, no grant needed)."""
+def load_registry() -> Registry:
+    """Units, OAs, officers and app ids (no secrets) from the table."""
     units = [Unit.model_validate(i["data"]) for i in _query_all("UNITS")]
     oas = [OA.model_validate(i["data"]) for i in _query_all("OAS")]
     officers = [Officer.model_validate(i["data"]) for i in _query_all("OFFICERS")]
-    apps = load_app_secrets() if with_secrets else []
+    apps = [App.model_validate(i["data"]) for i in _query_all("APPS")]
     return Registry(apps=apps, units=units, oas=oas, officers=officers)
 
 
-def current_registry(max_age: float = CACHE_SECONDS, with_secrets: bool = True) -> Registry:
-    """The cached registry; functions that never talk to Zalo pass `with_secrets=False`."""
+def officer_state(username: str, max_age: float = OFFICER_CACHE_SECONDS) -> tuple[Officer, bool] | None:
+    """(officer record, enabled) from the OFFICER item, or None when there is no such officer."""
+    name = username.lower()
+    now = time.monotonic()
+    with _lock:
+        hit = _officers.get(name)
+        if hit is not None and now - hit[0] <= max_age:
+            return hit[1]
+    item = aws.table().get_item(Key=keys.officer(name), ConsistentRead=True).get("Item")
+    state = (Officer.model_validate(item["data"]), bool(item.get("enabled", True))) if item else None
+    with _lock:
+        if len(_officers) > 5000:  # bounded: one entry per officer who called recently
+            _officers.clear()
+        _officers[name] = (now, state)
+    return state
+
+
+def current_registry(max_age: float = CACHE_SECONDS) -> Registry:
+    global _cached
     with _lock:
         now = time.monotonic()
-        for kind in (True, with_secrets):  # a fresh copy with secrets also serves a caller without
-            hit = _cached.get(kind)
-            if hit is not None and now - hit[0] <= max_age:
-                return hit[1]
-        registry = load_registry(with_secrets)
-        _cached[with_secrets] = (now, registry)
-        return registry
+        if _cached is None or now - _cached[0] > max_age:
+            _cached = (now, load_registry())
+        return _cached[1]
 
 
 def forget_cached_registry() -> None:
+    global _cached
     with _lock:
-        _cached.clear()
+        _cached = None
+        _officers.clear()
 
 
 def _item_data(model: BaseModel, **kw: Any) -> dict[str, Any]:
@@ -98,15 +122,37 @@ def put_oa(oa: OA) -> None:
     )
 
 
-def put_officer(officer: Officer) -> None:
+def put_officer(officer: Officer, enabled: bool | None = None) -> None:
+    """Write the officer record; `enabled` None keeps the stored state (a new record is enabled)."""
     data = _item_data(officer, exclude={"password"})
+    item: dict[str, Any] = {
+        **keys.officer(officer.username),
+        "GSI1PK": "OFFICERS",
+        "GSI1SK": officer.username.lower(),
+        "type": "officer",
+        "data": data,
+    }
+    if enabled is None:
+        sets = ", ".join(f"#{k} = :{k}" for k in item if k not in ("PK", "SK"))
+        values = {f":{k}": v for k, v in item.items() if k not in ("PK", "SK")}
+        aws.table().update_item(
+            Key=keys.officer(officer.username),
+            UpdateExpression=f"SET {sets}",
+            ExpressionAttributeNames={f"#{k}": k for k in item if k not in ("PK", "SK")},
+            ExpressionAttributeValues=values,
+        )
+    else:
+        aws.table().put_item(Item={**item, "enabled": enabled})
+
+
+def put_app(app: App) -> None:
     aws.table().put_item(
         Item={
-            **keys.officer(officer.username),
-            "GSI1PK": "OFFICERS",
-            "GSI1SK": officer.username.lower(),
-            "type": "officer",
-            "data": data,
+            **keys.app(app.app_id),
+            "GSI1PK": "APPS",
+            "GSI1SK": app.app_id,
+            "type": "app",
+            "data": {"app_id": app.app_id, "name": app.name},
         }
     )
 
@@ -123,6 +169,8 @@ def save_app_secrets(apps: list[App]) -> None:
 def save_registry(registry: Registry) -> None:
     """Seed or update the stored registry from a registry file (operator command, local cloud)."""
     save_app_secrets(registry.apps)
+    for app in registry.apps:
+        put_app(app)
     for unit in registry.units:
         put_unit(unit)
     for oa in registry.oas:

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     outbox_queue_url: str = ""
     campaign_queue_url: str = ""
     broadcast_queue_url: str = ""
+    report_queue_url: str = ""
     media_bucket: str = "anninh-media"
     reports_bucket: str = "anninh-reports"
     app_secrets_id: str = "anninh/zalo-apps"
@@ -42,6 +43,9 @@ class Settings(BaseModel):
     zns_api_base: str = "https://business.openapi.zalo.me"
     media_allowed_hosts: tuple[str, ...] = DEFAULT_MEDIA_HOSTS
     zalo_rate_limit_per_minute: int = Field(default=4000, ge=1)
+    # Free proactive messages per OA and month (a verified OA gets 1,000; docs/zalo.md). Used when
+    # Zalo's quota endpoint cannot be asked.
+    zalo_proactive_quota_per_month: int = Field(default=1000, ge=0)
     retention_days: int = Field(default=365, ge=1)
     # Registry JSON (apps, units, OAs, local officers); used by the local cloud and operator commands.
     registry_path: str = ""
@@ -57,6 +61,14 @@ class Settings(BaseModel):
     case_window_minutes: int = Field(default=30, ge=1)
     case_rate_limit_per_hour: int = Field(default=5, ge=1)
     case_route_max_km: float = Field(default=3.0, gt=0)
+    # Urgent alerts: the SNS topic on-call officers' SMS go through; minutes before an unacknowledged
+    # alert escalates to the parent unit's on-call; minutes an urgent case may wait for an officer.
+    oncall_topic_arn: str = ""
+    alert_escalate_minutes: float = Field(default=5.0, gt=0)
+    urgent_sla_minutes: int = Field(default=15, ge=1)
+    # Conversation continuity: a citizen's message within this many days of an officer's reply goes
+    # to that officer's case, not to the bot.
+    officer_thread_days: float = Field(default=7.0, gt=0)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -71,6 +83,7 @@ class Settings(BaseModel):
             "outbox_queue_url": e.get("OUTBOX_QUEUE_URL", ""),
             "campaign_queue_url": e.get("CAMPAIGN_QUEUE_URL", ""),
             "broadcast_queue_url": e.get("BROADCAST_QUEUE_URL", ""),
+            "report_queue_url": e.get("REPORT_QUEUE_URL", ""),
             "media_bucket": e.get("MEDIA_BUCKET", "anninh-media"),
             "reports_bucket": e.get("REPORTS_BUCKET", "anninh-reports"),
             "app_secrets_id": e.get("APP_SECRETS_ID", "anninh/zalo-apps"),
@@ -83,6 +96,7 @@ class Settings(BaseModel):
             "zns_api_base": e.get("ZNS_API_BASE") or "https://business.openapi.zalo.me",
             "media_allowed_hosts": hosts or DEFAULT_MEDIA_HOSTS,
             "zalo_rate_limit_per_minute": int(e.get("ZALO_RATE_LIMIT_PER_MINUTE") or 4000),
+            "zalo_proactive_quota_per_month": int(e.get("ZALO_PROACTIVE_QUOTA_PER_MONTH") or 1000),
             "retention_days": int(e.get("RETENTION_DAYS") or 365),
             "overdue_hours": parse_overdue_hours(e.get("OVERDUE_HOURS", "")),
             "registry_path": e.get("ANNINH_REGISTRY", ""),
@@ -90,6 +104,10 @@ class Settings(BaseModel):
             "case_window_minutes": int(e.get("CASE_WINDOW_MINUTES") or 30),
             "case_rate_limit_per_hour": int(e.get("CASE_RATE_LIMIT_PER_HOUR") or 5),
             "case_route_max_km": float(e.get("CASE_ROUTE_MAX_KM") or 3.0),
+            "oncall_topic_arn": e.get("ONCALL_TOPIC_ARN", ""),
+            "alert_escalate_minutes": float(e.get("ALERT_ESCALATE_MINUTES") or 5.0),
+            "urgent_sla_minutes": int(e.get("URGENT_SLA_MINUTES") or 15),
+            "officer_thread_days": float(e.get("OFFICER_THREAD_DAYS") or 7.0),
         }
         return cls.model_validate(values)
 

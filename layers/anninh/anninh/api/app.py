@@ -18,23 +18,26 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
-from anninh.api.routes import audit as audit_routes
 from anninh.api.routes import (
+    alerts,
     campaigns,
     canned,
     conversations,
     me,
+    quota,
     registry,
+    reorganizations,
     selfservice,
     stats,
     tips,
     undelivered,
 )
+from anninh.api.routes import audit as audit_routes
 from anninh.audit import InvalidCursor
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry_store import current_registry, officer_state
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -52,7 +55,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 def _authenticate(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Response:
     auth.set_principal(None)
     if resolver.current_event.path.rstrip("/") != OPENAPI_PATH:
-        auth.set_principal(auth.principal_from_event(resolver.current_event.raw_event, current_registry()))
+        auth.set_principal(
+            auth.principal_from_event(resolver.current_event.raw_event, current_registry(), officer_state)
+        )
     try:
         return next_middleware(resolver)
     finally:
@@ -66,12 +71,15 @@ for router in (
     tips.router,
     conversations.router,
     undelivered.router,
+    alerts.router,
     canned.router,
     registry.router,
+    reorganizations.router,
     audit_routes.router,
     selfservice.router,
     campaigns.router,
     stats.router,
+    quota.router,
 ):
     app.include_router(router, prefix=PREFIX)
 

@@ -1,20 +1,27 @@
 """Who is calling: the officer behind the Cognito IdToken that API Gateway's JWT authorizer validated.
 
 API Gateway (and the local cloud's emulation of it) has already checked signature, issuer, audience and
-expiry; the function reads the claims from `requestContext.authorizer.jwt.claims`. A unit sees its own
-work and that of the units under it (`Registry.subtree`), so the district commander sees every unit.
+expiry; the function reads the claims from `requestContext.authorizer.jwt.claims`, but takes only the
+username from them. Unit, roles and whether the account is enabled come from the officer's record in
+our table (`registry_store.officer_state`, cached for a few seconds per container), never from token
+claims: a token stays valid for hours after an admin disables or moves the officer, and a user-writable
+attribute must never decide what a caller sees. A unit sees its own work and that of the units under it
+(`Registry.subtree`), so the district commander sees every unit.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from anninh.api.errors import Forbidden, Unauthorized
-from anninh.registry import ROLES, Registry
+from anninh.registry import ROLES, Officer, Registry
+
+# username -> (officer record, enabled), or None when there is no such officer
+OfficerLookup = Callable[[str], "tuple[Officer, bool] | None"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class Principal:
     display_name: str = ""
     request_id: str = ""
     claims: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    roles_since: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def has_role(self, *roles: str) -> bool:
         return any(r in self.roles for r in roles)
@@ -65,27 +73,45 @@ def claims_of(event: Mapping[str, Any]) -> Mapping[str, Any]:
     return claims if isinstance(claims, Mapping) else {}
 
 
-def principal_from_event(event: Mapping[str, Any], registry: Registry) -> Principal:
-    """The caller, or Unauthorized when the claims are missing, garbled or name an unknown unit."""
+def _registry_lookup(registry: Registry) -> OfficerLookup:
+    def lookup(username: str) -> tuple[Officer, bool] | None:
+        found = next((o for o in registry.officers if o.username.lower() == username), None)
+        return (found, True) if found else None
+
+    return lookup
+
+
+def principal_from_event(
+    event: Mapping[str, Any], registry: Registry, lookup: OfficerLookup | None = None
+) -> Principal:
+    """The caller, or Unauthorized when the claims are missing or the officer is unknown or disabled.
+
+    `lookup` reads the officer's record (unit, roles, enabled); without it, the registry's officers.
+    """
     claims = claims_of(event)
     username = claims.get("cognito:username") or claims.get("username")
-    unit_id = claims.get("custom:unit_id")
     if not isinstance(username, str) or not username.strip():
         raise Unauthorized(details={"claim": "cognito:username"})
-    if not isinstance(unit_id, str) or registry.unit(unit_id) is None:
-        raise Unauthorized(details={"claim": "custom:unit_id"})
-    roles = parse_roles(claims.get("cognito:groups"))
+    name = username.strip().lower()
+    state = (lookup or _registry_lookup(registry))(name)
+    if state is None:
+        raise Unauthorized(details={"reason": "unknown_officer"})
+    officer, enabled = state
+    if not enabled:
+        raise Unauthorized(details={"reason": "disabled"})
+    if registry.unit(officer.unit_id) is None:
+        raise Unauthorized(details={"reason": "unknown_unit"})
     context = event.get("requestContext") or {}
     request_id = str(context.get("requestId") or "") if isinstance(context, Mapping) else ""
-    officer = next((o for o in registry.officers if o.username.lower() == username.lower()), None)
     return Principal(
-        username=username.strip().lower(),
-        unit_id=unit_id,
-        roles=roles,
-        visible_units=tuple(registry.subtree(unit_id)),
-        display_name=officer.display_name if officer else "",
+        username=name,
+        unit_id=officer.unit_id,
+        roles=frozenset(r for r in officer.roles if r in ROLES),
+        visible_units=tuple(registry.subtree(officer.unit_id)),
+        display_name=officer.display_name,
         request_id=request_id,
         claims=dict(claims),
+        roles_since=dict(officer.roles_since),
     )
 
 

@@ -67,6 +67,21 @@ class Outcome:
     handed_off: bool = False
 
 
+def reorganization_notice(ctx: Context) -> str | None:
+    """Once per citizen: the OA they follow now belongs to another unit (a merge or split moved it)."""
+    oa = ctx.registry.oa(ctx.oa_id) if ctx.registry else None
+    if oa is None or not oa.moved_on or ctx.state.get("reorg_notice") == oa.moved_on:
+        return None
+    ctx.state["reorg_notice"] = oa.moved_on
+    year, month, day = oa.moved_on.split("-")
+    return (
+        f"Kính thông báo: thực hiện việc sắp xếp đơn vị hành chính, từ ngày {day}/{month}/{year} "
+        f"{oa.former_unit_name} đã được sắp xếp lại; kênh Zalo này nay do {ctx.unit_name()} phục vụ "
+        "anh/chị. Tin báo, câu hỏi và lịch hẹn của anh/chị vẫn được tiếp nhận, giải quyết như trước. "
+        "Trân trọng cảm ơn anh/chị."
+    )
+
+
 def greeting(ctx: Context) -> str:
     oa = ctx.registry.oa(ctx.oa_id) if ctx.registry else None
     name = oa.name if oa else ctx.unit_name()
@@ -98,6 +113,13 @@ def format_entry(entry: KbEntry) -> str:
         tail.append("Căn cứ: " + "; ".join(entry.legal_basis) + ".")
     if entry.link:
         tail.append(f"Thực hiện trực tuyến / tra cứu: {entry.link}")
+    if entry.sources:
+        tail.append(
+            "Nguồn: " + "; ".join(f"{s.title} ({s.url})" if s.url else s.title for s in entry.sources)
+        )
+    if entry.as_of:
+        year, month, day = entry.as_of.split("-")
+        tail.append(f"Thông tin cập nhật ngày {day}/{month}/{year}.")
     if tail:
         blocks.append("\n".join(tail))
     return "\n\n".join(blocks)
@@ -206,7 +228,8 @@ def _places(ctx: Context) -> list[queueing.Place]:
 def _day_buttons(place: queueing.Place, ctx: Context, skip: str = "") -> list[dict[str, Any]]:
     today = ctx.at.astimezone(queueing.VN_TZ).date()
     buttons = []
-    for day in queueing.next_working_days(place, ctx.at, 4):
+    closed = queueing.unit_closed_days(place, ctx.registry)
+    for day in queueing.next_working_days(place, ctx.at, 4, closed):
         if day.isoformat() == skip:
             continue
         title = (
@@ -233,6 +256,7 @@ def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outco
         now=ctx.at,
         table=ctx.ports.table,
         counter=ctx.ports.counter,
+        closed_days=queueing.unit_closed_days(place, ctx.registry),
     )
     ctx.state.pop("flow", None)
     ctx.state.pop("queue_place", None)
@@ -259,7 +283,8 @@ def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outco
         reply.text("Yêu cầu lấy số của anh/chị đang được xử lý, vui lòng chờ giây lát rồi nhắn “số của tôi”.")
     else:
         ctx.state.update(flow="queue", queue_place=place.place_id)
-        why = queueing.check_day(place, day, ctx.at) or "Ngày này không nhận lấy số."
+        closed = queueing.unit_closed_days(place, ctx.registry)
+        why = queueing.check_day(place, day, ctx.at, closed) or "Ngày này không nhận lấy số."
         reply.text(why + "\nAnh/chị vui lòng chọn ngày khác:", _day_buttons(place, ctx) or None)
     return Outcome("queue")
 

@@ -64,6 +64,9 @@ def respond(turn: BotTurn, ports: flows.Ports | None = None) -> BotResult:
     turn.state["greeted"] = True
     command = parse(turn.text, turn.state)
     ctx = flows.Context(turn.oa_id, turn.user_id, turn.unit_id, turn.event_key, turn.at, turn.state, ports)
+    notice = flows.reorganization_notice(ctx)
+    if notice:
+        reply.text(notice)
     if command.name in {"menu", "greeting", "empty"}:
         turn.state.pop("flow", None)
         menu(reply, flows.greeting(ctx))

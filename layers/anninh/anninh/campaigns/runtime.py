@@ -13,6 +13,7 @@ from anninh.campaigns.sender import BroadcastSender, RetryBatch
 from anninh.observability import logger
 from anninh.ratelimit import RateLimiter
 from anninh.registry_store import current_registry
+from anninh.sending.tiers import QuotaLedger
 
 
 @cache
@@ -53,6 +54,7 @@ def sender(remaining_ms: Any | None = None) -> BroadcastSender:
         limiter=_limiter(),
         enqueue=QueueWriter().batches,
         remaining_seconds=remaining,
+        ledger=QuotaLedger(),
     )
 
 

@@ -51,6 +51,12 @@ class RetryBatch(Exception):
     """Some recipients could not be settled now; SQS should deliver the batch again later."""
 
 
+class ProactiveLedger(Protocol):
+    """anninh.sending.tiers.QuotaLedger: proactive sends per OA and month, once per key."""
+
+    def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool: ...
+
+
 class StatsCounter(Protocol):
     def __call__(
         self, event_key: str, oa_id: str, unit_id: str, at: datetime | None = None, **increments: int
@@ -90,6 +96,7 @@ class BroadcastSender:
         remaining_seconds: Callable[[], float] | None = None,
         chunk: int = 4,
         backoff: Callable[[int], float] | None = None,
+        ledger: ProactiveLedger | None = None,
     ) -> None:
         self.registry = registry
         self.gateway = gateway
@@ -103,6 +110,8 @@ class BroadcastSender:
         self.chunk = chunk
         self.backoff = backoff or (lambda attempt: min(2.0, 0.2 * 2**attempt))
         self._stash: dict[str, LocalTokens] = {}
+        # 1:1 campaign messages are proactive (docs/zalo.md): counted in the OA's month when given.
+        self.ledger = ledger
 
     def _tokens(self, app_id: str) -> LocalTokens:
         if app_id not in self._stash:
@@ -172,6 +181,8 @@ class BroadcastSender:
         finally:
             self._flush(batch.campaign_id, result)
             self._count_stat(batch, oa.unit_id, result)
+            if kind not in ("article", "zns"):
+                self._count_proactive(batch, result)
         return result
 
     def _flush(self, campaign_id: str, result: BatchResult) -> None:
@@ -332,6 +343,16 @@ class BroadcastSender:
             self.counter(key, batch.oa_id, unit_id, self.now(), broadcast_sent=len(result.sent_now))
         except Exception:  # statistics must never make a delivered message look undelivered
             logger.exception("broadcast_sent not counted", extra={"campaign_id": batch.campaign_id})
+
+    def _count_proactive(self, batch: Batch, result: BatchResult) -> None:
+        """The batch's 1:1 sends drew on the OA's proactive quota; keyed like `_count_stat`."""
+        if self.ledger is None or not result.sent_now:
+            return
+        key = f"bc:{batch.campaign_id}:{batch.batch_id}:{result.sent_now[0]}"
+        try:
+            self.ledger.count_proactive(batch.oa_id, key, self.now(), len(result.sent_now))
+        except Exception:  # the quota figure must never make a delivered message look undelivered
+            logger.exception("proactive sends not counted", extra={"campaign_id": batch.campaign_id})
 
 
 def monotonic_deadline(seconds: float) -> Callable[[], float]:

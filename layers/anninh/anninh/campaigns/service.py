@@ -28,7 +28,9 @@ from anninh.campaigns.store import CampaignStore, to_campaign
 from anninh.clock import VN_TZ, iso
 from anninh.registry import Registry
 
-EDITOR_ROLES = ("editor", "admin")
+# Editors and admins, and commanders for the OAs of their own unit and the units under it (a ward
+# commander sends to the ward's own followers; issue 17).
+EDITOR_ROLES = ("editor", "admin", "commander")
 PREVIEW_CAP_SAMPLE = 2000  # followers whose caps are read exactly; beyond, the share is extrapolated
 
 
@@ -93,7 +95,9 @@ class CampaignService:
     # ------------------------------------------------------------------ rules
     def _require_editor(self, caller: Caller) -> None:
         if not caller.has_role(*EDITOR_ROLES):
-            raise CampaignError("forbidden", "Chỉ biên tập viên mới được tạo và điều khiển chiến dịch.")
+            raise CampaignError(
+                "forbidden", "Chỉ biên tập viên, chỉ huy hoặc quản trị mới được tạo và điều khiển chiến dịch."
+            )
 
     def resolve_oas(self, caller: Caller, request: CampaignRequest) -> list[str]:
         """The OAs a campaign goes out through: the chosen ones plus every OA of the chosen units."""

@@ -6,6 +6,8 @@ Items (all in the campaign's partition, PK=CAMPAIGN#<id>):
   GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>#<id> while it waits for its time (due sweep).
 - SK=DELIVERY#<oa_id>#<user_id>: one per recipient, created by a conditional put (the claim), then
   finalised to sent / failed / skipped. Its existence is what makes a second send impossible.
+  These live in one partition per OA, PK=CAMPAIGN#<id>#OA#<oa_id> (`keys.campaign_delivery`), so a
+  city-wide campaign does not put every send on one partition.
 - SK=PARKED#<batch_id>: a batch held back while the campaign is paused or in quiet hours.
 Per-follower caps: PK=FCAP#<oa_id>#<user_id> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> with a count.
 """
@@ -276,29 +278,31 @@ class CampaignStore:
     def recount(self, campaign_id: str, now: datetime) -> dict[str, Any]:
         """Recompute the senders' counters from the delivery records (the planner's skips stay)."""
         counts: dict[str, int] = {"sent": 0, "failed": 0}
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(keys.campaign(campaign_id)["PK"])
-            & Key("SK").begins_with("DELIVERY#"),
-            "ProjectionExpression": "#s, reason",
-            "ExpressionAttributeNames": {"#s": "status"},
-        }
         sender_skips: dict[str, int] = {}
-        while True:
-            self.calls += 1
-            page = self.table.query(**kwargs)
-            for record in page.get("Items", []):
-                status, reason = record.get("status"), record.get("reason")
-                if status == "sent":
-                    counts["sent"] += 1
-                elif status == "failed":
-                    counts["failed"] += 1
-                    counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
-                elif status == "skipped":
-                    sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         item = self.get_item(campaign_id)
+        partitions = [keys.campaign_delivery_pk(campaign_id, str(o)) for o in item.get("oa_ids") or []]
+        partitions.append(keys.campaign_delivery_legacy_pk(campaign_id))  # started before the split
+        for partition in partitions:
+            kwargs: dict[str, Any] = {
+                "KeyConditionExpression": Key("PK").eq(partition) & Key("SK").begins_with("DELIVERY#"),
+                "ProjectionExpression": "#s, reason",
+                "ExpressionAttributeNames": {"#s": "status"},
+            }
+            while True:
+                self.calls += 1
+                page = self.table.query(**kwargs)
+                for record in page.get("Items", []):
+                    status, reason = record.get("status"), record.get("reason")
+                    if status == "sent":
+                        counts["sent"] += 1
+                    elif status == "failed":
+                        counts["failed"] += 1
+                        counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
+                    elif status == "skipped":
+                        sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         planner_skips = {
             k: int(v) for k, v in item.items() if k.startswith("skip_") and k not in SENDER_SKIPS
         }

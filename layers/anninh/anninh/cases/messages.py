@@ -21,15 +21,34 @@ def acknowledgement(unit_name: str, code: str, window_minutes: int, empty: bool 
     )
 
 
-URGENT = (
-    "Nếu sự việc đang xảy ra hoặc có người gặp nguy hiểm, anh/chị hãy gọi ngay 113 (Cảnh sát). "
-    "Cháy nổ gọi 114, cấp cứu gọi 115. Tin báo của anh/chị đã được chuyển khẩn cấp tới đơn vị trực."
-)
+SERVICES_VI = {
+    "113": "Cảnh sát",
+    "114": "Chữa cháy, cứu nạn cứu hộ",
+    "115": "Cấp cứu y tế",
+    "112": "Tìm kiếm cứu nạn",
+}
 
-URGENT_NO_CASE = (
-    "Nếu sự việc đang xảy ra hoặc có người gặp nguy hiểm, anh/chị hãy gọi ngay 113 (Cảnh sát). "
-    "Cháy nổ gọi 114, cấp cứu gọi 115."
-)
+
+def emergency_guidance(number: str, where: str | None) -> str:
+    """The first thing a citizen in danger reads: the number to call now, then where the tip went.
+
+    `where` must be true: None when no case could be opened (nothing was passed on)."""
+    others = ", ".join(f"{n} ({label.lower()})" for n, label in SERVICES_VI.items() if n != number)
+    body = (
+        f"KHẨN CẤP: nếu sự việc đang xảy ra hoặc có người gặp nguy hiểm, anh/chị hãy gọi ngay {number} "
+        f"({SERVICES_VI[number]}). Các số khẩn cấp khác: {others}."
+    )
+    return f"{body}\n{where}" if where else body
+
+
+def emergency_where(unit_name: str, officers_notified: int) -> str:
+    if officers_notified:
+        return (
+            f"Tin báo của anh/chị đã được đánh dấu khẩn và báo ngay qua tin nhắn điện thoại tới cán bộ "
+            f"trực của {unit_name}."
+        )
+    return f"Tin báo của anh/chị đã được đánh dấu khẩn và chuyển tới cán bộ {unit_name}."
+
 
 RATE_LIMITED = (
     "Anh/chị đã gửi nhiều tin báo trong thời gian ngắn. Vui lòng bổ sung vào tin báo đã gửi hoặc thử lại "

@@ -48,6 +48,7 @@ class Case(BaseModel):
     status: CaseStatus = "new"
     urgent: bool = False
     urgent_terms: list[str] = Field(default_factory=list)
+    emergency_class: str | None = None  # violence | fire | medical | rescue (anninh.cases.emergency)
     valuable: bool = False
     outcome: Outcome | None = None
     assignee: str | None = None

@@ -33,7 +33,7 @@ def _candidates(registry: Registry, unit_id: str) -> list[Unit]:
         for uid in registry.subtree(unit_id)
         if uid != unit_id
         for u in [registry.units_by_id[uid]]
-        if u.kind in ("ward", "commune")
+        if u.kind in ("ward", "commune", "special_zone") and u.ended_on is None
     ]
 
 

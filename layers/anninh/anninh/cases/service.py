@@ -16,9 +16,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from anninh import conversations
+from anninh import alerts, conversations
 from anninh.cases import duplicates, messages, rules, store
 from anninh.cases.codes import format_code, yymm
+from anninh.cases.emergency import NUMBERS, Emergency, classify
 from anninh.cases.model import STATUS_LABELS_VI, Case, Location
 from anninh.cases.routing import Route, routable, route
 from anninh.cases.urgent import urgent_terms
@@ -47,6 +48,8 @@ class TipPorts:
     enqueue: Callable[[list[OutboundMessage]], None]
     send_media: Callable[[list[dict[str, Any]]], None]
     pseudonym: Callable[[str, str], str]
+    # SMS to an on-call officer (phone, text, attributes); None: through the SNS on-call topic.
+    sms: Callable[[str, str, dict[str, str]], None] | None = None
 
 
 @dataclass
@@ -57,6 +60,7 @@ class TipResult:
     unit_id: str | None = None  # the unit the case is with
     opened: bool = False
     urgent: bool = False  # flagged urgent by this event
+    emergency: str | None = None  # the emergency class found in this event, if any
     rate_limited: bool = False
     blocked: bool = False
     lookup: bool = False
@@ -78,6 +82,35 @@ def _location(event: UserMessageEvent) -> tuple[float, float] | None:
             if -90 <= lat <= 90 and -180 <= lon <= 180:
                 return lat, lon
     return None
+
+
+@dataclass(frozen=True)
+class Urgency:
+    """Why a message is urgent: the reviewed urgent words and/or an emergency class."""
+
+    terms: list[str]
+    emergency: Emergency | None
+
+    def __bool__(self) -> bool:
+        return bool(self.terms or self.emergency)
+
+    @property
+    def cls(self) -> str:
+        return self.emergency.cls if self.emergency else "violence"
+
+    @property
+    def number(self) -> str:
+        return NUMBERS[self.cls]
+
+    @property
+    def all_terms(self) -> list[str]:
+        extra = [t for t in (self.emergency.terms if self.emergency else ()) if t not in self.terms]
+        return self.terms + extra
+
+
+def urgency(texts: list[str]) -> Urgency:
+    joined = " ".join(texts)
+    return Urgency(urgent_terms(joined), classify(joined))
 
 
 def _extra_text(a: Attachment) -> str | None:
@@ -109,7 +142,13 @@ class TipDesk:
             if rules.is_bot_command(body):
                 return TipResult(handled=False)
         open_case = self._open_case(state, now)
-        opens = (kind == "text" and rules.tip_opener(body) is not None) or kind in rules.OPENING_KINDS
+        # An emergency opens an urgent case on any text, without "báo tin" (someone is in danger now).
+        emergency = classify(body) if kind == "text" and open_case is None else None
+        opens = (
+            (kind == "text" and rules.tip_opener(body) is not None)
+            or kind in rules.OPENING_KINDS
+            or emergency is not None
+        )
         if open_case is None and not opens:
             return TipResult(handled=False)
         if open_case is not None and kind not in rules.FOLLOWUP_KINDS:
@@ -199,13 +238,64 @@ class TipDesk:
                 ]
             )
 
-    def _alert(self, case: Case, terms: list[str], at: datetime) -> None:
+    def _alert(self, case: Case, urgent: Urgency, at: datetime) -> alerts.Notified:
+        """Record the unit's alert and SMS the on-call officers at once; who was reached."""
         unit = self.registry.unit(case.unit_id)
-        store.put_alert(
-            case, terms, messages.alert_text(case.code, unit.name if unit else case.unit_id, terms), at
+        unit_name = unit.name if unit else case.unit_id
+        terms = urgent.all_terms
+        created = store.put_alert(
+            case, terms, messages.alert_text(case.code, unit_name, terms), at, cls=urgent.cls
         )
+        if not created:  # redelivered event: the officers were told the first time
+            existing = alerts.get(case.case_id) or {}
+            units = list(existing.get("notified_units") or [""])
+            return alerts.Notified(str(units[0]), list(existing.get("notified_phones") or []))
         metrics.add_metric(name="UrgentTips", unit="Count", value=1)
-        logger.warning("urgent tip", extra={"case_id": case.case_id, "unit_id": case.unit_id, "terms": terms})
+        logger.warning(
+            "urgent tip",
+            extra={"case_id": case.case_id, "unit_id": case.unit_id, "terms": terms, "class": urgent.cls},
+        )
+        notified = alerts.notify(
+            self.registry,
+            case.unit_id,
+            alerts.sms_text(case.code, unit_name, urgent.cls),
+            at,
+            alert_id=case.case_id,
+            kind="urgent",
+            publish=self.ports.sms,
+        )
+        alerts.mark_notified(case.case_id, notified, at)
+        return notified
+
+    def _guidance(  # noqa: PLR0917 - one reply's ingredients
+        self,
+        event: UserMessageEvent,
+        oa: OA,
+        urgent: Urgency,
+        case: Case | None,
+        notified: alerts.Notified | None,
+        key: str,
+    ) -> OutboundMessage:
+        from anninh.bot.messages import phone_button, with_buttons
+
+        where = None
+        if case is not None:
+            # Only what is true: the unit whose on-call officers got the SMS, else the case's unit.
+            reached = notified.unit_id if notified and notified.phones else case.unit_id
+            unit = self.registry.unit(reached)
+            where = messages.emergency_where(
+                unit.name if unit else oa.name, len(notified.phones) if notified else 0
+            )
+        body = messages.emergency_guidance(urgent.number, where)
+        message = with_buttons(body, [phone_button(f"Gọi {urgent.number}", urgent.number)])
+        return OutboundMessage(
+            oa_id=oa.oa_id,
+            user_id=event.sender.id,
+            message=message,
+            key=key,
+            origin="system",
+            case_id=case.case_id if case else None,
+        )
 
     # --- the three things a tip message can be ---------------------------------------------
 
@@ -223,20 +313,19 @@ class TipDesk:
         user_id, now = event.sender.id, event.at
         case_id = case_id_for(event_key)
         texts = self._texts(event)
-        terms = urgent_terms(" ".join(texts))
+        urgent = urgency(texts)
         media = self._media_items(case_id, event, event_key)
         case = store.get_case(case_id)  # exists when this event was processed before (redelivery)
         if case is None:
             if not store.take_case_slot(oa.oa_id, user_id, now, self.settings.case_rate_limit_per_hour):
-                replies = [self._reply(event, oa, messages.RATE_LIMITED, f"case:{event_key}:limited")]
-                if terms:
-                    replies.append(
-                        self._reply(event, oa, messages.URGENT_NO_CASE, f"case:{event_key}:urgent")
-                    )
-                self.ports.enqueue(replies)
+                refused: list[OutboundMessage] = []
+                if urgent:  # the number first; nothing was passed on, so nothing is claimed
+                    refused.append(self._guidance(event, oa, urgent, None, None, f"case:{event_key}:urgent"))
+                refused.append(self._reply(event, oa, messages.RATE_LIMITED, f"case:{event_key}:limited"))
+                self.ports.enqueue(refused)
                 metrics.add_metric(name="TipsRateLimited", unit="Count", value=1)
                 return TipResult(handled=True, rate_limited=True)
-            case = self._new_case(event, oa, case_id, texts, terms)
+            case = self._new_case(event, oa, case_id, texts, urgent)
             similar = duplicates.suggestions(case, store.list_unit_cases(case.unit_id, limit=50), now)
             if similar:
                 case.extra["possible_duplicates"] = similar
@@ -245,10 +334,12 @@ class TipDesk:
             except store.DuplicateActivity:
                 case = store.get_case(case_id) or case
         conversations.set_open_case(oa.oa_id, user_id, case_id, now + self.window)
-        if terms:
-            self._alert(case, terms, now)
+        replies: list[OutboundMessage] = []
+        if urgent:
+            notified = self._alert(case, urgent, now)
+            replies.append(self._guidance(event, oa, urgent, case, notified, f"case:{event_key}:urgent"))
         unit = self.registry.unit(case.unit_id)
-        replies = [
+        replies.append(
             self._reply(
                 event,
                 oa,
@@ -261,9 +352,7 @@ class TipDesk:
                 f"case:{event_key}:ack",
                 case_id,
             )
-        ]
-        if terms:
-            replies.append(self._reply(event, oa, messages.URGENT, f"case:{event_key}:urgent", case_id))
+        )
         self.ports.enqueue(replies)
         self._queue_media(media)
         return TipResult(
@@ -272,7 +361,8 @@ class TipDesk:
             code=case.code,
             unit_id=case.unit_id,
             opened=True,
-            urgent=bool(terms),
+            urgent=bool(urgent),
+            emergency=urgent.emergency.cls if urgent.emergency else None,
             media=media,
         )
 
@@ -282,7 +372,7 @@ class TipDesk:
         oa: OA,
         case_id: str,
         texts: list[str],
-        terms: list[str],
+        urgent: Urgency,
     ) -> Case:
         now = event.at
         location = _location(event)
@@ -302,8 +392,9 @@ class TipDesk:
             origin_unit_id=oa.unit_id,
             user_id=event.sender.id,
             pseudonym=self.ports.pseudonym(oa.unit_id, event.sender.id),
-            urgent=bool(terms),
-            urgent_terms=terms,
+            urgent=bool(urgent),
+            urgent_terms=urgent.all_terms,
+            emergency_class=urgent.cls if urgent else None,
             summary=summary,
             texts=texts,
             location=Location(latitude=location[0], longitude=location[1]) if location else None,
@@ -350,12 +441,12 @@ class TipDesk:
                 except ClientError:  # moved meanwhile by an officer: leave it where they put it
                     logger.info("case not rerouted", extra={"case_id": case.case_id})
         flagged = False
-        terms = urgent_terms(" ".join(texts))
-        if terms and not case.urgent and store.flag_urgent(case.case_id, terms, now):
+        urgent = urgency(texts)
+        if urgent and not case.urgent and store.flag_urgent(case.case_id, urgent.all_terms, now, urgent.cls):
             flagged = True
-            self._alert(case, terms, now)
+            notified = self._alert(case, urgent, now)
             self.ports.enqueue(
-                [self._reply(event, oa, messages.URGENT, f"case:{event_key}:urgent", case.case_id)]
+                [self._guidance(event, oa, urgent, case, notified, f"case:{event_key}:urgent")]
             )
         self._queue_media(media)
         return TipResult(
@@ -364,5 +455,6 @@ class TipDesk:
             code=case.code,
             unit_id=case.unit_id,
             urgent=flagged,
+            emergency=urgent.emergency.cls if flagged and urgent.emergency else None,
             media=media,
         )

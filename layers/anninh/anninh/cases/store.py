@@ -169,14 +169,22 @@ def list_media(case_id: str) -> list[dict[str, Any]]:
     return case_children(case_id, "MEDIA#")
 
 
-def flag_urgent(case_id: str, terms: list[str], at: datetime) -> bool:
+def flag_urgent(case_id: str, terms: list[str], at: datetime, cls: str = "violence") -> bool:
     """Mark the case urgent; False if it already was (the alert then exists already)."""
     try:
         aws.table().update_item(
             Key=keys.case(case_id),
-            UpdateExpression="SET urgent = :t, urgent_terms = :terms, updated_at = :at",
+            UpdateExpression=(
+                "SET urgent = :t, urgent_terms = :terms, emergency_class = :cls, updated_at = :at"
+            ),
             ConditionExpression="attribute_exists(PK) AND urgent = :f",
-            ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":at": iso(at)},
+            ExpressionAttributeValues={
+                ":t": True,
+                ":f": False,
+                ":terms": terms,
+                ":cls": cls,
+                ":at": iso(at),
+            },
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -185,9 +193,10 @@ def flag_urgent(case_id: str, terms: list[str], at: datetime) -> bool:
     return True
 
 
-def put_alert(case: Case, terms: list[str], text: str, at: datetime) -> bool:
+def put_alert(case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
     """The unit's alert for an urgent case (one per case), newest first on GSI1."""
     item = {
+        "class": cls,
         **keys.case_alert(case.case_id),
         "type": "alert",
         "case_id": case.case_id,

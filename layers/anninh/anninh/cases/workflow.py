@@ -314,6 +314,18 @@ def _count(ports: Ports, key: str, case: Case, now: datetime, **increments: int)
         logger.exception("counter not updated", extra={"case_id": case.case_id, "key": key})
 
 
+def _count_move(ports: Ports, old: Case, new: Case, now: datetime) -> None:
+    """Credit a tip to the unit that handles it: the unit it leaves counts one out, the unit that takes
+    it one in (both on the day of the move, so rolled-up days are never rewritten). A unit's handled
+    tips are `tips + tips_moved_in - tips_moved_out`; its received tips stay `tips`."""
+    key = f"move:{new.case_id}:{iso(now)}"
+    try:
+        ports.count(f"{key}:out", old.oa_id, old.unit_id, now, tips_moved_out=1)
+        ports.count(f"{key}:in", new.oa_id, new.unit_id, now, tips_moved_in=1)
+    except Exception:
+        logger.exception("move not counted", extra={"case_id": new.case_id})
+
+
 def _validate_unit(ports: Ports, unit_id: str, field_name: str = "unit_id") -> None:
     if ports.registry.unit(unit_id) is None:
         raise InvalidChange(f"Không có đơn vị '{unit_id}'.", field_name)
@@ -453,11 +465,12 @@ def apply_changes(
     if not puts:
         return case  # nothing changed: no write, no version bump
     acted = bool(before)
+    responded = first_response_by(target_status if status_changed else None)
     sets.update({"updated_at": at, "last_activity_at": at})
     if acted:
         sets["last_action_at"] = at
-        if not case.first_response_at:
-            sets["first_response_at"] = at
+    if responded and not case.first_response_at:
+        sets["first_response_at"] = at
     version = _write(
         ports, loaded, sets, removes=sorted(set(removes)), extra_puts=puts, extra_deletes=deletes
     )
@@ -465,15 +478,27 @@ def apply_changes(
         p, ports, action, case_id, before=plain(before) or None, after={**plain(after), "version": version}
     )
     updated = case_from_item({**loaded.item, **sets, **{r: None for r in removes}})
-    _after_effects(ports, case, updated, now, acted=acted, status_changed=status_changed)
+    _after_effects(ports, case, updated, now, responded=responded, status_changed=status_changed)
     return updated
 
 
+def first_response_by(new_status: str | None) -> bool:
+    """Whether a status change is the officer's first response to the tipster.
+
+    The first response is the first human message to the citizen (a reply) or the first status change
+    by an officer; marking a tip as spam (or merging it into another) is housekeeping, not a response,
+    so it never starts or ends the response clock (issue 17: spam markings made the median 7 s).
+    """
+    return new_status is not None and new_status != "spam"
+
+
 def _after_effects(
-    ports: Ports, old: Case, new: Case, now: datetime, *, acted: bool, status_changed: bool
+    ports: Ports, old: Case, new: Case, now: datetime, *, responded: bool, status_changed: bool
 ) -> None:
-    if acted and not old.first_response_at:
+    if responded and not old.first_response_at:
         _record_duration(ports, new, "first_response", now)
+    if new.unit_id != old.unit_id:
+        _count_move(ports, old, new, now)
     if status_changed:
         if new.status in CITIZEN_NOTICES:
             _notice(new, new.status, ports)
@@ -648,6 +673,19 @@ def reveal(p: Principal, case_id: str, reason: str, ports: Ports) -> dict[str, A
     if len(reason.strip()) < 10:
         raise InvalidChange("Cần nêu rõ lý do (ít nhất 10 ký tự).", "reason")
     case = loaded.case
+    since = p.roles_since.get("commander")
+    if since and since > case.updated_at:
+        # Separation of duties: a commander role granted after the case last changed does not unseal
+        # it (an admin cannot grant the role and unseal at once, nor have it granted to unseal).
+        _audit(
+            p,
+            ports,
+            "case.reveal",
+            case_id,
+            outcome="denied",
+            reason="commander role granted after the case's last change",
+        )
+        raise NotPermitted("commander role granted after the case's last change")
     follower = follower_item(case.oa_id, case.user_id, ports.tbl()) or {}
     shared_raw = follower.get("shared_info")
     shared = _decrypt_all(shared_raw, ports.decrypt) if isinstance(shared_raw, dict) else {}

@@ -23,6 +23,27 @@ ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
 OVERRIDES_GSI = "KBS"
 CACHE_SECONDS = 60.0
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class KbSource(BaseModel):
+    """Where a fact can be read: the legal text (or the official page) and a link to it."""
+
+    title: str = Field(min_length=3, max_length=300)
+    url: str = Field(default="", max_length=500)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("url: an http(s) address")
+        return value
+
+
+def _check_date(value: str | None) -> str | None:
+    if value and not _DATE.match(value):
+        raise ValueError("as_of: YYYY-MM-DD")
+    return value
 
 
 class KbEntry(BaseModel):
@@ -39,6 +60,17 @@ class KbEntry(BaseModel):
     keywords: list[str] = Field(default_factory=list)
     examples: list[str] = Field(default_factory=list)
     category: str = ""
+    # When the entry was last checked against its legal texts (shown to citizens as "cập nhật ngày").
+    as_of: str = ""
+    # The texts (and official pages) the entry's facts were read from.
+    sources: list[KbSource] = Field(default_factory=list)
+    # Facts an editor could not confirm from the legal text yet: for staff, never shown to citizens.
+    review_notes: list[str] = Field(default_factory=list)
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, value: str) -> str:
+        return _check_date(value) or ""
 
     @field_validator("id")
     @classmethod
@@ -63,6 +95,14 @@ class KbEntryPatch(BaseModel):
     keywords: list[str] | None = Field(default=None, max_length=80)
     examples: list[str] | None = Field(default=None, max_length=80)
     category: str | None = Field(default=None, max_length=60)
+    as_of: str | None = Field(default=None, max_length=10)
+    sources: list[KbSource] | None = Field(default=None, max_length=20)
+    review_notes: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("as_of")
+    @classmethod
+    def _as_of(cls, value: str | None) -> str | None:
+        return _check_date(value)
 
     model_config = {"extra": "forbid"}
 
@@ -148,6 +188,8 @@ def save_override(
     existing = table.get_item(Key=keys.kb_entry(entry_id)).get("Item") or {}
     fields = dict(existing.get("fields") or {}) if not existing.get("deleted") else {}
     fields.update(patch.model_dump(exclude_none=True))
+    if patch.as_of is None:
+        fields["as_of"] = at_iso[:10]  # an editor's change is the entry's latest update
     base = file_entries().get(entry_id)
     candidate = {**(base.model_dump() if base else {"id": entry_id}), **fields}
     entry = KbEntry.model_validate(candidate)  # raises ValueError when incomplete

@@ -1,6 +1,7 @@
-"""Small charts drawn by our own code: a list of shapes rendered as inline SVG (HTML) or into a PDF.
+"""Small charts drawn by our own code: a list of shapes rendered as SVG.
 
-One description, two renderers, so the HTML and the PDF report show the same picture.
+One renderer: the HTML report inlines the SVG and the PDF report hands the same SVG to fpdf2, so both
+show the same picture. Text asks for the report font first (the PDF embeds it), then Arial.
 Coordinates are in points of a `width` x `height` canvas, origin top-left.
 """
 
@@ -9,12 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any, Literal
+from typing import Literal
 
 PALETTE = ("#1f4e9c", "#d9822b", "#2e8b57", "#b03a2e", "#6c3483", "#117a8b")
 GRID = "#d5d8dc"
 INK = "#263238"
 MUTED = "#607d8b"
+FONT_FAMILY = "Source Sans Pro"  # the PDF registers its embedded font under this name
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def to_svg(chart: Chart) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width:g} {chart.height:g}" '
         f'width="100%" role="img" aria-label="{escape(chart.title)}" '
-        f'style="font-family:Arial,sans-serif">',
+        f"font-family=\"'{FONT_FAMILY}', Arial, sans-serif\">",
         f"<title>{escape(chart.title)}</title>",
     ]
     for s in chart.shapes:
@@ -166,36 +168,3 @@ def to_svg(chart: Chart) -> str:
             )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-def draw_pdf(pdf: Any, chart: Chart, x0: float, y0: float, *, scale: float, font: str) -> None:
-    """Draw the chart on an fpdf2 page at (x0, y0) mm; chart points are multiplied by `scale`."""
-    for s in chart.shapes:
-        r, g, b = _rgb(s.color)
-        pts = [(x0 + x * scale, y0 + y * scale) for x, y in s.points]
-        if s.kind == "line":
-            pdf.set_draw_color(r, g, b)
-            pdf.set_line_width(s.width * scale)
-            pdf.line(pts[0][0], pts[0][1], pts[1][0], pts[1][1])
-        elif s.kind == "polyline":
-            pdf.set_draw_color(r, g, b)
-            pdf.set_line_width(s.width * scale)
-            pdf.polyline(pts)
-        elif s.kind == "rect":
-            pdf.set_fill_color(r, g, b)
-            pdf.rect(pts[0][0], pts[0][1], s.width * scale, s.height * scale, style="F")
-        elif s.kind == "circle":
-            pdf.set_fill_color(r, g, b)
-            radius = s.width * scale
-            pdf.ellipse(pts[0][0] - radius, pts[0][1] - radius, 2 * radius, 2 * radius, style="F")
-        else:
-            pdf.set_text_color(r, g, b)
-            size_pt = s.height * scale / 0.3528  # font size in points for the scaled height in mm
-            pdf.set_font(font, "B" if s.bold else "", size_pt)
-            text_w = pdf.get_string_width(s.text)
-            x = pts[0][0] - (text_w if s.anchor == "end" else text_w / 2 if s.anchor == "middle" else 0)
-            pdf.text(x, pts[0][1], s.text)

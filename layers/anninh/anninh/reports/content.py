@@ -196,14 +196,16 @@ def charts_for(stats: dict[str, Any]) -> list[Chart]:
             ],
         ),
     ]
-    units = sorted(stats["units"], key=lambda u: (KIND_ORDER.get(u["kind"], 9), u["name"]))
+    # The API's per-unit rows (the unit's own row first), so the PDF and the console show the same.
+    units = sorted(stats["units"], key=lambda u: (not u.get("own"), KIND_ORDER.get(u["kind"], 9), u["name"]))
     if units:
         short = [(_short_name(u["name"]), u) for u in units]
-        own = {k: stats[k] - sum(u[k] for u in units) for k in ("tips", "follows")}
-        if any(own.values()):  # the unit's own OAs (e.g. the district OA), apart from units below
-            short.insert(0, (_short_name(stats["unit_name"]) + " (trực tiếp)", own))
         charts.append(
-            bar_chart("Tin báo ANTT theo đơn vị", [(name, u["tips"]) for name, u in short], PALETTE[3])
+            bar_chart(
+                "Tin báo ANTT theo đơn vị",
+                [(name, u.get("tips_handled", u["tips"])) for name, u in short],
+                PALETTE[3],
+            )
         )
         charts.append(
             bar_chart(

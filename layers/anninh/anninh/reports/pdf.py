@@ -6,14 +6,16 @@ covers every Vietnamese letter; fpdf2 embeds only the glyphs used, so a report s
 
 from __future__ import annotations
 
+import io
+import logging
 from functools import cache
 from pathlib import Path
 
-from anninh.reports.charts import draw_pdf
+from anninh.reports.charts import FONT_FAMILY, to_svg
 from anninh.reports.content import ReportContent
 from anninh.stats.figures import vn_number
 
-FONT = "SourceSans"
+FONT = FONT_FAMILY  # the name the charts' SVG asks for, so fpdf2 draws their text in this font
 MARGIN = 18.0
 PAGE_W = 210.0
 CONTENT_W = PAGE_W - 2 * MARGIN
@@ -33,6 +35,9 @@ def font_files() -> dict[str, str]:
 
 def render_pdf(content: ReportContent) -> bytes:
     from fpdf import FPDF
+
+    # The charts' <title> is for screen readers in the HTML; fpdf2 skips it and would log each time.
+    logging.getLogger("fpdf.svg").setLevel(logging.ERROR)
 
     c = content
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -95,7 +100,7 @@ def render_pdf(content: ReportContent) -> bytes:
         pdf.set_text_color(38, 50, 56)
         pdf.cell(0, 6, chart.title, new_x="LMARGIN", new_y="NEXT")
         top = pdf.get_y()
-        draw_pdf(pdf, chart, MARGIN, top, scale=scale, font=FONT)
+        pdf.image(io.BytesIO(to_svg(chart).encode("utf-8")), x=MARGIN, y=top, w=CONTENT_W)
         pdf.set_text_color(38, 50, 56)
         pdf.set_y(top + chart.height * scale + 3)
 

@@ -1,4 +1,9 @@
-"""Generate a review-meeting report on demand, store it in S3 (REPORTS_BUCKET), hand out presigned URLs.
+"""Review-meeting reports off the request path: the API asks, the report function renders.
+
+`request_report` (officer API) stores a queued record and puts its id on the report queue, so the
+request answers 202 at once; `make_report` (ReportFunction, the only function with the PDF stack)
+builds the content, renders HTML and PDF into S3 (REPORTS_BUCKET) and marks the record ready, or
+failed with a reason; `load_report` shows the progress and, once ready, fresh presigned links.
 
 Record: PK=REPORT#<id> SK=REPORT, GSI1PK=REPORTS#<unit_id> GSI1SK=<created_iso> (anninh.keys).
 Objects: reports/<unit_id>/<id>/bao-cao-so-ket.html and .pdf (expired by the bucket's lifecycle).
@@ -6,23 +11,22 @@ Objects: reports/<unit_id>/<id>/bao-cao-so-ket.html and .pdf (expired by the buc
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from anninh import aws, keys
 from anninh.clock import iso, vn_day
 from anninh.registry import Registry
-from anninh.reports.content import build_content
-from anninh.reports.html import render_html
-from anninh.reports.pdf import render_pdf
 from anninh.settings import get_settings
 from anninh.stats.figures import plain
 from anninh.stats.store import StatsStore
 
 URL_SECONDS = 900
 FILE_NAME = "bao-cao-so-ket"
+Status = Literal["queued", "ready", "failed"]
 
 
 class ReportNotFound(LookupError):
@@ -35,6 +39,7 @@ class ReportPorts:
     store: StatsStore
     s3: Any = None
     table: Any = None
+    sqs: Any = None
     kb_titles: dict[str, str] | None = None
 
     def s3_client(self) -> Any:
@@ -42,6 +47,9 @@ class ReportPorts:
 
     def tbl(self) -> Any:
         return self.table or aws.table()
+
+    def sqs_client(self) -> Any:
+        return self.sqs or aws.client("sqs")
 
 
 def kb_titles() -> dict[str, str]:
@@ -54,9 +62,57 @@ def kb_titles() -> dict[str, str]:
         return {}
 
 
-def generate_report(
+def _put(ports: ReportPorts, record: dict[str, Any]) -> None:
+    ports.tbl().put_item(
+        Item={
+            **keys.report(record["report_id"]),
+            "GSI1PK": keys.unit_reports_gsi(record["unit_id"]),
+            "GSI1SK": f"{record['created_at']}#{record['report_id']}",
+            "type": "report",
+            "data": record,
+        }
+    )
+
+
+def request_report(
     ports: ReportPorts, unit_id: str, start: date, end: date, *, created_by: str, now: datetime
 ) -> dict[str, Any]:
+    """Store a queued report and hand its id to the report function; returns the record."""
+    unit = ports.registry.unit(unit_id)
+    if unit is None:
+        raise ReportNotFound(unit_id)
+    report_id = f"{start:%Y%m%d}-{end:%Y%m%d}-{uuid.uuid4().hex[:10]}"
+    record = {
+        "report_id": report_id,
+        "status": "queued",
+        "unit_id": unit_id,
+        "unit_name": unit.name,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "created_by": created_by,
+        "created_at": iso(now),
+    }
+    _put(ports, record)
+    ports.sqs_client().send_message(
+        QueueUrl=get_settings().report_queue_url, MessageBody=json.dumps({"report_id": report_id})
+    )
+    return record
+
+
+def make_report(ports: ReportPorts, report_id: str, *, now: datetime) -> dict[str, Any]:
+    """Render a queued report into S3 and mark it ready (the report function; idempotent)."""
+    from anninh.reports.content import build_content
+    from anninh.reports.html import render_html
+    from anninh.reports.pdf import render_pdf
+
+    item = ports.tbl().get_item(Key=keys.report(report_id)).get("Item")
+    if not item:
+        raise ReportNotFound(report_id)
+    record = plain(item["data"])
+    if record.get("status") == "ready":
+        return record
+    start, end = date.fromisoformat(record["from"]), date.fromisoformat(record["to"])
+    unit_id = record["unit_id"]
     content = build_content(
         ports.registry,
         ports.store,
@@ -67,7 +123,6 @@ def generate_report(
         now=now,
         kb_titles=ports.kb_titles,
     )
-    report_id = f"{start:%Y%m%d}-{end:%Y%m%d}-{uuid.uuid4().hex[:10]}"
     prefix = f"reports/{unit_id}/{report_id}/{FILE_NAME}"
     bucket = get_settings().reports_bucket
     s3 = ports.s3_client()
@@ -75,37 +130,35 @@ def generate_report(
     pdf = render_pdf(content)
     s3.put_object(Bucket=bucket, Key=f"{prefix}.html", Body=html, ContentType="text/html; charset=utf-8")
     s3.put_object(Bucket=bucket, Key=f"{prefix}.pdf", Body=pdf, ContentType="application/pdf")
-    stats = content.stats
-    headline = {row.key: row.current for row in content.rows}
-    record = {
-        "report_id": report_id,
-        "unit_id": unit_id,
-        "unit_name": content.unit_name,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "previous_from": content.previous_start.isoformat(),
-        "previous_to": content.previous_end.isoformat(),
-        "created_by": created_by,
-        "created_at": iso(now),
-        "html_key": f"{prefix}.html",
-        "pdf_key": f"{prefix}.pdf",
-        "pdf_bytes": len(pdf),
-        "figures": headline,
-        "previous_figures": {row.key: row.previous for row in content.rows},
-        "outcomes": stats["outcomes"],
-        "top_questions": content.top_questions,
-        "charts": [chart.title for chart in content.charts],
-    }
-    ports.tbl().put_item(
-        Item={
-            **keys.report(report_id),
-            "GSI1PK": keys.unit_reports_gsi(unit_id),
-            "GSI1SK": f"{iso(now)}#{report_id}",
-            "type": "report",
-            "data": record,
+    record.update(
+        {
+            "status": "ready",
+            "unit_name": content.unit_name,
+            "previous_from": content.previous_start.isoformat(),
+            "previous_to": content.previous_end.isoformat(),
+            "finished_at": iso(now),
+            "html_key": f"{prefix}.html",
+            "pdf_key": f"{prefix}.pdf",
+            "pdf_bytes": len(pdf),
+            "figures": {row.key: row.current for row in content.rows},
+            "previous_figures": {row.key: row.previous for row in content.rows},
+            "outcomes": content.stats["outcomes"],
+            "top_questions": content.top_questions,
+            "charts": [chart.title for chart in content.charts],
         }
     )
-    return with_urls(ports, record)
+    _put(ports, record)
+    return record
+
+
+def mark_failed(ports: ReportPorts, report_id: str, reason: str, *, now: datetime) -> None:
+    """The report function gave up on a report: the officer sees it failed instead of waiting."""
+    item = ports.tbl().get_item(Key=keys.report(report_id)).get("Item")
+    if not item:
+        return
+    record = plain(item["data"])
+    if record.get("status") != "ready":
+        _put(ports, {**record, "status": "failed", "error": reason[:300], "finished_at": iso(now)})
 
 
 def load_report(ports: ReportPorts, report_id: str) -> dict[str, Any]:
@@ -114,7 +167,9 @@ def load_report(ports: ReportPorts, report_id: str) -> dict[str, Any]:
     item = ports.tbl().get_item(Key=keys.report(report_id)).get("Item")
     if not item:
         raise ReportNotFound(report_id)
-    return with_urls(ports, plain(item["data"]))
+    record = plain(item["data"])
+    record.setdefault("status", "ready")  # reports made before the queue were rendered in the request
+    return with_urls(ports, record) if record["status"] == "ready" else record
 
 
 def with_urls(ports: ReportPorts, record: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from anninh import conversations, followers
 from anninh.clock import parse_iso
 from anninh.outbox import OutboundMessage
 from anninh.registry_store import current_registry
+from anninh.sending.tiers import ReplyWindow
 from anninh.stats import counters
 
 
@@ -28,6 +29,18 @@ class Followers(Protocol):
 
 class Conversations(Protocol):
     def record_outbound(self, msg: OutboundMessage, message_id: str, at: datetime) -> None: ...
+
+
+class ReplyWindows(Protocol):
+    """The citizen's latest message and our messages since (anninh.sending.tiers.ConversationWindows)."""
+
+    def window(self, oa_id: str, user_id: str) -> ReplyWindow: ...
+
+
+class Ledger(Protocol):
+    """Proactive sends per OA and month (anninh.sending.tiers.QuotaLedger)."""
+
+    def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool: ...
 
 
 class Stats(Protocol):

@@ -32,7 +32,7 @@ from anninh.settings import get_settings
 
 Status = Literal["sending", "retrying", "sent", "failed", "undeliverable_window"]
 # Why a message was not delivered, and how officers read it.
-Cause = Literal["window", "recipient", "oa", "invalid", "retries"]
+Cause = Literal["window", "recipient", "oa", "invalid", "retries", "quota", "unknown"]
 CAUSE_LABELS: dict[str, str] = {
     "window": "Không gửi được: người dân chưa tương tác với OA trong 7 ngày qua, Zalo không cho phép "
     "gửi tin tư vấn. Hãy liên hệ qua kênh khác hoặc chờ người dân nhắn lại.",
@@ -42,6 +42,12 @@ CAUSE_LABELS: dict[str, str] = {
     "Quản trị viên đã được báo.",
     "invalid": "Không gửi được: nội dung tin nhắn không hợp lệ theo quy định của Zalo.",
     "retries": "Không gửi được sau nhiều lần thử do lỗi kết nối với Zalo. Quản trị viên đã được báo.",
+    "quota": "Chưa gửi được: đã quá 48 giờ kể từ tin nhắn gần nhất của người dân (hoặc đã dùng hết 8 tin "
+    "trả lời miễn phí), nên đây là tin chủ động, mà kênh Zalo này đã dùng hết hạn mức tin chủ động của "
+    "tháng. Tin sẽ gửi được khi người dân nhắn lại hoặc sang tháng sau; nếu việc gấp, hãy liên hệ người "
+    "dân qua điện thoại.",
+    "unknown": "Chưa rõ đã gửi được hay chưa: kết nối với Zalo bị ngắt sau khi gửi và Zalo không cho biết "
+    "kết quả. Hãy xem lại cuộc trò chuyện trên Zalo trước khi gửi lại.",
 }
 FINAL_STATUSES = frozenset({"sent", "failed", "undeliverable_window"})
 SENT_TTL_SECONDS = 40 * 24 * 3600
@@ -128,19 +134,34 @@ class OutboxRecords:
             ExpressionAttributeValues=values,
         )
 
-    def mark_sent(self, key: str, message_id: str, at: datetime) -> None:
-        """One small write right after Zalo's answer: the only window in which a crash can duplicate."""
-        self._update(
-            key,
-            {
-                "status": "sent",
-                "message_id": message_id,
-                "sent_at": iso(at),
-                "updated_at": iso(at),
-                "expires_at": int(at.timestamp()) + SENT_TTL_SECONDS,
-            },
-            remove=("claim_until",),
-        )
+    def mark_sent(
+        self,
+        key: str,
+        message_id: str,
+        at: datetime,
+        *,
+        tier: str = "",
+        reply_to: str | None = None,
+        quota: dict[str, Any] | None = None,
+    ) -> None:
+        """One small write right after Zalo's answer: the only window in which a crash can duplicate.
+
+        Also records how the send was classified (`tier`, the citizen's message it replied to) and
+        Zalo's `data.quota` answer, when Zalo gave one (docs/zalo.md)."""
+        sets: dict[str, Any] = {
+            "status": "sent",
+            "message_id": message_id,
+            "sent_at": iso(at),
+            "updated_at": iso(at),
+            "expires_at": int(at.timestamp()) + SENT_TTL_SECONDS,
+        }
+        if tier:
+            sets["tier"] = tier
+        if reply_to:
+            sets["reply_to"] = reply_to
+        if quota:
+            sets["quota"] = {str(k): str(v) for k, v in quota.items() if v is not None}
+        self._update(key, sets, remove=("claim_until",))
 
     def mark_retrying(self, key: str, error: str, at: datetime, retry_after: int) -> None:
         self._update(

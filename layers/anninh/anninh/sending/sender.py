@@ -9,6 +9,13 @@ answer and the `sent` write (milliseconds), or a read timeout/dropped connection
 went out. For those we chose **at-least-once**: the message is sent again (logged as a possible
 duplicate) because a lost answer to a citizen or a lost officer reply is worse than a repeated one.
 
+Tiers (docs/zalo.md). Before a consultation message goes out, the citizen's reply window is read from
+the conversation log: inside 48 hours of the citizen's latest message and among the 8 messages after
+it, the send is a free `reply` and names that message in `recipient.message_id`; otherwise it is
+`proactive`. The tier and Zalo's `data.quota` answer are stored on the outbox record; proactive sends
+are counted per OA and month (`QuotaLedger`). -211 (out of proactive quota) keeps the message for the
+officers with the cause `quota`.
+
 Retries. Transient errors (-32, network, 5xx) are retried in the function a few times with
 exponential backoff and full jitter, within a few seconds; after that the item goes back to SQS with
 its visibility set to a longer full-jitter backoff (the FIFO group waits, preserving order). Token
@@ -38,14 +45,17 @@ from anninh.sending.ports import (
     CounterStats,
     FollowerRegistry,
     Followers,
+    Ledger,
+    ReplyWindows,
     SendLimiter,
     Stats,
     app_of,
     unit_of,
 )
 from anninh.sending.records import OutboxRecords
+from anninh.sending.tiers import ConversationWindows, QuotaLedger, TierDecision, decide
 from anninh.zalo.client import MessageKind, SendResult, ZaloClient
-from anninh.zalo.errors import TokenUnavailableError, ZaloError
+from anninh.zalo.errors import OUT_OF_QUOTA, TokenUnavailableError, ZaloError
 from anninh.zalo.tokens import TokenStore
 
 WINDOW = timedelta(days=7)
@@ -61,6 +71,7 @@ class Outcome:
     message_id: str = ""
     retry_after: int = 0  # seconds before SQS should deliver it again (status "retry")
     reason: str = ""
+    tier: str = ""  # reply | proactive, for a message sent now
 
 
 @dataclass
@@ -109,6 +120,8 @@ class OutboxSender:
         rng: random.Random | None = None,
         claim_seconds: float = 60.0,
         call_timeout: float = 10.0,
+        windows: ReplyWindows | None = None,
+        ledger: Ledger | None = None,
     ) -> None:
         self.zalo = zalo or ZaloClient(timeout=call_timeout)
         self.tokens = tokens or TokenStore(client=self.zalo)
@@ -128,6 +141,8 @@ class OutboxSender:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self.claim_seconds = claim_seconds
         self.call_timeout = call_timeout
+        self.windows = windows or ConversationWindows()
+        self.ledger = ledger or QuotaLedger()
 
     # ------------------------------------------------------------------ entry point
     def deliver(self, msg: OutboundMessage, receive_count: int = 1, deadline: float | None = None) -> Outcome:
@@ -151,7 +166,9 @@ class OutboxSender:
             last = self.followers.last_interaction(msg.oa_id, msg.user_id)
             if last is not None and now - last > WINDOW:
                 return self._undeliverable(msg, unit_id, "no interaction in the last 7 days", None, log)
-            result = self._send_with_retries(msg, deadline, log)
+            decision = self._decide(msg, now)
+            log["tier"] = decision.tier
+            result = self._send_with_retries(msg, deadline, log, decision)
         except _RetryLater as later:
             return self._retry_later(msg, unit_id, later, receive_count, log)
         except ZaloError as exc:
@@ -166,10 +183,24 @@ class OutboxSender:
                 self.records.mark_retrying(msg.key, "internal error", self.clock(), delay)
             return Outcome("retry", retry_after=delay, reason="internal error")
         sent_at = self.clock()
-        self.records.mark_sent(msg.key, result.message_id, sent_at)
+        self.records.mark_sent(
+            msg.key,
+            result.message_id,
+            sent_at,
+            tier=decision.tier,
+            reply_to=decision.reply_to,
+            quota=result.quota,
+        )
         metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
-        self._finish(msg, result.message_id, sent_at, unit_id)
-        return Outcome("sent", message_id=result.message_id)
+        self._finish(msg, result.message_id, sent_at, unit_id, decision.tier)
+        return Outcome("sent", message_id=result.message_id, tier=decision.tier)
+
+    def _decide(self, msg: OutboundMessage, now: datetime) -> TierDecision:
+        """Reply or proactive, before the message goes out (docs/zalo.md)."""
+        kind = str(msg.meta.get("kind") or "cs")
+        if kind != "cs":
+            return TierDecision("proactive")
+        return decide(self.windows.window(msg.oa_id, msg.user_id), now, kind)
 
     # ------------------------------------------------------------------ steps
     def _retry_later(
@@ -205,7 +236,7 @@ class OutboxSender:
             # The function may have died between Zalo's answer and the bookkeeping: repeat it (it is
             # idempotent: the conversation dedupes on Zalo's message id, the counters on the key).
             sent_at = parse_iso(str(record["sent_at"])) if record.get("sent_at") else self.clock()
-            self._finish(msg, message_id, sent_at, self.unit_for(msg.oa_id))
+            self._finish(msg, message_id, sent_at, self.unit_for(msg.oa_id), str(record.get("tier") or ""))
             logger.info("outbound message already sent; not sending again", extra=log)
             return Outcome("skipped", message_id=message_id, reason="already sent")
         if status in ("failed", "undeliverable_window"):
@@ -213,15 +244,26 @@ class OutboxSender:
         # Another sender holds a live claim (a redelivery overlapping a slow send): look again later.
         return Outcome("retry", retry_after=int(self.claim_seconds), reason="claimed by another sender")
 
-    def _finish(self, msg: OutboundMessage, message_id: str, at: datetime, unit_id: str) -> None:
+    def _finish(
+        self, msg: OutboundMessage, message_id: str, at: datetime, unit_id: str, tier: str = ""
+    ) -> None:
         self.conversations.record_outbound(msg, message_id, at)
         self.stats.count_sent(msg, unit_id, at)
+        if tier == "proactive":
+            try:
+                self.ledger.count_proactive(msg.oa_id, msg.key, at)
+            except Exception:  # the quota figure must never make a delivered message look undelivered
+                logger.exception("proactive send not counted", extra={"key": msg.key, "oa_id": msg.oa_id})
 
     def _time_left(self, deadline: float | None) -> float:
         return float("inf") if deadline is None else deadline - time.monotonic()
 
     def _send_with_retries(
-        self, msg: OutboundMessage, deadline: float | None, log: dict[str, object]
+        self,
+        msg: OutboundMessage,
+        deadline: float | None,
+        log: dict[str, object],
+        decision: TierDecision | None = None,
     ) -> SendResult:
         requested = msg.meta.get("kind")
         kind: MessageKind = requested if requested in ("transaction", "promotion") else "cs"
@@ -241,7 +283,8 @@ class OutboxSender:
                 if not self.limiter.take(app_id, 1, max_wait=wait).tokens:
                     raise _RetryLater(USE_QUEUE_BACKOFF, "the app's Zalo quota for this minute is taken")
             try:
-                return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind)
+                reply_to = decision.reply_to if decision is not None else None
+                return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind, reply_to=reply_to)
             except ZaloError as exc:
                 if exc.kind == "token" and not refreshed:
                     refreshed = True
@@ -311,6 +354,19 @@ class OutboxSender:
             return self._undeliverable(
                 msg, unit_id, exc.message or "no interaction in the last 7 days", exc.code, log
             )
+        if exc.code == OUT_OF_QUOTA:
+            self.records.mark_final(
+                msg=msg,
+                status="failed",
+                cause="quota",
+                reason=f"{exc.code}: {exc.message or 'out of proactive quota'} (tier {log.get('tier', '?')})",
+                at=self.clock(),
+                unit_id=unit_id,
+                error_code=exc.code,
+            )
+            metrics.add_metric(name="OutboundOutOfQuota", unit=MetricUnit.Count, value=1)
+            logger.warning("OA out of proactive quota; kept for the officers", extra=log)
+            return Outcome("failed", reason=str(exc))
         self.records.mark_final(
             msg=msg,
             status="failed",

@@ -49,6 +49,8 @@ COUNTERS = frozenset(
         "tips_rejected",
         "tips_spam",
         "tips_forwarded",
+        "tips_moved_in",
+        "tips_moved_out",
     }
 )
 

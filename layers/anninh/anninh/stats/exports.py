@@ -35,6 +35,12 @@ def figures_csv(stats: dict[str, Any]) -> str:
         rows.append([day["day"], *(day.get(c, 0) for c in columns), day.get("first_response_median_seconds")])
     first = stats["response_times"]["first_response"]["median_seconds"]
     rows.append(["Tổng cộng", *(stats.get(c, 0) for c in columns), first])
+    units = stats.get("units") or []
+    if units:  # the per-unit rows of the stats API (the unit's own row included), then their total
+        rows.append([])
+        rows.append(["Đơn vị", *(LABELS_VI[c] for c in columns)])
+        rows.extend([unit["name"], *(unit.get(c, 0) for c in columns)] for unit in units)
+        rows.append(["Tổng cộng", *(stats.get(c, 0) for c in columns)])
     return _csv(rows)
 
 

@@ -26,6 +26,7 @@ HEADLINE = (
     "bot_answered",
     "handed_off",
     "tips",
+    "tips_handled",
     "tips_urgent",
     "tips_valuable",
     "tips_resolved",
@@ -47,6 +48,7 @@ LABELS_VI: dict[str, str] = {
     "bot_answered": "Câu hỏi được trả lời tự động",
     "handed_off": "Câu hỏi chuyển cán bộ",
     "tips": "Tin báo ANTT",
+    "tips_handled": "Tin báo đơn vị thụ lý",
     "tips_urgent": "Tin báo khẩn",
     "tips_valuable": "Tin báo có giá trị",
     "tips_resolved": "Tin báo đã giải quyết",
@@ -147,9 +149,21 @@ def top_questions(figures: Figures, limit: int = 10) -> list[dict[str, Any]]:
     return [{"entry_id": entry, "count": n} for entry, n in counts[:limit]]
 
 
+def handled(figures: Figures) -> int:
+    """Tips a unit handles: received, plus forwarded to it, minus forwarded away (issue 17: a tip is
+    credited to the unit that resolved it; `tips` stays the count by receiving unit)."""
+    return (
+        int(figures.get("tips", 0))
+        + int(figures.get("tips_moved_in", 0))
+        - int(figures.get("tips_moved_out", 0))
+    )
+
+
 def counters_only(figures: Figures) -> dict[str, int]:
     """Headline counters with zeros filled in (what the API and exports show)."""
-    return {name: int(figures.get(name, 0)) for name in HEADLINE}
+    out = {name: int(figures.get(name, 0)) for name in HEADLINE}
+    out["tips_handled"] = handled(figures)
+    return out
 
 
 def days_between(first: date, last: date) -> list[str]:

@@ -71,14 +71,21 @@ class Figurer:
         units = set(self.registry.subtree(unit_id))
         out: Figures = {}
         for oa_id, counted_for, figures in self.store.oa_days(day):
-            owner = counted_for if self.registry.unit(counted_for) else self.oa_unit(oa_id)
+            owner = self.registry.owner_on(counted_for, day, self.oa_unit(oa_id))
             if owner in units:
                 fig.add_into(out, figures)
         return out
 
     def followers_now(self, unit_id: str) -> int:
+        """Followers of the OAs in the unit's subtree now; a unit that ended (a reorganisation moved its
+        OAs out) keeps the followers of its last day, so its history walks back from there."""
         units = set(self.registry.subtree(unit_id))
-        return sum(n for oa_id, n in self.gauges().items() if self.oa_unit(oa_id) in units)
+        ended = sum(
+            u.final_followers
+            for uid in units
+            if (u := self.registry.units_by_id[uid]).ended_on and not set(u.successors) & units
+        )
+        return ended + sum(n for oa_id, n in self.gauges().items() if self.oa_unit(oa_id) in units)
 
     def unit_days(self, unit_id: str, start: date, end: date) -> list[UnitDay]:
         """Each day of [start, end] (end capped at today) with its figures and end-of-day followers."""
@@ -139,25 +146,14 @@ def period_stats(
         {"day": d.day, "followers": d.followers, **fig.counters_only(d.figures), **_day_extras(d.figures)}
         for d in days
     ]
-    breakdown = []
-    for child in registry.children(unit_id):
-        child_days = figurer.unit_days(child.unit_id, start, end)
-        child_summary = summary(child_days)
-        breakdown.append(
-            {
-                "unit_id": child.unit_id,
-                "name": child.name,
-                "kind": child.kind,
-                "followers": child_summary["followers"],
-                **fig.counters_only(fig.total(d.figures for d in child_days)),
-            }
-        )
+    overall = summary(days)
+    breakdown = unit_breakdown(figurer, unit, overall, start, end)
     return {
         "unit_id": unit_id,
         "unit_name": unit.name,
         "from": start.isoformat(),
         "to": end.isoformat(),
-        **summary(days),
+        **overall,
         "series": series,
         "units": breakdown,
         "source": {
@@ -165,6 +161,41 @@ def period_stats(
             "live_days": sum(1 for d in days if not d.rolled_up),
         },
     }
+
+
+OWN_ROW_SUFFIX = " (trực tiếp)"
+
+
+def unit_breakdown(
+    figurer: Figurer, unit: Any, overall: dict[str, Any], start: date, end: date
+) -> list[dict[str, Any]]:
+    """One row per unit directly under `unit`, then the unit's own row (its own OA and the tips it
+    holds itself), so the rows always add up to the unit's total, counter by counter.
+
+    The own row is the total minus the rows below: a unit's figures are exactly its own plus those of
+    the units under it (registry.subtree), so the difference is what was counted for the unit itself.
+    """
+    rows: list[dict[str, Any]] = []
+    for child in figurer.registry.children(unit.unit_id):
+        child_days = figurer.unit_days(child.unit_id, start, end)
+        rows.append(
+            {
+                "unit_id": child.unit_id,
+                "name": child.name,
+                "kind": child.kind,
+                "own": False,
+                "followers": summary(child_days)["followers"],
+                **fig.counters_only(fig.total(d.figures for d in child_days)),
+            }
+        )
+    if not rows:
+        return rows
+    names = ["followers", *fig.counters_only({})]
+    own = {name: int(overall.get(name, 0)) - sum(int(r.get(name, 0)) for r in rows) for name in names}
+    rows.append(
+        {"unit_id": unit.unit_id, "name": unit.name + OWN_ROW_SUFFIX, "kind": unit.kind, "own": True, **own}
+    )
+    return rows
 
 
 def _day_extras(figures: Figures) -> dict[str, Any]:

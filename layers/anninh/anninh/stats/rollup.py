@@ -60,7 +60,7 @@ def roll_up_days(registry: Registry, store: StatsStore, days: list[str], now: da
         for unit_id, inside in subtrees.items():
             figures: fig.Figures = {}
             for oa_id, counted_for, oa_figures in counted[day]:
-                owner = counted_for if registry.unit(counted_for) else home.get(oa_id, "")
+                owner = registry.owner_on(counted_for, day, home.get(oa_id, ""))
                 if owner in inside:
                     fig.add_into(figures, oa_figures)
             followers = sum(n for oa_id, n in followers_end[day].items() if home.get(oa_id) in inside)

@@ -166,10 +166,21 @@ class ZaloClient:
 
     # ------------------------------------------------------------------ messages
     def send_message(
-        self, access_token: str, user_id: str, message: dict[str, Any], kind: MessageKind = "cs"
+        self,
+        access_token: str,
+        user_id: str,
+        message: dict[str, Any],
+        kind: MessageKind = "cs",
+        reply_to: str | None = None,
     ) -> SendResult:
-        """Send one message to a follower; `message` comes from `anninh.zalo.messages`."""
-        body = {"recipient": {"user_id": user_id}, "message": message}
+        """Send one message to a follower; `message` comes from `anninh.zalo.messages`.
+
+        `reply_to` is the id of the citizen's message being answered: the request then names it in
+        `recipient.message_id` (instead of `user_id`) and Zalo counts the send as a free reply when it
+        falls within 48 hours and 8 replies of the citizen's latest message (docs/zalo.md).
+        """
+        recipient = {"message_id": reply_to} if reply_to else {"user_id": user_id}
+        body = {"recipient": recipient, "message": message}
         data = self._request(
             "POST", f"{self.api_base}/v3.0/oa/message/{kind}", access_token=access_token, json=body
         )
@@ -190,6 +201,23 @@ class ZaloClient:
             rate_limit_limit=self.rate_limit.limit,
             rate_limit_remain=self.rate_limit.remain,
         )
+
+    def proactive_quota(self, access_token: str) -> dict[str, Any]:
+        """The OA's proactive quota this month, `v2.0/oa/quota/message` without a message id:
+        `{"type": "active", "remain", "total"}` (docs/zalo.md, S3)."""
+        return self._api("POST", "/v2.0/oa/quota/message", access_token, json={})
+
+    def conversation(self, access_token: str, user_id: str, count: int = 10) -> list[dict[str, Any]]:
+        """The latest messages between the OA and one citizen, newest first (at most 10):
+        `message_id`, `src` (0 = the OA, 1 = the citizen), `time` (ms), `type`, `message`."""
+        body = self._request(
+            "GET",
+            f"{self.api_base}/v2.0/oa/conversation",
+            access_token=access_token,
+            params=self._data_param({"user_id": user_id, "offset": 0, "count": min(10, max(1, count))}),
+        )
+        data = body.get("data")
+        return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
 
     def send_template(
         self,

@@ -30,6 +30,7 @@ ErrorKind = Literal["transient", "token", "recipient", "oa", "invalid"]
 
 RATE_LIMITED = -32
 BAD_PARAMETER = -201
+OUT_OF_QUOTA = -211
 TOKEN_INVALID = -216
 TOKEN_EXPIRED = -220
 NO_INTERACTION_7_DAYS = -230

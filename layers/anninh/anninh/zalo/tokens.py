@@ -64,7 +64,9 @@ class TokenRecord(BaseModel):
 
 
 def _registry_app_secret(app_id: str) -> str:
-    app = current_registry().apps_by_id.get(app_id)
+    from anninh.registry_store import load_app_secrets
+
+    app = next((a for a in load_app_secrets() if a.app_id == app_id), None)
     if app is None:
         raise TokenUnavailableError("?", f"app {app_id} is not in the registry")
     return app.app_secret

@@ -26,9 +26,7 @@ def officer_audit(
     username = (officer or p.username).strip().lower()
     if username != p.username:
         target = next((o for o in current_registry().officers if o.username.lower() == username), None)
-        allowed = p.has_role("admin") or (
-            p.has_role("commander") and target is not None and p.can_see_unit(target.unit_id)
-        )
+        allowed = p.has_role("admin", "commander") and target is not None and p.can_see_unit(target.unit_id)
         if not allowed:
             audit.record(
                 p.username,
@@ -37,7 +35,7 @@ def officer_audit(
                 username,
                 actor_unit=p.unit_id,
                 outcome="denied",
-                reason="not this officer's commander",
+                reason="not this officer's commander or admin",
                 request_id=p.request_id,
             )
             raise Forbidden("Chỉ chỉ huy đơn vị (hoặc quản trị) xem được nhật ký của cán bộ khác.")

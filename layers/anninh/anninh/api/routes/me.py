@@ -32,6 +32,8 @@ def get_me() -> dict[str, Any]:
         "can_reveal": p.has_role("commander"),
         "can_edit_content": p.has_role("editor", "admin"),
         "can_admin": p.has_role("admin"),
+        "can_campaign": p.has_role("editor", "admin", "commander"),
+        "can_handle_cases": p.has_role("officer", "commander"),
     }
 
 

@@ -1,12 +1,21 @@
 """Registry: units and OAs (everyone reads: forwarding needs them), officers (admins manage them).
 
 An officer is two things kept in step: the Cognito user (sign-in, `custom:unit_id`, groups = roles)
-and the OFFICER item in the table (display name, unit, roles) the rest of the system reads.
+and the OFFICER item in the table (display name, unit, roles, enabled), which is what the API trusts.
+
+Tenant boundary: an admin acts only inside its own subtree (its unit and the units under it). It
+cannot create a top-level unit (an operator step, `make register`), move a unit, OA or officer out of
+or into another tree, grant `commander` or `admin` at its own level unless it holds that role itself,
+or change its own roles, unit or access. Granting `commander` or `admin` is recorded as a `role.grant`
+audit record on the unit, which the unit's commanders read at `GET /units/{unit_id}/grants`. Disabling,
+moving or changing the roles of an officer signs the user out globally; the API reads the officer
+record on the next request (see `anninh.api.auth`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import contextlib
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -14,10 +23,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws, keys
-from anninh.api.auth import principal, require_role
-from anninh.api.errors import Conflict, NotFound, Unprocessable
-from anninh.registry import OA, Officer, Role, Unit
+from anninh import audit, aws
+from anninh.api.auth import Principal, principal, require_role
+from anninh.api.errors import Conflict, Forbidden, NotFound, Unprocessable
+from anninh.clock import iso, utcnow
+from anninh.registry import OA, Officer, Role, Unit, UnitKind
 from anninh.registry_store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
 from anninh.settings import get_settings
 
@@ -38,6 +48,8 @@ def list_units() -> dict[str, Any]:
             "parent": u.parent,
             "code": u.code,
             "hotline": u.hotline,
+            "ended_on": u.ended_on,
+            "successors": u.successors,
             "visible": p.can_see_unit(u.unit_id),
         }
         for u in current_registry().units
@@ -45,10 +57,10 @@ def list_units() -> dict[str, Any]:
     return {"items": items, "count": len(items)}
 
 
-@router.get("/oas", summary="Official Accounts and the unit each belongs to")
+@router.get("/oas", summary="Official Accounts, the unit of each; `visible`: the caller may send through it")
 def list_oas() -> dict[str, Any]:
-    principal()
-    items = [o.model_dump() for o in current_registry().oas]
+    p = principal()
+    items = [{**o.model_dump(), "visible": p.can_see_unit(o.unit_id)} for o in current_registry().oas]
     return {"items": items, "count": len(items)}
 
 
@@ -59,7 +71,7 @@ OaId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[0-9]{1,32}$"
 class UnitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal["district", "ward", "team", "city", "commune"] = "ward"
+    kind: UnitKind = "ward"
     parent: str | None = Field(default=None, min_length=1, max_length=64)
     code: str = Field(default="", max_length=8, pattern=r"^[A-Za-z0-9]*$")
     hotline: str = Field(default="", max_length=30)
@@ -70,11 +82,94 @@ class UnitIn(BaseModel):
     )
 
 
-@router.put("/units/<unit_id>", summary="Create or change a unit (admins); the hierarchy is data")
+HIGH_ROLES = frozenset({"commander", "admin"})
+
+
+def _refuse(p: Principal, action: str, kind: str, target: str, *, reason: str, message: str) -> Forbidden:
+    audit.record(
+        p.username,
+        action,
+        kind,
+        target,
+        actor_unit=p.unit_id,
+        outcome="denied",
+        reason=reason,
+        request_id=p.request_id,
+    )
+    return Forbidden(message, details={"reason": reason})
+
+
+def _inside(p: Principal, unit_id: str | None, action: str, kind: str, target: str) -> None:
+    """The unit lies in the admin's own subtree, or the attempt is refused (and audited)."""
+    if unit_id is None or not p.can_see_unit(unit_id):
+        raise _refuse(
+            p,
+            action,
+            kind,
+            target,
+            reason="outside the admin's own units",
+            message="Chỉ quản trị được đơn vị của mình và các đơn vị cấp dưới.",
+        )
+
+
+def _check_grant(p: Principal, unit_id: str, roles: set[str], action: str, target: str) -> None:
+    """At its own level an admin grants only roles it holds itself; below, any role."""
+    above = (roles & HIGH_ROLES) - set(p.roles) if unit_id == p.unit_id else set()
+    if above:
+        raise _refuse(
+            p,
+            action,
+            "officer",
+            target,
+            reason=f"cannot grant {', '.join(sorted(above))} at its own level",
+            message="Không thể cấp quyền cao hơn quyền của chính mình ở cấp đơn vị của mình.",
+        )
+
+
+def _record_grants(p: Principal, username: str, unit_id: str, granted: set[str]) -> None:
+    for role in sorted(granted & HIGH_ROLES):
+        audit.record(
+            p.username,
+            "role.grant",
+            "unit",
+            unit_id,
+            actor_unit=p.unit_id,
+            request_id=p.request_id,
+            after={"officer": username, "role": role},
+        )
+
+
+@router.put(
+    "/units/<unit_id>", summary="Create or change a unit (admins, own subtree); the hierarchy is data"
+)
 def put_unit_route(unit_id: UnitId, body: Annotated[UnitIn, Body()]) -> dict[str, Any]:
     p = principal()
     require_role(p, "admin")
     registry = current_registry()
+    existing = registry.unit(unit_id)
+    if existing is not None:
+        _inside(p, unit_id, "unit.put", "unit", unit_id)
+    if existing is not None and unit_id == p.unit_id:
+        if body.parent != existing.parent:
+            raise _refuse(
+                p,
+                "unit.put",
+                "unit",
+                unit_id,
+                reason="cannot move its own unit",
+                message="Không thể chuyển đơn vị của chính mình sang đơn vị cấp trên khác.",
+            )
+    elif body.parent is None:
+        raise _refuse(
+            p,
+            "unit.put",
+            "unit",
+            unit_id,
+            reason="top-level units are an operator step",
+            message="Không thể tạo đơn vị cấp cao nhất; việc này do bộ phận vận hành thực hiện.",
+        )
+    else:
+        _inside(p, body.parent, "unit.put", "unit", unit_id)
     if body.parent is not None:
         if registry.unit(body.parent) is None:
             raise Unprocessable(
@@ -85,7 +180,7 @@ def put_unit_route(unit_id: UnitId, body: Annotated[UnitIn, Body()]) -> dict[str
                 "Đơn vị cấp trên không thể là đơn vị cấp dưới của chính nó.",
                 details=[{"loc": ["body", "parent"]}],
             )
-    before = registry.unit(unit_id)
+    before = existing
     unit = Unit(unit_id=unit_id, **body.model_dump())
     put_unit(unit)
     forget_cached_registry()
@@ -115,6 +210,10 @@ def put_oa_route(oa_id: OaId, body: Annotated[OaIn, Body()]) -> dict[str, Any]:
     require_role(p, "admin")
     registry = current_registry()
     _check_unit(body.unit_id)
+    existing_oa = registry.oa(oa_id)
+    if existing_oa is not None:
+        _inside(p, existing_oa.unit_id, "oa.put", "oa", oa_id)
+    _inside(p, body.unit_id, "oa.put", "oa", oa_id)
     if registry.apps and body.app_id not in registry.apps_by_id:
         raise Unprocessable(f"Không có ứng dụng Zalo '{body.app_id}'.", details=[{"loc": ["body", "app_id"]}])
     before = registry.oa(oa_id)
@@ -156,11 +255,11 @@ def _enabled_map() -> dict[str, bool]:
     return {str(i.get("GSI1SK")): bool(i.get("enabled", True)) for i in page_items}
 
 
-@router.get("/officers", summary="Officers of the units the caller sees (admins: all)")
+@router.get("/officers", summary="Officers of the units the caller sees (its own unit and those below)")
 def list_officers(unit_id: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
     p = principal()
     enabled = _enabled_map()
-    officers = [o for o in current_registry().officers if p.has_role("admin") or p.can_see_unit(o.unit_id)]
+    officers = [o for o in current_registry().officers if p.can_see_unit(o.unit_id)]
     if unit_id:
         officers = [o for o in officers if o.unit_id == unit_id]
     items = [_officer_view(o, enabled.get(o.username.lower(), True)) for o in officers]
@@ -201,6 +300,8 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
     require_role(p, "admin")
     _check_unit(body.unit_id)
     username = body.username.lower()
+    _inside(p, body.unit_id, "officer.create", "officer", username)
+    _check_grant(p, body.unit_id, set(body.roles), "officer.create", username)
     if any(o.username.lower() == username for o in current_registry().officers):
         raise Conflict("Tên đăng nhập đã tồn tại.", code="officer_exists")
     roles = sorted(set(body.roles))
@@ -226,14 +327,17 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
             ) from exc
         for role in roles:
             cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=role)
+    now = iso(utcnow())
     officer = Officer(
         username=username,
         unit_id=body.unit_id,
         roles=roles,  # type: ignore[arg-type]
         display_name=body.display_name,
+        roles_since={str(r): now for r in roles},
     )
-    put_officer(officer)
+    put_officer(officer, enabled=True)
     forget_cached_registry()
+    _record_grants(p, username, body.unit_id, set(roles))
     audit.record(
         p.username,
         "officer.create",
@@ -246,6 +350,12 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=_officer_view(officer))
 
 
+def _sign_out(cognito: Any, pool: str, username: str) -> None:
+    """Revoke the user's refresh tokens: no new IdToken after a disable, move or role change."""
+    with contextlib.suppress(cognito.exceptions.UserNotFoundException):
+        cognito.admin_user_global_sign_out(UserPoolId=pool, Username=username)
+
+
 @router.patch("/officers/<username>", summary="Change an officer's unit, roles, name or access (admins)")
 def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> dict[str, Any]:
     p = principal()
@@ -254,27 +364,58 @@ def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> 
     current = next((o for o in current_registry().officers if o.username.lower() == name), None)
     if current is None:
         raise NotFound("Không tìm thấy cán bộ.")
+    _inside(p, current.unit_id, "officer.update", "officer", name)
     enabled_before = _enabled_map().get(name, True)
+    if name == p.username and (
+        (body.roles is not None and set(body.roles) != set(current.roles))
+        or (body.unit_id is not None and body.unit_id != current.unit_id)
+        or (body.enabled is not None and body.enabled != enabled_before)
+    ):
+        raise _refuse(
+            p,
+            "officer.update",
+            "officer",
+            name,
+            reason="nobody changes their own roles, unit or access",
+            message="Không ai được tự thay đổi quyền, đơn vị hoặc trạng thái tài khoản của chính mình.",
+        )
     before = _officer_view(current, enabled_before)
-    updated = current.model_copy()
+    updated = current.model_copy(deep=True)
     cognito, pool = _cognito()
+    now = iso(utcnow())
+    revoke = False
+    target_unit = body.unit_id if body.unit_id is not None else current.unit_id
+    final_roles: set[str] = set(body.roles) if body.roles is not None else set(current.roles)
+    moved = target_unit != current.unit_id
+    _check_grant(
+        p, target_unit, final_roles if moved else final_roles - set(current.roles), "officer.update", name
+    )
     if body.unit_id is not None and body.unit_id != current.unit_id:
         _check_unit(body.unit_id)
+        _inside(p, body.unit_id, "officer.update", "officer", name)
         updated.unit_id = body.unit_id
+        updated.roles_since = {str(r): now for r in updated.roles}  # roles at the new unit start now
+        revoke = True
         if pool:
             cognito.admin_update_user_attributes(
                 UserPoolId=pool,
                 Username=name,
                 UserAttributes=[{"Name": "custom:unit_id", "Value": body.unit_id}],
             )
+    granted: set[str] = set()
     if body.roles is not None:
         roles = sorted(set(body.roles))
+        granted = {str(r) for r in roles} - set(current.roles)
         if pool:
-            for role in set(roles) - set(current.roles):
+            for role in granted:
                 cognito.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName=role)
             for role in set(current.roles) - set(roles):
                 cognito.admin_remove_user_from_group(UserPoolId=pool, Username=name, GroupName=role)
+        since: dict[str, str] = {r: t for r, t in updated.roles_since.items() if r in roles}
+        since.update(dict.fromkeys(granted, now))
         updated.roles = roles  # type: ignore[assignment]
+        updated.roles_since = since
+        revoke = revoke or set(roles) != set(current.roles)
     if body.display_name is not None:
         updated.display_name = body.display_name
     enabled = enabled_before if body.enabled is None else body.enabled
@@ -283,11 +424,11 @@ def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> 
             cognito.admin_enable_user(UserPoolId=pool, Username=name)
         else:
             cognito.admin_disable_user(UserPoolId=pool, Username=name)
-    put_officer(updated)
-    aws.table().update_item(
-        Key=keys.officer(name), UpdateExpression="SET enabled = :e", ExpressionAttributeValues={":e": enabled}
-    )
+            revoke = True
+    put_officer(updated, enabled=enabled)
     forget_cached_registry()
+    if pool and revoke:
+        _sign_out(cognito, pool, name)
     after = _officer_view(updated, enabled)
     audit.record(
         p.username,
@@ -299,4 +440,28 @@ def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> 
         before=before,
         after=after,
     )
+    _record_grants(p, name, updated.unit_id, set(updated.roles) if moved else granted)
     return after
+
+
+@router.get(
+    "/units/<unit_id>/grants",
+    summary="Who was granted commander or admin in a unit, newest first (its commanders and admins)",
+)
+def list_grants(unit_id: UnitId, limit: Annotated[int, Query(ge=1, le=200)] = 100) -> dict[str, Any]:
+    p = principal()
+    require_role(p, "commander", "admin")
+    if not p.can_see_unit(unit_id):
+        raise NotFound("Không tìm thấy đơn vị.")
+    records, _ = audit.list_for_target("unit", unit_id, limit=limit)
+    items = [
+        {
+            "at": r.at,
+            "by": r.actor,
+            "officer": (r.after or {}).get("officer"),
+            "role": (r.after or {}).get("role"),
+        }
+        for r in records
+        if r.action == "role.grant"
+    ]
+    return {"unit_id": unit_id, "items": items, "count": len(items)}

@@ -23,7 +23,7 @@ from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import BadRequest, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
 from anninh.registry_store import current_registry
-from anninh.reports.service import ReportNotFound, ReportPorts, generate_report, kb_titles, load_report
+from anninh.reports.service import ReportNotFound, ReportPorts, load_report, request_report
 from anninh.stats.exports import figures_csv, tips_csv
 from anninh.stats.queries import PeriodError, parse_period, period_stats
 from anninh.stats.store import DynamoStatsStore
@@ -111,12 +111,18 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
     since: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD or ISO instant")] = None,
     until: Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD (inclusive) or ISO")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    first: Annotated[
+        str | None, Query(alias="from", max_length=40, description="As `since` (the stats page's period)")
+    ] = None,
+    last: Annotated[
+        str | None, Query(alias="to", max_length=40, description="As `until` (the stats page's period)")
+    ] = None,
 ) -> Response[str]:
     from anninh.api.routes import tips as tip_routes
     from anninh.cases import queries
     from anninh.cases.model import STATUS_LABELS_VI
 
-    p = principal()
+    p = tip_routes.case_worker()  # the same roles as listing tips
     statuses = frozenset(s.strip() for s in (status or "").split(",") if s.strip())
     unknown = sorted(statuses - set(STATUS_LABELS_VI))
     if unknown:
@@ -132,8 +138,8 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
         urgent=urgent,
         valuable=valuable,
         text=q or "",
-        since=tip_routes.parse_instant(since, "since"),
-        until=tip_routes.parse_instant(until, "until", True),
+        since=tip_routes.parse_instant(since or first, "since" if since else "from"),
+        until=tip_routes.parse_instant(until or last, "until" if until else "to", True),
     )
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
@@ -156,7 +162,15 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
         details={"rows": len(rows)},
         request_id=p.request_id,
     )
-    return _csv_response(tips_csv(rows[:MAX_EXPORT_ROWS], names), f"tin-bao-{vn_day(utcnow())}.csv")
+    return _csv_response(
+        tips_csv(rows[:MAX_EXPORT_ROWS], names), _tips_filename(since or first, until or last)
+    )
+
+
+def _tips_filename(first: str | None, last: str | None) -> str:
+    if first and last and len(first) == len(last) == 10:
+        return f"tin-bao-{first}-{last}.csv"
+    return f"tin-bao-{vn_day(utcnow())}.csv"
 
 
 class ReportRequest(BaseModel):
@@ -167,7 +181,10 @@ class ReportRequest(BaseModel):
     unit_id: str | None = Field(default=None, max_length=100, description="Default: the caller's unit")
 
 
-@router.post("/reports", summary="Generate a review-meeting report (HTML and PDF, Vietnamese) into S3")
+@router.post(
+    "/reports",
+    summary="Ask for a review-meeting report (HTML and PDF, Vietnamese); 202, then poll GET /reports/{id}",
+)
 def create_report(request: Annotated[ReportRequest, Body()]) -> Response[str]:
     p = principal()
     require_role(p, *REPORT_ROLES)
@@ -178,8 +195,11 @@ def create_report(request: Annotated[ReportRequest, Body()]) -> Response[str]:
         raise Unprocessable(str(exc), details=[{"loc": ["body", "to"], "type": "period"}]) from exc
     if start.isoformat() > vn_day(utcnow()):
         raise BadRequest("Kỳ báo cáo chưa bắt đầu.", details=[{"loc": ["body", "from"], "type": "period"}])
-    ports = ReportPorts(current_registry(), DynamoStatsStore(), kb_titles=kb_titles())
-    record = generate_report(ports, unit, start, end, created_by=p.username, now=utcnow())
+    ports = ReportPorts(current_registry(), DynamoStatsStore())
+    try:
+        record = request_report(ports, unit, start, end, created_by=p.username, now=utcnow())
+    except ReportNotFound as exc:
+        raise NotFound("Không tìm thấy đơn vị.") from exc
     audit.record(
         p.username,
         "report.create",
@@ -190,13 +210,17 @@ def create_report(request: Annotated[ReportRequest, Body()]) -> Response[str]:
         request_id=p.request_id,
     )
     return Response(
-        status_code=201,
+        status_code=202,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(record, ensure_ascii=False),
+        headers={"Location": f"/api/v1/reports/{record['report_id']}"},
     )
 
 
-@router.get("/reports/<report_id>", summary="A generated report with fresh presigned URLs")
+@router.get(
+    "/reports/<report_id>",
+    summary="A report's progress (queued, ready, failed); when ready, fresh presigned HTML and PDF links",
+)
 def get_report(report_id: Annotated[str, Path(min_length=1, max_length=80)]) -> dict[str, Any]:
     p = principal()
     require_role(p, *REPORT_ROLES)

@@ -1,6 +1,6 @@
 """Matcher latency and accuracy on the evaluation set (the `matcher` section of `make bench`).
 
-Run alone: `python -m anninh.kb.bench [path/to/faq_eval.jsonl]`.
+Run alone: `python -m scripts.bench_matcher [path/to/faq_eval.jsonl]`.
 """
 
 from __future__ import annotations

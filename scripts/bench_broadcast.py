@@ -25,11 +25,11 @@ def planner_calls(followers: int = 10_000) -> dict[str, Any]:
 
     from anninh import aws
     from anninh.campaigns.planner import Planner
-    from anninh.campaigns.simulation import seed_followers
     from anninh.campaigns.store import CampaignStore
     from anninh.clock import iso
     from anninh.settings import reset_settings
     from localcloud.resources import deploy
+    from tests.fakes.broadcast import seed_followers
 
     saved = dict(os.environ)
     try:
@@ -96,7 +96,7 @@ def planner_calls(followers: int = 10_000) -> dict[str, Any]:
 
 
 def bench_broadcast(followers: int = 10_000) -> dict[str, Any]:
-    from anninh.campaigns.simulation import run_memory_load
+    from tests.fakes.broadcast import run_memory_load
 
     planner = planner_calls(followers)
     sending = run_memory_load(followers, limit=600, factor=8.0, senders=4, timeout=600)

@@ -463,7 +463,7 @@ def run_memory_load(
     zalo = SimulatedZalo(limit_per_minute=limit, clock=clock, latency=zalo_latency)
     oa_ids = [f"99000000000000000{i:02d}" for i in range(oas)]
     registry = Registry(
-        apps=[App(app_id="sim-app", app_secret="s", oa_secret_key="k")],  # noqa: S106
+        apps=[App(app_id="sim-app", app_secret="s", oa_secret_key="k")],
         units=[Unit(unit_id="sim", name="Đơn vị mô phỏng", kind="district")],
         oas=[OA(oa_id=o, app_id="sim-app", name=o, unit_id="sim") for o in oa_ids],
     )

@@ -1,0 +1,186 @@
+"""Zalo quota figures for officers: an OA's month, and the tier of the next reply in a conversation.
+
+`oa_quota(oa_id)` — `month`, `proactive_used` (our ledger), `proactive_limit` and
+`proactive_remaining` (Zalo's `v2.0/oa/quota/message` when it answers, else our setting),
+`free_replies_open` (conversations still inside their free 48-hour window), `sources` saying where
+each figure comes from, `used_percent` and `warning` (at 80 %).
+`reply_tier(oa_id, user_id)` — what the next officer reply will be: a free reply (how many of the 8
+are left, until when) or a proactive message (and whether the month's quota still covers it).
+See docs/zalo.md.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+
+from anninh import aws, keys
+from anninh.clock import iso, utcnow
+from anninh.observability import logger
+from anninh.sending.tiers import (
+    FREE_REPLIES,
+    REPLY_WINDOW,
+    ConversationWindows,
+    QuotaLedger,
+    decide,
+    vn_month,
+)
+from anninh.settings import get_settings
+
+WARN_AT_PERCENT = 80.0
+MAX_OPEN_CANDIDATES = 500  # conversations looked at for `free_replies_open`
+ZALO_CACHE_SECONDS = 5.0  # absorbs a page asking for many OAs at once; officers see changes at once
+
+_zalo_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+_zalo_lock = threading.Lock()
+
+
+def zalo_proactive_quota(oa_id: str) -> dict[str, Any] | None:
+    """Zalo's own answer for the OA's proactive quota, or None when it cannot be asked now.
+
+    Read-only: uses the stored access token as it is (never refreshes it from here), a short timeout,
+    and remembers the answer for a few seconds per container."""
+    now = time.monotonic()
+    with _zalo_lock:
+        cached = _zalo_cache.get(oa_id)
+    if cached and now - cached[0] < ZALO_CACHE_SECONDS:
+        return cached[1]
+    answer: dict[str, Any] | None = None
+    try:
+        from anninh.zalo.client import ZaloClient
+        from anninh.zalo.tokens import TokenStore
+
+        record = TokenStore().load(oa_id)
+        if record is not None and not record.expires_within(timedelta(seconds=30)):
+            client = ZaloClient(timeout=3.0)
+            try:
+                data = client.proactive_quota(record.access_token)
+            finally:
+                client.close()
+            if data.get("total") is not None and data.get("remain") is not None:
+                answer = {
+                    "remain": int(data["remain"]),
+                    "total": int(data["total"]),
+                    "type": data.get("type"),
+                }
+    except Exception:  # Zalo or the secret unavailable: our own figures stand
+        logger.info("Zalo quota not available; using our own figures", extra={"oa_id": oa_id})
+        answer = None
+    with _zalo_lock:
+        _zalo_cache[oa_id] = (now, answer)
+    return answer
+
+
+def forget_zalo_quota() -> None:
+    with _zalo_lock:
+        _zalo_cache.clear()
+
+
+def free_replies_open(oa_id: str, now: datetime, table: Any | None = None) -> int:
+    """Conversations of the OA whose citizen wrote less than 48 hours ago and that have free replies
+    left. Candidates come from the followers' last interaction (GSI1), then each conversation's log."""
+    table = table or aws.table()
+    windows = ConversationWindows(table)
+    since = iso(now - REPLY_WINDOW)
+    count, seen, start = 0, 0, None
+    while seen < MAX_OPEN_CANDIDATES:
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.followers_by_interaction_gsi(oa_id))
+            & Key("GSI1SK").gte(since),
+            "Limit": 100,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = table.query(**kwargs)
+        for item in page.get("Items", []):
+            seen += 1
+            user_id = str(item.get("SK", "")).removeprefix("FOLLOWER#")
+            if user_id and windows.window(oa_id, user_id).free_left(now) > 0:
+                count += 1
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    return count
+
+
+def oa_quota(
+    oa_id: str, now: datetime | None = None, *, ask_zalo: bool = True, open_replies: bool = True
+) -> dict[str, Any]:
+    now = now or utcnow()
+    month = vn_month(now)
+    used = QuotaLedger().used(oa_id, month)
+    zalo = zalo_proactive_quota(oa_id) if ask_zalo else None
+    if zalo is not None:
+        limit, remaining, limit_source = zalo["total"], zalo["remain"], "zalo"
+    else:
+        limit = get_settings().zalo_proactive_quota_per_month
+        remaining, limit_source = max(0, limit - used), "setting"
+    consumed = limit - remaining if zalo is not None else used
+    percent = round(100.0 * consumed / limit, 1) if limit else 100.0
+    return {
+        "oa_id": oa_id,
+        "month": month,
+        "proactive_used": used,
+        "proactive_limit": limit,
+        "proactive_remaining": remaining,
+        "free_replies_open": free_replies_open(oa_id, now) if open_replies else None,
+        "used_percent": percent,
+        "warning": percent >= WARN_AT_PERCENT,
+        "sources": {
+            "proactive_used": "ours",
+            "proactive_limit": limit_source,
+            "proactive_remaining": limit_source if limit_source == "zalo" else "ours",
+            "free_replies_open": "ours",
+        },
+        "zalo": zalo,
+    }
+
+
+def reply_tier(oa_id: str, user_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """What the next officer reply in this conversation will cost (shown in the reply box)."""
+    now = now or utcnow()
+    decision = decide(ConversationWindows().window(oa_id, user_id), now)
+    out: dict[str, Any] = {
+        **decision.as_json(),
+        "free_total": FREE_REPLIES,
+        "free_left": decision.free_left,
+    }
+    if decision.tier == "reply":
+        out["covered"] = True
+        out["label"] = (
+            f"Tin trả lời miễn phí: còn {decision.free_left}/{FREE_REPLIES} tin đến "
+            f"{_vn_time(decision.until)}."
+        )
+        return out
+    quota = oa_quota(oa_id, now, open_replies=False)
+    covered = quota["proactive_remaining"] > 0
+    out.update(
+        {
+            "covered": covered,
+            "quota": {
+                k: quota[k] for k in ("month", "proactive_used", "proactive_limit", "proactive_remaining")
+            },
+            "label": (
+                "Tin chủ động (tính vào hạn mức tháng "
+                f"{quota['month']}: còn {quota['proactive_remaining']}/{quota['proactive_limit']} tin)."
+                if covered
+                else "Tin chủ động nhưng kênh Zalo này đã hết hạn mức tin chủ động của tháng "
+                f"{quota['month']}: tin sẽ không gửi được mà được giữ lại cho cán bộ. Hãy chờ người dân "
+                "nhắn lại hoặc liên hệ qua điện thoại."
+            ),
+        }
+    )
+    return out
+
+
+def _vn_time(at: datetime | None) -> str:
+    if at is None:
+        return ""
+    from anninh.clock import VN_TZ
+
+    return at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")

@@ -1,0 +1,303 @@
+"""Capacity and monthly cost of An Ninh OA for the seed district, one city and the nation.
+
+    python -m scripts.capacity                      # all three sizes, model + simulation at CI scale
+    python -m scripts.capacity --size city          # one size (make capacity SIZE=city)
+    python -m scripts.capacity --size city --scale 50 --json capacity.json
+    python -m scripts.capacity --bench bench.json   # AWS calls per inbound message from `make bench`
+
+For each size it prints: the Zalo apps needed and how the OAs are spread over them, the simulated
+evening broadcast to every follower (the real planner, senders and limiter on a virtual clock, see
+`scripts/capacity_sim.py`) before and after the design changes, the hottest DynamoDB keys in write
+units per second, the Lambda concurrency needed, the first limit each part meets, and the monthly
+cost. docs/capacity.md explains the figures and their sources.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from anninh.campaigns.apps import apps_needed, sends_per_minute, spread_oas
+
+ROOT = Path(__file__).resolve().parents[1]
+PRICES_READ_ON = "2026-11-29"
+
+
+@dataclass(frozen=True)
+class Size:
+    name: str
+    units: int
+    oas: int
+    followers: int
+    largest_oa: int  # followers of the biggest single OA (a city or province OA)
+    tips_per_hour_peak: int
+    inbound_per_follower_month: float  # citizen messages a month per follower (input)
+    broadcasts_per_month: int  # broadcasts to every follower (Zalo allows 4 a month per follower)
+    officers: int
+    scale: int  # default simulation scale (1/scale of the followers), kept small enough for CI
+
+
+SIZES: dict[str, Size] = {
+    "seed": Size("seed", 18, 18, 157_200, 30_000, 3, 0.10, 4, 60, 20),
+    "city": Size("city", 168, 200, 5_000_000, 400_000, 30, 0.10, 4, 1_000, 500),
+    "nation": Size("nation", 3_321, 3_955, 60_000_000, 400_000, 360, 0.10, 4, 20_000, 5_000),
+}
+
+BROADCAST_MINUTES = 120  # an evening broadcast from 19:30 must end before quiet hours (22:00)
+ZALO_LIMIT_PER_MINUTE = 4000
+ZALO_LATENCY_S = 0.15  # one send to Zalo from ap-southeast-1 (input: not measured here)
+DYNAMODB_LATENCY_S = 0.006  # one DynamoDB call in-region (AWS: single-digit milliseconds)
+CURRENT_SENDER_CONCURRENCY = 12  # template.yaml BroadcastSenderFunction MaximumConcurrency today
+
+
+def follower_counts(size: Size, seed: int = 19) -> dict[str, int]:
+    """A made-up but realistic split: one big OA (city/province), the rest log-normal."""
+    rng = random.Random(seed)
+    rest = size.oas - 1
+    weights = [rng.lognormvariate(0.0, 0.6) for _ in range(rest)]
+    remaining = size.followers - size.largest_oa
+    counts = [max(100, int(remaining * w / sum(weights))) for w in weights]
+    counts[0] += remaining - sum(counts)
+    out = {"oa00000": size.largest_oa}
+    out.update({f"oa{i + 1:05d}": c for i, c in enumerate(counts)})
+    return out
+
+
+INBOUND_SECONDS = 0.6  # Lambda seconds per inbound message over webhook, intake and reply (input)
+PEAK_HOUR_FACTOR = 3.0  # the busiest hour against the average hour (input)
+
+
+def inbound_peak_rate(size: Size) -> float:
+    """Citizen messages a second in the busiest hour."""
+    return size.followers * size.inbound_per_follower_month / 30 / 86400 * PEAK_HOUR_FACTOR
+
+
+def senders_needed(messages_per_second: float, calls_per_message: float) -> int:
+    """Little's law: senders busy = rate x seconds a sender spends on one message."""
+    per_message = ZALO_LATENCY_S + calls_per_message * DYNAMODB_LATENCY_S
+    return max(2, math.ceil(messages_per_second * per_message * 1.1))
+
+
+# ---------------------------------------------------------------------- published limits (sources)
+LIMITS = {
+    "zalo_app_per_minute": (4000, "Zalo OA API: 4,000 requests a minute per app (docs/zalo-platform.md)"),
+    "ddb_partition_wcu": (
+        1000,
+        "DynamoDB: 1,000 write units/s per partition (Developer Guide, warm throughput)",
+    ),
+    "ddb_partition_rcu": (3000, "DynamoDB: 3,000 read units/s per partition (same page)"),
+    "ddb_on_demand_warm_wcu": (
+        4000,
+        "DynamoDB: a new on-demand table starts warm at 4,000 WRU/s, 12,000 RRU/s",
+    ),
+    "lambda_account": (1000, "Lambda: 1,000 concurrent executions per account and Region by default"),
+    "sqs_esm_max_concurrency": (1000, "Lambda SQS event source MaximumConcurrency: 2-1,000"),
+    "sqs_fifo_tps": (300, "SQS FIFO: 300 transactions/s per API action (3,000 messages/s batched)"),
+    "sqs_fifo_high_tps": (70000, "SQS FIFO high throughput: up to 70,000 transactions/s in large Regions"),
+    "apigw_http_rps": (10000, "API Gateway: 10,000 requests/s per account and Region (burst 5,000)"),
+    "secrets_get_tps": (10000, "Secrets Manager: GetSecretValue 10,000 requests/s"),
+    "kms_symmetric_tps": (
+        10000,
+        "KMS: cryptographic operations (symmetric) 5,500-100,000 requests/s shared per Region",
+    ),
+    "cognito_auth_rps": (120, "Cognito user pools: UserAuthentication 120 requests/s (adjustable)"),
+}
+
+# ---------------------------------------------------------------------- prices (USD, ap-southeast-1)
+# Read on PRICES_READ_ON from the AWS pricing pages; see docs/capacity.md for which are confirmed
+# for ap-southeast-1 and which are the us-east-1 list price used as the input.
+PRICES = {
+    "lambda_gb_s": 0.0000166667,
+    "lambda_request": 0.20 / 1e6,
+    "ddb_write_unit": 0.7125 / 1e6,
+    "ddb_read_unit": 0.1425 / 1e6,
+    "ddb_storage_gb_month": 0.285,
+    "sqs_standard_request": 0.40 / 1e6,
+    "sqs_fifo_request": 0.50 / 1e6,
+    "http_api_request": 1.00 / 1e6,  # first 300 M a month
+    "secrets_secret_month": 0.40,
+    "secrets_per_10k_calls": 0.05,
+    "kms_key_month": 1.00,
+    "kms_per_10k_requests": 0.03,
+    "logs_ingest_gb": 0.70,
+    "cognito_mau_over_free": 0.0055,  # Essentials tier, after the free MAUs (input)
+}
+ZALO_PRICE_VND_PER_BROADCAST_MESSAGE = 0.0  # input: see docs/capacity.md (not public as a price list)
+
+
+def calls_from_bench(path: Path | None) -> dict[str, Any]:
+    """AWS calls per inbound message end to end, from `make bench`'s JSON when there is one."""
+    fallback = {
+        "webhook": 2.0,  # PutItem receipt + SendMessage (docs/benchmarks.md, 2026-11-28)
+        "intake_and_reply": 5.0,  # outbox sender per reply (docs/benchmarks.md, 2026-11-28)
+        "source": "docs/benchmarks.md figures of 2026-11-28 (no bench JSON given)",
+    }
+    if path is None or not path.exists():
+        return fallback
+    data = json.loads(path.read_text(encoding="utf-8"))
+    end_to_end = _find(data, "end_to_end")
+    webhook = _find(data.get("webhook", {}), "aws_calls_per_event")
+    sending = _find(data.get("sending", {}), "aws_calls_per_message")
+    if isinstance(end_to_end, (int, float)):
+        return {"end_to_end": float(end_to_end), "source": f"{path} (end to end)"}
+    return {
+        "webhook": float(webhook) if isinstance(webhook, (int, float)) else fallback["webhook"],
+        "intake_and_reply": float(sending)
+        if isinstance(sending, (int, float))
+        else fallback["intake_and_reply"],
+        "source": str(path),
+    }
+
+
+def _find(data: Any, needle: str) -> Any:
+    """The first number under a key containing `needle` (the bench's JSON nests its figures)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if needle in str(key) and isinstance(value, (int, float)):
+                return value
+        for value in data.values():
+            found = _find(value, needle)
+            if found is not None:
+                return found
+    return None
+
+
+def monthly_cost(size: Size, broadcast: dict[str, Any], inbound: dict[str, Any]) -> dict[str, Any]:
+    """USD a month at list prices; the broadcast part from the simulated calls per message."""
+    p = PRICES
+    broadcast_messages = size.followers * size.broadcasts_per_month
+    inbound_messages = size.followers * size.inbound_per_follower_month
+    per_inbound = float(inbound.get("end_to_end") or inbound["webhook"] + inbound["intake_and_reply"])
+    ddb_per_broadcast = float(broadcast["dynamodb_calls_per_message"])
+    # Write units per message from the simulation (transactions count twice): see `wcu_per_message`.
+    wcu_per_broadcast = float(broadcast.get("wcu_per_message", ddb_per_broadcast))
+    lambda_s_per_broadcast = ZALO_LATENCY_S + ddb_per_broadcast * DYNAMODB_LATENCY_S
+    items = {
+        "dynamodb_broadcast": broadcast_messages * wcu_per_broadcast * p["ddb_write_unit"],
+        "dynamodb_inbound": inbound_messages * per_inbound * p["ddb_write_unit"],
+        "dynamodb_storage": (size.followers * 0.4 + inbound_messages * 12 * 2 + broadcast_messages * 0.2)
+        / 1e6
+        * p["ddb_storage_gb_month"],
+        "lambda_broadcast": broadcast_messages * lambda_s_per_broadcast * 0.5 * p["lambda_gb_s"]
+        + broadcast_messages / 500 * p["lambda_request"],
+        "lambda_inbound": inbound_messages * 3 * (0.2 * 1.0 * p["lambda_gb_s"] + p["lambda_request"]),
+        "sqs": broadcast_messages / 50 * 3 * p["sqs_standard_request"]
+        + inbound_messages * 4 * p["sqs_fifo_request"],
+        "api_gateway": (inbound_messages + size.officers * 30 * 200) * p["http_api_request"],
+        "secrets_manager": (size.oas + 2) * p["secrets_secret_month"]
+        + size.oas * 24 * 30 * 2 / 10_000 * p["secrets_per_10k_calls"],
+        "kms": p["kms_key_month"] + inbound_messages * 2 / 10_000 * p["kms_per_10k_requests"],
+        "cloudwatch_logs": (inbound_messages * 3 + broadcast_messages / 50) * 1.5e-6 * p["logs_ingest_gb"],
+        "cognito": max(0, size.officers - 10_000) * p["cognito_mau_over_free"],
+    }
+    total = sum(items.values())
+    return {
+        "usd_per_month": {k: round(v, 2) for k, v in items.items()},
+        "total_usd_per_month": round(total, 2),
+        "broadcast_messages": broadcast_messages,
+        "inbound_messages": int(inbound_messages),
+        "aws_calls_per_inbound_message": per_inbound,
+        "calls_source": inbound["source"],
+        "zalo_vnd_per_month": broadcast_messages * ZALO_PRICE_VND_PER_BROADCAST_MESSAGE,
+        "prices_read_on": PRICES_READ_ON,
+    }
+
+
+def plan_apps(size: Size) -> dict[str, Any]:
+    followers = follower_counts(size)
+    apps = apps_needed(size.followers, BROADCAST_MINUTES, ZALO_LIMIT_PER_MINUTE)
+    spread = spread_oas(followers, [f"app{i:03d}" for i in range(apps)], minutes=BROADCAST_MINUTES)
+    return {
+        "followers": followers,
+        "apps": apps,
+        "spread": spread,
+        "minutes": round(spread.minutes(ZALO_LIMIT_PER_MINUTE), 1),
+        "one_app_minutes": round(size.followers / sends_per_minute(ZALO_LIMIT_PER_MINUTE), 1),
+        "largest_oa_minutes": round(size.largest_oa / sends_per_minute(ZALO_LIMIT_PER_MINUTE), 1),
+    }
+
+
+def run_size(size: Size, scale: int | None, bench: Path | None, before: bool = True) -> dict[str, Any]:
+    from scripts.capacity_sim import simulate
+
+    k = scale or size.scale
+    apps = plan_apps(size)
+    followers, spread = apps["followers"], apps["spread"]
+    rate = size.followers / (apps["minutes"] * 60) if apps["minutes"] else 0.0
+    need = senders_needed(rate, 5.0)
+    out: dict[str, Any] = {
+        "size": asdict(size),
+        "zalo_apps": {
+            "apps_needed": apps["apps"],
+            "broadcast_minutes_on_one_app": apps["one_app_minutes"],
+            "broadcast_minutes_spread": apps["minutes"],
+            "largest_oa_minutes": apps["largest_oa_minutes"],
+            "oas_too_big_for_one_app": spread.too_big,
+            "followers_per_app": {
+                "min": min(spread.followers_per_app.values()),
+                "max": max(spread.followers_per_app.values()),
+            },
+        },
+    }
+    after = simulate(followers, spread.app_of, scale=k, senders=need)
+    out["broadcast"] = after.figures
+    out["broadcast"]["wcu_per_message"] = _wcu_per_message(after)
+    if before and apps["apps"] > 1:
+        one_app = dict.fromkeys(followers, "app000")
+        old = simulate(followers, one_app, scale=k, senders=CURRENT_SENDER_CONCURRENCY, hours=3.0)
+        out["broadcast_before"] = {
+            key: old.figures[key]
+            for key in (
+                "apps",
+                "senders",
+                "status",
+                "sent_fraction",
+                "broadcast_minutes",
+                "messages_per_second",
+            )
+        }
+    out["lambda"] = {
+        "broadcast_senders_needed": need,
+        "broadcast_senders_today": CURRENT_SENDER_CONCURRENCY,
+        "peak_busy_senders_simulated": after.figures["peak_busy_senders"],
+        "inbound_messages_per_second_peak": round(inbound_peak_rate(size), 2),
+        "inbound_concurrency_peak": max(1, math.ceil(inbound_peak_rate(size) * INBOUND_SECONDS)),
+    }
+    out["cost"] = monthly_cost(size, out["broadcast"], calls_from_bench(bench))
+    return out
+
+
+def _wcu_per_message(result: Any) -> float:
+    total = sum(sum(m.values()) for m in result.log.writes.values())
+    sent = result.figures["sent_fraction"] * result.figures["simulated_followers"]
+    return round(total / max(1.0, sent), 3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=[*SIZES, "all"], default="all")
+    parser.add_argument("--scale", type=int, help="simulate 1/scale of the followers (default per size)")
+    parser.add_argument("--bench", type=Path, help="JSON written by `python -m scripts.bench --json`")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--no-before", action="store_true", help="skip the one-app run (before the changes)")
+    args = parser.parse_args(argv)
+    names = list(SIZES) if args.size == "all" else [args.size]
+    results = {}
+    for name in names:
+        results[name] = run_size(SIZES[name], args.scale, args.bench, before=not args.no_before)
+        print(json.dumps({name: results[name]}, ensure_ascii=False, indent=2, default=str), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
