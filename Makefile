@@ -16,10 +16,11 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: venv tools locks register connect-oa deploy-console stats-check demo-reorg run reset test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 # Both install from lock files, hash-checked (see README, "Dependencies"); `make locks` renews them.
-$(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/report/requirements.txt
+$(BIN)/.installed: requirements-dev.txt requirements-sam.txt layers/deps/requirements.txt layers/report/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-sam.txt
 	@touch $@
 
 $(TOOLS)/.installed: requirements-tools.txt

@@ -16,6 +16,7 @@ import io
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,6 +35,9 @@ class SerializedMoto:
         self._changed = threading.Condition()
         self._versions: dict[str, int] = {}  # queue name -> number of changes seen
         self.changes = 0  # requests that may have changed state (the state snapshot reads it)
+        # AWS calls by operation (what the bill counts); empty long polls apart (Lambda's pollers make them).
+        self.calls: Counter[str] = Counter()
+        self.empty_receives = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
@@ -41,8 +45,12 @@ class SerializedMoto:
             status, headers, body = self._receive(environ)
             if b'"Messages"' in body:  # receive counts and visibility changed
                 self.changes += 1
+                self.calls["sqs.ReceiveMessage"] += 1
+            else:
+                self.empty_receives += 1
             start_response(status, headers)
             return [body]
+        self.calls[_operation(environ, target)] += 1
         if not _is_read(environ, target):
             self.changes += 1
         if target.startswith("AmazonSQS."):
@@ -114,6 +122,26 @@ def _is_read(environ: dict[str, Any], target: str) -> bool:
         return True
     operation = target.rsplit(".", 1)[-1]
     return bool(target) and operation.startswith(_READ_PREFIXES)
+
+
+_PREFIXES = {
+    "AmazonSQS": "sqs",
+    "DynamoDB_20120810": "dynamodb",
+    "TrentService": "kms",
+    "secretsmanager": "secretsmanager",
+    "AWSCognitoIdentityProviderService": "cognito-idp",
+}
+
+
+def _operation(environ: dict[str, Any], target: str) -> str:
+    """ "dynamodb.PutItem", "s3.PUT", "sns.Publish" ... for the call counts."""
+    if target:
+        prefix, _, operation = target.rpartition(".")
+        return f"{_PREFIXES.get(prefix, prefix)}.{operation}"
+    query = str(environ.get("QUERY_STRING", ""))
+    if "Action=" in query:
+        return "query." + query.split("Action=", 1)[1].split("&", 1)[0]
+    return f"s3.{environ.get('REQUEST_METHOD', '')}"
 
 
 def _read(environ: dict[str, Any]) -> bytes:

@@ -440,6 +440,16 @@ class LocalCloud:
             return json_response(self.config())
         if sub == "/registry" and request.method == "POST":
             return self._add_to_registry(request)
+        if sub == "/aws-calls":  # what the functions asked of AWS since start (moto's request counts)
+            assert self._moto is not None
+            calls = dict(self._moto.app.calls)
+            return json_response(
+                {
+                    "total": sum(calls.values()),
+                    "by_operation": dict(sorted(calls.items())),
+                    "empty_receives": self._moto.app.empty_receives,
+                }
+            )
         if sub == "/pollers":
             return json_response(
                 [
