@@ -85,8 +85,9 @@ e2e: venv
 browser: venv
 	$(BIN)/python -m pytest tests -m browser
 
-## Speed and cost figures (webhook latency, AWS calls per message, cold imports, send rate, matcher).
-bench: venv
+## Speed and cost figures (webhook latency, AWS calls per message, cold imports against the floor and
+## artifact sizes after `sam build`, send rate, matcher).
+bench: venv template
 	$(BIN)/python -m scripts.bench
 
 ## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the

@@ -11,6 +11,8 @@ Sections:
   per inbound message on the acknowledgement path (counted with a botocore hook), and events/s
   sustained with zero loss (every accepted event has its receipt and its queue message).
 - emergency: precision and recall per emergency class on the labelled set (dev / held-out).
+- coldstart: each function's cold import as a multiple of the floor measured in the same run, and
+  each `sam build` artifact's size (scripts/bench_coldstart.py).
 """
 
 from __future__ import annotations
@@ -436,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run only these sections")
     parser.add_argument("--events", type=int, default=400, help="events per webhook run at 16 senders")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--coldstart-runs", type=int, default=3, help="cold imports measured per function")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     for name in args.only or list(SECTIONS):

@@ -13,6 +13,7 @@ const PAGES = {
   cccd: () => import("./pages/cccd.js"),
   stats: () => import("./pages/stats.js"),
   admin: () => import("./pages/admin.js"),
+  queue: () => import("./pages/queue.js"),
 };
 
 // Pages and the roles that can use them (the API enforces every rule regardless). A page a role
@@ -24,6 +25,7 @@ const NAV = [
   ["campaigns", "Chiến dịch", ["editor", "admin", "commander"]],
   ["content", "Thông báo & hỏi đáp", ["editor", "admin"]],
   ["cccd", "Căn cước", ["officer", "admin", "editor"]],
+  ["queue", "Số thứ tự", ["officer", "commander", "admin"]],
   ["stats", "Thống kê", null],
   ["admin", "Quản trị", ["admin"]],
 ];
@@ -90,7 +92,7 @@ function renderShell(active) {
   const me = ctx.me || {};
   const roleText = (me.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ");
   const links = NAV.filter(([, , roles]) => hasRole(roles)).map(([page, text]) =>
-    h("a", { href: `#/${page}`, "aria-current": page === active ? "page" : null }, text),
+    h("a", { href: `#/${page}`, "aria-current": page === active ? "page" : null, dataset: { page } }, text),
   );
   clear(
     header,
@@ -112,6 +114,29 @@ function renderShell(active) {
   );
   header.hidden = false;
   header.querySelector("details.menu").open = window.matchMedia("(min-width: 760px)").matches;
+  if (hasRole(CASE_ROLES)) loadBadges(header);
+}
+
+/** Navigation badges from the API: overdue cases on "Tin báo"; hand-offs waiting and undelivered
+ * messages on "Hội thoại". */
+async function loadBadges(header) {
+  let data;
+  try {
+    data = await api("/inbox/counts");
+  } catch {
+    return;
+  }
+  const b = (data && data.badges) || {};
+  const put = (page, items) => {
+    const link = header.querySelector(`nav a[data-page="${page}"]`);
+    if (!link) return;
+    link.querySelectorAll(".nav-badge").forEach((el) => el.remove());
+    for (const [n, label, cls] of items) {
+      if (Number(n) > 0) link.append(h(`span.nav-badge${cls}`, { title: label, "aria-label": label }, n > 99 ? "99+" : String(n)));
+    }
+  };
+  put("inbox", [[b.overdue, `${b.overdue} tin báo quá hạn`, ""]]);
+  put("conversations", [[b.handoffs, `${b.handoffs} hội thoại chờ cán bộ`, ".soft"], [b.undelivered, `${b.undelivered} tin nhắn chưa gửi được`, ""]]);
 }
 
 async function route() {

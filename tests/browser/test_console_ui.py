@@ -209,6 +209,14 @@ def test_expired_session_asks_to_sign_in_again_and_returns_to_the_page(
     sign_in(page, fake_backend.base_url, "hieptan.canbo")
     page.goto(fake_backend.base_url + "/#/case/c1")
     expect(page.get_by_role("heading", name="Tin báo HT-2611-0001")).to_be_visible()
+    # The case view's own follow-up requests (officers, block state, duplicates, presence) are answered.
+    follow_ups = ("/officers", "/block", "/duplicates", "/presence")
+    page.wait_for_function("() => true")  # let the page run its queued work
+    for _ in range(100):
+        if all(any(path.split("?")[0].endswith(f) for _, path in fake_backend.requests) for f in follow_ups):
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(200)
     fake_backend.revoked = True  # the API now answers 401, as when the token has expired
     page.get_by_role("button", name="↻ Tải lại").click()
     expect(page.get_by_text("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")).to_be_visible()

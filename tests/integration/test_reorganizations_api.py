@@ -77,6 +77,10 @@ def test_reorganization_dry_run_then_apply_moves_open_cases_with_their_codes(
     hiep_tan = next(u for u in units["items"] if u["unit_id"] == "p-hiep-tan")
     assert hiep_tan["ended_on"] == "2025-07-01" and hiep_tan["successors"] == ["w-phu-thanh"]
 
+    # No case can be forwarded to a unit that ended.
+    status, refused = call("PATCH", f"/api/v1/tips/{case.case_id}", moved, {"unit_id": "p-phu-thanh"})
+    assert status == 422 and "đã được sắp xếp lại" in refused["error"]["message"]
+
     # The same merge again: the wards have ended.
     assert call("POST", "/api/v1/reorganizations", city_admin, MERGE)[0] == 422
 

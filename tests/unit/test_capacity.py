@@ -23,10 +23,10 @@ def test_the_seed_district_broadcast_runs_at_the_limit_and_reaches_everyone_once
     assert figures["cost"]["total_usd_per_month"] > 0
 
 
-def test_a_city_broadcast_on_twelve_interleaved_apps_ends_in_time_and_one_app_would_not() -> None:
+def test_a_city_broadcast_on_thirteen_interleaved_apps_ends_in_time_and_one_app_would_not() -> None:
     size = SIZES["city"]
     apps = plan_apps(size)
-    assert apps["apps"] == 12 and apps["minutes"] < 120
+    assert apps["apps"] == 13 and apps["minutes"] < 120
     after = simulate(apps["followers"], apps["spread"].app_of, scale=250, senders=150).figures
     assert after["status"] == "done" and after["duplicates"] == 0 and after["rate_limited_by_us"] == 0
     assert after["broadcast_minutes"] < 150  # 19:30 + 2.5 h: before quiet hours at 22:00

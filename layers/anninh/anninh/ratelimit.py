@@ -146,9 +146,11 @@ class RateLimiter:
             self._seen[app_id] = bucket
 
     # ------------------------------------------------------------------ reserving slots
-    def acquire(self, app_id: str, want: int = 1) -> Grant:
+    def acquire(self, app_id: str, want: int = 1, backdate: float | None = None) -> Grant:
         """Reserve up to `want` consecutive slots (none, with a wait hint, when the app is paused
-        after a -32 or the next free slot is further ahead than the horizon). Never sleeps."""
+        after a -32 or the next free slot is further ahead than the horizon). Never sleeps.
+        `backdate` caps how far in the past the first slot may start (default: the burst)."""
+        burst = self.burst if backdate is None else max(0.0, min(self.burst, backdate))
         want = max(1, want)
         bucket = self._known(app_id)
         conflicts = 0
@@ -156,7 +158,7 @@ class RateLimiter:
             now = self.clock.now()
             if bucket.blocked_until > now:
                 return Grant(0, bucket.blocked_until - now)
-            base = max(bucket.tat if bucket.exists else 0.0, now - self.burst)
+            base = max(bucket.tat if bucket.exists else 0.0, now - burst)
             if base - now > self.horizon:
                 # Every waiting sender would come back the moment the next slot enters the horizon;
                 # coming back a little later, spread out, still finds slots ahead and costs fewer
@@ -210,11 +212,13 @@ class RateLimiter:
             item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             raise _Conflict(self._parse(item) if item else self._read(app_id)) from exc
 
-    def take(self, app_id: str, want: int = 1, max_wait: float = 30.0) -> Grant:
+    def take(
+        self, app_id: str, want: int = 1, max_wait: float = 30.0, backdate: float | None = None
+    ) -> Grant:
         """Reserve slots, sleeping (on the limiter's clock) through a pause; Grant(0) after max_wait."""
         waited = 0.0
         while True:
-            grant = self.acquire(app_id, want)
+            grant = self.acquire(app_id, want, backdate)
             if grant.tokens:
                 return grant
             if waited >= max_wait:
@@ -222,6 +226,14 @@ class RateLimiter:
             pause = min(grant.wait, self.max_pause, max_wait - waited + 0.001)
             self.clock.sleep(pause)
             waited += pause
+
+    def pause_left(self, app_id: str) -> float:
+        """Seconds until the app can expect a slot again (0 when it can now): the rest of a -32
+        pause, or how far the next free slot lies beyond the horizon. From the last bucket seen."""
+        bucket = self._known(app_id)
+        now = self.clock.now()
+        ahead = bucket.tat - now - self.horizon if bucket.exists else 0.0
+        return max(0.0, bucket.blocked_until - now, ahead)
 
     # ------------------------------------------------------------------ the platform said slow down
     def penalize(self, app_id: str, seconds: float | None = None) -> float:
@@ -271,9 +283,22 @@ class LocalTokens:
         self.dropped = 0
 
     def _want(self, remaining_work: int) -> int:
+        if not self._returned_at:
+            # The sender's pace is not known yet: a full chunk at the limiter's spacing would be
+            # spent too slowly by a sender that takes longer per message, and its last slots dropped.
+            return 1
         behind_per_message = self._work - self.limiter.spacing
         fits = self.chunk if behind_per_message <= 0 else int(self.limiter.spend_within / behind_per_message)
         return max(1, min(self.chunk, remaining_work, fits))
+
+    def _backdate(self, want: int) -> float | None:
+        """How far in the past the reservation may start so that this sender, at its own pace, still
+        reaches the last slot within `spend_within` (a slow sender given the whole burst would reach
+        only its first slots in time and drop the rest)."""
+        behind_per_message = self._work - self.limiter.spacing
+        if not self._returned_at or behind_per_message <= 0:
+            return None
+        return max(0.0, self.limiter.spend_within - behind_per_message * (want - 1))
 
     def take_one(self, remaining_work: int, max_wait: float = 30.0) -> bool:
         clock = self.limiter.clock
@@ -293,7 +318,8 @@ class LocalTokens:
                     return True
                 self.dropped += self._left  # stale slots
                 self._left = 0
-            grant = self.limiter.take(self.app_id, self._want(remaining_work), max_wait)
+            want = self._want(remaining_work)
+            grant = self.limiter.take(self.app_id, want, max_wait, self._backdate(want))
             if not grant.tokens:
                 return False
             self._start, self._next, self._left = grant.start, 0, grant.tokens

@@ -84,7 +84,8 @@ def reorganization_notice(ctx: Context) -> str | None:
 
 def greeting(ctx: Context) -> str:
     oa = ctx.registry.oa(ctx.oa_id) if ctx.registry else None
-    name = oa.name if oa else ctx.unit_name()
+    # An OA moved by a reorganisation still carries its old name on Zalo: greet with the unit serving now.
+    name = oa.name if oa and not oa.moved_on else ctx.unit_name()
     return f"Kính chào Quý công dân! Đây là kênh hỗ trợ của {name}."
 
 

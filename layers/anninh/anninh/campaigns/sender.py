@@ -12,6 +12,7 @@ campaign from them once it has made no progress for 15 minutes (`CampaignStore.r
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +41,7 @@ RECIPIENT_REASONS = {
     -218: "recipient_limit",
 }
 MAX_ATTEMPTS = 4
+MAX_DEFER_SECONDS = 900  # SQS DelaySeconds limit
 SAFETY_SECONDS = 8.0  # stop taking recipients this long before the function's timeout
 
 
@@ -71,6 +73,7 @@ class BatchResult:
     sent_now: list[str] = field(default_factory=list)
     continued: int = 0
     retry: bool = False
+    deferred: int = 0  # seconds the batch was put back for (paused app), 0 if not
 
 
 def _default_counter(
@@ -97,6 +100,7 @@ class BroadcastSender:
         chunk: int = 4,
         backoff: Callable[[int], float] | None = None,
         ledger: ProactiveLedger | None = None,
+        defer: Callable[[list[Batch], int], None] | None = None,
     ) -> None:
         self.registry = registry
         self.gateway = gateway
@@ -112,6 +116,10 @@ class BroadcastSender:
         self._stash: dict[str, LocalTokens] = {}
         # 1:1 campaign messages are proactive (docs/zalo.md): counted in the OA's month when given.
         self.ledger = ledger
+        # Puts a batch back on the queue to be delivered after a delay (SQS DelaySeconds): used when the
+        # app is paused after a -32, so the batch comes back when the pause ends rather than after the
+        # queue's visibility timeout (540 s).
+        self.defer = defer
 
     def _tokens(self, app_id: str) -> LocalTokens:
         if app_id not in self._stash:
@@ -172,10 +180,20 @@ class BroadcastSender:
                         result.counts.update(["failed", f"fail_{oa_failure}"])
                     continue
                 outcome = self._one(
-                    batch, item, oa.app_id, user_id, tokens=tokens, capped=capped, result=result
+                    batch,
+                    item,
+                    oa.app_id,
+                    user_id,
+                    tokens=tokens,
+                    capped=capped,
+                    result=result,
+                    remaining=len(batch.recipients) - index,
                 )
                 if outcome in {"oa_error", "oa_token"}:
                     oa_failure = outcome
+                elif outcome == "paused":
+                    self._defer(batch, oa.app_id, result)
+                    break
                 elif outcome == "stop":
                     break
         finally:
@@ -184,6 +202,27 @@ class BroadcastSender:
             if kind not in ("article", "zns"):
                 self._count_proactive(batch, result)
         return result
+
+    def _defer(self, batch: Batch, app_id: str, result: BatchResult) -> None:
+        """No send slot within the wait (the app is paused after a -32, or the bucket is far ahead):
+        put the whole batch back to come again when the pause ends. Recipients already settled are
+        skipped by their delivery records; one still being sent by another sender is retried then."""
+        if self.defer is None:
+            return  # the caller retries the batch (SQS visibility timeout)
+        delay = min(MAX_DEFER_SECONDS, max(1, math.ceil(self.limiter.pause_left(app_id)) + 1))
+        later = Batch(
+            campaign_id=batch.campaign_id,
+            batch_id=f"{batch.batch_id}~p",
+            oa_id=batch.oa_id,
+            recipients=batch.recipients,
+        )
+        self.defer([later], delay)
+        result.retry = False
+        result.deferred = delay
+        logger.info(
+            "app paused: batch put back until the pause ends",
+            extra={"campaign_id": batch.campaign_id, "batch_id": batch.batch_id, "delay": delay},
+        )
 
     def _flush(self, campaign_id: str, result: BatchResult) -> None:
         if result.counts:
@@ -223,6 +262,7 @@ class BroadcastSender:
         tokens: LocalTokens,
         capped: bool,
         result: BatchResult,
+        remaining: int = 1,
     ) -> str:
         cid, oa_id = batch.campaign_id, batch.oa_id
         claim = self.deliveries.claim(cid, oa_id, user_id, self.now(), capped=capped)
@@ -245,10 +285,12 @@ class BroadcastSender:
             return "unknown"
         claim_id = claim.claim_id
         for attempt in range(MAX_ATTEMPTS):
-            if not tokens.take_one(len(batch.recipients)):
+            # Reserve no more slots than this batch still needs: the next batch may be another app's,
+            # and slots left over here would go stale unspent (throughput lost, docs/capacity.md).
+            if not tokens.take_one(remaining):
                 self._give_back(cid, oa_id, user_id, claim_id, capped)
                 result.retry = True
-                return "stop"
+                return "paused"
             try:
                 message_id = self._send(item, oa_id, user_id, cid)
             except TokenUnavailableError:
