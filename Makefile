@@ -87,14 +87,17 @@ browser: venv
 
 ## Speed and cost figures (webhook latency, AWS calls per message, cold imports against the floor and
 ## artifact sizes after `sam build`, send rate, matcher).
+## The bench also writes its figures to $(BENCH) (make capacity reads the AWS calls per message there).
+BENCH ?= .bench/figures.json
 bench: venv template
-	$(BIN)/python -m scripts.bench
+	@mkdir -p $(dir $(BENCH))
+	$(BIN)/python -m scripts.bench --json $(BENCH)
 
 ## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
-## followers simulated (default per size), BENCH=a `scripts.bench --json` file for the calls per message.
+## followers simulated (default per size), BENCH=the `make bench` figures (used when the file exists).
 SIZE ?= all
 capacity: venv
-	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) --bench $(BENCH) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
 ## Take the 2022 demo registry through the 01/07/2025 merge on a running `make run` (docs/reorganization.md).
