@@ -220,9 +220,7 @@ def test_queue_offers_no_holiday_and_refuses_2_september(stack: Any) -> None:
     assert "Số thứ tự của anh/chị" not in _texts(refused)
 
 
-@pytest.mark.parametrize(
-    "text", ["thời tiết hôm nay thế nào", "bạn tên gì vậy", "ăn cơm chưa ad", "hihi"]
-)
+@pytest.mark.parametrize("text", ["thời tiết hôm nay thế nào", "bạn tên gì vậy", "ăn cơm chưa ad", "hihi"])
 def test_small_talk_gets_a_short_polite_answer_and_the_menu_not_an_officer(stack: Any, text: str) -> None:
     result = Chat().say(text)
     assert not result.handed_off and result.intent == "small_talk"
