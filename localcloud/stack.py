@@ -505,20 +505,14 @@ class LocalCloud:
         from pydantic import ValidationError
 
         from anninh.registry import Registry
-        from anninh.registry_store import forget_cached_registry, put_oa, put_officer, put_unit
+        from anninh.registry_store import save_registry
 
         try:
             added = Registry.model_validate(request.get_json(force=True))
         except (ValidationError, ValueError) as exc:
             return json_response({"message": f"not a registry fragment: {exc}"}, 400)
-        for unit in added.units:
-            put_unit(unit)
-        for oa in added.oas:
-            put_oa(oa)
-        for officer in added.officers:
-            put_officer(officer)
+        save_registry(added)
         self._sign_in_accounts(added.officers)
-        forget_cached_registry()
         return json_response(
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
         )
