@@ -25,7 +25,9 @@ DEPENDENCIES_LAYER_MAX_BYTES = 30_000_000
 REPORT_STACK = ("fpdf", "PIL", "fontTools", "font_source_sans_pro")
 ELF_MACHINE = {"arm64": 0xB7, "x86_64": 0x3E}
 # A path part that names test, benchmark, fake, simulation or demo code.
-NOT_PRODUCT = re.compile(r"^(tests?|testing|fakes?|bench(es|marks?)?|demo|simulations?)$|^test_|^(fake|bench|demo)_")
+NOT_PRODUCT = re.compile(
+    r"^(tests?|testing|fakes?|bench(es|marks?)?|demo|simulations?)$|^test_|^(fake|bench|demo)_"
+)
 
 
 def _build() -> None:
@@ -76,7 +78,9 @@ def test_the_dependencies_layer_stays_under_30_mb(built: dict[str, Any]) -> None
 
 
 def test_no_artifact_holds_test_bench_fake_or_demo_code(built: dict[str, Any]) -> None:
-    artifacts = _of_type(built, "AWS::Serverless::Function") + _of_type(built, "AWS::Serverless::LayerVersion")
+    artifacts = _of_type(built, "AWS::Serverless::Function") + _of_type(
+        built, "AWS::Serverless::LayerVersion"
+    )
     assert len(artifacts) >= 12
     offending = [
         str(path.relative_to(BUILD))
@@ -107,7 +111,9 @@ def test_the_report_stack_is_only_in_the_report_function(built: dict[str, Any]) 
 
 def test_native_code_matches_the_functions_architecture(built: dict[str, Any]) -> None:
     (arch,) = built["Globals"]["Function"]["Architectures"]
-    libraries = [p for layer in ("DependenciesLayer", "ReportLayer") for p in _files(layer) if ".so" in p.name]
+    libraries = [
+        p for layer in ("DependenciesLayer", "ReportLayer") for p in _files(layer) if ".so" in p.name
+    ]
     assert libraries
     for library in libraries:
         header = library.read_bytes()[:20]
@@ -137,6 +143,9 @@ def test_layers_ship_exactly_the_locked_versions(built: dict[str, Any]) -> None:
 
 
 def test_the_tests_run_the_versions_the_layers_ship() -> None:
-    for lock in (ROOT / "layers" / "deps" / "requirements.txt", ROOT / "layers" / "report" / "requirements.txt"):
+    for lock in (
+        ROOT / "layers" / "deps" / "requirements.txt",
+        ROOT / "layers" / "report" / "requirements.txt",
+    ):
         for name, version in _locked(lock).items():
             assert metadata.version(name) == version, f"{name}: tests run {metadata.version(name)}"
