@@ -2,6 +2,7 @@
 import { api, endSession, isSignedIn, listOf, loadConfig, onSessionEnd, resumeSession, signOut } from "./api.js";
 import { clear, errorBox, h, loading, toast } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
+import { startAlerts, stopAlerts } from "./alerts.js";
 
 const PAGES = {
   login: () => import("./pages/signin.js"),
@@ -13,6 +14,7 @@ const PAGES = {
   cccd: () => import("./pages/cccd.js"),
   stats: () => import("./pages/stats.js"),
   admin: () => import("./pages/admin.js"),
+  queue: () => import("./pages/queue.js"),
 };
 
 // Pages and the roles that can use them (the API enforces every rule regardless). A page a role
@@ -24,6 +26,7 @@ const NAV = [
   ["campaigns", "Chiến dịch", ["editor", "admin", "commander"]],
   ["content", "Thông báo & hỏi đáp", ["editor", "admin"]],
   ["cccd", "Căn cước", ["officer", "admin", "editor"]],
+  ["queue", "Số thứ tự", ["officer", "commander", "admin"]],
   ["stats", "Thống kê", null],
   ["admin", "Quản trị", ["admin"]],
 ];
@@ -106,13 +109,16 @@ function renderShell(active) {
         "div.who",
         h("span.user", { title: roleText }, me.display_name || me.username || ""),
         me.unit_id ? h("span.unit.muted", ctx.unitName(me.unit_id)) : null,
-        h("button.link#signout", { type: "button", onclick: () => { signOut(); ctx.me = null; ctx.unitsPromise = null; go("#/login"); } }, "Đăng xuất"),
+        h("button.link#signout", { type: "button", onclick: () => { stopAlerts(); signOut(); ctx.me = null; ctx.unitsPromise = null; go("#/login"); } }, "Đăng xuất"),
       ),
     ),
   );
   header.hidden = false;
   header.querySelector("details.menu").open = window.matchMedia("(min-width: 760px)").matches;
-  if (hasRole(CASE_ROLES)) loadBadges(header);
+  if (hasRole(CASE_ROLES)) {
+    loadBadges(header);
+    startAlerts(header, ctx.unitName);
+  }
 }
 
 /** Navigation badges from the API: overdue cases on "Tin báo"; hand-offs waiting and undelivered
@@ -191,6 +197,7 @@ function onSignedIn() {
 }
 
 onSessionEnd(() => {
+  stopAlerts();
   sessionNotice = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
   const hash = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/";
   sessionStorage.setItem("anninh.returnTo", hash);

@@ -107,3 +107,139 @@ def test_editor_lands_on_content_and_officers_pages_are_not_offered(local_stack:
     expect(page).to_have_url(re.compile(r"#/content"))
     assert "Tin báo" not in nav_links(page) and "Hội thoại" not in nav_links(page)
     shot(page, "editor", "home")
+
+
+def _tip(stack: Any, text: str, token: str, oa_id: str = HIEP_TAN_OA) -> dict[str, Any]:
+    """A citizen reports a tip by text; returns the case once the inbox lists it."""
+    from tests.browser.test_console_local_stack import _event
+
+    user_id = f"84{uuid.uuid4().int % 10**10:010d}"
+    assert stack.sign_and_post(_event("user_send_text", user_id, oa_id, {"text": text})).status_code == 200
+    marker = text.split(":", 1)[1].strip()
+
+    def listed() -> dict[str, Any] | None:
+        items = stack.api("GET", "/tips", token=token, params={"limit": 100}).json().get("items", [])
+        return next((c for c in items if marker in (c.get("summary") or "")), None)
+
+    return stack.wait_for(listed, 60, f"the tip '{marker}'", interval=0.5)
+
+
+def test_officer_day_views_assignment_shortcuts_block_and_merge(local_stack: Any, new_page: Any) -> None:
+    tag = f"vu{uuid.uuid4().hex[:6]}"
+    token = local_stack.login("hieptan.canbo")
+    first = _tip(local_stack, f"Báo tin: {tag}, trộm cắp xe máy Wave đỏ trước tiệm tạp hóa Kim Ngân", token)
+    second = _tip(
+        local_stack, f"Báo tin: {tag}, trộm cắp xe máy Wave đỏ trước tạp hóa Kim Ngân tối nay", token
+    )
+    prank = _tip(local_stack, f"Báo tin: {tag}x, alo alo thử xem có ai trực không", token)
+
+    page = new_page(WIDE)
+    page.on("dialog", lambda dialog: dialog.accept())
+    sign_in(page, local_stack.base_url, "hieptan.canbo")
+    page.get_by_role("link", name=re.compile("^Chưa phân công")).click()
+    expect(page.locator(".case-row", has_text=first["code"])).to_be_visible()
+    expect(page.locator(".case-row.unread", has_text=second["code"])).to_be_visible()  # never opened
+    expect(page.locator(".view-tab[data-view=unassigned] .count")).to_contain_text(re.compile(r"\d"))
+    shot(page, "officer", "views")
+
+    # "?" lists the shortcuts; j moves to a case; x selects it for a bulk action.
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog")).to_contain_text("Tin báo kế tiếp")
+    shot(page, "officer", "shortcuts")
+    page.get_by_role("button", name="Đóng").click()
+    page.locator(".case-row", has_text=prank["code"]).locator(".case-link").focus()
+    page.keyboard.press("x")
+    expect(page.get_by_role("region", name="Thao tác hàng loạt")).to_contain_text("Đã chọn 1 tin báo")
+    page.get_by_label("Trạng thái cho các tin đã chọn").select_option("spam")
+    page.get_by_role("button", name="Áp dụng").click()
+    expect(page.get_by_text(re.compile("Đã chuyển 1 tin báo sang “Tin rác”"))).to_be_visible()
+    expect(page.locator(".case-row", has_text=prank["code"])).to_have_count(0)
+    shot(page, "officer", "bulk-spam")
+
+    # Merge the second report into the first, from the duplicate suggestion.
+    page.goto(f"{local_stack.base_url}/#/case/{second['case_id']}")
+    dup = page.locator(".duplicates li", has_text=first["code"])
+    expect(dup).to_be_visible()
+    shot(page, "officer", "duplicate-suggestion")
+    dup.get_by_role("button", name="Gộp vào tin này").click()
+    expect(page.get_by_text(f"Đã gộp vào tin báo {first['code']}.")).to_be_visible()
+    expect(page.get_by_role("note")).to_contain_text("đã được gộp")
+
+    # The first case: assign a colleague, reply with "r", resolve with "e", block and unblock.
+    page.goto(f"{local_stack.base_url}/#/case/{first['case_id']}")
+    expect(page.get_by_role("heading", name=f"Tin báo {first['code']}")).to_be_visible()
+    page.get_by_label("Phân công cho").select_option("hieptan.chihuy")
+    page.get_by_role("button", name="Phân công", exact=True).click()
+    expect(page.locator(".facts")).to_contain_text("hieptan.chihuy")
+    page.keyboard.press("r")
+    expect(page.get_by_label("Trả lời người báo")).to_be_focused()
+    page.keyboard.type("Công an phường đã tiếp nhận, tổ tuần tra đang đến hiện trường.")
+    page.get_by_role("button", name="Gửi trả lời").click()
+    expect(page.get_by_text("Đã gửi trả lời tới người báo qua Zalo.")).to_be_visible()
+    page.get_by_label("Trạng thái", exact=True).select_option("in_review")
+    page.get_by_role("button", name="Cập nhật trạng thái").click()
+    expect(page.locator(".page-head .badge", has_text="Đang xác minh")).to_be_visible()
+    page.locator("main").focus()
+    page.keyboard.press("e")
+    expect(page.locator(".page-head .badge", has_text="Đã giải quyết")).to_be_visible()
+    page.locator("summary", has_text="Chặn người báo").click()
+    page.get_by_label("Lý do chặn").fill("Thử chặn rồi bỏ chặn")
+    page.get_by_role("button", name="Chặn người báo").click()
+    expect(page.get_by_text("Người báo này đang bị chặn.")).to_be_visible()
+    shot(page, "officer", "case-blocked")
+    page.get_by_role("button", name="Bỏ chặn người báo").click()
+    expect(page.get_by_text("Đã bỏ chặn người báo.")).to_be_visible()
+
+    # A colleague opening the same case sees that someone else is on it.
+    other = new_page(PHONE)
+    sign_in(other, local_stack.base_url, "hieptan.chihuy")
+    other.goto(f"{local_stack.base_url}/#/case/{first['case_id']}")
+    expect(other.locator("#presence")).to_contain_text("hieptan.canbo cũng đang xem")
+    shot(other, "officer", "presence")
+    other.goto(f"{local_stack.base_url}/#/inbox?view=mine")
+    expect(other.get_by_role("heading", name="Tin báo", exact=True)).to_be_visible()
+    no_sideways_scroll(other)
+    shot(other, "officer", "mine")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["360", "1280"])
+def test_editor_day_canned_replies_notices_news_and_kb(
+    local_stack: Any, new_page: Any, viewport: dict[str, int]
+) -> None:
+    page = new_page(viewport)
+    sign_in(page, local_stack.base_url, "tanphu.bientap")
+    expect(page.get_by_role("heading", name="Thông báo và hỏi đáp thủ tục")).to_be_visible()
+    shot(page, "editor", "content")
+    title = f"Hẹn lịch làm việc {uuid.uuid4().hex[:4]}"
+    canned = page.locator("#canned")
+    canned.locator("summary").click()
+    canned.get_by_label("Tên mẫu").fill(title)
+    canned.get_by_label("Nội dung").fill(
+        "Anh/chị vui lòng đến trụ sở Công an phường vào giờ hành chính để làm việc."
+    )
+    canned.get_by_role("button", name="Lưu mẫu trả lời").click()
+    item = canned.locator("li.canned", has_text=title)
+    expect(item).to_be_visible()
+    item.get_by_role("button", name="Sửa").click()
+    canned.get_by_label("Nội dung").fill("Anh/chị vui lòng đến trụ sở Công an phường trong giờ hành chính.")
+    canned.get_by_role("button", name="Lưu thay đổi").click()
+    expect(item).to_contain_text("trong giờ hành chính")
+    shot(page, "editor", "canned")
+
+    news = page.locator("#news")
+    expect(news.get_by_label("Kênh")).to_be_visible()
+    news.locator("summary").click()
+    headline = f"Cảnh giác lừa đảo qua điện thoại {uuid.uuid4().hex[:4]}"
+    news.get_by_label("Tiêu đề").fill(headline)
+    news.get_by_label("Đường dẫn bài viết").fill("https://congan.hochiminhcity.gov.vn/canh-giac-lua-dao")
+    news.get_by_role("button", name="Thêm tin").click()
+    expect(news.get_by_role("link", name=headline)).to_be_visible()
+    shot(page, "editor", "news")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    item.get_by_role("button", name="Xóa").click()
+    expect(item).to_have_count(0)
+    expect(page.get_by_role("heading", name="Thông báo truy nã, tìm người")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hỏi đáp thủ tục hành chính")).to_be_visible()
+    no_sideways_scroll(page)
+    shot(page, "editor", "notices-kb")

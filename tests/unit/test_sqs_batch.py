@@ -49,7 +49,10 @@ def test_a_fifo_queue_stops_at_the_first_failure_or_skips_only_its_group() -> No
     assert seen == ["a", "b"]
     seen, handler = _failing("b")
     result = process(event, handler, fifo=True, skip_group_on_error=True)
-    assert seen == ["a", "b", "c"] and [f["itemIdentifier"] for f in result["batchItemFailures"]] == ["b", "d"]
+    assert seen == ["a", "b", "c"] and [f["itemIdentifier"] for f in result["batchItemFailures"]] == [
+        "b",
+        "d",
+    ]
 
 
 def test_an_all_failed_batch_raises_unless_asked_to_report_it() -> None:

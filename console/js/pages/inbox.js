@@ -114,6 +114,7 @@ export function render(main, { query }, ctx) {
   });
 
   const live = h("div.live", { role: "status", "aria-live": "polite" });
+  const digestBox = h("div");
   const list = h("ul.cases", { "aria-label": "Danh sách tin báo" });
   const more = h("div.more");
   const body = h("div", loading("Đang tải tin báo…"));
@@ -149,9 +150,24 @@ export function render(main, { query }, ctx) {
       ? h("details.filter-box", { open: window.matchMedia("(min-width: 760px)").matches || Object.values(filters).some(Boolean) },
           h("summary", "Bộ lọc và tìm kiếm"), form)
       : null,
+    view === "overdue" ? digestBox : null,
     bulkBar,
     body,
   );
+  if (view === "overdue") loadDigest();
+
+  // The morning digest of overdue cases (the reminders job stores one per unit and day).
+  async function loadDigest() {
+    try {
+      const digests = listOf(await api("/digests/overdue"));
+      clear(digestBox, digests.length
+        ? h("div.card.digest", h("h2", "Bản tổng hợp quá hạn sáng nay"),
+            h("ul.plain-list", digests.map((d) => h("li", h("span", ctx.unitName(d.unit_id)), h("strong", `${d.count} tin${d.urgent ? ` (${d.urgent} khẩn)` : ""}`)))))
+        : h("p.small.muted", "Sáng nay không có bản tổng hợp quá hạn nào."));
+    } catch {
+      clear(digestBox);
+    }
+  }
 
   async function loadCounts() {
     try {

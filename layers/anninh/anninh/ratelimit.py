@@ -227,6 +227,14 @@ class RateLimiter:
             self.clock.sleep(pause)
             waited += pause
 
+    def pause_left(self, app_id: str) -> float:
+        """Seconds until the app can expect a slot again (0 when it can now): the rest of a -32
+        pause, or how far the next free slot lies beyond the horizon. From the last bucket seen."""
+        bucket = self._known(app_id)
+        now = self.clock.now()
+        ahead = bucket.tat - now - self.horizon if bucket.exists else 0.0
+        return max(0.0, bucket.blocked_until - now, ahead)
+
     # ------------------------------------------------------------------ the platform said slow down
     def penalize(self, app_id: str, seconds: float | None = None) -> float:
         """Zalo answered -32: no slot before the end of the minute (or `seconds` from now)."""
