@@ -52,6 +52,15 @@ class Deployment:
                 return {k: str(v) for k, v in env.items()}
         raise KeyError(logical_id)
 
+    def saved(self) -> dict[str, Any]:
+        """What a restart needs to adopt the resources instead of creating them again."""
+        return {
+            "refs": dict(self.resolver.refs),
+            "attrs": [[logical, attr, value] for (logical, attr), value in self.resolver.attrs.items()],
+            "physical": dict(self.physical),
+            "queue_urls": dict(self.queue_urls),
+        }
+
     def environment(self) -> dict[str, str]:
         """The union of every function's environment (they share one process locally).
 
@@ -85,10 +94,13 @@ def deploy(
     endpoint_url: str | None = None,
     parameters: dict[str, str] | None = None,
     template_path: Path | str | None = None,
+    existing: dict[str, Any] | None = None,
 ) -> Deployment:
     """Create the template's resources and return the deployment (idempotent per fresh endpoint).
 
-    `template_path` defaults to $ANNINH_TEMPLATE, else the repository's template.yaml.
+    `template_path` defaults to $ANNINH_TEMPLATE, else the repository's template.yaml. `existing` is
+    a saved deployment (`Deployment.saved()`) whose resources were restored: they are adopted, and
+    only resources the template gained since are created.
     """
     template = load_template(template_path)
     params = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
@@ -116,9 +128,25 @@ def deploy(
         elif res["Type"] not in _CREATED:
             resolver.refs.setdefault(logical, _physical_name(logical))
     pending_redrive: list[tuple[str, dict[str, Any]]] = []
+    adopted = (existing or {}).get("refs", {})
+    for logical, attr, value in (existing or {}).get("attrs", []):
+        if logical in adopted:
+            resolver.attrs[(logical, attr)] = value
     for rtype in _CREATED:
         for logical, res in resources.items():
             if res["Type"] != rtype:
+                continue
+            if logical in adopted and existing is not None:
+                resolver.refs[logical] = adopted[logical]
+                if rtype == "AWS::SQS::Queue":  # the moto server's port changes between runs
+                    name = resolver.attrs[(logical, "QueueName")]
+                    url = (
+                        f"{endpoint_url.rstrip('/')}/{ACCOUNT_ID}/{name}"
+                        if endpoint_url
+                        else adopted[logical]
+                    )
+                    resolver.refs[logical] = resolver.attrs[(logical, "QueueUrl")] = url
+                    dep.queue_urls[logical] = url
                 continue
             props = res.get("Properties", {})
             if rtype == "AWS::KMS::Key":
@@ -211,6 +239,9 @@ def deploy(
     for logical in resources:
         if logical in resolver.refs:
             dep.physical[logical] = resolver.refs[logical]
+    from localcloud import iam
+
+    iam.activate(dep)  # from now on each function's calls are checked against its own role
     return dep
 
 

@@ -98,6 +98,10 @@ class LocalCloud:
     pollers: bool = True
     poller_concurrency: int = 2
     console_dir: Path = CONSOLE_DIR
+    # Where tables, queues, objects, secrets and the user pool are kept across restarts (None: memory).
+    state_dir: Path | None = None
+    snapshot_seconds: float = 5.0
+    restored: bool = False
     started_at: float = 0.0
     startup_seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
@@ -114,6 +118,10 @@ class LocalCloud:
     _moto: Any = None
     _http: BaseWSGIServer | None = None
     _http_thread: threading.Thread | None = None
+    _saved: dict[str, Any] | None = None
+    _snapshot_thread: threading.Thread | None = None
+    _snapshot_stop: threading.Event = field(default_factory=threading.Event)
+    _snapshot_version: int = -1
 
     @property
     def base_url(self) -> str:
@@ -125,11 +133,13 @@ class LocalCloud:
         steps = [
             ("http", self._start_http),  # bind first: a busy port fails fast; health says 503 until ready
             ("moto", self._start_moto),
+            ("state", self._restore),
             ("resources", self._deploy),
-            ("seed", self._seed),
+            ("seed", lambda: self._reseed() if self.restored else self._seed()),
             ("routes", self._build_gateway),
             ("pollers", self._start_pollers if self.pollers else lambda: None),
             ("schedules", self._start_scheduler),
+            ("snapshots", self._start_snapshots),
         ]
         for name, step in steps:
             began = time.monotonic()
@@ -155,8 +165,53 @@ class LocalCloud:
         if self._http:
             self._http.shutdown()
             self._http.server_close()
+        self._snapshot_stop.set()
+        if self._snapshot_thread:
+            self._snapshot_thread.join(10.0)
+        self.save_state()
         if self._moto:
             self._moto.stop()
+
+    # ------------------------------------------------------------------ state across restarts
+    def _restore(self) -> None:
+        if self.state_dir is None:
+            return
+        from localcloud.state import StateStore
+
+        self._saved = StateStore(self.state_dir).load()
+        self.restored = self._saved is not None
+        if self.restored:
+            log.info("restored the local cloud's state from %s", self.state_dir)
+
+    def save_state(self, force: bool = True) -> bool:
+        """Write moto's backends and the deployment to the state folder (if anything changed)."""
+        if self.state_dir is None or self._moto is None or self.deployment is None:
+            return False
+        from localcloud.state import StateStore, snapshot_backends
+
+        with self._moto.quiet():
+            version = self._moto.changes
+            if version == self._snapshot_version and not force:
+                return False
+            data = snapshot_backends()
+        StateStore(self.state_dir).save(data, self.deployment.saved())
+        self._snapshot_version = version
+        return True
+
+    def _start_snapshots(self) -> None:
+        if self.state_dir is None:
+            return
+        self.save_state()
+
+        def run() -> None:
+            while not self._snapshot_stop.wait(self.snapshot_seconds):
+                try:
+                    self.save_state(force=False)
+                except Exception:
+                    log.exception("could not save the local cloud's state")
+
+        self._snapshot_thread = threading.Thread(target=run, name="state-snapshots", daemon=True)
+        self._snapshot_thread.start()
 
     def _start_http(self) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # werkzeug would sys.exit
@@ -198,6 +253,7 @@ class LocalCloud:
                 "MediaAllowedHosts": os.environ.get("MEDIA_ALLOWED_HOSTS") or f"{self.host}:{self.port}",
             },
             template_path=self.template,
+            existing=self._saved,
         )
         os.environ.update(self.deployment.environment())
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")  # no X-Ray daemon here
@@ -259,23 +315,42 @@ class LocalCloud:
         settings = get_settings()
         self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
         self._sign_in_accounts(registry.officers)
+        self._store_tokens(registry)
+
+    def _reseed(self) -> None:
+        """After a restart: the data is back; the fake Zalo is new, so the OAs get fresh tokens."""
+        from anninh.registry_store import current_registry
+        from anninh.settings import get_settings
+
+        registry = current_registry()
+        settings = get_settings()
+        self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
+        self._store_tokens(registry)
+
+    def _store_tokens(self, registry: Any) -> None:
+        from anninh.settings import get_settings
+
+        settings = get_settings()
+        assert self.fake is not None
         secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=self.moto_url)
         now = datetime.now(UTC)
         for oa in registry.oas:
             tokens = self.fake.issue_tokens(oa.oa_id)
-            secrets.create_secret(
-                Name=settings.token_secret_prefix + oa.oa_id,
-                SecretString=json.dumps(
-                    {
-                        "oa_id": oa.oa_id,
-                        "app_id": oa.app_id,
-                        "access_token": tokens["access_token"],
-                        "refresh_token": tokens["refresh_token"],
-                        "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
-                        "refreshed_at": now.isoformat(),
-                    }
-                ),
+            value = json.dumps(
+                {
+                    "oa_id": oa.oa_id,
+                    "app_id": oa.app_id,
+                    "access_token": tokens["access_token"],
+                    "refresh_token": tokens["refresh_token"],
+                    "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
+                    "refreshed_at": now.isoformat(),
+                }
             )
+            name = settings.token_secret_prefix + oa.oa_id
+            try:
+                secrets.put_secret_value(SecretId=name, SecretString=value)
+            except secrets.exceptions.ResourceNotFoundException:
+                secrets.create_secret(Name=name, SecretString=value)
 
     def _build_gateway(self) -> None:
         assert self.deployment is not None
@@ -367,6 +442,16 @@ class LocalCloud:
             return json_response(self.config())
         if sub == "/registry" and request.method == "POST":
             return self._add_to_registry(request)
+        if sub == "/aws-calls":  # what the functions asked of AWS since start (moto's request counts)
+            assert self._moto is not None
+            calls = dict(self._moto.app.calls)
+            return json_response(
+                {
+                    "total": sum(calls.values()),
+                    "by_operation": dict(sorted(calls.items())),
+                    "empty_receives": self._moto.app.empty_receives,
+                }
+            )
         if sub == "/pollers":
             return json_response(
                 [
@@ -422,20 +507,14 @@ class LocalCloud:
         from pydantic import ValidationError
 
         from anninh.registry import Registry
-        from anninh.registry_store import forget_cached_registry, put_oa, put_officer, put_unit
+        from anninh.registry_store import save_registry
 
         try:
             added = Registry.model_validate(request.get_json(force=True))
         except (ValidationError, ValueError) as exc:
             return json_response({"message": f"not a registry fragment: {exc}"}, 400)
-        for unit in added.units:
-            put_unit(unit)
-        for oa in added.oas:
-            put_oa(oa)
-        for officer in added.officers:
-            put_officer(officer)
+        save_registry(added)
         self._sign_in_accounts(added.officers)
-        forget_cached_registry()
         return json_response(
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
         )

@@ -54,7 +54,7 @@ BROADCAST_MINUTES = 120  # an evening broadcast from 19:30 must end before quiet
 ZALO_LIMIT_PER_MINUTE = 4000
 ZALO_LATENCY_S = 0.15  # one send to Zalo from ap-southeast-1 (input: not measured here)
 DYNAMODB_LATENCY_S = 0.006  # one DynamoDB call in-region (AWS: single-digit milliseconds)
-CURRENT_SENDER_CONCURRENCY = 12  # template.yaml BroadcastSenderFunction MaximumConcurrency today
+CURRENT_SENDER_CONCURRENCY = 12  # template.yaml: BroadcastSenderConcurrency default (one app)
 
 
 def follower_counts(size: Size, seed: int = 19) -> dict[str, int]:
@@ -332,7 +332,11 @@ def paper_broadcast(size: Size, minutes: float, rate: float) -> dict[str, Any]:
 def first_limits(size: Size, out: dict[str, Any]) -> list[dict[str, Any]]:
     """Each part's load against its limit, tightest first (load / limit)."""
     b, lam, apps = out["broadcast"], out["lambda"], out["zalo_apps"]
-    keys = {row["kind"]: float(row["wcu_per_s"]) for row in b.get("hottest_keys", [])}
+    keys = {
+        row["kind"]: float(row["wcu_per_s"])
+        for row in b.get("hottest_keys", [])
+        if "(before)" not in row["kind"]
+    }
     hottest = max(keys.items(), key=lambda kv: kv[1]) if keys else ("-", 0.0)
     inbound = inbound_peak_rate(size)
     rows = [

@@ -160,7 +160,7 @@ def _kind(pk: str) -> str:
     if pk.startswith("CAMPAIGN#") and "#OA#" in pk:
         return "KIND:campaign deliveries of one OA"
     if pk.startswith("CAMPAIGN#"):
-        return "KIND:campaign (item; deliveries before the per-OA split)"
+        return "KIND:campaign item (counters per batch, planner cursor, parked batches)"
     if pk.startswith("RATE#"):
         return "KIND:rate limiter bucket of one app"
     if pk.startswith("STATS#"):

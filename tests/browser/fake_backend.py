@@ -125,6 +125,14 @@ class FakeBackend:
         # What GET /undelivered answers (the sender's kept messages; tests fill it).
         self.undelivered: list[dict[str, Any]] = []
         self.campaigns: dict[str, dict[str, Any]] = {}
+        # GET /tips|conversations/<id>/reply-tier and GET /units/<id>/quota (Zalo tiers; tests set them).
+        self.reply_tiers: dict[str, dict[str, Any]] = {}
+        self.unit_quota: dict[str, Any] = {
+            "unit_id": "p-hiep-tan",
+            "oas": [],
+            "warning": False,
+            "warn_at_percent": 80.0,
+        }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -168,6 +176,17 @@ class FakeBackend:
                 "can_reveal": "commander" in roles,
                 "can_edit_content": "editor" in roles,
             }
+        if len(parts) == 3 and parts[0] in ("tips", "conversations") and parts[2] == "reply-tier":
+            free = {
+                "tier": "reply",
+                "free_left": 7,
+                "free_total": 8,
+                "covered": True,
+                "label": "Tin trả lời miễn phí: còn 7/8 tin đến 09:00 01/12/2026.",
+            }
+            return 200, self.reply_tiers.get(parts[1], free)
+        if len(parts) == 3 and parts[0] == "units" and parts[2] == "quota":
+            return 200, self.unit_quota
         if parts == ["units"]:
             return 200, {"items": UNITS}
         if parts == ["oas"]:

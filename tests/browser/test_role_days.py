@@ -295,7 +295,9 @@ def test_editor_day_canned_replies_notices_news_and_kb(
     item = canned.locator("li.canned", has_text=title)
     expect(item).to_be_visible()
     item.get_by_role("button", name="Sửa").click()
-    canned.get_by_label("Lời trả lời mẫu").fill("Anh/chị vui lòng đến trụ sở Công an phường trong giờ hành chính.")
+    canned.get_by_label("Lời trả lời mẫu").fill(
+        "Anh/chị vui lòng đến trụ sở Công an phường trong giờ hành chính."
+    )
     canned.get_by_role("button", name="Lưu thay đổi").click()
     expect(item).to_contain_text("trong giờ hành chính")
     shot(page, "editor", "canned")

@@ -2,6 +2,7 @@
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatNumber, formatTime, h, loading, toast } from "../dom.js";
 import { CAMPAIGN_STATUS_LABELS, INELIGIBLE_LABELS } from "../labels.js";
+import { campaignQuota } from "../quota.js";
 
 const ACTIVE = ["scheduled", "planning", "running", "sending", "queued"];
 const FINISHED = ["completed", "done", "finished", "cancelled", "canceled", "failed"];
@@ -154,6 +155,7 @@ export function render(main, params, ctx) {
           p.estimated ? h("p.small.muted", "Số liệu ước tính (danh sách lớn); con số chính xác có khi gửi.") : null,
           p.send_at ? h("p.small.muted", `Thời điểm gửi: ${formatTime(p.send_at)}`) : null,
         ),
+        campaignQuota(p),
       );
     });
   });

@@ -5,6 +5,7 @@ import { busy, clear, errorBox, field, formatTime, h, loading, select, toast } f
 import { OUTCOME_LABELS, STATUS_LABELS } from "../labels.js";
 import { statusBadge } from "./inbox.js";
 import { shortcutHint, useShortcuts } from "../shortcuts.js";
+import { replyTierNote } from "../quota.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -388,7 +389,8 @@ export function render(main, { rest }, ctx) {
     if (canned) fillCanned(canned);
     else api("/canned-replies").then((d) => fillCanned(listOf(d, "canned_replies"))).catch(() => cannedSel.remove());
     const replyBtn = h("button.primary", { type: "submit" }, "Gửi trả lời");
-    const replyForm = h("form.reply", field("Trả lời người báo", replyText), h("div.actions", cannedSel, replyBtn));
+    const replyTier = replyTierNote(`/tips/${encodeURIComponent(caseId)}`); // free reply or proactive, before sending
+    const replyForm = h("form.reply", field("Trả lời người báo", replyText), replyTier.element, h("div.actions", cannedSel, replyBtn));
     replyForm.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = replyText.value.trim();

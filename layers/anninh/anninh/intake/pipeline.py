@@ -240,7 +240,11 @@ class Pipeline:
             else:
                 counters.update(tip_counters)
             outcome = Outcome(
-                "tip" if tip.case_id else ("lookup" if tip.lookup else "tip_refused"), counters, tip=tip
+                "tip"
+                if tip.case_id
+                else ("lookup" if tip.lookup else ("tip_choice" if tip.asked else "tip_refused")),
+                counters,
+                tip=tip,
             )
         elif event.kind == "text" and (event.message.text or "").strip():
             outcome = self._bot(event, oa, state, key, counters)
