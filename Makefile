@@ -94,10 +94,12 @@ bench: venv template
 	$(BIN)/python -m scripts.bench --json $(BENCH)
 
 ## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
-## followers simulated (default per size), BENCH=the `make bench` figures (used when the file exists).
+## followers simulated (default per size), BENCH=the `make bench` figures (used when the file exists),
+## MEASURE=1 counts the AWS calls per citizen message end to end on moto first (~1 min; default).
 SIZE ?= all
+MEASURE ?= 1
 capacity: venv
-	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) --bench $(BENCH) $(ARGS)
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) --bench $(BENCH) $(if $(filter 1,$(MEASURE)),--measure-calls) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
 ## Take the 2022 demo registry through the 01/07/2025 merge on a running `make run` (docs/reorganization.md).

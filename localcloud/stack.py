@@ -514,6 +514,10 @@ class LocalCloud:
         except (ValidationError, ValueError) as exc:
             return json_response({"message": f"not a registry fragment: {exc}"}, 400)
         save_registry(added)
+        if os.environ.get("ONCALL_TOPIC_ARN") and any(u.oncall for u in added.units):
+            from anninh.alerts import subscribe_roster
+
+            subscribe_roster(added, os.environ["ONCALL_TOPIC_ARN"])
         self._sign_in_accounts(added.officers)
         return json_response(
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}

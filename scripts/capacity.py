@@ -17,11 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+# Before anything imports `anninh.observability` (scripts.capacity_calls runs the real functions).
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "AnNinhOA")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "anninh")
 
 from anninh.campaigns.apps import apps_needed, sends_per_minute, spread_oas
 
@@ -228,8 +233,16 @@ def plan_apps(size: Size) -> dict[str, Any]:
 
 
 def run_size(
-    size: Size, scale: int | None, bench: Path | None, before: bool = True, zalo_vnd: float = 0.0
+    size: Size,
+    scale: int | None,
+    inbound: dict[str, Any] | Path | None = None,
+    before: bool = True,
+    zalo_vnd: float = 0.0,
 ) -> dict[str, Any]:
+    """One size: apps, the simulated broadcast, limits and cost. `inbound`: AWS calls per citizen
+    message (`calls_from_bench`), or a bench JSON file to read them from."""
+    if not isinstance(inbound, dict):
+        inbound = calls_from_bench(inbound)
     from scripts.capacity_sim import simulate
 
     k = scale or size.scale
@@ -258,7 +271,7 @@ def run_size(
             "broadcast_senders_today": CURRENT_SENDER_CONCURRENCY,
         }
         out["limits"] = first_limits(size, out)
-        out["cost"] = monthly_cost(size, out["broadcast"], calls_from_bench(bench), zalo_vnd)
+        out["cost"] = monthly_cost(size, out["broadcast"], inbound, zalo_vnd)
         return out
     after = simulate(followers, spread.app_of, scale=k, senders=need)
     out["broadcast"] = after.figures
@@ -285,7 +298,7 @@ def run_size(
         "inbound_concurrency_peak": max(1, math.ceil(inbound_peak_rate(size) * INBOUND_SECONDS)),
     }
     out["limits"] = first_limits(size, out)
-    out["cost"] = monthly_cost(size, out["broadcast"], calls_from_bench(bench), zalo_vnd)
+    out["cost"] = monthly_cost(size, out["broadcast"], inbound, zalo_vnd)
     return out
 
 
@@ -427,6 +440,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=[*SIZES, "all"], default="all")
     parser.add_argument("--scale", type=int, help="simulate 1/scale of the followers (default per size)")
     parser.add_argument("--bench", type=Path, help="JSON written by `python -m scripts.bench --json`")
+    parser.add_argument(
+        "--measure-calls",
+        action="store_true",
+        help="count AWS calls per citizen message end to end on moto (scripts.capacity_calls, ~1 min) "
+        "unless the bench JSON already has an end-to-end figure",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-before", action="store_true", help="skip the one-app run (before the changes)")
     parser.add_argument(
@@ -434,10 +453,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     names = list(SIZES) if args.size == "all" else [args.size]
+    inbound = calls_from_bench(args.bench)
+    if args.measure_calls and "end_to_end" not in inbound:
+        from scripts.capacity_calls import measure
+
+        measured = measure()
+        print(json.dumps({"aws_calls_per_citizen_message": measured}, indent=2), flush=True)
+        inbound = {
+            "end_to_end": measured["aws_calls_per_message_end_to_end"],
+            "source": "measured now by scripts.capacity_calls (webhook + inbound worker + replies)",
+        }
     results = {}
     for name in names:
         results[name] = run_size(
-            SIZES[name], args.scale, args.bench, before=not args.no_before, zalo_vnd=args.zalo_vnd
+            SIZES[name], args.scale, inbound, before=not args.no_before, zalo_vnd=args.zalo_vnd
         )
         print(json.dumps({name: results[name]}, ensure_ascii=False, indent=2, default=str), flush=True)
     if args.json:

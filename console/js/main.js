@@ -2,6 +2,7 @@
 import { api, endSession, getConfig, isSignedIn, listOf, loadConfig, mfaStatus, onSessionEnd, resumeSession, signOut } from "./api.js";
 import { clear, errorBox, h, loading, toast } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
+import { startAlerts, stopAlerts } from "./alerts.js";
 
 const PAGES = {
   login: () => import("./pages/signin.js"),
@@ -115,6 +116,7 @@ function renderShell(active) {
         h("a.link.account", { href: "#/security" }, "Bảo mật"),
         h("button.link#signout", { type: "button", onclick: async (event) => {
           event.currentTarget.disabled = true;
+          stopAlerts();
           await signOut(); // revokes the refresh token and signs out every session (Cognito)
           ctx.me = null; ctx.unitsPromise = null; ctx.mfaEnabled = undefined;
           go("#/login");
@@ -124,7 +126,10 @@ function renderShell(active) {
   );
   header.hidden = false;
   header.querySelector("details.menu").open = window.matchMedia("(min-width: 760px)").matches;
-  if (hasRole(CASE_ROLES)) loadBadges(header);
+  if (hasRole(CASE_ROLES)) {
+    loadBadges(header);
+    startAlerts(header, ctx.unitName);
+  }
 }
 
 /** Navigation badges from the API: overdue cases on "Tin báo"; hand-offs waiting and undelivered
@@ -213,6 +218,7 @@ function onSignedIn() {
 }
 
 onSessionEnd(() => {
+  stopAlerts();
   sessionNotice = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
   const hash = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/";
   sessionStorage.setItem("anninh.returnTo", hash);

@@ -76,6 +76,7 @@ class FakeBackend:
         self.user = ""
         self.revoked = False  # when True every API call answers 401 (server-side session end)
         self.requests: list[tuple[str, str]] = []
+        self.alerts: list[dict[str, Any]] = []  # urgent alerts (GET /alerts, POST /alerts/{id}/ack)
         now = datetime.now(UTC)
         self.cases: dict[str, dict[str, Any]] = {}
         self.reports: dict[str, dict[str, Any]] = {}
@@ -391,6 +392,17 @@ class FakeBackend:
                 "items": [{"id": "dang-ky-tam-tru", "title": "Đăng ký tạm trú", "score": 0.91}],
                 "threshold": 0.6,
             }
+        if parts == ["alerts"] and method == "GET":
+            items = [a for a in self.alerts if not a.get("acknowledged_at")]
+            return 200, {"items": items, "count": len(items)}
+        if len(parts) == 3 and parts[0] == "alerts" and parts[2] == "ack" and method == "POST":
+            alert = next((a for a in self.alerts if a["id"] == parts[1]), None)
+            if alert is None:
+                return 404, {
+                    "error": {"code": "not_found", "message": "Không tìm thấy cảnh báo.", "details": {}}
+                }
+            alert["acknowledged_at"] = _iso(datetime.now(UTC))
+            return 200, alert
         if parts == ["undelivered"]:
             return 200, {"items": self.undelivered, "count": len(self.undelivered)}
         if parts in (["notices"], ["kb", "entries"], ["conversations"]):

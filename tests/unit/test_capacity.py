@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def test_the_seed_district_broadcast_runs_at_the_limit_and_reaches_everyone_once() -> None:
     size = SIZES["seed"]
-    figures = run_size(size, scale=40, bench=None, before=False)
+    figures = run_size(size, scale=40, inbound=None, before=False)
     broadcast = figures["broadcast"]
     assert broadcast["status"] == "done" and broadcast["sent_fraction"] == 1.0
     assert broadcast["duplicates"] == 0 and broadcast["rate_limited_by_us"] == 0

@@ -38,7 +38,8 @@ def _case(case_id: str, *, hours: float, status: str = "new", **extra: Any) -> d
 ITEMS = [
     _case("a", hours=1),  # new, fresh, unassigned
     _case("b", hours=6),  # new, overdue (4 h)
-    _case("c", hours=2, urgent=True, assignee="hieptan.canbo"),
+    # urgent, assigned 6 minutes ago (within the 15-minute urgent SLA)
+    _case("c", hours=2, urgent=True, assignee="hieptan.canbo", last_action_at=_at(0.1)),
     _case("d", hours=50, status="in_review", assignee="hieptan.canbo", last_action_at=_at(1)),
     _case("e", hours=3, status="spam"),  # not work: never in a view
     _case("f", hours=3, merged_into="a"),  # a duplicate: never in a view
@@ -71,3 +72,9 @@ def test_counts_and_unread_follow_what_the_officer_opened() -> None:
     assert counts["unassigned"] == {"total": 2, "unread": 1}
     assert counts["overdue"] == {"total": 1, "unread": 1}
     assert {e.case.case_id for e in _entries(seen) if not e.unread} == {"a"}
+
+
+def test_an_urgent_case_nobody_acted_on_is_overdue_after_the_urgent_sla() -> None:
+    items = [_case("u1", hours=0.2, urgent=True), _case("u2", hours=0.3, urgent=True), _case("n", hours=0.3)]
+    entries = inbox.classify(items, now=NOW, thresholds=LIMITS, seen={})
+    assert {e.case.case_id for e in entries if e.overdue} == {"u2"}  # 18 minutes > 15; not urgent: 4 h

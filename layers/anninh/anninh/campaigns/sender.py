@@ -42,6 +42,7 @@ RECIPIENT_REASONS = {
 }
 MAX_ATTEMPTS = 4
 MAX_DEFER_SECONDS = 900  # SQS DelaySeconds limit
+ABANDONED_LOOKBACK_MS = 15 * 60 * 1000  # a dead sender's claim: look this far back in the conversation
 SAFETY_SECONDS = 8.0  # stop taking recipients this long before the function's timeout
 
 
@@ -278,11 +279,23 @@ class BroadcastSender:
                 result.counts.update(["skipped", "skip_follower_cap"])
             return "capped"
         if claim.state == "abandoned":
-            if self.deliveries.finish(
-                cid, oa_id, user_id, claim.claim_id, status="failed", now=self.now(), reason="outcome_unknown"
-            ):
-                result.counts.update(["failed", "fail_outcome_unknown"])
-            return "unknown"
+            # A sender died while sending to this recipient: ask Zalo before deciding.
+            since_ms = int(self.now().timestamp() * 1000) - ABANDONED_LOOKBACK_MS
+            found = self._find_sent(item, oa_id, user_id, since_ms)
+            if found:
+                return self._sent(cid, oa_id, user_id, claim.claim_id, str(found), result=result)
+            if found is None:
+                if self.deliveries.finish(
+                    cid,
+                    oa_id,
+                    user_id,
+                    claim.claim_id,
+                    status="failed",
+                    now=self.now(),
+                    reason="outcome_unknown",
+                ):
+                    result.counts.update(["failed", "fail_outcome_unknown"])
+                return "unknown"
         claim_id = claim.claim_id
         for attempt in range(MAX_ATTEMPTS):
             # Reserve no more slots than this batch still needs: the next batch may be another app's,
@@ -291,6 +304,7 @@ class BroadcastSender:
                 self._give_back(cid, oa_id, user_id, claim_id, capped)
                 result.retry = True
                 return "paused"
+            attempt_ms = int(self.now().timestamp() * 1000)
             try:
                 message_id = self._send(item, oa_id, user_id, cid)
             except TokenUnavailableError:
@@ -304,8 +318,14 @@ class BroadcastSender:
                     continue
                 if exc.kind == "transient":
                     if exc.maybe_delivered:
-                        self._fail(cid, oa_id, user_id, claim_id, "outcome_unknown", result=result)
-                        return "unknown"
+                        # The answer was lost after the request went out: ask Zalo whether it arrived.
+                        found = self._find_sent(item, oa_id, user_id, attempt_ms - 60_000)
+                        if found:
+                            return self._sent(cid, oa_id, user_id, claim_id, str(found), result=result)
+                        if found is None:
+                            self._fail(cid, oa_id, user_id, claim_id, "outcome_unknown", result=result)
+                            return "unknown"
+                        continue  # Zalo shows it did not arrive: send it again
                     if exc.retry_at is not None:  # quiet hours: not accepted before 06:00
                         self._give_back(cid, oa_id, user_id, claim_id, capped)
                         rest = batch.recipients[batch.recipients.index(user_id) :]
@@ -335,17 +355,31 @@ class BroadcastSender:
                     return reason
                 self._fail(cid, oa_id, user_id, claim_id, "invalid_request", result=result)
                 return "failed"
-            self.deliveries.finish(
-                cid, oa_id, user_id, claim_id, status="sent", now=self.now(), message_id=message_id
-            )
-            result.sent += 1
-            result.counts["sent"] += 1
-            result.sent_now.append(user_id)
-            return "sent"
+            return self._sent(cid, oa_id, user_id, claim_id, message_id, result=result)
         # Still refused after retries (network down, repeated -32): try the batch again later.
         self._give_back(cid, oa_id, user_id, claim_id, capped)
         result.retry = True
         return "stop"
+
+    def _sent(
+        self, cid: str, oa_id: str, user_id: str, claim_id: str, message_id: str, *, result: BatchResult
+    ) -> str:
+        self.deliveries.finish(
+            cid, oa_id, user_id, claim_id, status="sent", now=self.now(), message_id=message_id
+        )
+        result.sent += 1
+        result.counts["sent"] += 1
+        result.sent_now.append(user_id)
+        return "sent"
+
+    def _find_sent(self, item: dict[str, Any], oa_id: str, user_id: str, since_ms: int) -> str | bool | None:
+        """Zalo's message id if the campaign message reached the recipient, False if Zalo shows it did
+        not, None if Zalo cannot tell (ZNS, no text, lookup failed, or a gateway without lookups)."""
+        find = getattr(self.gateway, "find_sent", None)
+        if item["kind"] == "zns" or find is None:
+            return None
+        found: str | bool | None = find(oa_id, user_id, dict(item["message"]), since_ms)
+        return found
 
     def _send(self, item: dict[str, Any], oa_id: str, user_id: str, campaign_id: str) -> str:
         if item["kind"] == "zns":

@@ -26,6 +26,7 @@ from boto3.dynamodb.conditions import Attr, Key
 
 from anninh import aws, keys
 from anninh.cases.model import Case
+from anninh.cases.overdue import limit_hours
 from anninh.cases.queries import case_from_item, plain
 from anninh.clock import iso, parse_iso
 
@@ -67,7 +68,7 @@ def classify(
         if case.status not in OPEN or case.merged_into:
             continue
         idle = idle_hours(item, case, now)
-        limit = thresholds.get(case.status)
+        limit = limit_hours(case, thresholds)  # urgent and untouched: the urgent SLA (minutes)
         seen_at = seen.get(case.case_id)
         out.append(
             Entry(

@@ -376,25 +376,15 @@ class OutboxSender:
         """After a lost answer: Zalo's message id when the conversation shows the message arrived,
         False when Zalo shows it did not (safe to send again), None when Zalo cannot tell (the
         conversation API failed, or the message has no text to recognise it by)."""
-        text = msg.message.get("text")
-        if not isinstance(text, str) or not text or "attachment" in msg.message:
-            return None
-        try:
-            latest = self.zalo.conversation(token, msg.user_id, count=10)
-        except ZaloError as exc:
-            logger.warning("could not ask Zalo whether the message arrived", extra={**log, "code": exc.code})
-            return None
         since_ms = int(attempt_at.timestamp() * 1000) - 60_000  # clocks differ a little
-        for item in latest:
-            try:
-                at_ms = int(item.get("time") or 0)
-            except (TypeError, ValueError):
-                at_ms = 0
-            if str(item.get("src")) == "0" and item.get("message") == text and at_ms >= since_ms:
-                logger.info("the message had arrived; recorded, not sent again", extra=log)
-                return str(item.get("message_id") or "") or None
-        logger.info("the message had not arrived; sending it again", extra=log)
-        return False
+        found = self.zalo.find_sent(token, msg.user_id, msg.message, since_ms)
+        if found:
+            logger.info("the message had arrived; recorded, not sent again", extra=log)
+        elif found is False:
+            logger.info("the message had not arrived; sending it again", extra=log)
+        else:
+            logger.warning("Zalo cannot tell whether the message arrived", extra=log)
+        return found
 
     def _token_unavailable(self, exc: TokenUnavailableError, log: dict[str, object]) -> NoReturn:
         if not exc.transient:

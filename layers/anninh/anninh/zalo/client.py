@@ -225,6 +225,28 @@ class ZaloClient:
         data = body.get("data")
         return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
 
+    def find_sent(
+        self, access_token: str, user_id: str, message: dict[str, Any], since_ms: int
+    ) -> str | Literal[False] | None:
+        """After a lost answer: did a message go out? Zalo's message id when the conversation shows
+        an OA message with the same text sent since `since_ms` (epoch ms), False when it shows none,
+        None when Zalo cannot tell (the lookup failed, or the message has no text to recognise)."""
+        text = message.get("text")
+        if not isinstance(text, str) or not text or "attachment" in message:
+            return None
+        try:
+            latest = self.conversation(access_token, user_id, count=10)
+        except ZaloError:
+            return None
+        for item in latest:
+            try:
+                at_ms = int(item.get("time") or 0)
+            except (TypeError, ValueError):
+                at_ms = 0
+            if str(item.get("src")) == "0" and item.get("message") == text and at_ms >= since_ms:
+                return str(item.get("message_id") or "") or None
+        return False
+
     def send_template(
         self,
         access_token: str,
