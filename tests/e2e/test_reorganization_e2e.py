@@ -106,7 +106,7 @@ def test_the_2025_merge_on_a_running_stack_loses_nothing(stack_factory: Any) -> 
         tips = open_tips(district_commander)
         return tips if len(tips) == 3 else None
 
-    cases = stack.wait_for(three_cases, 60, "three open cases")
+    cases = stack.wait_for(three_cases, 120, "three open cases")
     by_unit = {unit: code for code, unit in cases.items()}
     assert set(by_unit) == {"p-hiep-tan", "p-phu-thanh", "p-son-ky"}
 
@@ -119,7 +119,7 @@ def test_the_2025_merge_on_a_running_stack_loses_nothing(stack_factory: Any) -> 
         got = figures(district_commander, "p-hiep-tan", JUNE_WEEK)
         return got if got["messages_in"] == 5 and got["follows"] == 4 else None
 
-    june_before = stack.wait_for(fed_june, 60, "June figures counted")
+    june_before = stack.wait_for(fed_june, 120, "June figures counted")
     assert june_before == {"followers": 4, "follows": 4, "messages_in": 5, "tips": 1}
 
     # The operator puts the city above the district; the city's admin merges (dry run, then apply).
@@ -165,7 +165,7 @@ def test_the_2025_merge_on_a_running_stack_loses_nothing(stack_factory: Any) -> 
         got = figures(city_commander, "hcm-phu-thanh", JULY)
         return got if got["messages_in"] == 3 else None
 
-    july = stack.wait_for(fed_july, 60, "July figures of the new ward")
+    july = stack.wait_for(fed_july, 120, "July figures of the new ward")
     assert july["followers"] == 5  # the merged OAs' followers now belong to the new ward
     assert figures(city_commander, "p-hiep-tan", JULY)["messages_in"] == 0
     # A citizen writing to the merged ward's OA today is told once which unit now serves them (the
@@ -175,7 +175,7 @@ def test_the_2025_merge_on_a_running_stack_loses_nothing(stack_factory: Any) -> 
     assert post(stack.text_event(writer, "menu", oa_id=HIEP_TAN_OA)).status_code == 200
     stack.wait_for(
         lambda: any(notice in r["body"]["message"].get("text", "") for r in stack.sent(writer, HIEP_TAN_OA)),
-        60,
+        120,
         "the notice",
     )
     assert post(stack.text_event(writer, "menu", oa_id=HIEP_TAN_OA)).status_code == 200
@@ -184,7 +184,7 @@ def test_the_2025_merge_on_a_running_stack_loses_nothing(stack_factory: Any) -> 
         texts = [r["body"]["message"].get("text", "") for r in stack.sent(writer, HIEP_TAN_OA)]
         return texts if sum("Đây là kênh hỗ trợ của" in t for t in texts) >= 2 else None
 
-    texts = stack.wait_for(two_menus, 60, "two menus")
+    texts = stack.wait_for(two_menus, 120, "two menus")
     assert sum(notice in t for t in texts) == 1
     assert all("Công an phường Hiệp Tân" not in t for t in texts if "Đây là kênh hỗ trợ của" in t)
 
@@ -201,5 +201,5 @@ def test_the_2025_merge_on_a_running_stack_loses_nothing(stack_factory: Any) -> 
         tips = open_tips(phu_thanh_officer)
         return tips if len(tips) == 3 else None
 
-    now_open = stack.wait_for(routed, 60, "the tip routed to the new phường Phú Thạnh")
+    now_open = stack.wait_for(routed, 120, "the tip routed to the new phường Phú Thạnh")
     assert set(now_open.values()) == {"hcm-phu-thanh"}
