@@ -237,6 +237,8 @@ class LocalCloud:
         self.moto_url = self._moto.url
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+        # Two-step sign-in codes are checked for real (moto accepts any code otherwise).
+        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
 
     def _deploy(self) -> None:
         registry = Path(self.registry_path or os.environ.get("ANNINH_REGISTRY") or DEFAULT_REGISTRY)
@@ -529,6 +531,16 @@ class LocalCloud:
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
         )
 
+    def _password_policy(self) -> dict[str, Any]:
+        """The user pool's password policy (what the console's hint says), as the pool has it."""
+        try:
+            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+            pool = idp.describe_user_pool(UserPoolId=self.user_pool_id)
+            return dict(pool["UserPool"].get("Policies", {}).get("PasswordPolicy", {}))
+        except Exception:
+            log.exception("password policy not read")
+            return {}
+
     def config(self) -> dict[str, Any]:
         assert self.deployment is not None
         base = self.base_url
@@ -537,6 +549,14 @@ class LocalCloud:
             "region": REGION,
             "user_pool_id": self.user_pool_id,
             "user_pool_client_id": self.user_pool_client_id,
+            "password_policy": self._password_policy(),
+            # Roles the console sends to the two-step sign-in set-up before they work (deployed:
+            # commanders and admins; LOCAL_MFA_REQUIRED_ROLES="" turns it off on this machine).
+            "mfa_required_roles": [
+                r.strip()
+                for r in os.environ.get("LOCAL_MFA_REQUIRED_ROLES", "commander,admin").split(",")
+                if r.strip()
+            ],
             "api_base": f"{base}/api/v1",
             "webhook_url": f"{base}/webhook/zalo",
             "console_url": f"{base}/",

@@ -281,6 +281,9 @@ def _launch(port: int, log_path: Path, env: dict[str, str] | None, registry: Pat
     child_env = {
         **os.environ,
         "LOCAL_SCHEDULES": "off",
+        # The shared stack's demo commanders sign in with a password only (e2e tests log in as them);
+        # two-step sign-in stays required for admins (tests/browser/test_role_days.py).
+        "LOCAL_MFA_REQUIRED_ROLES": "admin",
         "ANNINH_REGISTRY": str(registry),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "anninh"), str(ROOT)]),
         "PYTHONDONTWRITEBYTECODE": "1",
