@@ -165,6 +165,8 @@ def test_ward_commander_sends_a_campaign_to_the_wards_own_channel(
     page.get_by_label("Tên chiến dịch").fill(name)
     page.get_by_label("Công an phường Hiệp Tân", exact=True).check()
     page.get_by_label("Nội dung tin").fill("Mời bà con dự họp tổ dân phố tối thứ Bảy tại trụ sở khu phố.")
+    page.locator("details.targeting summary").click()  # only followers who wrote in the last 30 days
+    page.get_by_label("Chỉ người đã tương tác trong … ngày").fill("30")
     page.get_by_role("button", name="Tạo chiến dịch").click()
     expect(page.locator(".campaign", has_text=name)).to_be_visible()
     shot(page, "commander", "campaign-sent")
