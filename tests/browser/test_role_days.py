@@ -168,7 +168,10 @@ def test_ward_commander_sends_a_campaign_to_the_wards_own_channel(
     page.locator("details.targeting summary").click()  # only followers who wrote in the last 30 days
     page.get_by_label("Chỉ người đã tương tác trong … ngày").fill("30")
     page.get_by_role("button", name="Tạo chiến dịch").click()
-    expect(page.locator(".campaign", has_text=name)).to_be_visible()
+    card = page.locator(".campaign", has_text=name)
+    expect(card).to_be_visible()
+    card.locator("details.deliveries summary").click()  # the per-recipient records
+    expect(card.locator("details.deliveries")).to_contain_text(re.compile("Người nhận|Chưa có người nhận"))
     shot(page, "commander", "campaign-sent")
 
     page.goto(local_stack.base_url + "/#/stats")

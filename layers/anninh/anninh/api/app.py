@@ -67,6 +67,7 @@ ROUTERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("audit", frozenset({"audit"})),
     ("selfservice", frozenset({"cccd", "faq", "hotlines", "kb", "news", "notices", "queue"})),
     ("campaigns", frozenset({"campaigns"})),
+    ("deliveries", frozenset({"campaigns"})),
     ("stats", frozenset({"stats", "reports", "tips"})),
     ("quota", frozenset({"conversations", "oas", "tips", "units"})),
 )
