@@ -97,6 +97,10 @@ class LocalCloud:
     schedules: bool = True
     pollers: bool = True
     poller_concurrency: int = 2
+    # Lambda runs a FIFO queue's message groups (here: citizens' conversations) concurrently, one
+    # batch per group at a time; moto never hands out a group that is in flight, so more pollers on a
+    # FIFO queue mean more conversations handled at once, never two batches of one conversation.
+    fifo_concurrency: int = 8
     console_dir: Path = CONSOLE_DIR
     # Where tables, queues, objects, secrets and the user pool are kept across restarts (None: memory).
     state_dir: Path | None = None
@@ -160,8 +164,9 @@ class LocalCloud:
             self.scheduler.stop()
         for poller in self.queue_pollers:
             poller._stop.set()
+        deadline = time.monotonic() + 3.0  # in all: a poller in a long poll is a daemon thread
         for poller in self.queue_pollers:
-            poller.stop(timeout=3.0)
+            poller.stop(timeout=max(0.01, deadline - time.monotonic()))
         if self._http:
             self._http.shutdown()
             self._http.server_close()
@@ -382,7 +387,10 @@ class LocalCloud:
                         "sqs", region_name=REGION, endpoint_url=self.moto_url
                     ),
                     region=REGION,
-                    concurrency=self.poller_concurrency,
+                    concurrency=max(self.poller_concurrency, self.fifo_concurrency)
+                    if self.deployment.queue_urls[source.queue].endswith(".fifo")
+                    else self.poller_concurrency,
+                    wait_seconds=10,  # Lambda long-polls; an idle `make run` should cost next to nothing
                 )
                 poller.start()
                 self.queue_pollers.append(poller)
