@@ -415,7 +415,12 @@ class Authorizer:
         pairs = requests_for(service, operation, params, self.aliases)
         with self._lock:
             seen = self.observed.setdefault(function, set())
-            seen.update(action for action, _ in pairs)
+            new = {action for action, _ in pairs} - seen
+            seen.update(new)
+        if new and os.environ.get("LOCAL_IAM_RECORD"):  # collect what each function's code does
+            with open(os.environ["LOCAL_IAM_RECORD"], "a", encoding="utf-8") as out:
+                for action in sorted(new):
+                    out.write(json.dumps({"function": function, "action": action}) + "\n")
         for action, resource in pairs:
             if not self.allowed(function, action, resource):
                 role = self.roles.get(function)

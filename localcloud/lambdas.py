@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import importlib.util
+import os
 import sys
 import threading
 import time
@@ -24,6 +25,18 @@ from localcloud.template import ROOT, FunctionSpec, functions, load_template
 _lock = threading.Lock()
 _handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
 _raw: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+
+
+def timeout_scale() -> float:
+    """`LOCAL_TIMEOUT_SCALE` stretches every function's timeout (default 1: AWS's own).
+
+    Only the test suite's stacks set it, because a shared CI machine runs them several times slower
+    than Lambda would; `make run` keeps AWS's timeouts.
+    """
+    try:
+        return max(1.0, float(os.environ.get("LOCAL_TIMEOUT_SCALE") or 1))
+    except ValueError:
+        return 1.0
 
 
 class LambdaTimeout(Exception):
@@ -127,7 +140,7 @@ def invoke_spec(spec: FunctionSpec, event: dict[str, Any]) -> Any:
         target=contextvars.copy_context().run, args=(run,), name=f"lambda-{spec.logical_id}", daemon=True
     )
     thread.start()
-    thread.join(spec.timeout)
+    thread.join(spec.timeout * timeout_scale())
     if thread.is_alive():
         expired.set()
         raise LambdaTimeout(f"{spec.logical_id}: Task timed out after {spec.timeout:.2f} seconds")

@@ -28,7 +28,7 @@ RECEIVE_TARGET = "AmazonSQS.ReceiveMessage"
 class SerializedMoto:
     """WSGI wrapper that runs one moto request at a time."""
 
-    def __init__(self, app: Any, recheck_seconds: float = 1.0) -> None:
+    def __init__(self, app: Any, recheck_seconds: float = 3.0) -> None:
         self.app = app
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()

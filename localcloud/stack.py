@@ -97,6 +97,10 @@ class LocalCloud:
     schedules: bool = True
     pollers: bool = True
     poller_concurrency: int = 2
+    # Lambda runs a FIFO queue's message groups (here: citizens' conversations) concurrently, one
+    # batch per group at a time; moto never hands out a group that is in flight, so more pollers on a
+    # FIFO queue mean more conversations handled at once, never two batches of one conversation.
+    fifo_concurrency: int = 8
     console_dir: Path = CONSOLE_DIR
     # Where tables, queues, objects, secrets and the user pool are kept across restarts (None: memory).
     state_dir: Path | None = None
@@ -160,8 +164,9 @@ class LocalCloud:
             self.scheduler.stop()
         for poller in self.queue_pollers:
             poller._stop.set()
+        deadline = time.monotonic() + 3.0  # in all: a poller in a long poll is a daemon thread
         for poller in self.queue_pollers:
-            poller.stop(timeout=3.0)
+            poller.stop(timeout=max(0.01, deadline - time.monotonic()))
         if self._http:
             self._http.shutdown()
             self._http.server_close()
@@ -232,6 +237,8 @@ class LocalCloud:
         self.moto_url = self._moto.url
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+        # Two-step sign-in codes are checked for real (moto accepts any code otherwise).
+        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
 
     def _deploy(self) -> None:
         registry = Path(self.registry_path or os.environ.get("ANNINH_REGISTRY") or DEFAULT_REGISTRY)
@@ -380,7 +387,10 @@ class LocalCloud:
                         "sqs", region_name=REGION, endpoint_url=self.moto_url
                     ),
                     region=REGION,
-                    concurrency=self.poller_concurrency,
+                    concurrency=max(self.poller_concurrency, self.fifo_concurrency)
+                    if self.deployment.queue_urls[source.queue].endswith(".fifo")
+                    else self.poller_concurrency,
+                    wait_seconds=10,  # Lambda long-polls; an idle `make run` should cost next to nothing
                 )
                 poller.start()
                 self.queue_pollers.append(poller)
@@ -521,6 +531,16 @@ class LocalCloud:
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
         )
 
+    def _password_policy(self) -> dict[str, Any]:
+        """The user pool's password policy (what the console's hint says), as the pool has it."""
+        try:
+            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+            pool = idp.describe_user_pool(UserPoolId=self.user_pool_id)
+            return dict(pool["UserPool"].get("Policies", {}).get("PasswordPolicy", {}))
+        except Exception:
+            log.exception("password policy not read")
+            return {}
+
     def config(self) -> dict[str, Any]:
         assert self.deployment is not None
         base = self.base_url
@@ -529,6 +549,14 @@ class LocalCloud:
             "region": REGION,
             "user_pool_id": self.user_pool_id,
             "user_pool_client_id": self.user_pool_client_id,
+            "password_policy": self._password_policy(),
+            # Roles the console sends to the two-step sign-in set-up before they work (deployed:
+            # commanders and admins; LOCAL_MFA_REQUIRED_ROLES="" turns it off on this machine).
+            "mfa_required_roles": [
+                r.strip()
+                for r in os.environ.get("LOCAL_MFA_REQUIRED_ROLES", "commander,admin").split(",")
+                if r.strip()
+            ],
             "api_base": f"{base}/api/v1",
             "webhook_url": f"{base}/webhook/zalo",
             "console_url": f"{base}/",

@@ -11,6 +11,9 @@ Sections:
   per inbound message on the acknowledgement path (counted with a botocore hook), and events/s
   sustained with zero loss (every accepted event has its receipt and its queue message).
 - emergency: precision and recall per emergency class on the labelled set (dev / held-out).
+- stack: the whole `make run` over HTTP against issue 12's targets: idle CPU, acknowledgement p50/p99
+  at 1 and 16 senders, a 300-event burst from 60 citizens fully processed, AWS calls per inbound
+  message end to end (scripts/bench_stack.py).
 - coldstart: each function's cold import as a multiple of the floor measured in the same run, and
   each `sam build` artifact's size (scripts/bench_coldstart.py).
 """
@@ -429,6 +432,15 @@ def bench_coldstart(args: argparse.Namespace) -> dict[str, Any]:
 
 
 SECTIONS["coldstart"] = bench_coldstart
+
+
+def bench_stack(args: argparse.Namespace) -> dict[str, Any]:
+    from scripts.bench_stack import bench_stack as run
+
+    return run(args)
+
+
+SECTIONS["stack"] = bench_stack
 
 
 def main(argv: list[str] | None = None) -> int:

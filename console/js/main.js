@@ -1,5 +1,5 @@
 // Shell and hash router. Each page module exports render(main, params, ctx) and may return a cleanup.
-import { api, endSession, isSignedIn, listOf, loadConfig, onSessionEnd, resumeSession, signOut } from "./api.js";
+import { api, endSession, getConfig, isSignedIn, listOf, loadConfig, mfaStatus, onSessionEnd, resumeSession, signOut } from "./api.js";
 import { clear, errorBox, h, loading, toast } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
 import { startAlerts, stopAlerts } from "./alerts.js";
@@ -15,6 +15,7 @@ const PAGES = {
   stats: () => import("./pages/stats.js"),
   admin: () => import("./pages/admin.js"),
   queue: () => import("./pages/queue.js"),
+  security: () => import("./pages/security.js"),
 };
 
 // Pages and the roles that can use them (the API enforces every rule regardless). A page a role
@@ -30,7 +31,10 @@ const NAV = [
   ["stats", "Thống kê", null],
   ["admin", "Quản trị", ["admin"]],
 ];
-const PAGE_ROLES = { ...Object.fromEntries(NAV.map(([page, , roles]) => [page, roles])), case: CASE_ROLES };
+const PAGE_ROLES = { ...Object.fromEntries(NAV.map(([page, , roles]) => [page, roles])), case: CASE_ROLES, security: null };
+// Roles that must sign in with two steps (TOTP): commanders and admins (config.json; they see
+// figures, identities and accounts).
+const mfaRoles = () => (getConfig() && getConfig().mfaRequiredRoles) || ["commander", "admin"];
 
 /** The page a role starts on: cases for officers and commanders, content for editors, administration for admins. */
 export function homePage(roles) {
@@ -109,7 +113,14 @@ function renderShell(active) {
         "div.who",
         h("span.user", { title: roleText }, me.display_name || me.username || ""),
         me.unit_id ? h("span.unit.muted", ctx.unitName(me.unit_id)) : null,
-        h("button.link#signout", { type: "button", onclick: () => { stopAlerts(); signOut(); ctx.me = null; ctx.unitsPromise = null; go("#/login"); } }, "Đăng xuất"),
+        h("a.link.account", { href: "#/security" }, "Bảo mật"),
+        h("button.link#signout", { type: "button", onclick: async (event) => {
+          event.currentTarget.disabled = true;
+          stopAlerts();
+          await signOut(); // revokes the refresh token and signs out every session (Cognito)
+          ctx.me = null; ctx.unitsPromise = null; ctx.mfaEnabled = undefined;
+          go("#/login");
+        } }, "Đăng xuất"),
       ),
     ),
   );
@@ -177,6 +188,15 @@ async function route() {
     return;
   }
   const home = homePage(ctx.me && ctx.me.roles);
+  ctx.home = home;
+  ctx.mfaRequired = mfaRoles().length > 0 && hasRole(mfaRoles());
+  if (ctx.mfaRequired && ctx.mfaEnabled === undefined) {
+    ctx.mfaEnabled = await mfaStatus().then((s) => (s.known ? s.enabled : true)).catch(() => true);
+  }
+  if (ctx.mfaRequired && !ctx.mfaEnabled && page !== "security") {
+    location.replace("#/security");
+    return;
+  }
   if (!page || !hasRole(PAGE_ROLES[page])) {
     if (page) toast("Trang này không dành cho vai trò của anh/chị; đã chuyển về trang làm việc.", "info");
     location.replace(`#/${home}`);
@@ -190,6 +210,7 @@ async function route() {
 
 function onSignedIn() {
   ctx.me = null;
+  ctx.mfaEnabled = undefined;
   ctx.unitsPromise = null;
   const back = sessionStorage.getItem("anninh.returnTo") || "#/";
   sessionStorage.removeItem("anninh.returnTo");

@@ -118,3 +118,20 @@ def test_a_unit_with_nobody_on_call_passes_the_alert_to_the_nearest_unit_above(
         publish=lambda *a: sent.append(a),
     )
     assert notified.unit_id == "tan-phu" and {p for p, _, _ in sent} == {"+84000000001", "+84000000003"}
+
+
+def test_an_alert_follows_its_case_when_a_reorganisation_moves_it(aws_stack: Any, registry: Any) -> None:
+    from anninh.reorg.plan import OpenCase
+    from anninh.reorg.store import DynamoReorgStore
+
+    pipeline = default_pipeline(bot=FakeBot())
+    oa = _ward_oa(registry, "p-hiep-tan")
+    outcome = pipeline.process(envelope_for(text_body(CITIZEN, "cháy nhà rồi cứu với", T0, oa=oa)))
+    case_id = str(outcome.tip.case_id)
+    DynamoReorgStore().move_case(
+        OpenCase(case_id, str(outcome.tip.code), "p-hiep-tan"), "p-hoa-thanh", "r1", "x"
+    )
+    other = claims_for(registry, "hoathanh.canbo")
+    (alert,) = call("GET", "/api/v1/alerts", other, query={"open": "true"})[1]["items"]
+    assert alert["id"] == case_id and alert["unit_id"] == "p-hoa-thanh" and alert["class"] == "fire"
+    assert call("GET", "/api/v1/alerts", claims_for(registry, "hieptan.canbo"))[1]["items"] == []

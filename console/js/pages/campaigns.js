@@ -2,6 +2,7 @@
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatNumber, formatTime, h, loading, toast } from "../dom.js";
 import { CAMPAIGN_STATUS_LABELS, INELIGIBLE_LABELS } from "../labels.js";
+import { campaignOptions, deliveriesPanel } from "./campaign-options.js";
 import { campaignQuota } from "../quota.js";
 
 const ACTIVE = ["scheduled", "planning", "running", "sending", "queued"];
@@ -72,6 +73,7 @@ function campaignCard(c, onAction) {
     reasonList.length
       ? h("details.small", h("summary", "Lý do bỏ qua / lỗi"), h("ul", reasonList.map(([what, r, n]) => h("li", `${what} — ${INELIGIBLE_LABELS[r] || r}: ${formatNumber(n)}`))))
       : null,
+    deliveriesPanel(id),
     buttons.length ? h("div.actions", buttons) : null,
   );
 }
@@ -97,11 +99,13 @@ export function render(main, params, ctx) {
   const previewBox = h("div.preview", { "aria-live": "polite" });
   const previewBtn = h("button.secondary", { type: "button" }, "Xem trước người nhận");
   const createBtn = h("button.primary", { type: "submit" }, "Tạo chiến dịch");
+  const options = campaignOptions(text);
   const form = h(
     "form.card.compose",
     h("h2", "Soạn chiến dịch mới"),
     field("Tên chiến dịch", name),
     oaBox,
+    options.element,
     field("Nội dung tin", text),
     counter,
     field("Hẹn giờ gửi (giờ Việt Nam)", sendAt, "Để trống để gửi ngay. Hệ thống tự tránh giờ yên tĩnh và giới hạn tin của mỗi người."),
@@ -137,6 +141,8 @@ export function render(main, params, ctx) {
     if (!oaIds.length) return toast("Vui lòng chọn ít nhất một OA.", "error");
     return busy(previewBtn, async () => {
       const body = { name: name.value.trim() || "Xem trước", oa_ids: oaIds, message: { text: text.value.trim() || "…" }, send_at: toIsoFromVnLocal(sendAt.value) };
+      const problem = options.apply(body);
+      if (problem) throw new Error(problem);
       const p = await api("/campaigns/preview", { method: "POST", body });
       const ineligible = p.ineligible && typeof p.ineligible === "object" ? p.ineligible : {};
       const ineligibleTotal = p.ineligible_total ?? Object.values(ineligible).reduce((a, b) => a + (Number(b) || 0), 0);
@@ -165,9 +171,11 @@ export function render(main, params, ctx) {
     const oaIds = chosenOas();
     if (!name.value.trim()) return toast("Vui lòng nhập tên chiến dịch.", "error");
     if (!oaIds.length) return toast("Vui lòng chọn ít nhất một OA.", "error");
-    if (!text.value.trim()) return toast("Vui lòng nhập nội dung tin.", "error");
+    if (!text.value.trim() && options.kind.value === "text") return toast("Vui lòng nhập nội dung tin.", "error");
     return busy(createBtn, async () => {
       const body = { name: name.value.trim(), oa_ids: oaIds, message: { text: text.value.trim() } };
+      const problem = options.apply(body);
+      if (problem) throw new Error(problem);
       const at = toIsoFromVnLocal(sendAt.value);
       if (at) body.send_at = at;
       await api("/campaigns", { method: "POST", body });

@@ -12,7 +12,7 @@ export function cannedSection(ctx) {
   const save = h("button.primary", { type: "submit" }, "Lưu mẫu trả lời");
   const cancel = h("button.secondary", { type: "button", hidden: true }, "Thôi sửa");
   let editing = null;
-  const form = h("form.card.inner", field("Tên mẫu", title), field("Nội dung", text, "Lời lẽ lịch sự, có dấu; không dùng từ kỹ thuật."), field("Dùng cho", unit), h("div.actions", save, cancel));
+  const form = h("form.card.inner", field("Tên mẫu", title), field("Lời trả lời mẫu", text, "Lời lẽ lịch sự, có dấu; không dùng từ kỹ thuật."), field("Dùng cho", unit), h("div.actions", save, cancel));
   const reset = () => {
     editing = null;
     form.reset();
@@ -77,7 +77,7 @@ export function newsSection(ctx, oas) {
   const title = h("input", { name: "news_title", minlength: 3, maxlength: 150, required: true });
   const url = h("input", { name: "news_url", type: "url", required: true, placeholder: "https://…" });
   const add = h("button.primary", { type: "submit" }, "Thêm tin");
-  const form = h("form.card.inner", field("Tiêu đề", title), field("Đường dẫn bài viết", url), h("div.actions", add));
+  const form = h("form.card.inner", field("Tên bài viết", title), field("Đường dẫn bài viết", url), h("div.actions", add));
   async function load() {
     if (!oaSel.value) return clear(box, empty("Chưa có kênh Zalo nào của đơn vị."));
     clear(box, loading());

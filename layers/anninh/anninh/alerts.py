@@ -227,6 +227,8 @@ def escalate_due(registry: Registry, now: datetime, publish: Publish | None = No
     for item in due(now):
         case_id = str(item["case_id"])
         level = str(item.get("level_unit") or item.get("unit_id") or "")
+        if registry.unit(level) is None:  # the unit was merged away (reorganisation): its successor
+            level = str(item.get("unit_id") or "")
         unit = registry.unit(level)
         parent = unit.parent if unit else None
         # Claim this escalation step first (a concurrent run or a retry must not send it twice).

@@ -97,7 +97,10 @@ class Urgency:
 
     @property
     def cls(self) -> str:
-        return self.emergency.cls if self.emergency else "violence"
+        if self.emergency:
+            return self.emergency.cls
+        # Urgent words without a present emergency ("báo tin hôm qua cháy kho"): fire words lead to 114.
+        return "fire" if self.terms and all(t in ("cháy", "nổ") for t in self.terms) else "violence"
 
     @property
     def number(self) -> str:

@@ -31,6 +31,8 @@ from anninh.observability import logger, metrics
 
 RECEIPT_TTL_SECONDS = 30 * 24 * 3600
 
+SQS_MESSAGE_BYTES = 262_144  # SQS's limit for one message (body and attributes)
+
 
 class SecretSource(Protocol):
     def oa_secret_key(self, app_id: str) -> str | None: ...
@@ -166,14 +168,19 @@ class Webhook:
             "raw": text,
             "expires_at": int(received.timestamp()) + RECEIPT_TTL_SECONDS,
         }
+        envelope = InboundEnvelope(
+            dedupe_key=key, event_name=event_name, kind=kind, received_at=iso(received), body=text
+        ).model_dump_json()
+        if len(envelope.encode("utf-8")) > SQS_MESSAGE_BYTES:
+            # Escaping inside the envelope can double a body: refuse what SQS would refuse, before
+            # anything is stored, rather than fail the hand-off with a 503 that Zalo retries forever.
+            metrics.add_metric(name="WebhookTooLarge", unit="Count", value=1)
+            return _error(413, "too_large", f"Event too large to queue ({SQS_MESSAGE_BYTES} bytes at most).")
         if not self.receipts.put_new(key, item):
             metrics.add_metric(name="WebhookDuplicate", unit="Count", value=1)
             return WebhookResponse(200, {"status": "duplicate"}, event_name, key)
-        envelope = InboundEnvelope(
-            dedupe_key=key, event_name=event_name, kind=kind, received_at=iso(received), body=text
-        )
         try:
-            self.queue.send(envelope.model_dump_json(), group_id, hashlib.sha256(key.encode()).hexdigest())
+            self.queue.send(envelope, group_id, hashlib.sha256(key.encode()).hexdigest())
         except Exception:
             logger.exception(
                 "inbound hand-off failed; receipt removed so Zalo's retry is accepted",
