@@ -128,6 +128,8 @@ class FakeBackend:
         self.campaigns: dict[str, dict[str, Any]] = {}
         # GET /tips|conversations/<id>/reply-tier and GET /units/<id>/quota (Zalo tiers; tests set them).
         self.reply_tiers: dict[str, dict[str, Any]] = {}
+        # Extra fields of POST /campaigns/preview: `tiers`, `quota`, `quota_ok` (tests set them).
+        self.preview_quota: dict[str, Any] = {}
         self.unit_quota: dict[str, Any] = {
             "unit_id": "p-hiep-tan",
             "oas": [],
@@ -314,6 +316,7 @@ class FakeBackend:
                     "outside_window": "Người quan tâm không tương tác với OA trong 7 ngày qua",
                     "follower_cap": "Người quan tâm đã nhận đủ số tin cho phép trong ngày/tháng",
                 },
+                **self.preview_quota,
             }
         if len(parts) == 3 and parts[0] == "campaigns" and parts[2] in ("pause", "resume", "cancel"):
             c = self.campaigns[parts[1]]

@@ -112,3 +112,34 @@ def test_on_the_local_stack_the_reply_box_warns_before_an_out_of_quota_reply(
         assert item["cause"] == "quota"
     finally:
         local_stack.http.post("/_local/zalo/config", json={"proactive_quota_per_month": None})
+
+
+def test_campaign_preview_shows_tiers_and_says_when_the_quota_cannot_cover_it(
+    new_page: Any, fake_backend: FakeBackend
+) -> None:
+    fake_backend.preview_quota = {
+        "tiers": {"reply": 0, "proactive": 12, "broadcast": 0, "zns": 0},
+        "quota": [
+            {
+                "oa_id": "2200000000000000001",
+                "oa_name": "Công an phường Hiệp Tân",
+                "proactive_needed": 12,
+                "proactive_remaining": 5,
+                "proactive_limit": 1000,
+                "month": "2026-11",
+                "covered": False,
+            }
+        ],
+        "quota_ok": False,
+    }
+    page = new_page()
+    sign_in(page, fake_backend.base_url, "tanphu.bientap")
+    page.goto(fake_backend.base_url + "/#/campaigns")
+    page.get_by_label("Tên chiến dịch").fill("Thông báo lịch tiếp dân")
+    page.get_by_label("Công an phường Hiệp Tân").check()
+    page.get_by_label("Nội dung tin").fill("Lịch tiếp dân tháng 12.")
+    page.get_by_role("button", name="Xem trước người nhận").click()
+    box = page.locator(".campaign-quota")
+    expect(box).to_contain_text("Tin chủ động (tính hạn mức tháng): 12")
+    expect(box).to_contain_text("5/1.000 (tháng 2026-11)")
+    expect(box.get_by_role("alert")).to_contain_text("Chiến dịch sẽ bị từ chối")

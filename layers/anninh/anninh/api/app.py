@@ -66,13 +66,18 @@ ROUTERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("reorganizations", frozenset({"reorganizations"})),
     ("audit", frozenset({"audit"})),
     ("selfservice", frozenset({"cccd", "faq", "hotlines", "kb", "news", "notices", "queue"})),
+    ("cccd_records", frozenset({"cccd"})),
     ("campaigns", frozenset({"campaigns"})),
+    ("deliveries", frozenset({"campaigns"})),
     ("stats", frozenset({"stats", "reports", "tips"})),
     ("quota", frozenset({"conversations", "oas", "tips", "units"})),
 )
 _PRECEDENCE = {f"anninh.api.routes.{name}": i for i, (name, _) in enumerate(ROUTERS)}
 _loaded: set[str] = set()
 _load_lock = threading.Lock()
+# The resolver keeps the request's state on itself (`app.context`): Lambda never runs two requests in
+# one container at once, but the local cloud calls the handler from several threads. One at a time.
+_resolve_lock = threading.Lock()
 
 
 def load_routers(segment: str | None = None) -> None:
@@ -212,7 +217,8 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if segment != "":
         load_routers(segment)
     try:
-        return app.resolve(event, context)
+        with _resolve_lock:
+            return app.resolve(event, context)
     except Exception:  # the event itself was unusable (not an HTTP API v2 event)
         logger.exception("unusable API event")
         return {
