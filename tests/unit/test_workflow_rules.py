@@ -205,9 +205,7 @@ def _plain_case(**fields: Any) -> Case:
 
 def test_the_change_plan_is_decided_without_any_io():
     case = _plain_case(assignee="hieptan.canbo")
-    changes = workflow.CaseChanges(
-        status="resolved", outcome="prevented", outcome_set=True, note=" ok "
-    )
+    changes = workflow.CaseChanges(status="resolved", outcome="prevented", outcome_set=True, note=" ok ")
     at = "2026-11-28T03:00:00.000Z"
     plan = workflow.plan_changes(
         case, {}, changes, _principal(), at, new_unit=None, new_assignee=case.assignee
