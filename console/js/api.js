@@ -161,6 +161,9 @@ async function cognito(target, body) {
       headers: {
         "Content-Type": "application/x-amz-json-1.1",
         "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
+        // Local cloud only: the embedded moto finds the pool's region from a credential scope (in AWS
+        // the regional endpoint says it, and these public operations are unsigned).
+        ...(cfg.local ? { Authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${cfg.region}/cognito-idp/aws4_request, SignedHeaders=host, Signature=local` } : {}),
       },
       body: JSON.stringify(body),
     });
