@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # SAM CLI, cfn-lint and uv live in a virtualenv of their own: their pins never reach the product's.
 TOOLS := .venv-tools/bin
+# bandit and checkov, in a virtualenv of their own too (checkov pins many packages).
+SECURITY := .venv-security/bin
 PORT ?= 3000
 export ANNINH_REGISTRY ?= $(CURDIR)/demo/registry.json
 export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
@@ -28,18 +30,26 @@ $(TOOLS)/.installed: requirements-tools.txt
 	$(TOOLS)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-tools.txt
 	@touch $@
 
+$(SECURITY)/.installed: requirements-security.txt
+	@test -x $(SECURITY)/python || $(PYTHON) -m venv .venv-security
+	$(SECURITY)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(SECURITY)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-security.txt
+	@touch $@
+
 venv: $(BIN)/.installed
 tools: $(TOOLS)/.installed
 
 ## Renew the lock files from the *.in files (Linux, Python 3.13; the layers for arm64).
 UV_COMPILE = $(TOOLS)/uv pip compile --quiet --python-version 3.13 --generate-hashes --no-header --annotation-style line
 locks: tools
-	rm -f layers/deps/requirements.txt layers/report/requirements.txt requirements-dev.txt requirements-tools.txt
+	rm -f layers/deps/requirements.txt layers/report/requirements.txt requirements-dev.txt requirements-tools.txt \
+		requirements-security.txt
 	$(UV_COMPILE) --python-platform aarch64-manylinux_2_28 layers/deps/requirements.in -o layers/deps/requirements.txt
 	$(UV_COMPILE) --python-platform aarch64-manylinux_2_28 layers/report/requirements.in \
 		-c layers/deps/requirements.txt -o layers/report/requirements.txt
 	$(UV_COMPILE) --python-platform x86_64-manylinux_2_28 requirements-dev.in -o requirements-dev.txt
 	$(UV_COMPILE) --python-platform x86_64-manylinux_2_28 requirements-tools.in -o requirements-tools.txt
+	$(UV_COMPILE) --python-platform x86_64-manylinux_2_28 requirements-security.in -o requirements-security.txt
 
 ## The local stack with demo data on 127.0.0.1:$(PORT), in the foreground.
 run: venv
@@ -76,10 +86,10 @@ template: venv tools
 ##   passwords); B311 random for simulated traffic; B310 urlopen of the local stack's own http URLs;
 ##   B404/B603 subprocess with fixed argument lists (benchmarks start the local stack).
 BANDIT_TOOLING_SKIPS := B101,B105,B106,B107,B311,B310,B404,B603
-security: tools
-	$(TOOLS)/bandit -q -r layers/anninh/anninh functions
-	$(TOOLS)/bandit -q -s $(BANDIT_TOOLING_SKIPS) -r localcloud scripts
-	$(TOOLS)/checkov --quiet --compact --config-file .checkov.yaml
+security: $(SECURITY)/.installed
+	$(SECURITY)/bandit -q -r layers/anninh/anninh functions
+	$(SECURITY)/bandit -q -s $(BANDIT_TOOLING_SKIPS) -r localcloud scripts
+	$(SECURITY)/checkov --config-file .checkov.yaml
 
 ## The scripted attack run against the local stack (prints tried / held / failed; docs/security.md).
 attack: venv
