@@ -15,13 +15,14 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: security attack venv tools locks register connect-oa deploy-console stats-check run test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
+.PHONY: security attack venv tools locks register connect-oa deploy-console stats-check demo-reorg run reset test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
 
 # Both install from lock files, hash-checked (see README, "Dependencies"); `make locks` renews them.
-$(BIN)/.installed: requirements-dev.txt layers/deps/requirements.txt layers/report/requirements.txt
+$(BIN)/.installed: requirements-dev.txt requirements-sam.txt layers/deps/requirements.txt layers/report/requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-sam.txt
 	@touch $@
 
 $(TOOLS)/.installed: requirements-tools.txt
@@ -54,6 +55,12 @@ locks: tools
 ## The local stack with demo data on 127.0.0.1:$(PORT), in the foreground.
 run: venv
 	$(BIN)/python -m localcloud --port $(PORT)
+
+## Forget what `make run` kept between runs (tables, queues, objects, secrets, officers).
+LOCAL_STATE_DIR ?= $(CURDIR)/.localcloud/state
+reset:
+	rm -rf "$(LOCAL_STATE_DIR)"
+	@echo "local cloud state removed: $(LOCAL_STATE_DIR)"
 
 ## Everything: lint, types, template checks, build, security scans, unit + integration + e2e + browser tests.
 test: venv lint typecheck template security
@@ -104,17 +111,27 @@ e2e: venv
 browser: venv
 	$(BIN)/python -m pytest tests -m browser
 
-## Speed and cost figures (webhook latency, AWS calls per message, cold imports, send rate, matcher).
-bench: venv
-	$(BIN)/python -m scripts.bench
+## Speed and cost figures (webhook latency, AWS calls per message, cold imports against the floor and
+## artifact sizes after `sam build`, send rate, matcher).
+## The bench also writes its figures to $(BENCH) (make capacity reads the AWS calls per message there).
+BENCH ?= .bench/figures.json
+bench: venv template
+	@mkdir -p $(dir $(BENCH))
+	$(BIN)/python -m scripts.bench --json $(BENCH)
 
 ## Capacity and monthly cost per size (docs/capacity.md): SIZE=seed|city|nation|all, SCALE=1/k of the
-## followers simulated (default per size), BENCH=a `scripts.bench --json` file for the calls per message.
+## followers simulated (default per size), BENCH=the `make bench` figures (used when the file exists),
+## MEASURE=1 counts the AWS calls per citizen message end to end on moto first (~1 min; default).
 SIZE ?= all
+MEASURE ?= 1
 capacity: venv
-	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) $(if $(BENCH),--bench $(BENCH)) $(ARGS)
+	$(BIN)/python -m scripts.capacity --size $(SIZE) $(if $(SCALE),--scale $(SCALE)) --bench $(BENCH) $(if $(filter 1,$(MEASURE)),--measure-calls) $(ARGS)
 
 ## Compare the statistics counters with the stored records (against a running `make run`).
+## Take the 2022 demo registry through the 01/07/2025 merge on a running `make run` (docs/reorganization.md).
+demo-reorg: venv
+	$(BIN)/python -m scripts.demo_reorg --base-url http://127.0.0.1:$(PORT)
+
 stats-check: venv
 	$(BIN)/python -m scripts.stats_check --url http://127.0.0.1:$(PORT) $(ARGS)
 

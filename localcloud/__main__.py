@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from localcloud.stack import LocalCloud
+from localcloud.state import default_state_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-schedules",
         action="store_true",
         help="do not fire schedules automatically (also: LOCAL_SCHEDULES=off)",
+    )
+    parser.add_argument(
+        "--state-dir",
+        default=os.environ.get("LOCAL_STATE_DIR") or None,
+        help="where state survives restarts (default: $LOCAL_STATE_DIR, else .localcloud/state; "
+        "'off' keeps everything in memory)",
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log every request")
     args = parser.parse_args(argv)
@@ -67,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         schedules=schedules,
         pollers=args.pollers > 0,
         poller_concurrency=max(1, args.pollers),
+        state_dir=None
+        if (args.state_dir or "").lower() in ("off", "none", "memory")
+        else Path(args.state_dir)
+        if args.state_dir
+        else default_state_dir(),
     )
     stop = threading.Event()
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
@@ -84,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     print("\nlocalcloud: stopping", file=sys.stderr, flush=True)
     cloud.stop()
-    # Everything lived in memory: skip the interpreter's slow teardown of moto's object graph.
+    # The state is saved (cloud.stop): skip the interpreter's slow teardown of moto's object graph.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

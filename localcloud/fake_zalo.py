@@ -8,7 +8,9 @@ Mounted by the local cloud under:
 and controlled through:
   GET  /_local/zalo/sent?user_id=&oa_id=         successful message deliveries, oldest first
   GET  /_local/zalo/requests?endpoint=&oa_id=    every request, failures included
-  POST /_local/zalo/faults                       {"error": -32 | "network", "count"?, "user_id"?, "oa_id"?,
+  POST /_local/zalo/faults                       {"error": -32 | "network" | "lost_answer", "count"?,
+                                                 "user_id"?, "oa_id"?} (lost_answer: the send is
+                                                 taken, the connection drops before the answer)
                                                  "endpoint"?}; GET lists them, DELETE clears them
   POST /_local/zalo/reset                        forget records and faults (tokens stay valid)
   GET|POST /_local/zalo/config                   {"rate_limit_per_minute", "enforce_quiet_hours",
@@ -296,8 +298,8 @@ class FakeZalo:
 
     def add_fault(self, spec: dict[str, Any]) -> _Fault:
         error = spec.get("error")
-        if not (error == "network" or (isinstance(error, int) and error < 0)):
-            raise ValueError('"error" must be a negative Zalo error code or "network"')
+        if not (error in ("network", "lost_answer") or (isinstance(error, int) and error < 0)):
+            raise ValueError('"error" must be a negative Zalo error code, "network" or "lost_answer"')
         user_id = spec.get("user_id")
         count = spec.get("count")
         if count is None:
@@ -644,6 +646,7 @@ class FakeZalo:
                 return self._answer(
                     request, endpoint, oa_id=oa_id, body=body, result=_error(-32), headers=headers
                 )
+        fault: int | str | None = None
         if endpoint in SEND_ENDPOINTS:
             fault = self._take_fault(endpoint, oa_id, user_id)
             if isinstance(fault, int):
@@ -672,6 +675,11 @@ class FakeZalo:
                         or result.get("data", {}).get("msg_id"),
                     }
                 )
+        if fault == "lost_answer":  # taken (and recorded as sent), but the caller never hears back
+            self._record(
+                request, "openapi", endpoint, oa_id=oa_id, error="lost_answer", response=result, body=body
+            )
+            raise _DropConnection
         return self._answer(request, endpoint, oa_id=oa_id, body=body, result=result, headers=headers)
 
     def _take_fault_network(self, endpoint: str, request: Request, user_id: str | None) -> bool:

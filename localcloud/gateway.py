@@ -13,6 +13,7 @@ Behaviour copied from API Gateway so that handlers see locally what they see in 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import logging
 import re
@@ -28,6 +29,8 @@ from urllib.parse import parse_qsl, quote, unquote
 import jwt
 from werkzeug.wrappers import Request, Response
 
+from localcloud import limits
+from localcloud.lambdas import LambdaTimeout
 from localcloud.template import FunctionSpec, HttpRoute
 
 log = logging.getLogger("localcloud.gateway")
@@ -325,11 +328,26 @@ class Gateway:
                     {"www-authenticate": f'Bearer scope="" error="invalid_token" error_description="{exc}"'},
                 )
                 return self._with_cors(request, response) if cors_path else response
+        if (request.content_length or 0) > limits.API_BODY_BYTES:
+            response = json_response({"message": "Request Entity Too Large"}, 413)
+            return self._with_cors(request, response) if cors_path else response
         event = build_event(request, compiled, params, claims)
+        if limits.payload_bytes(event) > limits.LAMBDA_SYNC_PAYLOAD_BYTES:  # Lambda's 6 MB request limit
+            response = json_response({"message": "Request Entity Too Large"}, 413)
+            return self._with_cors(request, response) if cors_path else response
         started = time.monotonic()
+        # API Gateway gives up on an integration after 30 s whatever the function's own timeout.
+        spec = compiled.spec
+        if spec.timeout > limits.API_INTEGRATION_SECONDS:
+            spec = dataclasses.replace(spec, timeout=limits.API_INTEGRATION_SECONDS)
         try:
-            result = self.invoke(compiled.spec, event)
+            result = self.invoke(spec, event)
+            if limits.payload_bytes(result) > limits.LAMBDA_SYNC_PAYLOAD_BYTES:
+                raise ValueError("Function.ResponseSizeTooLarge: the response is over Lambda's 6 MB")
             response = build_response(result)
+        except LambdaTimeout:
+            log.error("%s %s -> %s timed out", request.method, request.path, compiled.spec.logical_id)
+            response = json_response({"message": "Service Unavailable"}, 503)
         except Exception:
             log.error(
                 "%s %s -> %s raised:\n%s",
@@ -340,13 +358,6 @@ class Gateway:
             )
             response = json_response({"message": "Internal Server Error"}, 500)
         elapsed = time.monotonic() - started
-        if elapsed > compiled.spec.timeout:
-            log.warning(
-                "%s took %.1f s, over its %d s timeout (API Gateway would answer 503)",
-                compiled.spec.logical_id,
-                elapsed,
-                compiled.spec.timeout,
-            )
         log.info(
             "%s %s -> %s %d (%.0f ms)",
             request.method,

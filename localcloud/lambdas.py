@@ -1,8 +1,16 @@
-"""Load a function's handler from its CodeUri folder and invoke it the way Lambda would."""
+"""Load a function's handler from its CodeUri folder and invoke it the way Lambda would.
+
+Lambda's rules hold here: the function's AWS calls are checked against its own IAM role
+(`localcloud.iam`), and an invocation that runs past the function's `Timeout` is cut off (the caller
+gets `LambdaTimeout`, so an SQS batch stays on its queue and comes back; whatever the handler still
+tries afterwards fails instead of reaching AWS).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
+import os
 import sys
 import threading
 import time
@@ -11,10 +19,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from localcloud.iam import acting_as
 from localcloud.template import ROOT, FunctionSpec, functions, load_template
 
 _lock = threading.Lock()
 _handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+_raw: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
+
+
+def timeout_scale() -> float:
+    """`LOCAL_TIMEOUT_SCALE` stretches every function's timeout (default 1: AWS's own).
+
+    Only the test suite's stacks set it, because a shared CI machine runs them several times slower
+    than Lambda would; `make run` keeps AWS's timeouts.
+    """
+    try:
+        return max(1.0, float(os.environ.get("LOCAL_TIMEOUT_SCALE") or 1))
+    except ValueError:
+        return 1.0
+
+
+class LambdaTimeout(Exception):
+    """The invocation ran past the function's timeout (Lambda's "Task timed out after N seconds")."""
 
 
 @dataclass
@@ -50,7 +76,10 @@ def spec_for(logical_id: str) -> FunctionSpec:
 
 
 def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
-    """Import functions/<x>/app.py under a unique module name (every function's file is app.py)."""
+    """Import functions/<x>/app.py under a unique module name (every function's file is app.py).
+
+    The handler returned runs as the function: its AWS calls are checked against its role.
+    """
     with _lock:
         if spec.logical_id in _handlers:
             return _handlers[spec.logical_id]
@@ -63,17 +92,20 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
         module = importlib.util.module_from_spec(loaded)
         sys.modules[unique] = module
         loaded.loader.exec_module(module)
-        handler = getattr(module, attr)
+        raw = getattr(module, attr)
+        logical_id = spec.logical_id
+
+        def handler(event: dict[str, Any], context: Any) -> Any:
+            with acting_as(logical_id):
+                return raw(event, context)
+
+        _raw[spec.logical_id] = raw
         _handlers[spec.logical_id] = handler
         return handler
 
 
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-    spec = spec_for(logical_id)
-    handler = load_handler(spec)
-    return handler(
-        event, LambdaContext(function_name=f"anninh-local-{logical_id}", timeout_seconds=spec.timeout)
-    )
+    return invoke_spec(spec_for(logical_id), event)
 
 
 def forget_handlers() -> None:
@@ -82,11 +114,36 @@ def forget_handlers() -> None:
             for name in [m for m in sys.modules if m.startswith(f"_fn_{logical_id}_")]:
                 del sys.modules[name]
         _handlers.clear()
+        _raw.clear()
 
 
 def invoke_spec(spec: FunctionSpec, event: dict[str, Any]) -> Any:
-    """Invoke an already-read function spec (the local cloud's hot path: no template re-read)."""
-    handler = load_handler(spec)
-    return handler(
-        event, LambdaContext(function_name=f"anninh-local-{spec.logical_id}", timeout_seconds=spec.timeout)
+    """Invoke an already-read function spec (the local cloud's hot path: no template re-read).
+
+    The handler runs as the function, in a thread of its own that is abandoned at the function's
+    timeout: `LambdaTimeout` is raised and the handler's further AWS calls fail (Lambda froze it).
+    """
+    load_handler(spec)  # the import is Lambda's init phase: not part of the invocation's time
+    raw = _raw[spec.logical_id]
+    context = LambdaContext(function_name=f"anninh-local-{spec.logical_id}", timeout_seconds=spec.timeout)
+    expired = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            with acting_as(spec.logical_id, expired):
+                outcome["result"] = raw(event, context)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(
+        target=contextvars.copy_context().run, args=(run,), name=f"lambda-{spec.logical_id}", daemon=True
     )
+    thread.start()
+    thread.join(spec.timeout * timeout_scale())
+    if thread.is_alive():
+        expired.set()
+        raise LambdaTimeout(f"{spec.logical_id}: Task timed out after {spec.timeout:.2f} seconds")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("result")

@@ -16,6 +16,7 @@ import io
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -27,18 +28,32 @@ RECEIVE_TARGET = "AmazonSQS.ReceiveMessage"
 class SerializedMoto:
     """WSGI wrapper that runs one moto request at a time."""
 
-    def __init__(self, app: Any, recheck_seconds: float = 1.0) -> None:
+    def __init__(self, app: Any, recheck_seconds: float = 3.0) -> None:
         self.app = app
         self.recheck_seconds = recheck_seconds
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self._versions: dict[str, int] = {}  # queue name -> number of changes seen
+        self.changes = 0  # requests that may have changed state (the state snapshot reads it)
+        # AWS calls by operation (what the bill counts); empty long polls apart (Lambda's pollers make them).
+        self.calls: Counter[str] = Counter()
+        self.empty_receives = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if target == RECEIVE_TARGET:
             status, headers, body = self._receive(environ)
-        elif target.startswith("AmazonSQS."):
+            if b'"Messages"' in body:  # receive counts and visibility changed
+                self.changes += 1
+                self.calls["sqs.ReceiveMessage"] += 1
+            else:
+                self.empty_receives += 1
+            start_response(status, headers)
+            return [body]
+        self.calls[_operation(environ, target)] += 1
+        if not _is_read(environ, target):
+            self.changes += 1
+        if target.startswith("AmazonSQS."):
             raw = _read(environ)
             status, headers, body = self._call(environ)
             queue = _queue_url(raw)
@@ -98,6 +113,37 @@ class SerializedMoto:
                 )
 
 
+_READ_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet", "Decrypt", "Encrypt")
+
+
+def _is_read(environ: dict[str, Any], target: str) -> bool:
+    """A request that cannot change moto's state (S3 GET/HEAD, JSON-protocol reads)."""
+    if environ.get("REQUEST_METHOD") in ("GET", "HEAD", "OPTIONS"):
+        return True
+    operation = target.rsplit(".", 1)[-1]
+    return bool(target) and operation.startswith(_READ_PREFIXES)
+
+
+_PREFIXES = {
+    "AmazonSQS": "sqs",
+    "DynamoDB_20120810": "dynamodb",
+    "TrentService": "kms",
+    "secretsmanager": "secretsmanager",
+    "AWSCognitoIdentityProviderService": "cognito-idp",
+}
+
+
+def _operation(environ: dict[str, Any], target: str) -> str:
+    """ "dynamodb.PutItem", "s3.PUT", "sns.Publish" ... for the call counts."""
+    if target:
+        prefix, _, operation = target.rpartition(".")
+        return f"{_PREFIXES.get(prefix, prefix)}.{operation}"
+    query = str(environ.get("QUERY_STRING", ""))
+    if "Action=" in query:
+        return "query." + query.split("Action=", 1)[1].split("&", 1)[0]
+    return f"s3.{environ.get('REQUEST_METHOD', '')}"
+
+
 def _read(environ: dict[str, Any]) -> bytes:
     """The request body, left readable again for moto."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -130,8 +176,9 @@ class MotoServer:
         )
 
         app = DomainDispatcherApplication(create_backend_app)
+        self.app = SerializedMoto(app)
         self._server: BaseWSGIServer = make_server(
-            host, port, SerializedMoto(app), threaded=True, request_handler=MotoRequestHandler
+            host, port, self.app, threaded=True, request_handler=MotoRequestHandler
         )
         self._thread = threading.Thread(target=self._server.serve_forever, name="moto", daemon=True)
 
@@ -141,6 +188,14 @@ class MotoServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def changes(self) -> int:
+        return self.app.changes
+
+    def quiet(self) -> threading.Lock:
+        """Hold it to keep every request out of moto (for a consistent snapshot)."""
+        return self.app._lock
 
     def stop(self) -> None:
         self._server.shutdown()

@@ -1,6 +1,6 @@
 """SQS event sources, locally: pollers that do what Lambda's event source mapping does.
 
-Each source gets `concurrency` poller threads. A poller long-polls the queue (1 s), hands up to
+Each source gets `concurrency` poller threads. A poller long-polls the queue (`wait_seconds`), hands up to
 BatchSize messages to the function as a Lambda SQS event, then deletes what succeeded:
 - the function raised: nothing is deleted; the messages come back after the queue's visibility
   timeout and, past the redrive policy's maxReceiveCount, moto moves them to the dead-letter queue;
@@ -111,6 +111,7 @@ class QueuePoller:
         client_factory: Callable[[], Any],
         region: str,
         concurrency: int = 2,
+        wait_seconds: int = 1,
     ) -> None:
         self.source = source
         self.spec = spec
@@ -120,6 +121,7 @@ class QueuePoller:
         self.client_factory = client_factory
         self.region = region
         self.concurrency = max(1, concurrency)
+        self.wait_seconds = wait_seconds  # long poll; the embedded moto wakes it when a message arrives
         self.stats = PollerStats()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -136,14 +138,15 @@ class QueuePoller:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _run(self) -> None:
         sqs = self.client_factory()
         while not self._stop.is_set():
             try:
-                self.poll_once(sqs)
+                self.poll_once(sqs, self.wait_seconds)
             except Exception:  # a poller never dies: log and keep polling
                 with self.stats.lock:
                     self.stats.errors += 1

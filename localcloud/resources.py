@@ -29,6 +29,7 @@ _CREATED = (
     "AWS::SQS::Queue",
     "AWS::S3::Bucket",
     "AWS::SecretsManager::Secret",
+    "AWS::SNS::Topic",
     "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
@@ -51,6 +52,15 @@ class Deployment:
                 return {k: str(v) for k, v in env.items()}
         raise KeyError(logical_id)
 
+    def saved(self) -> dict[str, Any]:
+        """What a restart needs to adopt the resources instead of creating them again."""
+        return {
+            "refs": dict(self.resolver.refs),
+            "attrs": [[logical, attr, value] for (logical, attr), value in self.resolver.attrs.items()],
+            "physical": dict(self.physical),
+            "queue_urls": dict(self.queue_urls),
+        }
+
     def environment(self) -> dict[str, str]:
         """The union of every function's environment (they share one process locally).
 
@@ -70,7 +80,8 @@ def _clients(endpoint_url: str | None) -> dict[str, Any]:
     if endpoint_url:
         kw["endpoint_url"] = endpoint_url
     return {
-        s: boto3.client(s, **kw) for s in ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp")
+        s: boto3.client(s, **kw)
+        for s in ("dynamodb", "sqs", "s3", "secretsmanager", "kms", "cognito-idp", "sns")
     }
 
 
@@ -83,10 +94,13 @@ def deploy(
     endpoint_url: str | None = None,
     parameters: dict[str, str] | None = None,
     template_path: Path | str | None = None,
+    existing: dict[str, Any] | None = None,
 ) -> Deployment:
     """Create the template's resources and return the deployment (idempotent per fresh endpoint).
 
-    `template_path` defaults to $ANNINH_TEMPLATE, else the repository's template.yaml.
+    `template_path` defaults to $ANNINH_TEMPLATE, else the repository's template.yaml. `existing` is
+    a saved deployment (`Deployment.saved()`) whose resources were restored: they are adopted, and
+    only resources the template gained since are created.
     """
     template = load_template(template_path)
     params = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
@@ -121,9 +135,25 @@ def deploy(
         elif res["Type"] not in _CREATED:
             resolver.refs.setdefault(logical, _physical_name(logical))
     pending_redrive: list[tuple[str, dict[str, Any]]] = []
+    adopted = (existing or {}).get("refs", {})
+    for logical, attr, value in (existing or {}).get("attrs", []):
+        if logical in adopted:
+            resolver.attrs[(logical, attr)] = value
     for rtype in _CREATED:
         for logical, res in resources.items():
             if res["Type"] != rtype:
+                continue
+            if logical in adopted and existing is not None:
+                resolver.refs[logical] = adopted[logical]
+                if rtype == "AWS::SQS::Queue":  # the moto server's port changes between runs
+                    name = resolver.attrs[(logical, "QueueName")]
+                    url = (
+                        f"{endpoint_url.rstrip('/')}/{ACCOUNT_ID}/{name}"
+                        if endpoint_url
+                        else adopted[logical]
+                    )
+                    resolver.refs[logical] = resolver.attrs[(logical, "QueueUrl")] = url
+                    dep.queue_urls[logical] = url
                 continue
             props = res.get("Properties", {})
             if rtype == "AWS::KMS::Key":
@@ -181,6 +211,11 @@ def deploy(
                     value = resolver.resolve(props.get("SecretString", "{}"))
                 arn = c["secretsmanager"].create_secret(Name=name, SecretString=value)["ARN"]
                 resolver.refs[logical] = arn
+            elif rtype == "AWS::SNS::Topic":
+                topic_arn = c["sns"].create_topic(Name=_physical_name(logical))["TopicArn"]
+                resolver.refs[logical] = topic_arn
+                resolver.attrs[(logical, "TopicArn")] = topic_arn
+                resolver.attrs[(logical, "TopicName")] = _physical_name(logical)
             elif rtype == "AWS::Cognito::UserPool":
                 pool = _create_user_pool(c["cognito-idp"], props, resolver)
                 resolver.refs[logical] = pool["Id"]
@@ -211,6 +246,9 @@ def deploy(
     for logical in resources:
         if logical in resolver.refs:
             dep.physical[logical] = resolver.refs[logical]
+    from localcloud import iam
+
+    iam.activate(dep)  # from now on each function's calls are checked against its own role
     return dep
 
 

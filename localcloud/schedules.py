@@ -23,7 +23,10 @@ ACCOUNT_ID = "123456789012"
 def schedule_event(source: ScheduleSource, region: str, stack: str, at: datetime) -> dict[str, Any]:
     """The event a schedule delivers: its Input verbatim, else EventBridge's "Scheduled Event"."""
     if source.input is not None:
-        parsed: dict[str, Any] = json.loads(source.input)
+        # EventBridge Scheduler's context attributes in the Input template.
+        stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        filled = source.input.replace("<aws.scheduler.scheduled-time>", stamp)
+        parsed: dict[str, Any] = json.loads(filled)
         return parsed
     return {
         "version": "0",
@@ -97,9 +100,9 @@ class Scheduler:
     def job(self, function: str, event: str) -> ScheduledJob | None:
         return next((j for j in self.jobs if j.spec.logical_id == function and j.source.name == event), None)
 
-    def fire(self, job: ScheduledJob) -> Any:
-        """Run one job now, in the caller's thread; raises what the function raised."""
-        at = self.now()
+    def fire(self, job: ScheduledJob, at: datetime | None = None) -> Any:
+        """Run one job now (as if scheduled at `at`), in the caller's thread; raises what it raised."""
+        at = at or self.now()
         event = schedule_event(job.source, self.region, self.stack, at)
         with self._lock:
             job.runs += 1

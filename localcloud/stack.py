@@ -97,7 +97,15 @@ class LocalCloud:
     schedules: bool = True
     pollers: bool = True
     poller_concurrency: int = 2
+    # Lambda runs a FIFO queue's message groups (here: citizens' conversations) concurrently, one
+    # batch per group at a time; moto never hands out a group that is in flight, so more pollers on a
+    # FIFO queue mean more conversations handled at once, never two batches of one conversation.
+    fifo_concurrency: int = 8
     console_dir: Path = CONSOLE_DIR
+    # Where tables, queues, objects, secrets and the user pool are kept across restarts (None: memory).
+    state_dir: Path | None = None
+    snapshot_seconds: float = 5.0
+    restored: bool = False
     started_at: float = 0.0
     startup_seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
@@ -114,6 +122,10 @@ class LocalCloud:
     _moto: Any = None
     _http: BaseWSGIServer | None = None
     _http_thread: threading.Thread | None = None
+    _saved: dict[str, Any] | None = None
+    _snapshot_thread: threading.Thread | None = None
+    _snapshot_stop: threading.Event = field(default_factory=threading.Event)
+    _snapshot_version: int = -1
 
     @property
     def base_url(self) -> str:
@@ -125,11 +137,13 @@ class LocalCloud:
         steps = [
             ("http", self._start_http),  # bind first: a busy port fails fast; health says 503 until ready
             ("moto", self._start_moto),
+            ("state", self._restore),
             ("resources", self._deploy),
-            ("seed", self._seed),
+            ("seed", lambda: self._reseed() if self.restored else self._seed()),
             ("routes", self._build_gateway),
             ("pollers", self._start_pollers if self.pollers else lambda: None),
             ("schedules", self._start_scheduler),
+            ("snapshots", self._start_snapshots),
         ]
         for name, step in steps:
             began = time.monotonic()
@@ -150,13 +164,59 @@ class LocalCloud:
             self.scheduler.stop()
         for poller in self.queue_pollers:
             poller._stop.set()
+        deadline = time.monotonic() + 3.0  # in all: a poller in a long poll is a daemon thread
         for poller in self.queue_pollers:
-            poller.stop(timeout=3.0)
+            poller.stop(timeout=max(0.01, deadline - time.monotonic()))
         if self._http:
             self._http.shutdown()
             self._http.server_close()
+        self._snapshot_stop.set()
+        if self._snapshot_thread:
+            self._snapshot_thread.join(10.0)
+        self.save_state()
         if self._moto:
             self._moto.stop()
+
+    # ------------------------------------------------------------------ state across restarts
+    def _restore(self) -> None:
+        if self.state_dir is None:
+            return
+        from localcloud.state import StateStore
+
+        self._saved = StateStore(self.state_dir).load()
+        self.restored = self._saved is not None
+        if self.restored:
+            log.info("restored the local cloud's state from %s", self.state_dir)
+
+    def save_state(self, force: bool = True) -> bool:
+        """Write moto's backends and the deployment to the state folder (if anything changed)."""
+        if self.state_dir is None or self._moto is None or self.deployment is None:
+            return False
+        from localcloud.state import StateStore, snapshot_backends
+
+        with self._moto.quiet():
+            version = self._moto.changes
+            if version == self._snapshot_version and not force:
+                return False
+            data = snapshot_backends()
+        StateStore(self.state_dir).save(data, self.deployment.saved())
+        self._snapshot_version = version
+        return True
+
+    def _start_snapshots(self) -> None:
+        if self.state_dir is None:
+            return
+        self.save_state()
+
+        def run() -> None:
+            while not self._snapshot_stop.wait(self.snapshot_seconds):
+                try:
+                    self.save_state(force=False)
+                except Exception:
+                    log.exception("could not save the local cloud's state")
+
+        self._snapshot_thread = threading.Thread(target=run, name="state-snapshots", daemon=True)
+        self._snapshot_thread.start()
 
     def _start_http(self) -> None:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:  # werkzeug would sys.exit
@@ -177,6 +237,8 @@ class LocalCloud:
         self.moto_url = self._moto.url
         os.environ.update(FAKE_CREDENTIALS)
         os.environ["AWS_ENDPOINT_URL"] = self.moto_url
+        # Two-step sign-in codes are checked for real (moto accepts any code otherwise).
+        os.environ.setdefault("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
 
     def _deploy(self) -> None:
         registry = Path(self.registry_path or os.environ.get("ANNINH_REGISTRY") or DEFAULT_REGISTRY)
@@ -196,6 +258,7 @@ class LocalCloud:
                 "MediaAllowedHosts": os.environ.get("MEDIA_ALLOWED_HOSTS") or f"{self.host}:{self.port}",
             },
             template_path=self.template,
+            existing=self._saved,
         )
         os.environ.update(self.deployment.environment())
         # The local stack replays dated demo traffic (scripts/feed_month.py: a month of events through the
@@ -211,6 +274,39 @@ class LocalCloud:
             elif res["Type"] == "AWS::Cognito::UserPoolClient" and not self.user_pool_client_id:
                 self.user_pool_client_id = self.deployment.physical[logical]
 
+    def _sign_in_accounts(self, officers: list[Any]) -> None:
+        """Cognito accounts (demo passwords, groups) for registry officers that have none yet."""
+        if not self.user_pool_id:
+            return
+        idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+        for officer in officers:
+            try:
+                idp.admin_get_user(UserPoolId=self.user_pool_id, Username=officer.username)
+                continue
+            except idp.exceptions.UserNotFoundException:
+                pass
+            attributes: list[Any] = [
+                {"Name": "custom:unit_id", "Value": officer.unit_id},
+                {"Name": "name", "Value": officer.display_name or officer.username},
+            ]
+            idp.admin_create_user(
+                UserPoolId=self.user_pool_id,
+                Username=officer.username,
+                UserAttributes=attributes,
+                MessageAction="SUPPRESS",
+            )
+            if officer.password:
+                idp.admin_set_user_password(
+                    UserPoolId=self.user_pool_id,
+                    Username=officer.username,
+                    Password=officer.password,
+                    Permanent=True,
+                )
+            for role in officer.roles:
+                idp.admin_add_user_to_group(
+                    UserPoolId=self.user_pool_id, Username=officer.username, GroupName=role
+                )
+
     def _seed(self) -> None:
         from anninh.registry import Registry
         from anninh.registry_store import save_registry
@@ -218,52 +314,52 @@ class LocalCloud:
 
         registry = Registry.load(str(self.registry_path))
         save_registry(registry)
+        if os.environ.get("ONCALL_TOPIC_ARN"):
+            from anninh.alerts import subscribe_roster
+
+            subscribe_roster(registry, os.environ["ONCALL_TOPIC_ARN"])  # the on-call SMS recipients
         from localcloud import demo_notices
 
         demo_notices.seed()  # clearly fictional wanted/missing notices for the demo
         settings = get_settings()
         self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
-        if self.user_pool_id:
-            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
-            for officer in registry.officers:
-                attributes: list[Any] = [
-                    {"Name": "custom:unit_id", "Value": officer.unit_id},
-                    {"Name": "name", "Value": officer.display_name or officer.username},
-                ]
-                idp.admin_create_user(
-                    UserPoolId=self.user_pool_id,
-                    Username=officer.username,
-                    UserAttributes=attributes,
-                    MessageAction="SUPPRESS",
-                )
-                if officer.password:
-                    idp.admin_set_user_password(
-                        UserPoolId=self.user_pool_id,
-                        Username=officer.username,
-                        Password=officer.password,
-                        Permanent=True,
-                    )
-                for role in officer.roles:
-                    idp.admin_add_user_to_group(
-                        UserPoolId=self.user_pool_id, Username=officer.username, GroupName=role
-                    )
+        self._sign_in_accounts(registry.officers)
+        self._store_tokens(registry)
+
+    def _reseed(self) -> None:
+        """After a restart: the data is back; the fake Zalo is new, so the OAs get fresh tokens."""
+        from anninh.registry_store import current_registry
+        from anninh.settings import get_settings
+
+        registry = current_registry()
+        settings = get_settings()
+        self.fake = fake_zalo.FakeZalo(registry, rate_limit_per_minute=settings.zalo_rate_limit_per_minute)
+        self._store_tokens(registry)
+
+    def _store_tokens(self, registry: Any) -> None:
+        from anninh.settings import get_settings
+
+        settings = get_settings()
+        assert self.fake is not None
         secrets = boto3.client("secretsmanager", region_name=REGION, endpoint_url=self.moto_url)
         now = datetime.now(UTC)
         for oa in registry.oas:
             tokens = self.fake.issue_tokens(oa.oa_id)
-            secrets.create_secret(
-                Name=settings.token_secret_prefix + oa.oa_id,
-                SecretString=json.dumps(
-                    {
-                        "oa_id": oa.oa_id,
-                        "app_id": oa.app_id,
-                        "access_token": tokens["access_token"],
-                        "refresh_token": tokens["refresh_token"],
-                        "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
-                        "refreshed_at": now.isoformat(),
-                    }
-                ),
+            value = json.dumps(
+                {
+                    "oa_id": oa.oa_id,
+                    "app_id": oa.app_id,
+                    "access_token": tokens["access_token"],
+                    "refresh_token": tokens["refresh_token"],
+                    "expires_at": (now + timedelta(seconds=int(tokens["expires_in"]))).isoformat(),
+                    "refreshed_at": now.isoformat(),
+                }
             )
+            name = settings.token_secret_prefix + oa.oa_id
+            try:
+                secrets.put_secret_value(SecretId=name, SecretString=value)
+            except secrets.exceptions.ResourceNotFoundException:
+                secrets.create_secret(Name=name, SecretString=value)
 
     def _build_gateway(self) -> None:
         assert self.deployment is not None
@@ -295,7 +391,10 @@ class LocalCloud:
                         "sqs", region_name=REGION, endpoint_url=self.moto_url
                     ),
                     region=REGION,
-                    concurrency=self.poller_concurrency,
+                    concurrency=max(self.poller_concurrency, self.fifo_concurrency)
+                    if self.deployment.queue_urls[source.queue].endswith(".fifo")
+                    else self.poller_concurrency,
+                    wait_seconds=10,  # Lambda long-polls; an idle `make run` should cost next to nothing
                 )
                 poller.start()
                 self.queue_pollers.append(poller)
@@ -353,6 +452,18 @@ class LocalCloud:
             return json_response({"status": "starting"}, 503)
         if sub == "/config":
             return json_response(self.config())
+        if sub == "/registry" and request.method == "POST":
+            return self._add_to_registry(request)
+        if sub == "/aws-calls":  # what the functions asked of AWS since start (moto's request counts)
+            assert self._moto is not None
+            calls = dict(self._moto.app.calls)
+            return json_response(
+                {
+                    "total": sum(calls.values()),
+                    "by_operation": dict(sorted(calls.items())),
+                    "empty_receives": self._moto.app.empty_receives,
+                }
+            )
         if sub == "/pollers":
             return json_response(
                 [
@@ -366,6 +477,11 @@ class LocalCloud:
                     for p in self.queue_pollers
                 ]
             )
+        if sub == "/notifications" and request.method == "GET":
+            from localcloud.notifications import published
+
+            wanted = {k: request.args.get(k, "") for k in ("phone", "unit_id", "alert_id", "kind")}
+            return json_response(published(wanted))
         if sub == "/schedules" and request.method == "GET":
             assert self.scheduler is not None
             return json_response(
@@ -377,8 +493,18 @@ class LocalCloud:
             job = self.scheduler.job(parts[2], parts[3]) if len(parts) == 4 else None
             if job is None:
                 return json_response({"message": "no such schedule; GET /_local/schedules lists them"}, 404)
+            at = None
+            body = request.get_json(silent=True) if request.data else None
+            if isinstance(body, dict) and body.get("time"):
+                # A scaled clock for tests: the job runs as if it were scheduled at that time.
+                try:
+                    at = datetime.fromisoformat(str(body["time"]).replace("Z", "+00:00"))
+                except ValueError:
+                    return json_response({"message": "time: ISO 8601, e.g. 2026-11-29T10:05:00Z"}, 400)
+                if at.tzinfo is None:
+                    return json_response({"message": "time: give a time zone (Z or +07:00)"}, 400)
             try:
-                result = self.scheduler.fire(job)
+                result = self.scheduler.fire(job, at=at)
             except Exception as exc:
                 log.error("schedule %s/%s raised:\n%s", parts[2], parts[3], traceback.format_exc())
                 return json_response({"errorType": type(exc).__name__, "errorMessage": str(exc)}, 500)
@@ -386,6 +512,38 @@ class LocalCloud:
                 json.dumps(result, ensure_ascii=False, default=str), 200, content_type="application/json"
             )
         return json_response({"message": "Not Found"}, 404)
+
+    def _add_to_registry(self, request: Request) -> Response:
+        """Operator seeding on the running stack: units, OAs and officers (same format as a registry
+        file) are stored and officers get sign-in accounts; the functions' registry cache is dropped."""
+        from pydantic import ValidationError
+
+        from anninh.registry import Registry
+        from anninh.registry_store import save_registry
+
+        try:
+            added = Registry.model_validate(request.get_json(force=True))
+        except (ValidationError, ValueError) as exc:
+            return json_response({"message": f"not a registry fragment: {exc}"}, 400)
+        save_registry(added)
+        if os.environ.get("ONCALL_TOPIC_ARN") and any(u.oncall for u in added.units):
+            from anninh.alerts import subscribe_roster
+
+            subscribe_roster(added, os.environ["ONCALL_TOPIC_ARN"])
+        self._sign_in_accounts(added.officers)
+        return json_response(
+            {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
+        )
+
+    def _password_policy(self) -> dict[str, Any]:
+        """The user pool's password policy (what the console's hint says), as the pool has it."""
+        try:
+            idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=self.moto_url)
+            pool = idp.describe_user_pool(UserPoolId=self.user_pool_id)
+            return dict(pool["UserPool"].get("Policies", {}).get("PasswordPolicy", {}))
+        except Exception:
+            log.exception("password policy not read")
+            return {}
 
     def config(self) -> dict[str, Any]:
         assert self.deployment is not None
@@ -395,6 +553,14 @@ class LocalCloud:
             "region": REGION,
             "user_pool_id": self.user_pool_id,
             "user_pool_client_id": self.user_pool_client_id,
+            "password_policy": self._password_policy(),
+            # Roles the console sends to the two-step sign-in set-up before they work (deployed:
+            # commanders and admins; LOCAL_MFA_REQUIRED_ROLES="" turns it off on this machine).
+            "mfa_required_roles": [
+                r.strip()
+                for r in os.environ.get("LOCAL_MFA_REQUIRED_ROLES", "commander,admin").split(",")
+                if r.strip()
+            ],
             "api_base": f"{base}/api/v1",
             "webhook_url": f"{base}/webhook/zalo",
             "console_url": f"{base}/",

@@ -11,6 +11,11 @@ Sections:
   per inbound message on the acknowledgement path (counted with a botocore hook), and events/s
   sustained with zero loss (every accepted event has its receipt and its queue message).
 - emergency: precision and recall per emergency class on the labelled set (dev / held-out).
+- stack: the whole `make run` over HTTP against issue 12's targets: idle CPU, acknowledgement p50/p99
+  at 1 and 16 senders, a 300-event burst from 60 citizens fully processed, AWS calls per inbound
+  message end to end (scripts/bench_stack.py).
+- coldstart: each function's cold import as a multiple of the floor measured in the same run, and
+  each `sam build` artifact's size (scripts/bench_coldstart.py).
 - encryption: what field-level encryption (anninh.crypto) costs per inbound message: KMS calls
   (amortised and per container-hour), seal/open operations and their CPU time, against the inbound
   function's own time per message (webhook -> queue -> inbound function on embedded moto).
@@ -540,6 +545,15 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
 SECTIONS["encryption"] = bench_encryption
 
 
+def bench_stack(args: argparse.Namespace) -> dict[str, Any]:
+    from scripts.bench_stack import bench_stack as run
+
+    return run(args)
+
+
+SECTIONS["stack"] = bench_stack
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -547,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(SECTIONS), help="run only these sections")
     parser.add_argument("--events", type=int, default=400, help="events per webhook run at 16 senders")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--coldstart-runs", type=int, default=3, help="cold imports measured per function")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
     for name in args.only or list(SECTIONS):

@@ -17,11 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+# Before anything imports `anninh.observability` (scripts.capacity_calls runs the real functions).
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "AnNinhOA")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "anninh")
 
 from anninh.campaigns.apps import apps_needed, sends_per_minute, spread_oas
 
@@ -40,20 +45,21 @@ class Size:
     inbound_per_follower_month: float  # citizen messages a month per follower (input)
     broadcasts_per_month: int  # broadcasts to every follower (Zalo allows 4 a month per follower)
     officers: int
-    scale: int  # default simulation scale (1/scale of the followers), kept small enough for CI
+    scale: int  # default simulation scale (1/scale of the followers)
+    simulate: bool = True  # the nation stays on paper: its senders exceed one account's Lambda quota
 
 
 SIZES: dict[str, Size] = {
     "seed": Size("seed", 18, 18, 157_200, 30_000, 3, 0.10, 4, 60, 20),
-    "city": Size("city", 168, 200, 5_000_000, 400_000, 30, 0.10, 4, 1_000, 500),
-    "nation": Size("nation", 3_321, 3_955, 60_000_000, 400_000, 360, 0.10, 4, 20_000, 5_000),
+    "city": Size("city", 168, 200, 5_000_000, 400_000, 30, 0.10, 4, 1_000, 100),
+    "nation": Size("nation", 3_321, 3_955, 60_000_000, 400_000, 360, 0.10, 4, 20_000, 2_000, False),
 }
 
 BROADCAST_MINUTES = 120  # an evening broadcast from 19:30 must end before quiet hours (22:00)
 ZALO_LIMIT_PER_MINUTE = 4000
 ZALO_LATENCY_S = 0.15  # one send to Zalo from ap-southeast-1 (input: not measured here)
 DYNAMODB_LATENCY_S = 0.006  # one DynamoDB call in-region (AWS: single-digit milliseconds)
-CURRENT_SENDER_CONCURRENCY = 12  # template.yaml BroadcastSenderFunction MaximumConcurrency today
+CURRENT_SENDER_CONCURRENCY = 12  # template.yaml: BroadcastSenderConcurrency default (one app)
 
 
 def follower_counts(size: Size, seed: int = 19) -> dict[str, int]:
@@ -128,7 +134,7 @@ PRICES = {
     "logs_ingest_gb": 0.70,
     "cognito_mau_over_free": 0.0055,  # Essentials tier, after the free MAUs (input)
 }
-ZALO_PRICE_VND_PER_BROADCAST_MESSAGE = 0.0  # input: see docs/capacity.md (not public as a price list)
+# Zalo's price per promotion message is not on a public price list: an input (--zalo-vnd), 0 by default.
 
 
 def calls_from_bench(path: Path | None) -> dict[str, Any]:
@@ -168,7 +174,9 @@ def _find(data: Any, needle: str) -> Any:
     return None
 
 
-def monthly_cost(size: Size, broadcast: dict[str, Any], inbound: dict[str, Any]) -> dict[str, Any]:
+def monthly_cost(
+    size: Size, broadcast: dict[str, Any], inbound: dict[str, Any], zalo_vnd: float = 0.0
+) -> dict[str, Any]:
     """USD a month at list prices; the broadcast part from the simulated calls per message."""
     p = PRICES
     broadcast_messages = size.followers * size.broadcasts_per_month
@@ -204,7 +212,8 @@ def monthly_cost(size: Size, broadcast: dict[str, Any], inbound: dict[str, Any])
         "inbound_messages": int(inbound_messages),
         "aws_calls_per_inbound_message": per_inbound,
         "calls_source": inbound["source"],
-        "zalo_vnd_per_month": broadcast_messages * ZALO_PRICE_VND_PER_BROADCAST_MESSAGE,
+        "zalo_vnd_per_message_input": zalo_vnd,
+        "zalo_vnd_per_month": broadcast_messages * zalo_vnd,
         "prices_read_on": PRICES_READ_ON,
     }
 
@@ -223,7 +232,17 @@ def plan_apps(size: Size) -> dict[str, Any]:
     }
 
 
-def run_size(size: Size, scale: int | None, bench: Path | None, before: bool = True) -> dict[str, Any]:
+def run_size(
+    size: Size,
+    scale: int | None,
+    inbound: dict[str, Any] | Path | None = None,
+    before: bool = True,
+    zalo_vnd: float = 0.0,
+) -> dict[str, Any]:
+    """One size: apps, the simulated broadcast, limits and cost. `inbound`: AWS calls per citizen
+    message (`calls_from_bench`), or a bench JSON file to read them from."""
+    if not isinstance(inbound, dict):
+        inbound = calls_from_bench(inbound)
     from scripts.capacity_sim import simulate
 
     k = scale or size.scale
@@ -245,6 +264,15 @@ def run_size(size: Size, scale: int | None, bench: Path | None, before: bool = T
             },
         },
     }
+    if not size.simulate:
+        out["broadcast"] = paper_broadcast(size, apps["minutes"], rate)
+        out["lambda"] = {
+            "broadcast_senders_needed": need,
+            "broadcast_senders_today": CURRENT_SENDER_CONCURRENCY,
+        }
+        out["limits"] = first_limits(size, out)
+        out["cost"] = monthly_cost(size, out["broadcast"], inbound, zalo_vnd)
+        return out
     after = simulate(followers, spread.app_of, scale=k, senders=need)
     out["broadcast"] = after.figures
     out["broadcast"]["wcu_per_message"] = _wcu_per_message(after)
@@ -269,8 +297,134 @@ def run_size(size: Size, scale: int | None, bench: Path | None, before: bool = T
         "inbound_messages_per_second_peak": round(inbound_peak_rate(size), 2),
         "inbound_concurrency_peak": max(1, math.ceil(inbound_peak_rate(size) * INBOUND_SECONDS)),
     }
-    out["cost"] = monthly_cost(size, out["broadcast"], calls_from_bench(bench))
+    out["limits"] = first_limits(size, out)
+    out["cost"] = monthly_cost(size, out["broadcast"], inbound, zalo_vnd)
     return out
+
+
+# Per message, measured by the city simulation (scripts/capacity_sim.py) on 2026-11-29; used for the
+# size that stays on paper.
+PAPER_DYNAMODB_CALLS_PER_MESSAGE = 2.95
+PAPER_WCU_PER_MESSAGE = 8.0
+
+
+def paper_broadcast(size: Size, minutes: float, rate: float) -> dict[str, Any]:
+    """The broadcast of a size that is not simulated: the model's time and the city's per-message
+    figures; the hottest keys at that rate."""
+    batches_per_s = rate / 50
+    cursor_kb = 1 + (size.oas * 6 + apps_needed(size.followers, BROADCAST_MINUTES) * 60) / 1024
+    return {
+        "followers": size.followers,
+        "broadcast_minutes": minutes,
+        "messages_per_second": round(rate, 1),
+        "dynamodb_calls_per_message": PAPER_DYNAMODB_CALLS_PER_MESSAGE,
+        "wcu_per_message": PAPER_WCU_PER_MESSAGE,
+        "simulated": False,
+        "hottest_keys": [
+            {
+                "key": "CAMPAIGN#<id>",
+                "kind": "campaign (item: counters per batch, planner cursor)",
+                "wcu_per_s": round(batches_per_s * math.ceil(cursor_kb) + 40 * math.ceil(cursor_kb), 1),
+            },
+            {
+                "key": "STATS#<day>",
+                "kind": "daily statistics (all OAs of the day)",
+                "wcu_per_s": round(batches_per_s * 2 + inbound_peak_rate(size) * 4, 1),
+            },
+            {
+                "key": "CAMPAIGN#<id>#OA#<oa>",
+                "kind": "campaign deliveries of one OA",
+                "wcu_per_s": round(sends_per_minute() / 60 * 3, 1),
+            },
+            # one app's senders reserve ~65 slots/s in chunks: ~50-60 WCU/s in the city simulation
+            {"key": "RATE#<app>", "kind": "rate limiter bucket of one app", "wcu_per_s": 60.0},
+        ],
+    }
+
+
+def first_limits(size: Size, out: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each part's load against its limit, tightest first (load / limit)."""
+    b, lam, apps = out["broadcast"], out["lambda"], out["zalo_apps"]
+    keys = {
+        row["kind"]: float(row["wcu_per_s"])
+        for row in b.get("hottest_keys", [])
+        if "(before)" not in row["kind"]
+    }
+    hottest = max(keys.items(), key=lambda kv: kv[1]) if keys else ("-", 0.0)
+    inbound = inbound_peak_rate(size)
+    rows = [
+        (
+            "Zalo: one app's 4,000 requests/min (broadcast minutes on one app vs 120)",
+            apps["broadcast_minutes_on_one_app"],
+            BROADCAST_MINUTES,
+            "zalo_app_per_minute",
+        ),
+        (
+            "Zalo: the largest OA sits on one app (its minutes vs 120)",
+            apps["largest_oa_minutes"],
+            BROADCAST_MINUTES,
+            "zalo_app_per_minute",
+        ),
+        (
+            "Lambda: broadcast senders needed vs MaximumConcurrency today (12)",
+            lam["broadcast_senders_needed"],
+            CURRENT_SENDER_CONCURRENCY,
+            "sqs_esm_max_concurrency",
+        ),
+        (
+            "Lambda: broadcast senders needed vs the account's 1,000",
+            lam["broadcast_senders_needed"],
+            LIMITS["lambda_account"][0],
+            "lambda_account",
+        ),
+        (
+            f"DynamoDB: hottest key after the changes ({hottest[0]}), WCU/s",
+            hottest[1],
+            LIMITS["ddb_partition_wcu"][0],
+            "ddb_partition_wcu",
+        ),
+        (
+            "SQS FIFO inbound queue: SendMessage/s at the busiest hour",
+            round(inbound, 2),
+            LIMITS["sqs_fifo_tps"][0],
+            "sqs_fifo_tps",
+        ),
+        (
+            "API Gateway: webhook + console requests/s at the busiest hour",
+            round(inbound * 1.2 + size.officers * 0.05, 1),
+            LIMITS["apigw_http_rps"][0],
+            "apigw_http_rps",
+        ),
+        (
+            "Secrets Manager: token reads/s during a broadcast (60 s cache per sender and OA)",
+            round(lam["broadcast_senders_needed"] * 7 / 60, 1),
+            LIMITS["secrets_get_tps"][0],
+            "secrets_get_tps",
+        ),
+        (
+            "KMS: PII data keys/s at the busiest hour (+ Secrets Manager decrypts)",
+            round(inbound * 2 + lam["broadcast_senders_needed"] * 7 / 60, 1),
+            20000,
+            "kms_symmetric_tps",
+        ),
+        (
+            "Cognito: officer sign-ins/s when the morning shift starts (all in 15 min)",
+            round(size.officers / 900, 1),
+            LIMITS["cognito_auth_rps"][0],
+            "cognito_auth_rps",
+        ),
+    ]
+    table = [
+        {
+            "part": part,
+            "load": load,
+            "limit": limit,
+            "ratio": round(float(load) / limit, 3),
+            "source": LIMITS[src][1],
+        }
+        for part, load, limit, src in rows
+    ]
+    return sorted(table, key=lambda r: -float(r["ratio"]))
 
 
 def _wcu_per_message(result: Any) -> float:
@@ -286,13 +440,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=[*SIZES, "all"], default="all")
     parser.add_argument("--scale", type=int, help="simulate 1/scale of the followers (default per size)")
     parser.add_argument("--bench", type=Path, help="JSON written by `python -m scripts.bench --json`")
+    parser.add_argument(
+        "--measure-calls",
+        action="store_true",
+        help="count AWS calls per citizen message end to end on moto (scripts.capacity_calls, ~1 min) "
+        "unless the bench JSON already has an end-to-end figure",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--no-before", action="store_true", help="skip the one-app run (before the changes)")
+    parser.add_argument(
+        "--zalo-vnd", type=float, default=0.0, help="Zalo's price of one broadcast message (input)"
+    )
     args = parser.parse_args(argv)
     names = list(SIZES) if args.size == "all" else [args.size]
+    inbound = calls_from_bench(args.bench)
+    if args.measure_calls and "end_to_end" not in inbound:
+        from scripts.capacity_calls import measure
+
+        measured = measure()
+        print(json.dumps({"aws_calls_per_citizen_message": measured}, indent=2), flush=True)
+        inbound = {
+            "end_to_end": measured["aws_calls_per_message_end_to_end"],
+            "source": "measured now by scripts.capacity_calls (webhook + inbound worker + replies)",
+        }
     results = {}
     for name in names:
-        results[name] = run_size(SIZES[name], args.scale, args.bench, before=not args.no_before)
+        results[name] = run_size(
+            SIZES[name], args.scale, inbound, before=not args.no_before, zalo_vnd=args.zalo_vnd
+        )
         print(json.dumps({name: results[name]}, ensure_ascii=False, indent=2, default=str), flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -33,9 +33,10 @@ from typing import Any
 import httpx
 
 from anninh import keys
-from anninh.campaigns.audience import AudienceFilter, AudiencePage
+from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudiencePage
 from anninh.campaigns.eligibility import AudienceMember
 from anninh.campaigns.model import Batch
+from anninh.campaigns.planner import BATCH_SIZE
 from tests.fakes.broadcast import (
     FakeTokens,
     MemoryBucketTable,
@@ -159,7 +160,7 @@ def _kind(pk: str) -> str:
     if pk.startswith("CAMPAIGN#") and "#OA#" in pk:
         return "KIND:campaign deliveries of one OA"
     if pk.startswith("CAMPAIGN#"):
-        return "KIND:campaign (item; deliveries before the per-OA split)"
+        return "KIND:campaign item (counters per batch, planner cursor, parked batches)"
     if pk.startswith("RATE#"):
         return "KIND:rate limiter bucket of one app"
     if pk.startswith("STATS#"):
@@ -389,13 +390,27 @@ def simulate(
     message_type: str = "promotion",
     stats_per_batch: bool = True,
     hours: float = 6.0,
+    page_size: int | None = None,
 ) -> SimResult:
     """Send one campaign to every follower of every OA; figures at full size (see the module doc)."""
     from anninh.campaigns.gateway import ZaloGateway
     from anninh.campaigns.planner import Planner
     from anninh.campaigns.sender import BroadcastSender
-    from anninh.ratelimit import RateLimiter
+    from anninh.ratelimit import LocalTokens, RateLimiter
     from anninh.registry import OA, App, Registry, Unit
+
+    class StretchedTokens(LocalTokens):
+        """The sender's wait for a slot (30 s) stretched like every other duration."""
+
+        def take_one(self, remaining_work: int, max_wait: float = 30.0) -> bool:
+            return super().take_one(remaining_work, max_wait * k)
+
+    class Sender(BroadcastSender):
+        def _tokens(self, app_id: str) -> LocalTokens:
+            if app_id not in self._stash:
+                self._stash[app_id] = StretchedTokens(self.limiter, app_id, self.chunk)
+            return self._stash[app_id]
+
     from anninh.zalo.client import ZaloClient
 
     k = max(1, scale)
@@ -441,6 +456,7 @@ def simulate(
         requeue=lambda cid: None,
         now=clock.datetime,
         app_of=lambda oa: app_of[oa],
+        page_size=page_size or max(BATCH_SIZE, PAGE_SIZE // k),
     )
     stats_day = keys.stats_day_unit("2026-11-30", "oa", "sim")["PK"]
 
@@ -471,9 +487,9 @@ def simulate(
             clock=clock,
             spend_within=0.5 * k,
             horizon=1.0 * k,
-            penalty_seconds=None,
+            max_pause=0.5 * k,
         )
-        sender = BroadcastSender(
+        sender = Sender(
             registry=registry,
             gateway=gateway,
             limiter=limiter,

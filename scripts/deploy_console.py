@@ -41,7 +41,7 @@ class Upload:
     cache_control: str
 
 
-def console_config(outputs: dict[str, str], region: str) -> dict[str, str]:
+def console_config(outputs: dict[str, str], region: str) -> dict[str, Any]:
     """config.json for the deployed page: the API base URL and the Cognito pool it signs in with."""
     missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
     if missing:
@@ -52,7 +52,19 @@ def console_config(outputs: dict[str, str], region: str) -> dict[str, str]:
         "user_pool_id": outputs["UserPoolId"],
         "user_pool_client_id": outputs["UserPoolClientId"],
         "cognito_url": f"https://cognito-idp.{region}.amazonaws.com/",
+        # Commanders and admins set up two-step sign-in (TOTP) before they work.
+        "mfa_required_roles": ["commander", "admin"],
+        # The pool's policy as template.yaml declares it (the console's password hint).
+        "password_policy": template_password_policy(),
     }
+
+
+def template_password_policy() -> dict[str, object]:
+    from localcloud.template import load_template
+
+    pool = load_template()["Resources"]["UserPool"]["Properties"]
+    policy: dict[str, object] = pool.get("Policies", {}).get("PasswordPolicy", {})
+    return policy
 
 
 def planned_uploads(root: Path = CONSOLE_DIR) -> list[Upload]:
@@ -71,7 +83,7 @@ def planned_uploads(root: Path = CONSOLE_DIR) -> list[Upload]:
 
 
 def sync(
-    s3: Any, bucket: str, uploads: Iterable[Upload], config: dict[str, str], dry_run: bool = False
+    s3: Any, bucket: str, uploads: Iterable[Upload], config: dict[str, Any], dry_run: bool = False
 ) -> dict[str, list[str]]:
     """Upload the files and config.json, delete stale objects; returns what was (or would be) done."""
     uploads = list(uploads)

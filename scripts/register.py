@@ -6,6 +6,8 @@ Same format as demo/registry.json (the SPEC's fixed point). App secrets go to th
 ZaloAppSecrets secret, units/OAs/officers to the main table, and every officer not yet in the
 Cognito pool is created with its groups (roles) and a one-time temporary password, printed once for
 hand-over and changed at first sign-in. Passwords in the file are ignored outside the local stack.
+Each unit's on-call roster (`oncall`: name, E.164 phone, hours) is stored with the unit, and every
+roster phone gets an SMS subscription on the stack's OnCallTopic, filtered on its own number.
 """
 
 from __future__ import annotations
@@ -97,6 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     from anninh.registry_store import save_registry
 
     save_registry(registry)
+    topic = outputs.get("OnCallTopicArn")
+    if topic:
+        from anninh.alerts import subscribe_roster
+
+        added = subscribe_roster(registry, topic, session.client("sns"))
+        rostered = sum(len(u.oncall) for u in registry.units)
+        print(f"on-call roster: {rostered} entries, {added} new SMS subscriptions")
     idp = session.client("cognito-idp")
     for officer in registry.officers:
         password = ensure_officer(idp, outputs["UserPoolId"], officer)

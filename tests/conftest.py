@@ -82,6 +82,9 @@ def aws_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         save_registry(Registry.load(DEMO_REGISTRY))
         yield deployment
         _reset_process_caches()
+        from localcloud import iam
+
+        iam.deactivate()
 
 
 @pytest.fixture

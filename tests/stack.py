@@ -281,10 +281,18 @@ def _launch(port: int, log_path: Path, env: dict[str, str] | None, registry: Pat
     child_env = {
         **os.environ,
         "LOCAL_SCHEDULES": "off",
+        # The shared stack's demo commanders sign in with a password only (e2e tests log in as them);
+        # two-step sign-in stays required for admins (tests/browser/test_role_days.py).
+        "LOCAL_MFA_REQUIRED_ROLES": "admin",
         "ANNINH_REGISTRY": str(registry),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "anninh"), str(ROOT)]),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
+        # Function timeouts are enforced; a loaded 2-core CI machine runs handlers several times slower
+        # than Lambda, so the e2e stacks allow three times each function's Timeout.
+        "LOCAL_TIMEOUT_SCALE": "3",
+        # Each stack keeps its state apart (a test that restarts one passes the same folder twice).
+        "LOCAL_STATE_DIR": str(ARTIFACTS / "state" / f"{log_path.stem}-{uuid.uuid4().hex[:6]}"),
         **(env or {}),
     }
     for leaked in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):

@@ -4,6 +4,11 @@
 
 const TOKEN_KEY = "anninh.idToken";
 const USER_KEY = "anninh.username";
+// The access token (MFA set-up, sign-out) and the refresh token (renewal before the id token expires)
+// live in sessionStorage too: gone with the tab, never in localStorage.
+const ACCESS_KEY = "anninh.accessToken";
+const REFRESH_KEY = "anninh.refreshToken";
+const REFRESH_AHEAD_SECONDS = 120;
 
 let config = null;
 let expiryTimer = null;
@@ -50,6 +55,8 @@ export async function loadConfig() {
     region,
     userPoolId: raw.user_pool_id,
     clientId: raw.user_pool_client_id,
+    passwordPolicy: raw.password_policy || null,
+    mfaRequiredRoles: Array.isArray(raw.mfa_required_roles) ? raw.mfa_required_roles : ["commander", "admin"],
     cognitoUrl: raw.cognito_url || raw.aws_endpoint_url || `https://cognito-idp.${region}.amazonaws.com/`,
     apiBase: (raw.api_base_url || "/api/v1").replace(/\/$/, ""),
     local: !deployed,
@@ -111,8 +118,33 @@ function scheduleExpiry(token) {
   clearTimeout(expiryTimer);
   const left = tokenSecondsLeft(token);
   if (Number.isFinite(left)) {
+    // With a refresh token the session is renewed shortly before the id token expires (no re-login
+    // every few hours); without one, or when renewal fails, the session ends.
+    const renew = sessionStorage.getItem(REFRESH_KEY) && left > REFRESH_AHEAD_SECONDS / 2;
+    const wait = renew ? left - REFRESH_AHEAD_SECONDS : left - 5;
     // setTimeout overflows above ~24.8 days; Cognito id tokens live hours at most.
-    expiryTimer = setTimeout(() => endSession("expired"), Math.max(0, Math.min(left - 5, 2 ** 31 / 1000)) * 1000);
+    expiryTimer = setTimeout(() => (renew ? refreshSession() : endSession("expired")), Math.max(0, Math.min(wait, 2 ** 31 / 1000)) * 1000);
+  }
+}
+
+/** Renew the id and access tokens with the refresh token (Cognito REFRESH_TOKEN_AUTH). */
+export async function refreshSession() {
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
+  if (!refresh) return false;
+  try {
+    const cfg = await loadConfig();
+    const data = await cognito("InitiateAuth", {
+      AuthFlow: "REFRESH_TOKEN_AUTH",
+      ClientId: cfg.clientId,
+      AuthParameters: { REFRESH_TOKEN: refresh },
+    });
+    if (!data.AuthenticationResult || !data.AuthenticationResult.IdToken) throw new Error("no tokens");
+    acceptAuthResult(signedInUsername(), data.AuthenticationResult);
+    return true;
+  } catch {
+    sessionStorage.removeItem(REFRESH_KEY);
+    endSession("expired");
+    return false;
   }
 }
 
@@ -125,6 +157,8 @@ export function resumeSession() {
 export function endSession(reason) {
   const had = sessionStorage.getItem(TOKEN_KEY) !== null;
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(ACCESS_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
   clearTimeout(expiryTimer);
   if (had && reason) listeners.forEach((fn) => fn(reason));
 }
@@ -153,7 +187,10 @@ async function cognito(target, body) {
       PasswordResetRequiredException: "Tài khoản cần đặt lại mật khẩu. Vui lòng liên hệ quản trị hệ thống.",
       UserNotConfirmedException: "Tài khoản chưa được kích hoạt. Vui lòng liên hệ quản trị hệ thống.",
       TooManyRequestsException: "Đăng nhập quá nhiều lần. Vui lòng thử lại sau ít phút.",
-      InvalidPasswordException: "Mật khẩu mới chưa đủ mạnh (ít nhất 8 ký tự, có chữ hoa, chữ thường, số và ký tự đặc biệt).",
+      InvalidPasswordException: `Mật khẩu mới chưa đủ mạnh: ${passwordHint()}`,
+      CodeMismatchException: "Mã xác thực không đúng hoặc đã hết hạn. Vui lòng nhập mã mới trên ứng dụng.",
+      EnableSoftwareTokenMFAException: "Mã xác thực không đúng. Vui lòng nhập mã mới trên ứng dụng.",
+      ExpiredCodeException: "Mã xác thực đã hết hạn. Vui lòng nhập mã mới.",
     };
     throw new ApiError(response.status, type, messages[type] || "Không đăng nhập được. Vui lòng thử lại.");
   }
@@ -164,8 +201,23 @@ function acceptAuthResult(username, result) {
   const token = result.IdToken;
   sessionStorage.setItem(TOKEN_KEY, token);
   sessionStorage.setItem(USER_KEY, username);
+  if (result.AccessToken) sessionStorage.setItem(ACCESS_KEY, result.AccessToken);
+  if (result.RefreshToken) sessionStorage.setItem(REFRESH_KEY, result.RefreshToken); // not re-sent on refresh
   scheduleExpiry(token);
 }
+
+/** The pool's password policy in words (from the configuration; the pool's defaults otherwise). */
+export function passwordHint() {
+  const p = (config && config.passwordPolicy) || { MinimumLength: 12, RequireLowercase: true, RequireUppercase: true, RequireNumbers: true, RequireSymbols: false };
+  const parts = [];
+  if (p.RequireUppercase) parts.push("chữ hoa");
+  if (p.RequireLowercase) parts.push("chữ thường");
+  if (p.RequireNumbers) parts.push("số");
+  if (p.RequireSymbols) parts.push("ký tự đặc biệt");
+  return `ít nhất ${p.MinimumLength || 8} ký tự${parts.length ? `, có ${parts.join(", ")}` : ""}.`;
+}
+
+const CHALLENGES = ["NEW_PASSWORD_REQUIRED", "SOFTWARE_TOKEN_MFA", "MFA_SETUP"];
 
 /** Returns {ok: true} or {challenge: "NEW_PASSWORD_REQUIRED", session}. */
 export async function signIn(username, password) {
@@ -179,10 +231,48 @@ export async function signIn(username, password) {
     acceptAuthResult(username, data.AuthenticationResult);
     return { ok: true };
   }
-  if (data.ChallengeName === "NEW_PASSWORD_REQUIRED") {
+  if (CHALLENGES.includes(data.ChallengeName)) {
     return { challenge: data.ChallengeName, session: data.Session };
   }
   throw new ApiError(400, "challenge", "Tài khoản cần thêm bước xác thực chưa được hỗ trợ. Vui lòng liên hệ quản trị hệ thống.");
+}
+
+/** The second step of sign-in: the 6-digit code of the authenticator app. */
+export async function completeMfa(username, session, code) {
+  const cfg = await loadConfig();
+  const data = await cognito("RespondToAuthChallenge", {
+    ChallengeName: "SOFTWARE_TOKEN_MFA",
+    ClientId: cfg.clientId,
+    Session: session,
+    ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: code },
+  });
+  if (!data.AuthenticationResult) throw new ApiError(400, "challenge", "Không xác thực được. Vui lòng thử lại.");
+  acceptAuthResult(username, data.AuthenticationResult);
+}
+
+/** MFA status of the signed-in officer (Cognito GetUser with the access token). */
+export async function mfaStatus() {
+  const access = sessionStorage.getItem(ACCESS_KEY);
+  if (!access) return { known: false, enabled: false };
+  const data = await cognito("GetUser", { AccessToken: access });
+  const list = data.UserMFASettingList || [];
+  return { known: true, enabled: list.includes("SOFTWARE_TOKEN_MFA") || data.PreferredMfaSetting === "SOFTWARE_TOKEN_MFA" };
+}
+
+/** Step 1 of TOTP set-up: Cognito gives the secret the authenticator app stores. */
+export async function startTotpSetup() {
+  const access = sessionStorage.getItem(ACCESS_KEY);
+  if (!access) throw new ApiError(401, "unauthenticated", "Vui lòng đăng nhập lại để bật xác thực hai lớp.");
+  const data = await cognito("AssociateSoftwareToken", { AccessToken: access });
+  return data.SecretCode;
+}
+
+/** Step 2: the first code from the app proves it works; then TOTP becomes required at sign-in. */
+export async function finishTotpSetup(code, device = "Ứng dụng xác thực") {
+  const access = sessionStorage.getItem(ACCESS_KEY);
+  const verified = await cognito("VerifySoftwareToken", { AccessToken: access, UserCode: code, FriendlyDeviceName: device });
+  if (verified.Status && verified.Status !== "SUCCESS") throw new ApiError(400, "mfa", "Mã xác thực không đúng.");
+  await cognito("SetUserMFAPreference", { AccessToken: access, SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true } });
 }
 
 export async function completeNewPassword(username, session, newPassword) {
@@ -197,10 +287,21 @@ export async function completeNewPassword(username, session, newPassword) {
   acceptAuthResult(username, data.AuthenticationResult);
 }
 
-export function signOut() {
+/** Sign out for real: Cognito revokes the refresh token (RevokeToken) and every token of the
+ * officer's sessions (GlobalSignOut), then the tab forgets them. Failures still clear the tab. */
+export async function signOut() {
+  const access = sessionStorage.getItem(ACCESS_KEY);
+  const refresh = sessionStorage.getItem(REFRESH_KEY);
   sessionStorage.removeItem(TOKEN_KEY);
   sessionStorage.removeItem(USER_KEY);
+  sessionStorage.removeItem(ACCESS_KEY);
+  sessionStorage.removeItem(REFRESH_KEY);
   clearTimeout(expiryTimer);
+  const cfg = config;
+  const calls = [];
+  if (refresh && cfg) calls.push(cognito("RevokeToken", { Token: refresh, ClientId: cfg.clientId }));
+  if (access) calls.push(cognito("GlobalSignOut", { AccessToken: access }));
+  await Promise.allSettled(calls);
 }
 
 function queryString(params) {

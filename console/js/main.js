@@ -1,7 +1,8 @@
 // Shell and hash router. Each page module exports render(main, params, ctx) and may return a cleanup.
-import { api, endSession, isSignedIn, listOf, loadConfig, onSessionEnd, resumeSession, signOut } from "./api.js";
+import { api, endSession, getConfig, isSignedIn, listOf, loadConfig, mfaStatus, onSessionEnd, resumeSession, signOut } from "./api.js";
 import { clear, errorBox, h, loading, toast } from "./dom.js";
 import { ROLE_LABELS } from "./labels.js";
+import { startAlerts, stopAlerts } from "./alerts.js";
 
 const PAGES = {
   login: () => import("./pages/signin.js"),
@@ -13,6 +14,8 @@ const PAGES = {
   cccd: () => import("./pages/cccd.js"),
   stats: () => import("./pages/stats.js"),
   admin: () => import("./pages/admin.js"),
+  queue: () => import("./pages/queue.js"),
+  security: () => import("./pages/security.js"),
 };
 
 // Pages and the roles that can use them (the API enforces every rule regardless). A page a role
@@ -24,10 +27,14 @@ const NAV = [
   ["campaigns", "Chiến dịch", ["editor", "admin", "commander"]],
   ["content", "Thông báo & hỏi đáp", ["editor", "admin"]],
   ["cccd", "Căn cước", ["officer", "admin", "editor"]],
+  ["queue", "Số thứ tự", ["officer", "commander", "admin"]],
   ["stats", "Thống kê", null],
   ["admin", "Quản trị", ["admin"]],
 ];
-const PAGE_ROLES = { ...Object.fromEntries(NAV.map(([page, , roles]) => [page, roles])), case: CASE_ROLES };
+const PAGE_ROLES = { ...Object.fromEntries(NAV.map(([page, , roles]) => [page, roles])), case: CASE_ROLES, security: null };
+// Roles that must sign in with two steps (TOTP): commanders and admins (config.json; they see
+// figures, identities and accounts).
+const mfaRoles = () => (getConfig() && getConfig().mfaRequiredRoles) || ["commander", "admin"];
 
 /** The page a role starts on: cases for officers and commanders, content for editors, administration for admins. */
 export function homePage(roles) {
@@ -90,7 +97,7 @@ function renderShell(active) {
   const me = ctx.me || {};
   const roleText = (me.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ");
   const links = NAV.filter(([, , roles]) => hasRole(roles)).map(([page, text]) =>
-    h("a", { href: `#/${page}`, "aria-current": page === active ? "page" : null }, text),
+    h("a", { href: `#/${page}`, "aria-current": page === active ? "page" : null, dataset: { page } }, text),
   );
   clear(
     header,
@@ -106,12 +113,45 @@ function renderShell(active) {
         "div.who",
         h("span.user", { title: roleText }, me.display_name || me.username || ""),
         me.unit_id ? h("span.unit.muted", ctx.unitName(me.unit_id)) : null,
-        h("button.link#signout", { type: "button", onclick: () => { signOut(); ctx.me = null; ctx.unitsPromise = null; go("#/login"); } }, "Đăng xuất"),
+        h("a.link.account", { href: "#/security" }, "Bảo mật"),
+        h("button.link#signout", { type: "button", onclick: async (event) => {
+          event.currentTarget.disabled = true;
+          stopAlerts();
+          await signOut(); // revokes the refresh token and signs out every session (Cognito)
+          ctx.me = null; ctx.unitsPromise = null; ctx.mfaEnabled = undefined;
+          go("#/login");
+        } }, "Đăng xuất"),
       ),
     ),
   );
   header.hidden = false;
   header.querySelector("details.menu").open = window.matchMedia("(min-width: 760px)").matches;
+  if (hasRole(CASE_ROLES)) {
+    loadBadges(header);
+    startAlerts(header, ctx.unitName);
+  }
+}
+
+/** Navigation badges from the API: overdue cases on "Tin báo"; hand-offs waiting and undelivered
+ * messages on "Hội thoại". */
+async function loadBadges(header) {
+  let data;
+  try {
+    data = await api("/inbox/counts");
+  } catch {
+    return;
+  }
+  const b = (data && data.badges) || {};
+  const put = (page, items) => {
+    const link = header.querySelector(`nav a[data-page="${page}"]`);
+    if (!link) return;
+    link.querySelectorAll(".nav-badge").forEach((el) => el.remove());
+    for (const [n, label, cls] of items) {
+      if (Number(n) > 0) link.append(h(`span.nav-badge${cls}`, { title: label, "aria-label": label }, n > 99 ? "99+" : String(n)));
+    }
+  };
+  put("inbox", [[b.overdue, `${b.overdue} tin báo quá hạn`, ""]]);
+  put("conversations", [[b.handoffs, `${b.handoffs} hội thoại chờ cán bộ`, ".soft"], [b.undelivered, `${b.undelivered} tin nhắn chưa gửi được`, ""]]);
 }
 
 async function route() {
@@ -148,6 +188,15 @@ async function route() {
     return;
   }
   const home = homePage(ctx.me && ctx.me.roles);
+  ctx.home = home;
+  ctx.mfaRequired = mfaRoles().length > 0 && hasRole(mfaRoles());
+  if (ctx.mfaRequired && ctx.mfaEnabled === undefined) {
+    ctx.mfaEnabled = await mfaStatus().then((s) => (s.known ? s.enabled : true)).catch(() => true);
+  }
+  if (ctx.mfaRequired && !ctx.mfaEnabled && page !== "security") {
+    location.replace("#/security");
+    return;
+  }
   if (!page || !hasRole(PAGE_ROLES[page])) {
     if (page) toast("Trang này không dành cho vai trò của anh/chị; đã chuyển về trang làm việc.", "info");
     location.replace(`#/${home}`);
@@ -161,6 +210,7 @@ async function route() {
 
 function onSignedIn() {
   ctx.me = null;
+  ctx.mfaEnabled = undefined;
   ctx.unitsPromise = null;
   const back = sessionStorage.getItem("anninh.returnTo") || "#/";
   sessionStorage.removeItem("anninh.returnTo");
@@ -168,6 +218,7 @@ function onSignedIn() {
 }
 
 onSessionEnd(() => {
+  stopAlerts();
   sessionNotice = "Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.";
   const hash = location.hash && !location.hash.startsWith("#/login") ? location.hash : "#/";
   sessionStorage.setItem("anninh.returnTo", hash);

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.campaigns import runtime
 from anninh.observability import logger, metrics
+from anninh.sqs_batch import SqsRecord, process
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)
@@ -18,12 +17,9 @@ from anninh.observability import logger, metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     worker = runtime.sender(context.get_remaining_time_in_millis)
 
-    def record_handler(record: SQSRecord) -> None:
+    def record_handler(record: SqsRecord) -> None:
         runtime.send_record_body(record.body, worker)
 
-    # One processor per invocation (it holds the invocation's results). A batch whose every record
-    # must come back later is reported like any partial failure, not raised as a function error.
-    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    return process_partial_response(  # type: ignore[return-value]
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    # A batch whose every record must come back later is reported like any partial failure, not
+    # raised as a function error.
+    return dict(process(event, record_handler, raise_on_entire_batch_failure=False))

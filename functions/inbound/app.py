@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.intake.envelope import InboundEnvelope
 from anninh.intake.pipeline import Pipeline, default_pipeline
 from anninh.observability import logger, metrics
+from anninh.sqs_batch import BatchResponse, SqsRecord, process
 
-processor = SqsFifoPartialProcessor()
 _pipeline: Pipeline | None = None
 
 
-def _record_handler(record: SQSRecord) -> None:
+def _record_handler(record: SqsRecord) -> None:
     global _pipeline
     if _pipeline is None:
         _pipeline = default_pipeline()
@@ -43,7 +40,5 @@ def _record_handler(record: SQSRecord) -> None:
 
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
+    return process(event, _record_handler, fifo=True)

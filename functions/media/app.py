@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.media.queue import MediaJob
 from anninh.media.worker import MediaWorker, default_worker
 from anninh.observability import logger, metrics
+from anninh.sqs_batch import BatchResponse, SqsRecord, process
 
-processor = BatchProcessor(event_type=EventType.SQS)
 _worker: MediaWorker | None = None
 
 
-def _record_handler(record: SQSRecord) -> None:
+def _record_handler(record: SqsRecord) -> None:
     global _worker
     if _worker is None:
         _worker = default_worker()
     job = MediaJob.model_validate_json(record.body)
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = record.receive_count
     try:
         result = _worker.process(job, attempt=attempt)
     except Exception:
@@ -35,7 +32,5 @@ def _record_handler(record: SQSRecord) -> None:
 
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
+    return process(event, _record_handler)

@@ -2,7 +2,9 @@
 
 {"job": "queue-reminders"} (19:00 Vietnam time) enqueues tomorrow's queue-number reminders through the
 outbox; {"job": "overdue-digest"} (07:30) builds the officers' overdue-case digest (anninh.cases.overdue,
-owned by the officer-workflow area, imported only for that job).
+owned by the officer-workflow area, imported only for that job); {"job": "alert-escalation", "time"}
+(every minute) sends the parent unit's on-call officers an SMS about urgent alerts left unacknowledged
+(anninh.alerts), as of the scheduled time.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from anninh.observability import logger, metrics
 
 
 class ReminderJob(BaseModel):
-    job: Literal["queue-reminders", "overdue-digest"]
+    job: Literal["queue-reminders", "overdue-digest", "alert-escalation"]
+    time: str | None = None  # EventBridge Scheduler's <aws.scheduler.scheduled-time>
 
 
 @logger.inject_lambda_context
@@ -25,6 +28,14 @@ class ReminderJob(BaseModel):
 @event_parser(model=ReminderJob)
 def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
     now = utcnow()
+    if event.job == "alert-escalation":
+        from anninh import alerts
+        from anninh.registry_store import current_registry
+
+        done = alerts.escalate_due(current_registry(), alerts.parse_time(event.time, now))
+        if done:
+            logger.info("urgent alerts escalated", extra={"alerts": len(done)})
+        return {"job": event.job, "escalated": done}
     if event.job == "queue-reminders":
         from anninh.queueing import remind_tomorrow
         from anninh.registry_store import current_registry

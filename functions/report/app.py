@@ -8,27 +8,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
 from anninh.registry_store import current_registry
 from anninh.reports.service import ReportNotFound, ReportPorts, kb_titles, make_report, mark_failed
+from anninh.sqs_batch import BatchResponse, SqsRecord, process
 from anninh.stats.store import DynamoStatsStore
 
 # A report that fails this many times is marked failed (the queue's maxReceiveCount is higher).
 GIVE_UP_AFTER = 3
 
-processor = BatchProcessor(event_type=EventType.SQS)
 
-
-def _record_handler(record: SQSRecord) -> None:
+def _record_handler(record: SqsRecord) -> None:
     report_id = str(json.loads(record.body).get("report_id") or "")
     ports = ReportPorts(current_registry(), DynamoStatsStore(), kb_titles=kb_titles())
-    attempt = int(record.attributes.approximate_receive_count or 1)
+    attempt = record.receive_count
     try:
         done = make_report(ports, report_id, now=utcnow())
     except ReportNotFound:
@@ -45,7 +41,5 @@ def _record_handler(record: SQSRecord) -> None:
 
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
-    )
+def handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
+    return process(event, _record_handler)

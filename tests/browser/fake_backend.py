@@ -76,6 +76,7 @@ class FakeBackend:
         self.user = ""
         self.revoked = False  # when True every API call answers 401 (server-side session end)
         self.requests: list[tuple[str, str]] = []
+        self.alerts: list[dict[str, Any]] = []  # urgent alerts (GET /alerts, POST /alerts/{id}/ack)
         now = datetime.now(UTC)
         self.cases: dict[str, dict[str, Any]] = {}
         self.reports: dict[str, dict[str, Any]] = {}
@@ -125,6 +126,16 @@ class FakeBackend:
         # What GET /undelivered answers (the sender's kept messages; tests fill it).
         self.undelivered: list[dict[str, Any]] = []
         self.campaigns: dict[str, dict[str, Any]] = {}
+        # GET /tips|conversations/<id>/reply-tier and GET /units/<id>/quota (Zalo tiers; tests set them).
+        self.reply_tiers: dict[str, dict[str, Any]] = {}
+        # Extra fields of POST /campaigns/preview: `tiers`, `quota`, `quota_ok` (tests set them).
+        self.preview_quota: dict[str, Any] = {}
+        self.unit_quota: dict[str, Any] = {
+            "unit_id": "p-hiep-tan",
+            "oas": [],
+            "warning": False,
+            "warn_at_percent": 80.0,
+        }
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -168,6 +179,17 @@ class FakeBackend:
                 "can_reveal": "commander" in roles,
                 "can_edit_content": "editor" in roles,
             }
+        if len(parts) == 3 and parts[0] in ("tips", "conversations") and parts[2] == "reply-tier":
+            free = {
+                "tier": "reply",
+                "free_left": 7,
+                "free_total": 8,
+                "covered": True,
+                "label": "Tin trả lời miễn phí: còn 7/8 tin đến 09:00 01/12/2026.",
+            }
+            return 200, self.reply_tiers.get(parts[1], free)
+        if len(parts) == 3 and parts[0] == "units" and parts[2] == "quota":
+            return 200, self.unit_quota
         if parts == ["units"]:
             return 200, {"items": UNITS}
         if parts == ["oas"]:
@@ -300,6 +322,7 @@ class FakeBackend:
                     "outside_window": "Người quan tâm không tương tác với OA trong 7 ngày qua",
                     "follower_cap": "Người quan tâm đã nhận đủ số tin cho phép trong ngày/tháng",
                 },
+                **self.preview_quota,
             }
         if len(parts) == 3 and parts[0] == "campaigns" and parts[2] in ("pause", "resume", "cancel"):
             c = self.campaigns[parts[1]]
@@ -378,6 +401,17 @@ class FakeBackend:
                 "items": [{"id": "dang-ky-tam-tru", "title": "Đăng ký tạm trú", "score": 0.91}],
                 "threshold": 0.6,
             }
+        if parts == ["alerts"] and method == "GET":
+            items = [a for a in self.alerts if not a.get("acknowledged_at")]
+            return 200, {"items": items, "count": len(items)}
+        if len(parts) == 3 and parts[0] == "alerts" and parts[2] == "ack" and method == "POST":
+            alert = next((a for a in self.alerts if a["id"] == parts[1]), None)
+            if alert is None:
+                return 404, {
+                    "error": {"code": "not_found", "message": "Không tìm thấy cảnh báo.", "details": {}}
+                }
+            alert["acknowledged_at"] = _iso(datetime.now(UTC))
+            return 200, alert
         if parts == ["undelivered"]:
             return 200, {"items": self.undelivered, "count": len(self.undelivered)}
         if parts in (["notices"], ["kb", "entries"], ["conversations"]):

@@ -211,6 +211,14 @@ def test_expired_session_asks_to_sign_in_again_and_returns_to_the_page(
     sign_in(page, fake_backend.base_url, "hieptan.canbo")
     page.goto(fake_backend.base_url + "/#/case/c1")
     expect(page.get_by_role("heading", name="Tin báo HT-2611-0001")).to_be_visible()
+    # The case view's own follow-up requests (officers, block state, duplicates, presence) are answered.
+    follow_ups = ("/officers", "/block", "/duplicates", "/presence")
+    page.wait_for_function("() => true")  # let the page run its queued work
+    for _ in range(100):
+        if all(any(path.split("?")[0].endswith(f) for _, path in fake_backend.requests) for f in follow_ups):
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(200)
     fake_backend.revoked = True  # the API now answers 401, as when the token has expired
     page.get_by_role("button", name="↻ Tải lại").click()
     expect(page.get_by_text("Phiên làm việc đã hết hạn. Vui lòng đăng nhập lại.")).to_be_visible()
@@ -270,3 +278,43 @@ def test_a_campaign_can_be_paused_and_cancelled(new_page: Any, fake_backend: Fak
     expect(card).to_have_attribute("data-status", "cancelled")
     expect(card).to_contain_text("Đã huỷ")
     expect(card.get_by_role("button")).to_have_count(0)
+
+
+def test_urgent_alert_rings_notifies_and_is_acknowledged(new_page: Any, fake_backend: FakeBackend) -> None:
+    fake_backend.alerts.append(
+        {
+            "id": "c2",
+            "case_id": "c2",
+            "code": "HT-2611-0002",
+            "unit_id": "p-hiep-tan",
+            "class": "violence",
+            "created_at": "2026-11-29T10:00:00.000Z",
+            "acknowledged_at": None,
+            "escalated_to": [],
+        }
+    )
+    page = new_page()
+    page.context.grant_permissions(["notifications"])
+    # Record desktop notifications and tones instead of showing and playing them.
+    page.add_init_script(
+        """
+        window.__shown = []; window.__tones = 0;
+        window.Notification = class { constructor(title, opts) { window.__shown.push([title, opts.tag]); }
+          close() {} static get permission() { return "granted"; } static requestPermission() {
+          return Promise.resolve("granted"); } };
+        const Real = window.AudioContext;
+        window.AudioContext = class extends Real { createOscillator() { window.__tones += 1;
+          return super.createOscillator(); } };
+        """
+    )
+    sign_in(page, fake_backend.base_url, "hieptan.canbo")
+    banner = page.get_by_role("alert", name="Tin báo khẩn chưa xác nhận")
+    expect(banner).to_contain_text("KHẨN HT-2611-0002")
+    expect(banner).to_contain_text("Bạo lực, tội phạm (113)")
+    page.wait_for_function("window.__shown.length === 1")
+    assert page.evaluate("window.__shown") == [["Tin báo khẩn HT-2611-0002", "alert-c2"]]
+    assert page.evaluate("window.__tones") == 3
+    assert page.title().startswith("(1) KHẨN")
+    banner.get_by_role("button", name="Đã nhận").click()
+    expect(page.get_by_role("alert", name="Tin báo khẩn chưa xác nhận")).to_have_count(0)
+    assert ("POST", "/api/v1/alerts/c2/ack") in fake_backend.requests

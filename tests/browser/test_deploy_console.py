@@ -28,6 +28,14 @@ def test_config_points_the_page_at_the_stack_api_and_cognito() -> None:
         "user_pool_id": "ap-southeast-1_AbCdEf",
         "user_pool_client_id": "client123",
         "cognito_url": "https://cognito-idp.ap-southeast-1.amazonaws.com/",
+        "mfa_required_roles": ["commander", "admin"],
+        "password_policy": {
+            "MinimumLength": 12,
+            "RequireLowercase": True,
+            "RequireUppercase": True,
+            "RequireNumbers": True,
+            "RequireSymbols": False,
+        },
     }
 
 

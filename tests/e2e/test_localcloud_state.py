@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
 import threading
 import time
 import uuid
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from tests.stack import DISTRICT_OA, LocalStack
+from tests.stack import DISTRICT_OA, ROOT, LocalStack
 
 pytestmark = pytest.mark.e2e
 # A small but real JPEG (SOI, APP0/JFIF, ... EOI) with bytes that a careless copy would change.
@@ -79,18 +81,38 @@ def _stored_media(stack: LocalStack, user: str) -> list[dict[str, Any]] | None:
     return items if items and all(i.get("status") in ("stored", "failed") for i in items) else None
 
 
-def test_media_allowed_hosts_given_to_make_run_replaces_the_allowlist(
+def test_own_media_host_and_state_survive_a_restart_until_make_reset(
     stack_factory: Any, file_server: str, tmp_path: Path
 ) -> None:
-    stack = stack_factory(env={"MEDIA_ALLOWED_HOSTS": file_server}, name="own-cdn")
-    assert stack.environment["MEDIA_ALLOWED_HOSTS"] == file_server
+    state = tmp_path / "state"
+    env = {"MEDIA_ALLOWED_HOSTS": file_server, "LOCAL_STATE_DIR": str(state)}
+    stack = stack_factory(env=env, name="own-cdn")
+    assert stack.environment["MEDIA_ALLOWED_HOSTS"] == file_server  # replaced, not the stack's own
     user = "cdn-" + uuid.uuid4().hex[:10]
     _tip_with_photo(stack, user, f"http://{file_server}/evidence/photo.jpg")
-    (media,) = stack.wait_for(lambda: _stored_media(stack, user), 45, "the photo handled")
+    (media,) = stack.wait_for(lambda: _stored_media(stack, user), 60, "the photo handled")
     assert media["status"] == "stored", media
-    stored = (
-        stack.aws_client("s3")
-        .get_object(Bucket=stack.environment["MEDIA_BUCKET"], Key=media["s3_key"])["Body"]
-        .read()
-    )
-    assert stored == PHOTO and media["sha256"] == hashlib.sha256(PHOTO).hexdigest()
+    s3 = stack.aws_client("s3")
+    bucket = stack.environment["MEDIA_BUCKET"]
+    assert s3.get_object(Bucket=bucket, Key=media["s3_key"])["Body"].read() == PHOTO
+    assert media["sha256"] == hashlib.sha256(PHOTO).hexdigest()
+    stack.wait_for(lambda: stack.sent(user), 30, "the tip acknowledged")
+    token = stack.login("hieptan.canbo")
+    tips = stack.api("GET", "/tips", token=token).json()
+    stack.stop()  # Ctrl-C / SIGTERM: the state is written on the way out
+
+    again = stack_factory(env=env, name="own-cdn-restarted")
+    (kept,) = _stored_media(again, user) or [None]
+    assert kept is not None and kept["s3_key"] == media["s3_key"]
+    photo = again.aws_client("s3").get_object(Bucket=again.environment["MEDIA_BUCKET"], Key=kept["s3_key"])
+    assert photo["Body"].read() == PHOTO
+    token = again.login("hieptan.canbo")  # the officer accounts (and their passwords) are kept
+    assert again.api("GET", "/tips", token=token).json() == tips
+    # The pipeline still works after the restart (fresh tokens for the new fake Zalo).
+    later = "after-" + uuid.uuid4().hex[:8]
+    assert again.sign_and_post(again.text_event(later, "Xin chào")).status_code == 200
+    again.wait_for(lambda: again.sent(later), 30, "a reply after the restart")
+    again.stop()
+
+    subprocess.run(["make", "reset"], cwd=ROOT, env={**os.environ, "LOCAL_STATE_DIR": str(state)}, check=True)
+    assert not state.exists()

@@ -110,14 +110,49 @@ def test_out_of_quota_reply_after_48_hours_is_kept_with_the_reason_said_before(l
 
         def kept() -> dict[str, Any] | None:
             items = local_stack.api("GET", "/undelivered", token=token).json()["items"]
-            return next((i for i in items if i["text"] == text), None)
+            return next((i for i in items if i["text"].endswith(text)), None)  # after "Về tin báo ..."
 
         item = local_stack.wait_for(kept, 30, "the reply kept for the officer")
         assert item["cause"] == "quota" and "hạn mức tin chủ động" in item["label"]
-        assert not [r for r in local_stack.sent(citizen) if r["body"]["message"].get("text") == text]
+        assert not [r for r in local_stack.sent(citizen) if text in r["body"]["message"].get("text", "")]
         refused = [
             r for r in local_stack.zalo_requests("/v3.0/oa/message/cs", SON_KY_OA) if r["error"] == -211
         ]
         assert refused
     finally:
         local_stack.http.post("/_local/zalo/config", json={"proactive_quota_per_month": None})
+
+
+@pytest.mark.e2e
+def test_a_reply_hit_by_minus_216_arrives_within_10_seconds(local_stack: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.e2e.test_outbound import citizen, enqueue
+
+    user_id = citizen(local_stack, datetime.now(UTC) - timedelta(hours=1))
+    try:
+        local_stack.fault(-216, 1, user_id=user_id)
+        started = time.monotonic()
+        enqueue(local_stack, user_id, "Công an phường đã nhận được phản ánh của anh/chị.")
+        local_stack.wait_sent(user_id, count=1, timeout=10)
+        assert time.monotonic() - started < 10
+    finally:
+        local_stack.reset_zalo()
+
+
+@pytest.mark.e2e
+def test_a_send_whose_answer_was_lost_is_reconciled_not_duplicated(local_stack: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.e2e.test_outbound import citizen, enqueue, outbox_status
+
+    user_id = citizen(local_stack, datetime.now(UTC) - timedelta(hours=1))
+    try:
+        local_stack.fault("lost_answer", 1, user_id=user_id)
+        key = enqueue(local_stack, user_id, "Cán bộ sẽ liên hệ lại với anh/chị trong hôm nay.")
+        local_stack.wait_for(lambda: outbox_status(local_stack, key) == "sent", 30, "the send reconciled")
+        time.sleep(2)  # nothing more arrives later
+        assert len(local_stack.sent(user_id)) == 1
+        assert local_stack.zalo_requests("/v2.0/oa/conversation")  # Zalo was asked
+    finally:
+        local_stack.reset_zalo()

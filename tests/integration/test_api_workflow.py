@@ -107,7 +107,9 @@ def test_reply_goes_through_the_outbox_once_per_idempotency_key(aws_stack, regis
     sent = outbox_messages(aws_stack)
     assert len(sent) == 1  # the FIFO outbox drops the duplicate key
     assert sent[0]["origin"] == "officer" and sent[0]["officer"] == WARD
-    assert sent[0]["message"] == {"text": body["text"]} and sent[0]["user_id"] == "zalo-citizen-2"
+    # The citizen reads which tip and which unit the officer writes about.
+    expected = f"Về tin báo {case.code} — Công an phường Hiệp Tân:\n{body['text']}"
+    assert sent[0]["message"] == {"text": expected} and sent[0]["user_id"] == "zalo-citizen-2"
     _, detail = call("GET", f"/api/v1/tips/{case.case_id}", ward)
     assert detail["first_response_at"]
 

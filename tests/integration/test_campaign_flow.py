@@ -13,7 +13,7 @@ from anninh import aws, keys
 from anninh.campaigns.model import Batch, CampaignRequest
 from anninh.campaigns.planner import Planner
 from anninh.campaigns.sender import BroadcastSender
-from anninh.campaigns.service import CampaignService
+from anninh.campaigns.service import CampaignError, CampaignService
 from anninh.campaigns.store import CampaignStore
 from anninh.clock import iso
 from anninh.ratelimit import RateLimiter
@@ -457,3 +457,37 @@ def test_a_ward_commander_sends_to_the_wards_own_oa_and_only_there(aws_stack: An
     assert me["can_campaign"] is True
     status, me = call("GET", "/api/v1/me", claims_for(registry, "hieptan.canbo"))
     assert me["can_campaign"] is False
+
+
+def test_preview_counts_tiers_and_a_campaign_beyond_the_quota_is_refused(aws_stack: Any) -> None:
+    seed_followers(aws.table(), [OA], 40, NOW, outside_window=7, unfollowed=3)
+    left = {"remaining": 100}
+
+    def quota_of(oa_id: str) -> dict[str, Any]:
+        return {
+            "proactive_limit": 1000,
+            "proactive_remaining": left["remaining"],
+            "sources": {"proactive_remaining": "zalo"},
+        }
+
+    queued: list[str] = []
+    service = CampaignService(current_registry(), now=lambda: NOW, quota_of=quota_of, enqueue=queued.append)
+    request = CampaignRequest.model_validate({"name": "x", "oa_ids": [OA], "message": {"text": "Xin chào"}})
+    preview = service.preview(editor(), request)
+    assert preview.tiers == {"reply": 0, "proactive": 40, "broadcast": 0, "zns": 0}
+    assert preview.quota_ok is True
+    assert preview.quota and preview.quota[0]["proactive_needed"] == 40
+    assert preview.quota[0]["proactive_remaining"] == 100
+
+    left["remaining"] = 39  # one short: refused, with the numbers, and nothing is queued
+    assert service.preview(editor(), request).quota_ok is False
+    with pytest.raises(CampaignError) as refused:
+        service.create(editor(), request)
+    assert refused.value.code == "quota_exceeded"
+    assert "cần 40 tin, còn 39/1000" in refused.value.message
+    assert refused.value.details["quota"][0]["proactive_needed"] == 40
+    assert queued == []
+
+    # Sent next month, the campaign draws on the new month's full quota.
+    later = request.model_copy(update={"send_at": NOW + timedelta(days=40)})
+    assert service.preview(editor(), later).quota_ok is True

@@ -155,3 +155,19 @@ def test_conversation_lists_what_the_oa_sent_newest_first(setup: Any, clock: Clo
     ).json
     assert [m["message"] for m in reply["data"]] == ["Hai", "Một"]
     assert reply["data"][0]["message_id"] == second["message_id"] and reply["data"][0]["src"] == 0
+
+
+def test_lost_answer_fault_takes_the_send_then_drops_the_connection(setup: Any, clock: Clock) -> None:
+    from localcloud.fake_zalo import _DropConnection
+
+    fake, client, _oa, token = setup
+    fake.add_fault({"error": "lost_answer", "count": 1})
+    with pytest.raises(_DropConnection):
+        client.post(
+            CS,
+            headers={"access_token": token},
+            json={"recipient": {"user_id": "u1"}, "message": {"text": "A"}},
+        )
+    [record] = fake.sent(user_id="u1")  # Zalo has it
+    assert record["body"]["message"] == {"text": "A"}
+    assert post(client, token, {"recipient": {"user_id": "u1"}, "message": {"text": "B"}})["error"] == 0

@@ -77,6 +77,21 @@ def test_reorganization_dry_run_then_apply_moves_open_cases_with_their_codes(
     hiep_tan = next(u for u in units["items"] if u["unit_id"] == "p-hiep-tan")
     assert hiep_tan["ended_on"] == "2025-07-01" and hiep_tan["successors"] == ["w-phu-thanh"]
 
+    # Editing an ended unit (say its closed days) keeps what the reorganisation recorded.
+    edit = {
+        "name": "Công an phường Hiệp Tân",
+        "kind": "ward",
+        "parent": "tan-phu",
+        "closed_days": ["2025-06-30"],
+    }
+    status, edited = call("PUT", "/api/v1/units/p-hiep-tan", city_admin, edit)
+    assert status == 200, edited
+    assert edited["ended_on"] == "2025-07-01" and edited["closed_days"] == ["2025-06-30"]
+
+    # No case can be forwarded to a unit that ended.
+    status, refused = call("PATCH", f"/api/v1/tips/{case.case_id}", moved, {"unit_id": "p-phu-thanh"})
+    assert status == 422 and "đã được sắp xếp lại" in refused["error"]["message"]
+
     # The same merge again: the wards have ended.
     assert call("POST", "/api/v1/reorganizations", city_admin, MERGE)[0] == 422
 

@@ -108,7 +108,7 @@ def test_lost_passport_is_reported_within_two_working_days_with_date_and_source(
 
 
 def test_unsure_question_is_handed_to_an_officer(stack: Any) -> None:
-    result = Chat().say("thời tiết hôm nay thế nào")
+    result = Chat().say("hàng xóm xây tường lấn sang đất nhà tôi thì phải làm sao")
     assert result.handed_off and not result.answered and result.intent == "handoff"
     assert "Câu hỏi của anh/chị đã được chuyển tới cán bộ Công an phường Hiệp Tân" in _texts(result)
 
@@ -218,3 +218,12 @@ def test_queue_offers_no_holiday_and_refuses_2_september(stack: Any) -> None:
     refused = chat.say("02/09", at=friday)
     assert "là ngày nghỉ lễ (Quốc khánh)" in _texts(refused)
     assert "Số thứ tự của anh/chị" not in _texts(refused)
+
+
+@pytest.mark.parametrize("text", ["thời tiết hôm nay thế nào", "bạn tên gì vậy", "ăn cơm chưa ad", "hihi"])
+def test_small_talk_gets_a_short_polite_answer_and_the_menu_not_an_officer(stack: Any, text: str) -> None:
+    result = Chat().say(text)
+    assert not result.handed_off and result.intent == "small_talk"
+    assert "chuyển tới cán bộ" not in _texts(result)
+    assert "Dạ, cảm ơn anh/chị đã nhắn tin" in _texts(result)
+    assert {"Báo tin ANTT", "Thủ tục hành chính"} <= {b["title"] for b in _buttons(result)}

@@ -136,6 +136,41 @@ def test_an_answer_lost_after_sending_is_never_resent(registry: Registry) -> Non
     assert rig.store.item["fail_outcome_unknown"] == 1
 
 
+class AskableZalo(ScriptedZalo):
+    """Also answers "did this message arrive?" (ZaloGateway.find_sent): from `arrived`, or None."""
+
+    def __init__(self, script: dict[str, list[Exception | None]], arrived: dict[str, bool | None]) -> None:
+        super().__init__(script)
+        self.arrived = arrived
+        self.asked: list[str] = []
+
+    def find_sent(
+        self, oa_id: str, user_id: str, message: dict[str, Any], since_ms: int
+    ) -> str | bool | None:
+        self.asked.append(user_id)
+        found = self.arrived.get(user_id)
+        return f"m-found-{user_id}" if found else found
+
+
+def test_a_lost_answer_is_reconciled_by_asking_zalo(registry: Registry) -> None:
+    lost = ZaloError(-1001, "read timeout", "transient", maybe_delivered=True)
+    zalo = AskableZalo({"u1": [lost], "u2": [lost], "u3": [lost]}, {"u1": True, "u2": False, "u3": None})
+    rig = Rig(registry, zalo)
+    rig.send(["u1", "u2", "u3"])
+    assert zalo.asked == ["u1", "u2", "u3"]
+    assert zalo.delivered == ["u2"]  # u1 had arrived; u2 had not (sent again); u3 nobody can tell
+    assert rig.store.item["sent"] == 2 and rig.store.item["fail_outcome_unknown"] == 1
+
+
+def test_a_claim_abandoned_by_a_dead_sender_is_reconciled_when_zalo_can_tell(registry: Registry) -> None:
+    zalo = AskableZalo({}, {"u1": True, "u2": False})
+    rig = Rig(registry, zalo)
+    rig.deliveries.claim("c1", OA, "u1", DAY - timedelta(hours=1))
+    rig.deliveries.claim("c1", OA, "u2", DAY - timedelta(hours=1))
+    rig.send(["u1", "u2"])
+    assert zalo.delivered == ["u2"] and rig.store.item["sent"] == 2
+
+
 def test_a_claim_held_by_a_live_sender_is_left_alone_and_the_batch_retried(registry: Registry) -> None:
     rig = Rig(registry, ScriptedZalo())
     rig.deliveries.claim("c1", OA, "u1", DAY)  # another sender is sending to u1 right now

@@ -45,7 +45,7 @@ def test_lookup_codes() -> None:
     assert lookup_code("tra cứu TP-2611-0042") == "TP-2611-0042"
     assert lookup_code("Tra cuu tp-2611-0042.") == "TP-2611-0042"
     assert lookup_code("TRA CỨU  HT-2601-12345") == "HT-2601-12345"
-    assert lookup_code("tra cứu abc") == ""
+    assert lookup_code("tra cứu abc") is None  # not a code: the bot's, not a tip lookup
     assert lookup_code("tra cứu") == ""
     assert lookup_code("cho tôi tra cứu TP-2611-0042") is None
     assert (

@@ -302,3 +302,30 @@ def test_citizens_of_a_merged_wards_oa_are_told_once_which_unit_serves_them() ->
     # Citizens of an OA that did not move hear nothing.
     other = BotTurn("2200000000000000002", "citizen", "p-hoa-thanh", "ev-3", "menu", NOW, {"greeted": True})
     assert all("sắp xếp lại" not in m.message.get("text", "") for m in respond(other, ports).messages)
+
+
+def test_the_2026_demo_registry_and_the_merge_request_fit_the_2022_registry() -> None:
+    import json
+
+    from tests.conftest import ROOT
+
+    after_2026 = Registry.load(ROOT / "demo" / "registry-2026.json")
+    assert [u.unit_id for u in after_2026.units if u.kind == "ward"] == [
+        "hcm-tay-thanh",
+        "hcm-tan-son-nhi",
+        "hcm-phu-tho-hoa",
+        "hcm-tan-phu",
+        "hcm-phu-thanh",
+    ]
+    assert all(u.sources for u in after_2026.units) and all(
+        after_2026.unit(o.unit_id) for o in after_2026.oas
+    )
+    body = json.loads((ROOT / "demo" / "reorg-2025-07-01.json").read_text(encoding="utf-8"))
+    request = ReorgRequest.model_validate({k: v for k, v in body.items() if not k.startswith("_")})
+    registry = registry_2022()
+    plan = make_plan(request, World(registry))
+    counts = plan.counts()
+    assert counts["units_created"] == 5 and counts["units_ended"] == 11 + 1 + 6 and counts["oas"] == 18
+    assert counts["officers"] == len(registry.officers) - 1  # everyone but the city's own admin
+    # Where the OAs end up is what the 2026 registry says.
+    assert {o.oa_id: o.unit_id for o in plan.oas} == {o.oa_id: o.unit_id for o in after_2026.oas}

@@ -112,3 +112,85 @@ def test_the_pdf_draws_the_very_svg_charts_the_html_shows(monkeypatch: object) -
     assert len(html_svgs) == 5 and drawn == html_svgs
     # fpdf2 turned each SVG into vector drawing (paths, no embedded raster image).
     assert b"/Subtype /Image" not in document
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_pdf_is_an_administrative_document_in_the_layout_of_decree_30() -> None:
+    """Quốc hiệu, tiêu ngữ, the issuing unit under its parent, number and symbol, place and date,
+    the title and subject, a narrative assessment drawn from the figures, Nơi nhận and the signature."""
+    from anninh.reports.pdf import render_pdf
+
+    content = _content()
+    text = " ".join(_pdf_text(render_pdf(content)).split())  # type: ignore[arg-type]
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "CÔNG AN QUẬN TÂN PHÚ",
+        "/BC-TP",
+        "Tân Phú, ngày 02 tháng 5 năm 2026",
+        "BÁO CÁO",
+        "Đánh giá chung",
+        "Nơi nhận:",
+        "Lưu: VT.",
+        "TRƯỞNG CÔNG AN QUẬN TÂN PHÚ",
+    ):
+        assert expected in text, expected
+    assert "Số:" in text
+    stats = content.stats  # type: ignore[attr-defined]
+    assert f"Tin báo về an ninh, trật tự qua kênh Zalo: {stats['tips']} tin" in text  # from the figures
+    assert "Phương hướng, đề xuất" in text
+
+
+def test_a_ward_report_is_headed_by_its_district_and_signed_by_the_requesting_commander() -> None:
+    from anninh.reports.content import build_content
+    from anninh.reports.html import render_html
+    from anninh.reports.pdf import render_pdf
+
+    registry = Registry.load(DEMO_REGISTRY)
+    store = MemoryStatsStore()
+    store.add("2026-04-03", registry.oas[1].oa_id, "p-hiep-tan", tips=3, tips_resolved=2, follows=4)
+    content = build_content(
+        registry,
+        store,
+        unit_id="p-hiep-tan",
+        start=date(2026, 4, 1),
+        end=date(2026, 4, 30),
+        today="2026-05-02",
+        now=datetime(2026, 5, 2, 8, tzinfo=VN_TZ),
+        requested_by="hieptan.chihuy",
+    )
+    text = " ".join(_pdf_text(render_pdf(content)).split())
+    assert "CÔNG AN QUẬN TÂN PHÚ" in text and "CÔNG AN PHƯỜNG HIỆP TÂN" in text
+    assert "Hiệp Tân, ngày 02 tháng 5 năm 2026" in text
+    assert "Công an quận Tân Phú (để báo cáo);" in text
+    assert "TRƯỞNG CÔNG AN PHƯỜNG HIỆP TÂN" in text
+    signer = next(o for o in registry.officers if o.username == "hieptan.chihuy")
+    if signer.display_name:
+        assert signer.display_name in text
+    html = render_html(content)
+    assert "Nơi nhận:" in html and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "/BC-" in html
+
+
+def test_unit_names_are_never_cut_and_legends_do_not_overlap() -> None:
+    from anninh.reports.charts import bar_chart, line_chart, text_width
+
+    long_name = "Đội CS quản lý hành chính về trật tự xã hội"
+    chart = bar_chart("Theo đơn vị", [(long_name, 3), ("P. Hiệp Tân", 1)])
+    labels = [s for s in chart.shapes if s.kind == "text" and s.anchor == "end"]
+    assert labels[0].text == long_name
+    assert labels[0].points[0][0] - text_width(long_name, 8) >= 0  # fits left of the bars
+    chart = line_chart(
+        "Theo ngày",
+        ["2026-04-01", "2026-04-02"],
+        [("Lượt quan tâm mới", [1, 2]), ("Câu hỏi thủ tục", [2, 1])],
+    )
+    legend = [s for s in chart.shapes if s.kind == "text" and s.points[0][1] == chart.height - 8]
+    first, second = legend
+    assert first.points[0][0] + text_width(first.text, 8) < second.points[0][0] - 10

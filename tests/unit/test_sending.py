@@ -470,3 +470,76 @@ def test_no_slot_this_minute_goes_back_to_the_queue_without_calling_zalo() -> No
     outcome = world.sender.deliver(message())
     assert outcome.status == "retry"
     assert world.zalo.requests == []
+
+
+class LostAnswer:
+    """The first send reaches Zalo (or not) but its answer is lost; the conversation API says what
+    Zalo has: `arrived` puts the message there, `lookup` = "error" makes the lookup fail."""
+
+    def __init__(self, arrived: bool, lookup: str = "ok") -> None:
+        self.arrived = arrived
+        self.lookup = lookup
+        self.sends = 0
+        self.lookups = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/v2.0/oa/conversation"):
+            self.lookups += 1
+            if self.lookup == "error":
+                return httpx.Response(200, json={"error": -201, "message": "not available"})
+            text = "Cảm ơn bạn đã liên hệ."
+            items = [
+                {"src": 0, "message_id": "z-arrived", "time": int(NOW.timestamp() * 1000), "message": text}
+            ]
+            return httpx.Response(200, json={"error": 0, "data": items if self.arrived else []})
+        self.sends += 1
+        if self.sends == 1:
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return httpx.Response(200, json={"error": 0, "data": {"message_id": f"z-new-{self.sends}"}})
+
+
+def lost_answer_world(zalo: LostAnswer) -> World:
+    world = World()
+    world.sender.zalo = ZaloClient(
+        api_base="http://z", oauth_base="http://o", zns_base="http://n", transport=httpx.MockTransport(zalo)
+    )
+    return world
+
+
+def test_lost_answer_but_the_message_arrived_is_recorded_not_sent_again() -> None:
+    zalo = LostAnswer(arrived=True)
+    outcome = lost_answer_world(zalo).sender.deliver(message())
+    assert outcome.status == "sent" and outcome.message_id == "z-arrived"
+    assert zalo.sends == 1 and zalo.lookups == 1
+
+
+def test_lost_answer_and_the_message_did_not_arrive_is_sent_again() -> None:
+    zalo = LostAnswer(arrived=False)
+    outcome = lost_answer_world(zalo).sender.deliver(message())
+    assert outcome.status == "sent" and outcome.message_id == "z-new-2"
+    assert zalo.sends == 2
+
+
+def test_lost_answer_zalo_cannot_tell_is_kept_for_the_officers() -> None:
+    zalo = LostAnswer(arrived=False, lookup="error")
+    world = lost_answer_world(zalo)
+    outcome = world.sender.deliver(message())
+    assert outcome.status == "failed" and zalo.sends == 1
+    record = world.records.items["bot:e1:0"]
+    assert record["cause"] == "unknown" and record["kept"] is True
+
+
+def test_after_a_minus_32_the_message_comes_back_before_the_minute_is_over() -> None:
+    world = World(-32, -32, -32, -32)
+    outcome = world.sender.deliver(message(), receive_count=7)  # a late delivery: long backoff otherwise
+    assert outcome.status == "retry"
+    assert 1 <= outcome.retry_after <= 60 - NOW.second + 3
+
+
+def test_a_paused_app_sends_the_reply_back_until_the_pause_ends() -> None:
+    class Paused(Limiter):
+        def pause_left(self, app_id: str) -> float:
+            return 41.2
+
+    outcome = with_limiter(World(), Paused(grant=0)).sender.deliver(message(), receive_count=5)
+    assert outcome.status == "retry" and outcome.retry_after == 43

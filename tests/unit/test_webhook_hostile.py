@@ -9,7 +9,7 @@ from typing import Any
 
 from anninh.intake.envelope import InboundEnvelope
 from anninh.intake.signature import signature_header
-from anninh.intake.webhook import QUEUE_MESSAGE_LIMIT, Webhook, WebhookRequest
+from anninh.intake.webhook import SQS_MESSAGE_BYTES, Webhook, WebhookRequest
 from tests.unit.test_intake_webhook import APP_ID, SECRET, Queue, Receipts, Secrets
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -99,7 +99,7 @@ def test_a_body_too_big_for_a_queue_message_is_handed_over_by_reference() -> Non
     response = hook.handle(_request(big))
     assert response.status == 200 and response.body == {"status": "accepted"}
     body, _, _ = queue.sent[0]
-    assert len(body.encode()) <= QUEUE_MESSAGE_LIMIT
+    assert len(body.encode()) <= SQS_MESSAGE_BYTES
     envelope = InboundEnvelope.model_validate_json(body)
     assert envelope.body_in_receipt and envelope.body == ""
     opened = envelope.with_body(lambda key: receipts.items[key]["raw"])

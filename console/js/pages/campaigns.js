@@ -2,6 +2,8 @@
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatNumber, formatTime, h, loading, toast } from "../dom.js";
 import { CAMPAIGN_STATUS_LABELS, INELIGIBLE_LABELS } from "../labels.js";
+import { campaignOptions } from "./campaign-options.js";
+import { campaignQuota } from "../quota.js";
 
 const ACTIVE = ["scheduled", "planning", "running", "sending", "queued"];
 const FINISHED = ["completed", "done", "finished", "cancelled", "canceled", "failed"];
@@ -96,11 +98,13 @@ export function render(main, params, ctx) {
   const previewBox = h("div.preview", { "aria-live": "polite" });
   const previewBtn = h("button.secondary", { type: "button" }, "Xem trước người nhận");
   const createBtn = h("button.primary", { type: "submit" }, "Tạo chiến dịch");
+  const options = campaignOptions(text);
   const form = h(
     "form.card.compose",
     h("h2", "Soạn chiến dịch mới"),
     field("Tên chiến dịch", name),
     oaBox,
+    options.element,
     field("Nội dung tin", text),
     counter,
     field("Hẹn giờ gửi (giờ Việt Nam)", sendAt, "Để trống để gửi ngay. Hệ thống tự tránh giờ yên tĩnh và giới hạn tin của mỗi người."),
@@ -136,6 +140,8 @@ export function render(main, params, ctx) {
     if (!oaIds.length) return toast("Vui lòng chọn ít nhất một OA.", "error");
     return busy(previewBtn, async () => {
       const body = { name: name.value.trim() || "Xem trước", oa_ids: oaIds, message: { text: text.value.trim() || "…" }, send_at: toIsoFromVnLocal(sendAt.value) };
+      const problem = options.apply(body);
+      if (problem) throw new Error(problem);
       const p = await api("/campaigns/preview", { method: "POST", body });
       const ineligible = p.ineligible && typeof p.ineligible === "object" ? p.ineligible : {};
       const ineligibleTotal = p.ineligible_total ?? Object.values(ineligible).reduce((a, b) => a + (Number(b) || 0), 0);
@@ -154,6 +160,7 @@ export function render(main, params, ctx) {
           p.estimated ? h("p.small.muted", "Số liệu ước tính (danh sách lớn); con số chính xác có khi gửi.") : null,
           p.send_at ? h("p.small.muted", `Thời điểm gửi: ${formatTime(p.send_at)}`) : null,
         ),
+        campaignQuota(p),
       );
     });
   });
@@ -163,9 +170,11 @@ export function render(main, params, ctx) {
     const oaIds = chosenOas();
     if (!name.value.trim()) return toast("Vui lòng nhập tên chiến dịch.", "error");
     if (!oaIds.length) return toast("Vui lòng chọn ít nhất một OA.", "error");
-    if (!text.value.trim()) return toast("Vui lòng nhập nội dung tin.", "error");
+    if (!text.value.trim() && options.kind.value === "text") return toast("Vui lòng nhập nội dung tin.", "error");
     return busy(createBtn, async () => {
       const body = { name: name.value.trim(), oa_ids: oaIds, message: { text: text.value.trim() } };
+      const problem = options.apply(body);
+      if (problem) throw new Error(problem);
       const at = toIsoFromVnLocal(sendAt.value);
       if (at) body.send_at = at;
       await api("/campaigns", { method: "POST", body });

@@ -4,6 +4,8 @@ import { api, idempotencyKey, listOf } from "../api.js";
 import { busy, clear, errorBox, field, formatTime, h, loading, select, toast } from "../dom.js";
 import { OUTCOME_LABELS, STATUS_LABELS } from "../labels.js";
 import { statusBadge } from "./inbox.js";
+import { shortcutHint, useShortcuts } from "../shortcuts.js";
+import { replyTierNote } from "../quota.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -170,6 +172,9 @@ const AUDIT_LABELS = {
   "case.merge": "Gộp tin trùng",
   "case.reveal": "Xem danh tính người báo",
   "case.audit.read": "Xem nhật ký thao tác",
+  "case.block": "Chặn / bỏ chặn người báo",
+  "citizen.block": "Chặn người báo",
+  "citizen.unblock": "Bỏ chặn người báo",
   "case.list": "Xem danh sách",
 };
 
@@ -219,10 +224,28 @@ export function render(main, { rest }, ctx) {
     try {
       const data = await api(`/tips/${encodeURIComponent(caseId)}`);
       if (!disposed) show(data);
+      if (!disposed && data.access !== "info") ping();
     } catch (err) {
       if (err.status === 401) return;
       clear(main, h("p", h("a", { href: "#/inbox" }, "← Về hộp tin báo")), errorBox(err, load));
     }
+  }
+
+  // "Someone else is working on this": opening the case marks it read and tells who else is on it.
+  let presenceTimer = null;
+  async function ping() {
+    clearTimeout(presenceTimer);
+    try {
+      const { others = [] } = await api(`/tips/${encodeURIComponent(caseId)}/presence`, { method: "POST", body: {} });
+      const box = document.getElementById("presence");
+      if (box) {
+        box.hidden = !others.length;
+        box.textContent = others.length ? `${others.join(", ")} cũng đang xem tin báo này — nên trao đổi trước khi xử lý để tránh trùng việc.` : "";
+      }
+    } catch {
+      // presence is a hint; the case stays usable without it
+    }
+    if (!disposed) presenceTimer = setTimeout(ping, 60000);
   }
 
   async function patch(button, body, done) {
@@ -274,6 +297,61 @@ export function render(main, { rest }, ctx) {
     assignBtn.addEventListener("click", () =>
       patch(assignBtn, { assignee: c.assignee === me ? null : me }, c.assignee === me ? "Đã bỏ nhận xử lý." : "Anh/chị đã nhận xử lý tin báo này."),
     );
+    // Assign to any officer of the unit handling the case (the API lists them and checks the choice).
+    const assigneeSel = select([["", "— Chưa phân công —"], ...(c.assignee ? [[c.assignee, c.assignee]] : [])], c.assignee || "", { name: "assignee" });
+    const assignOther = h("button.secondary", { type: "button" }, "Phân công");
+    api("/officers", { query: { unit_id: c.unit_id } })
+      .then((d) => {
+        const officers = listOf(d, "officers").filter((o) => (o.roles || []).some((r) => r === "officer" || r === "commander") && o.enabled !== false);
+        clear(assigneeSel, h("option", { value: "" }, "— Chưa phân công —"),
+          officers.map((o) => h("option", { value: o.username, selected: o.username === c.assignee }, o.display_name ? `${o.display_name} (${o.username})` : o.username)));
+      })
+      .catch(() => {});
+    assignOther.addEventListener("click", () =>
+      patch(assignOther, { assignee: assigneeSel.value || null }, assigneeSel.value ? `Đã phân công cho ${assigneeSel.value}.` : "Đã bỏ phân công."),
+    );
+
+    // Block a prankster: new messages are kept in the log but open no case (audited; reversible).
+    const blockBox = h("div.block-box");
+    const drawBlock = (blocked) => {
+      const reason = h("input", { name: "block_reason", maxlength: 500, placeholder: "Lý do (ví dụ: nhắn trêu nhiều lần)" });
+      const button = h(blocked ? "button.secondary" : "button.danger", { type: "button" }, blocked ? "Bỏ chặn người báo" : "Chặn người báo");
+      button.addEventListener("click", () => busy(button, async () => {
+        if (blocked) {
+          await api(`/tips/${encodeURIComponent(caseId)}/block`, { method: "DELETE" });
+          toast("Đã bỏ chặn người báo.");
+        } else {
+          if (reason.value.trim().length < 5) return toast("Vui lòng ghi lý do chặn (ít nhất 5 ký tự).", "error");
+          await api(`/tips/${encodeURIComponent(caseId)}/block`, { method: "POST", body: { reason: reason.value.trim() } });
+          toast("Đã chặn người báo: tin nhắn mới được lưu nhưng không tạo tin báo.");
+        }
+        drawBlock(!blocked);
+      }));
+      clear(blockBox, blocked ? h("p.small.warn-text", "Người báo này đang bị chặn.") : field("Lý do chặn", reason), button);
+    };
+    api(`/tips/${encodeURIComponent(caseId)}/block`).then((d) => drawBlock(Boolean(d.blocked))).catch(() => clear(blockBox));
+
+    // Possible duplicates found at intake; merge this case into one of them.
+    const dupBox = h("div");
+    api(`/tips/${encodeURIComponent(caseId)}/duplicates`)
+      .then((d) => {
+        const items = listOf(d);
+        if (!items.length || c.merged_into) return;
+        clear(dupBox, h("div.card.duplicates", h("h2", "Có thể trùng với"),
+          h("ul.plain-list", items.map((dup) => {
+            const button = h("button.secondary", { type: "button" }, "Gộp vào tin này");
+            button.addEventListener("click", () => {
+              if (!window.confirm(`Gộp tin báo ${c.code} vào ${dup.code}? Tin báo này sẽ rời khỏi hộp tin đang xử lý.`)) return undefined;
+              return busy(button, async () => {
+                await api(`/tips/${encodeURIComponent(caseId)}/merge`, { method: "POST", body: { into: dup.case_id } });
+                toast(`Đã gộp vào tin báo ${dup.code}.`);
+                await load();
+              });
+            });
+            return h("li.dup", h("div", h("a", { href: `#/case/${encodeURIComponent(dup.case_id)}` }, h("strong", dup.code)), " ", statusBadge(dup.status), h("p.small", dup.summary), h("small.muted", formatTime(dup.created_at))), button);
+          }))));
+      })
+      .catch(() => {});
 
     // --- forward
     const others = (ctx.units || []).filter((u) => u.unit_id !== c.unit_id);
@@ -311,7 +389,8 @@ export function render(main, { rest }, ctx) {
     if (canned) fillCanned(canned);
     else api("/canned-replies").then((d) => fillCanned(listOf(d, "canned_replies"))).catch(() => cannedSel.remove());
     const replyBtn = h("button.primary", { type: "submit" }, "Gửi trả lời");
-    const replyForm = h("form.reply", field("Trả lời người báo", replyText), h("div.actions", cannedSel, replyBtn));
+    const replyTier = replyTierNote(`/tips/${encodeURIComponent(caseId)}`); // free reply or proactive, before sending
+    const replyForm = h("form.reply", field("Trả lời người báo", replyText), replyTier.element, h("div.actions", cannedSel, replyBtn));
     let replyKey = idempotencyKey();
     replyText.addEventListener("input", () => (replyKey = idempotencyKey()));
     replyForm.addEventListener("submit", (event) => {
@@ -391,7 +470,10 @@ export function render(main, { rest }, ctx) {
         "div.page-head",
         h("h1", `Tin báo ${c.code || caseId}`),
         h("div.badges", c.urgent ? h("span.badge.urgent-badge", "KHẨN") : null, statusBadge(c.status), c.valuable ? h("span.badge.valuable", "Có giá trị") : null),
+        fullAccess ? shortcutHint() : null,
       ),
+      h("p.presence#presence", { role: "status", hidden: true }),
+      c.merged_into ? h("p.alert", { role: "note" }, "Tin báo này đã được gộp vào ", h("a", { href: `#/case/${encodeURIComponent(c.merged_into)}` }, "tin báo gốc"), ".") : null,
       c.urgent && (c.urgent_terms || []).length
         ? h("p.alert", { role: "note" }, `Từ khóa khẩn: ${c.urgent_terms.join(", ")}. Người báo đã được hướng dẫn gọi 113.`)
         : null,
@@ -427,6 +509,8 @@ export function render(main, { rest }, ctx) {
                   h("div.spacer"),
                   valuableBtn,
                   assignBtn,
+                  field("Phân công cho", assigneeSel),
+                  assignOther,
                   field("Kết quả xử lý", outcomeSel),
                   outcomeBtn,
                 ),
@@ -439,6 +523,8 @@ export function render(main, { rest }, ctx) {
                 ),
               ]
             : h("div.card.notice", h("h2", "Bản sao để biết"), h("p", `Tin báo do ${ctx.unitName(c.unit_id)} xử lý; đơn vị anh/chị nhận bản sao để nắm tình hình và có thể ghi chú.`)),
+          fullAccess ? dupBox : null,
+          fullAccess ? h("details.card", h("summary", h("h2", "Chặn người báo")), h("p.small.muted", "Dùng khi người báo nhắn trêu, quấy rối. Mọi lần chặn/bỏ chặn đều được ghi nhật ký."), blockBox) : null,
           ctx.me && ctx.me.can_reveal && fullAccess ? revealCard() : null,
           h(
             "div.card",
@@ -456,10 +542,31 @@ export function render(main, { rest }, ctx) {
     // Show the latest message by scrolling the thread box only: scrolling the page would hide the
     // case header under the sticky bar on a phone.
     thread.scrollTop = thread.scrollHeight;
+
+    if (fullAccess) {
+      removeKeys();
+      removeKeys = useShortcuts([
+        { key: "r", label: "Trả lời người báo", run: () => replyText.focus() },
+        { key: "n", label: "Ghi chú nội bộ", run: () => noteText.focus() },
+        {
+          key: "e",
+          label: "Chuyển sang “Đã giải quyết”",
+          run: () => {
+            if (!statusOptions.some(([key]) => key === "resolved")) return toast("Tin báo chưa thể chuyển sang “Đã giải quyết” từ trạng thái hiện tại.", "error");
+            statusSel.value = "resolved";
+            return statusBtn.click();
+          },
+        },
+        { key: "u", label: "Về hộp tin báo", run: () => { location.hash = "#/inbox"; } },
+      ]);
+    }
   }
+  let removeKeys = () => {};
 
   load();
   return () => {
     disposed = true;
+    clearTimeout(presenceTimer);
+    removeKeys();
   };
 }

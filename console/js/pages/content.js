@@ -1,6 +1,7 @@
 // Wanted / missing-person notices and the procedure knowledge base, with a "try the bot" box.
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatTime, h, loading, select, toast } from "../dom.js";
+import { cannedSection, newsSection } from "./library.js";
 
 const NOTICE_KINDS = [
   ["wanted", "Thông báo truy nã"],
@@ -179,7 +180,8 @@ function listSection(title, path, rowTitle, rowMeta, openEditor, blank) {
   return section;
 }
 
-export function render(main) {
+export function render(main, params, ctx) {
+  const newsBox = h("div", loading());
   const kinds = Object.fromEntries(NOTICE_KINDS);
   clear(
     main,
@@ -205,7 +207,8 @@ export function render(main) {
           {},
         ),
       ),
-      h("aside.col-side", tryBot()),
+      h("aside.col-side", tryBot(), cannedSection(ctx), newsBox),
     ),
   );
+  api("/oas").then((d) => clear(newsBox, newsSection(ctx, listOf(d, "oas")))).catch((err) => clear(newsBox, errorBox(err)));
 }

@@ -2,6 +2,7 @@
 import { api, idempotencyKey, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatTime, h, loading, timeAgo, toast } from "../dom.js";
 import { label, UNDELIVERED_CAUSE_LABELS } from "../labels.js";
+import { replyTierNote } from "../quota.js";
 
 const idOf = (item) => item.conversation_id || item.id;
 
@@ -123,7 +124,8 @@ export function render(main, { rest }, ctx) {
       const text = h("textarea", { rows: 3, name: "reply", maxlength: 2000 });
       const send = h("button.primary", { type: "submit" }, "Gửi trả lời");
       const close = h("button.secondary", { type: "button" }, "Kết thúc, trả lại cho bot");
-      const form = h("form.reply", field("Trả lời người dân", text), h("div.actions", send, close));
+      const tier = replyTierNote(`/conversations/${encodeURIComponent(selected)}`); // free reply or proactive
+      const form = h("form.reply", field("Trả lời người dân", text), tier.element, h("div.actions", send, close));
       let replyKey = idempotencyKey();
       text.addEventListener("input", () => (replyKey = idempotencyKey()));
       form.addEventListener("submit", (event) => {

@@ -1,5 +1,5 @@
 // Sign-in with the unit's Cognito user pool (USER_PASSWORD_AUTH).
-import { completeNewPassword, getConfig, signIn } from "../api.js";
+import { completeMfa, completeNewPassword, getConfig, passwordHint, signIn } from "../api.js";
 import { clear, field, h } from "../dom.js";
 
 export function render(main, { notice, onSignedIn }) {
@@ -30,7 +30,7 @@ export function render(main, { notice, onSignedIn }) {
       "form.card.signin",
       h("h1", "Đặt mật khẩu mới"),
       h("p.muted", "Lần đăng nhập đầu tiên, anh/chị cần đặt mật khẩu mới."),
-      field("Mật khẩu mới", first, "Ít nhất 8 ký tự, có chữ hoa, chữ thường, số và ký tự đặc biệt."),
+      field("Mật khẩu mới", first, `Mật khẩu ${passwordHint()}`),
       field("Nhập lại mật khẩu mới", again),
       error,
       h("button.primary", { type: "submit" }, "Lưu và đăng nhập"),
@@ -52,6 +52,39 @@ export function render(main, { notice, onSignedIn }) {
     first.focus();
   }
 
+  async function askCode(session) {
+    const code = h("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: 6, required: true });
+    const error = h("p.form-error", { role: "alert" });
+    const button = h("button.primary", { type: "submit" }, "Xác nhận");
+    const codeForm = h(
+      "form.card.signin",
+      h("h1", "Xác thực hai lớp"),
+      h("p.muted", "Nhập mã 6 số đang hiện trên ứng dụng xác thực của anh/chị."),
+      field("Mã xác thực", code),
+      error,
+      button,
+    );
+    codeForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!/^\d{6}$/.test(code.value.trim())) {
+        error.textContent = "Mã xác thực gồm 6 chữ số.";
+        return;
+      }
+      button.disabled = true;
+      try {
+        await completeMfa(username.value.trim(), session, code.value.trim());
+        onSignedIn();
+      } catch (err) {
+        error.textContent = err.message;
+        code.select();
+      } finally {
+        button.disabled = false;
+      }
+    });
+    clear(main, h("div.center", codeForm));
+    code.focus();
+  }
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     message.textContent = "";
@@ -64,7 +97,9 @@ export function render(main, { notice, onSignedIn }) {
     submit.textContent = "Đang đăng nhập…";
     try {
       const result = await signIn(username.value.trim(), password.value);
-      if (result.challenge) askNewPassword(result.session);
+      if (result.challenge === "SOFTWARE_TOKEN_MFA") askCode(result.session);
+      else if (result.challenge === "NEW_PASSWORD_REQUIRED") askNewPassword(result.session);
+      else if (result.challenge) message.textContent = "Tài khoản cần bật xác thực hai lớp. Vui lòng liên hệ quản trị hệ thống.";
       else onSignedIn();
     } catch (err) {
       message.textContent = err.message;

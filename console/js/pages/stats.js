@@ -3,6 +3,7 @@ import { api, listOf } from "../api.js";
 import { barChart, hbarChart, lineChart } from "../charts.js";
 import { busy, clear, empty, errorBox, field, formatNumber, h, loading, saveBlob, select, toast, vnDay } from "../dom.js";
 import { OUTCOME_LABELS, STATS_LABELS } from "../labels.js";
+import { unitQuotaPanel } from "../quota.js";
 
 const KEYS = Object.keys(STATS_LABELS);
 
@@ -104,7 +105,8 @@ export function render(main, { query }, ctx) {
   const tipsCsv = h("button.secondary", { type: "button" }, "Xuất danh sách tin báo (CSV)");
   const roles = (ctx.me && ctx.me.roles) || [];
   const canReport = roles.includes("commander") || roles.includes("admin");
-  clear(main, h("div.page-head", h("h1", "Thống kê"), h("div.actions", canReport ? reportBtn : null, statsCsv, tipsCsv)), reportBox, form, body);
+  const quotaPanel = unitQuotaPanel(query.get("unit_id") || (ctx.me && ctx.me.unit_id)); // Zalo quota this month, warns at 80 %
+  clear(main, h("div.page-head", h("h1", "Thống kê"), h("div.actions", canReport ? reportBtn : null, statsCsv, tipsCsv)), reportBox, form, quotaPanel, body);
 
   const params = () => ({ from: from.value, to: to.value, unit_id: unitSel.value || undefined });
   form.addEventListener("submit", (event) => {

@@ -12,11 +12,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
 
-import holidays
-
 
 @cache
 def _public(year: int) -> Mapping[date, str]:
+    # Imported on first use (about 0.5 s): only queue-number days and reminders need it, not every
+    # cold start of the functions that import this module.
+    import holidays
+
     return dict(holidays.country_holidays("VN", years=year, language="vi"))
 
 

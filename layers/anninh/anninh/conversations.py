@@ -60,6 +60,15 @@ class ConversationState(BaseModel):
     handed_off: bool = False
     handed_off_at: str | None = None
     last_inbound_at: str | None = None
+    # Cases an officer wrote to the citizen about: case_id -> until when the citizen's messages go to
+    # that case rather than to the bot (set by the officer's reply; see anninh.cases.service).
+    officer_threads: dict[str, str] = Field(default_factory=dict)
+
+    def active_threads(self, now: datetime) -> list[str]:
+        """Case ids with an officer thread still open, the most recent officer reply first."""
+        stamp = iso(now)
+        live = [(until, case_id) for case_id, until in self.officer_threads.items() if until > stamp]
+        return [case_id for _, case_id in sorted(live, reverse=True)]
 
     def case_window_open(self, now: datetime) -> bool:
         return bool(self.open_case_id and self.case_window_until and self.case_window_until > iso(now))
@@ -386,6 +395,35 @@ def extend_case_window(oa_id: str, user_id: str, case_id: str, window_until: dat
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
             raise
+
+
+def set_officer_thread(oa_id: str, user_id: str, case_id: str, until: datetime) -> None:
+    """An officer wrote to the citizen about a case: their next messages go to it until `until`."""
+    table = aws.table()
+    key = keys.conversation_state(oa_id, user_id)
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET officer_threads.#c = :u",
+            ConditionExpression="attribute_exists(officer_threads)",
+            ExpressionAttributeNames={"#c": case_id},
+            ExpressionAttributeValues={":u": iso(until)},
+        )
+        return
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    try:  # the first thread of this conversation (the state item may not exist yet either)
+        table.update_item(
+            Key=key,
+            UpdateExpression="SET officer_threads = :m",
+            ConditionExpression="attribute_not_exists(officer_threads)",
+            ExpressionAttributeValues={":m": {case_id: iso(until)}},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        set_officer_thread(oa_id, user_id, case_id, until)  # created meanwhile: add to it
 
 
 def save_bot_state(oa_id: str, user_id: str, bot: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ pause), so every sender of the app pauses, then resumes at the normal pace.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -94,6 +95,9 @@ class RateLimiter:
         horizon: float = 1.0,
         penalty_seconds: float | None = None,
         max_attempts: int = 8,
+        max_pause: float = 0.5,
+        retries_on_conflict: int = 1,
+        horizon_jitter: float = 0.0,
     ) -> None:
         self.per_minute = per_minute or get_settings().zalo_rate_limit_per_minute
         self.rate = self.per_minute * target_fraction / 60.0  # slots per second
@@ -106,6 +110,9 @@ class RateLimiter:
         self.clock: Clock = clock or SystemClock()
         self._table = table
         self.max_attempts = max_attempts
+        self.max_pause = max_pause  # longest sleep between two tries in take()
+        self.retries_on_conflict = retries_on_conflict  # immediate retries before backing off
+        self.horizon_jitter = horizon_jitter
         self._seen: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self.calls = 0  # DynamoDB calls made (bench figures)
@@ -139,18 +146,24 @@ class RateLimiter:
             self._seen[app_id] = bucket
 
     # ------------------------------------------------------------------ reserving slots
-    def acquire(self, app_id: str, want: int = 1) -> Grant:
+    def acquire(self, app_id: str, want: int = 1, backdate: float | None = None) -> Grant:
         """Reserve up to `want` consecutive slots (none, with a wait hint, when the app is paused
-        after a -32 or the next free slot is further ahead than the horizon). Never sleeps."""
+        after a -32 or the next free slot is further ahead than the horizon). Never sleeps.
+        `backdate` caps how far in the past the first slot may start (default: the burst)."""
+        burst = self.burst if backdate is None else max(0.0, min(self.burst, backdate))
         want = max(1, want)
         bucket = self._known(app_id)
+        conflicts = 0
         for _ in range(self.max_attempts):
             now = self.clock.now()
             if bucket.blocked_until > now:
                 return Grant(0, bucket.blocked_until - now)
-            base = max(bucket.tat if bucket.exists else 0.0, now - self.burst)
+            base = max(bucket.tat if bucket.exists else 0.0, now - burst)
             if base - now > self.horizon:
-                return Grant(0, base - now - self.horizon)
+                # Every waiting sender would come back the moment the next slot enters the horizon;
+                # coming back a little later, spread out, still finds slots ahead and costs fewer
+                # conflicting writes.
+                return Grant(0, base - now - self.horizon + self._jitter(0.0, self.horizon_jitter))
             new = _Bucket(
                 tat_us=int((base + want * self.spacing) * 1e6),
                 blocked_until=bucket.blocked_until,
@@ -161,10 +174,21 @@ class RateLimiter:
             except _Conflict as conflict:
                 bucket = conflict.current
                 self._remember(app_id, bucket)
+                conflicts += 1
+                if conflicts > self.retries_on_conflict:
+                    # Many senders on one app (a campaign's first minute: every sender holds the
+                    # first app's batches): retrying at once would cost each of them a write per
+                    # winner. Back off with full jitter, so the bucket item stays far below a
+                    # partition's 1,000 writes a second (docs/capacity.md).
+                    return Grant(0, self._jitter(self.spacing, self.horizon / 2))
                 continue
             self._remember(app_id, new)
             return Grant(want, start=base, spacing=self.spacing)
         return Grant(0, self.spacing)  # heavy contention: back off a little
+
+    @staticmethod
+    def _jitter(low: float, high: float) -> float:
+        return random.uniform(low, max(low, high))  # noqa: S311 - spreading retries, not a secret
 
     def _write(self, app_id: str, old: _Bucket, new: _Bucket) -> None:
         self.calls += 1
@@ -188,18 +212,28 @@ class RateLimiter:
             item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             raise _Conflict(self._parse(item) if item else self._read(app_id)) from exc
 
-    def take(self, app_id: str, want: int = 1, max_wait: float = 30.0) -> Grant:
+    def take(
+        self, app_id: str, want: int = 1, max_wait: float = 30.0, backdate: float | None = None
+    ) -> Grant:
         """Reserve slots, sleeping (on the limiter's clock) through a pause; Grant(0) after max_wait."""
         waited = 0.0
         while True:
-            grant = self.acquire(app_id, want)
+            grant = self.acquire(app_id, want, backdate)
             if grant.tokens:
                 return grant
             if waited >= max_wait:
                 return grant
-            pause = min(grant.wait, 0.5, max_wait - waited + 0.001)
+            pause = min(grant.wait, self.max_pause, max_wait - waited + 0.001)
             self.clock.sleep(pause)
             waited += pause
+
+    def pause_left(self, app_id: str) -> float:
+        """Seconds until the app can expect a slot again (0 when it can now): the rest of a -32
+        pause, or how far the next free slot lies beyond the horizon. From the last bucket seen."""
+        bucket = self._known(app_id)
+        now = self.clock.now()
+        ahead = bucket.tat - now - self.horizon if bucket.exists else 0.0
+        return max(0.0, bucket.blocked_until - now, ahead)
 
     # ------------------------------------------------------------------ the platform said slow down
     def penalize(self, app_id: str, seconds: float | None = None) -> float:
@@ -249,9 +283,22 @@ class LocalTokens:
         self.dropped = 0
 
     def _want(self, remaining_work: int) -> int:
+        if not self._returned_at:
+            # The sender's pace is not known yet: a full chunk at the limiter's spacing would be
+            # spent too slowly by a sender that takes longer per message, and its last slots dropped.
+            return 1
         behind_per_message = self._work - self.limiter.spacing
         fits = self.chunk if behind_per_message <= 0 else int(self.limiter.spend_within / behind_per_message)
         return max(1, min(self.chunk, remaining_work, fits))
+
+    def _backdate(self, want: int) -> float | None:
+        """How far in the past the reservation may start so that this sender, at its own pace, still
+        reaches the last slot within `spend_within` (a slow sender given the whole burst would reach
+        only its first slots in time and drop the rest)."""
+        behind_per_message = self._work - self.limiter.spacing
+        if not self._returned_at or behind_per_message <= 0:
+            return None
+        return max(0.0, self.limiter.spend_within - behind_per_message * (want - 1))
 
     def take_one(self, remaining_work: int, max_wait: float = 30.0) -> bool:
         clock = self.limiter.clock
@@ -271,7 +318,8 @@ class LocalTokens:
                     return True
                 self.dropped += self._left  # stale slots
                 self._left = 0
-            grant = self.limiter.take(self.app_id, self._want(remaining_work), max_wait)
+            want = self._want(remaining_work)
+            grant = self.limiter.take(self.app_id, want, max_wait, self._backdate(want))
             if not grant.tokens:
                 return False
             self._start, self._next, self._left = grant.start, 0, grant.tokens

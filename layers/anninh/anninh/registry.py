@@ -8,11 +8,12 @@ operator seeding) and stored in the main table (units, OAs) and Secrets Manager 
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Role = Literal["officer", "commander", "editor", "admin"]
 # Since 01/07/2025: province or centrally-run city, and commune, ward or special zone (đặc khu) below it;
@@ -28,6 +29,42 @@ class App(BaseModel):
     oa_secret_key: str = ""
 
 
+class OnCall(BaseModel):
+    """An officer on the unit's urgent-alert roster: reached by SMS when an urgent tip arrives.
+
+    `hours` is "" (always) or "HH:MM-HH:MM" in Vietnam time; a range may cross midnight ("19:00-07:00").
+    """
+
+    name: str
+    phone: str  # E.164, e.g. +84912345678 (what SNS SMS takes)
+    hours: str = ""
+    username: str = ""  # the officer's console account, when they have one
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        cleaned = re.sub(r"[\s.()-]", "", value)
+        if not re.fullmatch(r"\+[1-9][0-9]{7,14}", cleaned):
+            raise ValueError("phone: E.164, e.g. +84912345678")
+        return cleaned
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]", value):
+            raise ValueError('hours: "" or "HH:MM-HH:MM" (Vietnam time)')
+        return value
+
+    def on_duty(self, vn_minute_of_day: int) -> bool:
+        if not self.hours:
+            return True
+        start, end = (int(t[:2]) * 60 + int(t[3:]) for t in self.hours.split("-"))
+        if start <= end:
+            return start <= vn_minute_of_day < end
+        return vn_minute_of_day >= start or vn_minute_of_day < end
+
+
 class Unit(BaseModel):
     unit_id: str
     name: str
@@ -38,6 +75,7 @@ class Unit(BaseModel):
     address: str = ""
     centroid: tuple[float, float] | None = None  # (lat, lon) for routing a location to a ward
     aliases: list[str] = Field(default_factory=list)  # how addresses name it ("phường Hiệp Tân")
+    oncall: list[OnCall] = Field(default_factory=list)  # urgent-alert roster (anninh.alerts)
     closed_days: list[str] = Field(default_factory=list)  # YYYY-MM-DD beyond public holidays (calendars.py)
     # Set by a reorganisation (anninh.reorg): the first day the unit no longer exists, the units that
     # took over its work, and its followers on its last day (its history stays under it).

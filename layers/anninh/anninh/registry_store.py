@@ -167,8 +167,12 @@ def save_app_secrets(apps: list[App]) -> None:
 
 
 def save_registry(registry: Registry) -> None:
-    """Seed or update the stored registry from a registry file (operator command, local cloud)."""
-    save_app_secrets(registry.apps)
+    """Seed or update the stored registry from a registry file (operator command, local cloud).
+
+    A fragment without apps (units, OAs or officers added to a running stack) leaves the app secrets
+    as they are."""
+    if registry.apps:
+        save_app_secrets(registry.apps)
     for app in registry.apps:
         put_app(app)
     for unit in registry.units:

@@ -68,6 +68,14 @@ class Settings(BaseModel):
     case_window_minutes: int = Field(default=30, ge=1)
     case_rate_limit_per_hour: int = Field(default=5, ge=1)
     case_route_max_km: float = Field(default=3.0, gt=0)
+    # Urgent alerts: the SNS topic on-call officers' SMS go through; minutes before an unacknowledged
+    # alert escalates to the parent unit's on-call; minutes an urgent case may wait for an officer.
+    oncall_topic_arn: str = ""
+    alert_escalate_minutes: float = Field(default=5.0, gt=0)
+    urgent_sla_minutes: int = Field(default=15, ge=1)
+    # Conversation continuity: a citizen's message within this many days of an officer's reply goes
+    # to that officer's case, not to the bot.
+    officer_thread_days: float = Field(default=7.0, gt=0)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -105,6 +113,10 @@ class Settings(BaseModel):
             "case_route_max_km": float(e.get("CASE_ROUTE_MAX_KM") or 3.0),
             "webhook_max_event_age_seconds": int(e.get("WEBHOOK_MAX_EVENT_AGE_SECONDS") or 3 * 3600),
             "webhook_future_skew_seconds": int(e.get("WEBHOOK_FUTURE_SKEW_SECONDS") or 600),
+            "oncall_topic_arn": e.get("ONCALL_TOPIC_ARN", ""),
+            "alert_escalate_minutes": float(e.get("ALERT_ESCALATE_MINUTES") or 5.0),
+            "urgent_sla_minutes": int(e.get("URGENT_SLA_MINUTES") or 15),
+            "officer_thread_days": float(e.get("OFFICER_THREAD_DAYS") or 7.0),
         }
         return cls.model_validate(values)
 

@@ -7,7 +7,9 @@ middleware turns its claims into the request's Principal. Every error leaves as
 
 from __future__ import annotations
 
+import importlib
 import json
+import threading
 from http import HTTPStatus
 from typing import Any
 
@@ -18,23 +20,6 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
-from anninh.api.routes import audit as audit_routes
-from anninh.api.routes import (
-    campaigns,
-    canned,
-    conversations,
-    me,
-    quota,
-    registry,
-    reorganizations,
-    selfservice,
-    stats,
-    tips,
-    undelivered,
-)
-from anninh.audit import InvalidCursor
-from anninh.cases.queries import CaseNotFound, StaleCase
-from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
 from anninh.observability import logger
 from anninh.registry_store import current_registry, officer_state
 
@@ -65,24 +50,63 @@ def _authenticate(resolver: APIGatewayHttpResolver, next_middleware: Any) -> Res
 
 app.use(middlewares=[_authenticate])
 
-for router in (
-    me.router,
-    tips.router,
-    conversations.router,
-    undelivered.router,
-    canned.router,
-    registry.router,
-    reorganizations.router,
-    audit_routes.router,
-    selfservice.router,
-    campaigns.router,
-    stats.router,
-    quota.router,
-):
-    app.include_router(router, prefix=PREFIX)
+# The routers by the first path segment after /api/v1 they serve. A request imports only the routers
+# that can answer it (the function's cold start stays short; docs/architecture.md, "Cold start"); the
+# OpenAPI document loads them all. The order is route precedence, as if all were included at start-up.
+# tests/unit/test_api_lazy_routes.py checks this table against the routes each module declares.
+ROUTERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("me", frozenset({"me", "digests", "overdue"})),
+    ("tips", frozenset({"tips"})),
+    ("inbox", frozenset({"inbox", "tips"})),
+    ("conversations", frozenset({"conversations"})),
+    ("undelivered", frozenset({"undelivered"})),
+    ("alerts", frozenset({"alerts"})),
+    ("canned", frozenset({"canned-replies"})),
+    ("registry", frozenset({"oas", "officers", "units"})),
+    ("reorganizations", frozenset({"reorganizations"})),
+    ("audit", frozenset({"audit"})),
+    ("selfservice", frozenset({"cccd", "faq", "hotlines", "kb", "news", "notices", "queue"})),
+    ("campaigns", frozenset({"campaigns"})),
+    ("stats", frozenset({"stats", "reports", "tips"})),
+    ("quota", frozenset({"conversations", "oas", "tips", "units"})),
+)
+_PRECEDENCE = {f"anninh.api.routes.{name}": i for i, (name, _) in enumerate(ROUTERS)}
+_loaded: set[str] = set()
+_load_lock = threading.Lock()
+# The resolver keeps the request's state on itself (`app.context`): Lambda never runs two requests in
+# one container at once, but the local cloud calls the handler from several threads. One at a time.
+_resolve_lock = threading.Lock()
+
+
+def load_routers(segment: str | None = None) -> None:
+    """Include the routers serving /api/v1/<segment>/... (all of them when segment is None)."""
+    wanted = [name for name, segments in ROUTERS if segment is None or segment in segments]
+    if all(name in _loaded for name in wanted):
+        return
+    with _load_lock:
+        if not _loaded:
+            _register_domain_errors()
+        for name in wanted:
+            if name not in _loaded:
+                module = importlib.import_module(f"anninh.api.routes.{name}")
+                app.include_router(module.router, prefix=PREFIX)
+                _loaded.add(name)
+        # Routes are matched in registration order: keep the table's order whatever was loaded first.
+        own = len(ROUTERS)
+        for routes in (app._static_routes, app._dynamic_routes):
+            routes.sort(key=lambda route: _PRECEDENCE.get(getattr(route.func, "__module__", ""), own))
+
+
+def _segment(event: Any) -> str | None:
+    path = event.get("rawPath") if isinstance(event, dict) else None
+    if not isinstance(path, str) or not path.startswith(PREFIX + "/"):
+        return ""
+    first = path[len(PREFIX) + 1 :].split("/", 1)[0]
+    return None if first == "openapi.json" else first
 
 
 def openapi_document() -> str:
+    load_routers()
     return app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
@@ -104,55 +128,6 @@ def get_openapi() -> Response[str]:
 @app.exception_handler(ApiError)
 def _api_error(error: ApiError) -> Response:
     return to_response(error)
-
-
-@app.exception_handler(CaseNotFound)
-def _case_not_found(_: CaseNotFound) -> Response:
-    return error_response(404, "not_found", "Không tìm thấy tin báo.")
-
-
-@app.exception_handler(StaleCase)
-def _stale(_: StaleCase) -> Response:
-    return error_response(
-        409, "stale_version", "Tin báo vừa được người khác cập nhật; vui lòng tải lại và thử lại."
-    )
-
-
-@app.exception_handler(TransitionNotAllowed)
-def _transition(error: TransitionNotAllowed) -> Response:
-    return error_response(
-        409,
-        "transition_not_allowed",
-        "Không thể chuyển tin báo sang trạng thái này từ trạng thái hiện tại.",
-        {"from": error.current, "to": error.target, "reason": error.reason or None},
-    )
-
-
-@app.exception_handler(NotPermitted)
-def _not_permitted(error: NotPermitted) -> Response:
-    return error_response(
-        403, "forbidden", "Tài khoản không có quyền thực hiện thao tác này.", {"reason": str(error)}
-    )
-
-
-@app.exception_handler(InvalidChange)
-def _invalid_change(error: InvalidChange) -> Response:
-    return error_response(
-        422,
-        "validation_error",
-        str(error),
-        [{"loc": ["body", error.field_name], "type": "value_error"}] if error.field_name else None,
-    )
-
-
-@app.exception_handler(InvalidCursor)
-def _invalid_cursor(_: InvalidCursor) -> Response:
-    return error_response(
-        400,
-        "invalid_cursor",
-        "Con trỏ phân trang không hợp lệ.",
-        [{"loc": ["query", "cursor"], "type": "cursor"}],
-    )
 
 
 @app.exception_handler(RequestValidationError)
@@ -195,9 +170,63 @@ def _unexpected(error: Exception) -> Response:
     return error_response(500, "internal_error", "Lỗi hệ thống; vui lòng thử lại sau.")
 
 
+def _register_domain_errors() -> None:
+    """Errors of the areas behind the routers, mapped once the first router loads (with its area)."""
+    from anninh.audit import InvalidCursor
+    from anninh.cases.queries import CaseNotFound, StaleCase
+    from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
+
+    @app.exception_handler(CaseNotFound)
+    def _case_not_found(_: CaseNotFound) -> Response:
+        return error_response(404, "not_found", "Không tìm thấy tin báo.")
+
+    @app.exception_handler(StaleCase)
+    def _stale(_: StaleCase) -> Response:
+        return error_response(
+            409, "stale_version", "Tin báo vừa được người khác cập nhật; vui lòng tải lại và thử lại."
+        )
+
+    @app.exception_handler(TransitionNotAllowed)
+    def _transition(error: TransitionNotAllowed) -> Response:
+        return error_response(
+            409,
+            "transition_not_allowed",
+            "Không thể chuyển tin báo sang trạng thái này từ trạng thái hiện tại.",
+            {"from": error.current, "to": error.target, "reason": error.reason or None},
+        )
+
+    @app.exception_handler(NotPermitted)
+    def _not_permitted(error: NotPermitted) -> Response:
+        return error_response(
+            403, "forbidden", "Tài khoản không có quyền thực hiện thao tác này.", {"reason": str(error)}
+        )
+
+    @app.exception_handler(InvalidChange)
+    def _invalid_change(error: InvalidChange) -> Response:
+        return error_response(
+            422,
+            "validation_error",
+            str(error),
+            [{"loc": ["body", error.field_name], "type": "value_error"}] if error.field_name else None,
+        )
+
+    @app.exception_handler(InvalidCursor)
+    def _invalid_cursor(_: InvalidCursor) -> Response:
+        return error_response(
+            400,
+            "invalid_cursor",
+            "Con trỏ phân trang không hợp lệ.",
+            [{"loc": ["query", "cursor"], "type": "cursor"}],
+        )
+
+
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    segment = _segment(event)
+    if segment != "":
+        load_routers(segment)
     try:
-        return app.resolve(event, context)
+        with _resolve_lock:
+            return app.resolve(event, context)
     except Exception:  # the event itself was unusable (not an HTTP API v2 event)
         logger.exception("unusable API event")
         return {

@@ -43,6 +43,12 @@ class Forbidden(ApiError):
     default_message = "Tài khoản không có quyền thực hiện thao tác này."
 
 
+class QuotaExceeded(ApiError):
+    status = HTTPStatus.CONFLICT
+    code = "quota_exceeded"
+    default_message = "Hạn mức tin của Zalo không đủ."
+
+
 class NotFound(ApiError):
     status = HTTPStatus.NOT_FOUND
     code = "not_found"

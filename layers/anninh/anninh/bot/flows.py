@@ -10,7 +10,7 @@ from typing import Any
 from anninh import cccd, hotlines, kb, notices, queueing
 from anninh.bot import news
 from anninh.bot.messages import Reply, image, phone_button, query_button, url_button
-from anninh.bot.phrases import Command
+from anninh.bot.phrases import Command, is_small_talk
 from anninh.kb.entries import KbEntry
 from anninh.kb.matcher import Matcher
 from anninh.registry import Registry
@@ -84,7 +84,8 @@ def reorganization_notice(ctx: Context) -> str | None:
 
 def greeting(ctx: Context) -> str:
     oa = ctx.registry.oa(ctx.oa_id) if ctx.registry else None
-    name = oa.name if oa else ctx.unit_name()
+    # An OA moved by a reorganisation still carries its old name on Zalo: greet with the unit serving now.
+    name = oa.name if oa and not oa.moved_on else ctx.unit_name()
     return f"Kính chào Quý công dân! Đây là kênh hỗ trợ của {name}."
 
 
@@ -151,8 +152,22 @@ def faq(ctx: Context, command: Command, reply: Reply) -> Outcome:
     if ranked and ranked[0][1] >= matcher.threshold and ranked[0][0] in entries:
         _answer(ctx, reply, entries[ranked[0][0]])
         return Outcome("faq")
+    if is_small_talk(command.text):
+        return small_talk(ctx, command, reply)
     suggestions = [entries[i] for i, s in ranked[:3] if s >= SUGGEST_MIN_SCORE and i in entries]
     return _handoff(ctx, reply, suggestions)
+
+
+def small_talk(ctx: Context, command: Command, reply: Reply) -> Outcome:
+    """Chatter gets a short, polite answer and the menu; no officer is asked to answer it."""
+    from anninh.bot.router import menu
+
+    menu(
+        reply,
+        f"Dạ, cảm ơn anh/chị đã nhắn tin. Đây là kênh hỗ trợ của {ctx.unit_name()}: tiếp nhận tin báo về "
+        "an ninh, trật tự và hướng dẫn thủ tục hành chính.",
+    )
+    return Outcome("small_talk")
 
 
 POPULAR = ["cccd-cap-moi", "dang-ky-thuong-tru", "dang-ky-tam-tru", "dinh-danh-dien-tu", "ho-chieu"]

@@ -85,6 +85,114 @@ HOTLINE_ASKS = (
 MENU = frozenset(
     {"menu", "memu", "meni", "danh muc", "tien ich", "tro giup", "help", "huong dan", "tuy chon"}
 )
+# Small talk and off-topic chatter: a short polite answer and the menu, never an officer's work item.
+SMALL_TALK = (
+    "ban ten gi",
+    "ban la ai",
+    "ban la nguoi",
+    "ban la bot",
+    "la bot a",
+    "an com chua",
+    "an trua chua",
+    "khoe khong",
+    "co khoe",
+    "dang lam gi",
+    "lam gi do",
+    "buon qua",
+    "chan qua",
+    "vui qua",
+    "met qua",
+    "hat cho",
+    "hat di",
+    "ke chuyen",
+    "dep trai",
+    "xinh qua",
+    "xinh the",
+    "yeu em",
+    "yeu anh",
+    "lam quen",
+    "lam ban",
+    "co nguoi yeu",
+    "thoi tiet",
+    "troi mua",
+    "bong da",
+    "xo so",
+    "gia vang",
+    "chung khoan",
+    "co ai khong",
+    "co ai o do",
+    "ai do",
+    "haha",
+    "hihi",
+    "hehe",
+    "kkk",
+    "test",
+    "thu thoi",
+    "nhan nham",
+    "gui nham",
+    "nham",
+)
+# Words of the police's work: a message with one of these is a real question, whatever else it says.
+DOMAIN_WORDS = (
+    "cong an",
+    "thu tuc",
+    "giay",
+    "dang ky",
+    "cu tru",
+    "tam tru",
+    "thuong tru",
+    "tam vang",
+    "can cuoc",
+    "cccd",
+    "cmnd",
+    "ho khau",
+    "ho chieu",
+    "xe",
+    "bang lai",
+    "phat",
+    "to giac",
+    "bao tin",
+    "trom",
+    "cuop",
+    "lua dao",
+    "mat ",
+    "ho so",
+    "dinh danh",
+    "vneid",
+    "xac nhan",
+    "luu tru",
+    "so thu tu",
+    "truy na",
+    "an ninh",
+    "trat tu",
+    "phuong",
+    "can bo",
+    "lam viec",
+    "don ",
+    "le phi",
+    "khai bao",
+    "giay phep",
+    "ma tuy",
+    "danh nhau",
+    "gay roi",
+    "tieng on",
+    "nhau",
+)
+
+
+def is_small_talk(text: str) -> bool:
+    """Chatter or an off-topic message (not a question for the police, not a tip)."""
+    t = fold(text)
+    padded = f" {t} "
+    if any(f" {w.strip()} " in padded or (w.endswith(" ") and f" {w}" in padded) for w in DOMAIN_WORDS):
+        return False
+    if not t.strip() or not any(ch.isalpha() for ch in t):
+        return True  # emoji, "???", "..."
+    if any(f" {p} " in padded for p in SMALL_TALK):
+        return True
+    return len(t.split()) <= 2 and "?" not in text
+
+
 _RECEIPT_AND_DOB = re.compile(r"^\s*(\S{4,40})\s+(\d{1,2}[/.-]\d{1,2}[/.-]\d{4})\s*$")
 
 

@@ -26,7 +26,7 @@ def sends_per_minute(limit_per_minute: int = DEFAULT_LIMIT_PER_MINUTE) -> float:
 
 
 def apps_needed(
-    followers: int, minutes: float, limit_per_minute: int = DEFAULT_LIMIT_PER_MINUTE, headroom: float = 0.9
+    followers: int, minutes: float, limit_per_minute: int = DEFAULT_LIMIT_PER_MINUTE, headroom: float = 0.85
 ) -> int:
     """Apps for `followers` messages in `minutes`, planning on `headroom` of the limiter's rate (the
     rest absorbs -32 pauses and an uneven split)."""

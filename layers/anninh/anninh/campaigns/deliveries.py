@@ -10,8 +10,10 @@ another sender means:
 - lease still running: its owner is alive and will finish it; the finder leaves it alone and asks
   SQS to redeliver the batch later, so the campaign still gets its final count;
 - lease expired: its owner died between claiming and recording the answer - during the one HTTP call
-  to Zalo. Whether Zalo accepted that message cannot be known, so we choose "never twice": the record
-  becomes failed / outcome_unknown and is not resent (at most one recipient per killed sender).
+  to Zalo. The sender asks Zalo's conversation API whether the message arrived (docs/zalo.md): it did,
+  the record becomes sent with Zalo's id; it did not, it is sent now; Zalo cannot tell (ZNS, no text,
+  lookup failed), we choose "never twice": the record becomes failed / outcome_unknown and is not
+  resent (at most one recipient per killed sender). A lost answer (read timeout) is handled alike.
 Errors that prove Zalo did not take the message (-32, connection refused, quiet hours) release the
 claim (a conditional delete by the claim id) so that the recipient is tried again.
 """

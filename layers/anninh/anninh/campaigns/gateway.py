@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from anninh.zalo.client import MessageKind, ZaloClient
-from anninh.zalo.errors import ZaloError
+from anninh.zalo.errors import TokenUnavailableError, ZaloError
 from anninh.zalo.tokens import TokenStore
 
 T = TypeVar("T")
@@ -50,6 +50,15 @@ class ZaloGateway:
             if exc.kind != "token":
                 raise
             return call(self.tokens.refresh(oa_id, token))
+
+    def find_sent(
+        self, oa_id: str, user_id: str, message: dict[str, Any], since_ms: int
+    ) -> str | bool | None:
+        """See `ZaloClient.find_sent`: the message id if it arrived, False if not, None if unknown."""
+        try:
+            return self._with_token(oa_id, lambda t: self.client.find_sent(t, user_id, message, since_ms))
+        except (ZaloError, TokenUnavailableError):
+            return None
 
     def send(self, oa_id: str, user_id: str, message: dict[str, Any], message_type: str) -> str:
         kind: MessageKind = "promotion" if message_type == "promotion" else "cs"

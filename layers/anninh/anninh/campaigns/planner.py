@@ -54,13 +54,16 @@ class QueueWriter:
             self._sqs = aws.client("sqs")
         return self._sqs
 
-    def send(self, bodies: list[dict[str, Any]]) -> None:
+    def send(self, bodies: list[dict[str, Any]], delay_seconds: int = 0) -> None:
         for start in range(0, len(bodies), 10):
             chunk = bodies[start : start + 10]
-            entries = [
+            entries: list[dict[str, Any]] = [
                 {"Id": str(i), "MessageBody": json.dumps(b, separators=(",", ":"))}
                 for i, b in enumerate(chunk)
             ]
+            if delay_seconds > 0:
+                for entry in entries:
+                    entry["DelaySeconds"] = min(900, int(delay_seconds))
             self.calls += 1
             result = self.sqs.send_message_batch(QueueUrl=self.url, Entries=entries)
             failed = result.get("Failed") or []
@@ -73,6 +76,10 @@ class QueueWriter:
 
     def batches(self, batches: list[Batch]) -> None:
         self.send([b.model_dump() for b in batches])
+
+    def batches_later(self, batches: list[Batch], delay_seconds: int) -> None:
+        """Batches delivered to the senders only after `delay_seconds` (at most 900)."""
+        self.send([b.model_dump() for b in batches], delay_seconds)
 
 
 @dataclass

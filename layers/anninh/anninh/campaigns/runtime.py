@@ -48,11 +48,13 @@ def _count_broadcast(campaign_id: str, oa_id: str, at: Any) -> None:
 
 def sender(remaining_ms: Any | None = None) -> BroadcastSender:
     remaining = (lambda: remaining_ms() / 1000.0) if remaining_ms else None
+    writer = QueueWriter()
     return BroadcastSender(
         registry=current_registry(),
         gateway=_gateway(),
         limiter=_limiter(),
-        enqueue=QueueWriter().batches,
+        enqueue=writer.batches,
+        defer=writer.batches_later,
         remaining_seconds=remaining,
         ledger=QuotaLedger(),
     )

@@ -12,6 +12,7 @@ campaign from them once it has made no progress for 15 minutes (`CampaignStore.r
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -40,6 +41,8 @@ RECIPIENT_REASONS = {
     -218: "recipient_limit",
 }
 MAX_ATTEMPTS = 4
+MAX_DEFER_SECONDS = 900  # SQS DelaySeconds limit
+ABANDONED_LOOKBACK_MS = 15 * 60 * 1000  # a dead sender's claim: look this far back in the conversation
 SAFETY_SECONDS = 8.0  # stop taking recipients this long before the function's timeout
 
 
@@ -71,6 +74,7 @@ class BatchResult:
     sent_now: list[str] = field(default_factory=list)
     continued: int = 0
     retry: bool = False
+    deferred: int = 0  # seconds the batch was put back for (paused app), 0 if not
 
 
 def _default_counter(
@@ -97,6 +101,7 @@ class BroadcastSender:
         chunk: int = 4,
         backoff: Callable[[int], float] | None = None,
         ledger: ProactiveLedger | None = None,
+        defer: Callable[[list[Batch], int], None] | None = None,
     ) -> None:
         self.registry = registry
         self.gateway = gateway
@@ -112,6 +117,10 @@ class BroadcastSender:
         self._stash: dict[str, LocalTokens] = {}
         # 1:1 campaign messages are proactive (docs/zalo.md): counted in the OA's month when given.
         self.ledger = ledger
+        # Puts a batch back on the queue to be delivered after a delay (SQS DelaySeconds): used when the
+        # app is paused after a -32, so the batch comes back when the pause ends rather than after the
+        # queue's visibility timeout (540 s).
+        self.defer = defer
 
     def _tokens(self, app_id: str) -> LocalTokens:
         if app_id not in self._stash:
@@ -172,10 +181,20 @@ class BroadcastSender:
                         result.counts.update(["failed", f"fail_{oa_failure}"])
                     continue
                 outcome = self._one(
-                    batch, item, oa.app_id, user_id, tokens=tokens, capped=capped, result=result
+                    batch,
+                    item,
+                    oa.app_id,
+                    user_id,
+                    tokens=tokens,
+                    capped=capped,
+                    result=result,
+                    remaining=len(batch.recipients) - index,
                 )
                 if outcome in {"oa_error", "oa_token"}:
                     oa_failure = outcome
+                elif outcome == "paused":
+                    self._defer(batch, oa.app_id, result)
+                    break
                 elif outcome == "stop":
                     break
         finally:
@@ -184,6 +203,27 @@ class BroadcastSender:
             if kind not in ("article", "zns"):
                 self._count_proactive(batch, result)
         return result
+
+    def _defer(self, batch: Batch, app_id: str, result: BatchResult) -> None:
+        """No send slot within the wait (the app is paused after a -32, or the bucket is far ahead):
+        put the whole batch back to come again when the pause ends. Recipients already settled are
+        skipped by their delivery records; one still being sent by another sender is retried then."""
+        if self.defer is None:
+            return  # the caller retries the batch (SQS visibility timeout)
+        delay = min(MAX_DEFER_SECONDS, max(1, math.ceil(self.limiter.pause_left(app_id)) + 1))
+        later = Batch(
+            campaign_id=batch.campaign_id,
+            batch_id=f"{batch.batch_id}~p",
+            oa_id=batch.oa_id,
+            recipients=batch.recipients,
+        )
+        self.defer([later], delay)
+        result.retry = False
+        result.deferred = delay
+        logger.info(
+            "app paused: batch put back until the pause ends",
+            extra={"campaign_id": batch.campaign_id, "batch_id": batch.batch_id, "delay": delay},
+        )
 
     def _flush(self, campaign_id: str, result: BatchResult) -> None:
         if result.counts:
@@ -223,6 +263,7 @@ class BroadcastSender:
         tokens: LocalTokens,
         capped: bool,
         result: BatchResult,
+        remaining: int = 1,
     ) -> str:
         cid, oa_id = batch.campaign_id, batch.oa_id
         claim = self.deliveries.claim(cid, oa_id, user_id, self.now(), capped=capped)
@@ -238,17 +279,32 @@ class BroadcastSender:
                 result.counts.update(["skipped", "skip_follower_cap"])
             return "capped"
         if claim.state == "abandoned":
-            if self.deliveries.finish(
-                cid, oa_id, user_id, claim.claim_id, status="failed", now=self.now(), reason="outcome_unknown"
-            ):
-                result.counts.update(["failed", "fail_outcome_unknown"])
-            return "unknown"
+            # A sender died while sending to this recipient: ask Zalo before deciding.
+            since_ms = int(self.now().timestamp() * 1000) - ABANDONED_LOOKBACK_MS
+            found = self._find_sent(item, oa_id, user_id, since_ms)
+            if found:
+                return self._sent(cid, oa_id, user_id, claim.claim_id, str(found), result=result)
+            if found is None:
+                if self.deliveries.finish(
+                    cid,
+                    oa_id,
+                    user_id,
+                    claim.claim_id,
+                    status="failed",
+                    now=self.now(),
+                    reason="outcome_unknown",
+                ):
+                    result.counts.update(["failed", "fail_outcome_unknown"])
+                return "unknown"
         claim_id = claim.claim_id
         for attempt in range(MAX_ATTEMPTS):
-            if not tokens.take_one(len(batch.recipients)):
+            # Reserve no more slots than this batch still needs: the next batch may be another app's,
+            # and slots left over here would go stale unspent (throughput lost, docs/capacity.md).
+            if not tokens.take_one(remaining):
                 self._give_back(cid, oa_id, user_id, claim_id, capped)
                 result.retry = True
-                return "stop"
+                return "paused"
+            attempt_ms = int(self.now().timestamp() * 1000)
             try:
                 message_id = self._send(item, oa_id, user_id, cid)
             except TokenUnavailableError:
@@ -262,8 +318,14 @@ class BroadcastSender:
                     continue
                 if exc.kind == "transient":
                     if exc.maybe_delivered:
-                        self._fail(cid, oa_id, user_id, claim_id, "outcome_unknown", result=result)
-                        return "unknown"
+                        # The answer was lost after the request went out: ask Zalo whether it arrived.
+                        found = self._find_sent(item, oa_id, user_id, attempt_ms - 60_000)
+                        if found:
+                            return self._sent(cid, oa_id, user_id, claim_id, str(found), result=result)
+                        if found is None:
+                            self._fail(cid, oa_id, user_id, claim_id, "outcome_unknown", result=result)
+                            return "unknown"
+                        continue  # Zalo shows it did not arrive: send it again
                     if exc.retry_at is not None:  # quiet hours: not accepted before 06:00
                         self._give_back(cid, oa_id, user_id, claim_id, capped)
                         rest = batch.recipients[batch.recipients.index(user_id) :]
@@ -293,17 +355,31 @@ class BroadcastSender:
                     return reason
                 self._fail(cid, oa_id, user_id, claim_id, "invalid_request", result=result)
                 return "failed"
-            self.deliveries.finish(
-                cid, oa_id, user_id, claim_id, status="sent", now=self.now(), message_id=message_id
-            )
-            result.sent += 1
-            result.counts["sent"] += 1
-            result.sent_now.append(user_id)
-            return "sent"
+            return self._sent(cid, oa_id, user_id, claim_id, message_id, result=result)
         # Still refused after retries (network down, repeated -32): try the batch again later.
         self._give_back(cid, oa_id, user_id, claim_id, capped)
         result.retry = True
         return "stop"
+
+    def _sent(
+        self, cid: str, oa_id: str, user_id: str, claim_id: str, message_id: str, *, result: BatchResult
+    ) -> str:
+        self.deliveries.finish(
+            cid, oa_id, user_id, claim_id, status="sent", now=self.now(), message_id=message_id
+        )
+        result.sent += 1
+        result.counts["sent"] += 1
+        result.sent_now.append(user_id)
+        return "sent"
+
+    def _find_sent(self, item: dict[str, Any], oa_id: str, user_id: str, since_ms: int) -> str | bool | None:
+        """Zalo's message id if the campaign message reached the recipient, False if Zalo shows it did
+        not, None if Zalo cannot tell (ZNS, no text, lookup failed, or a gateway without lookups)."""
+        find = getattr(self.gateway, "find_sent", None)
+        if item["kind"] == "zns" or find is None:
+            return None
+        found: str | bool | None = find(oa_id, user_id, dict(item["message"]), since_ms)
+        return found
 
     def _send(self, item: dict[str, Any], oa_id: str, user_id: str, campaign_id: str) -> str:
         if item["kind"] == "zns":

@@ -70,6 +70,17 @@ class Preview:
     message_type: str
     estimated: bool = False
     ineligible_labels: dict[str, str] | None = None
+    # Zalo tiers (docs/zalo.md): sends per tier, and per OA what the proactive sends need from the
+    # month's quota; `quota_ok` False means the campaign would be refused.
+    tiers: dict[str, int] | None = None
+    quota: list[dict[str, Any]] | None = None
+    quota_ok: bool = True
+
+
+def _oa_quota(oa_id: str) -> dict[str, Any]:
+    from anninh.sending.quota import oa_quota
+
+    return oa_quota(oa_id, open_replies=False)
 
 
 class CampaignService:
@@ -83,8 +94,10 @@ class CampaignService:
         broadcast: QueueWriter | None = None,
         now: Callable[[], datetime] | None = None,
         table: Any | None = None,
+        quota_of: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self.registry = registry
+        self.quota_of = quota_of or _oa_quota
         self.store = store or CampaignStore()
         self.audience = audience or DynamoAudience()
         self.enqueue = enqueue or enqueue_campaign
@@ -136,6 +149,8 @@ class CampaignService:
         send_at = request.send_at or now
         if send_at < now and request.send_at is not None and (now - send_at).total_seconds() > 300:
             raise CampaignError("validation_error", "Thời điểm gửi đã qua.", {"send_at": iso(send_at)})
+        if request.kind not in ("article", "zns"):
+            self._refuse_beyond_quota(caller, request)
         try:
             message = request.zalo_message()
         except ValueError as exc:
@@ -228,6 +243,23 @@ class CampaignService:
             self.store.unpark(campaign_id, sk)
         return to_campaign(item, self.now())
 
+    def _refuse_beyond_quota(self, caller: Caller, request: CampaignRequest) -> None:
+        """1:1 campaign messages are proactive: refuse a campaign the OAs' remaining quota cannot cover."""
+        short = [q for q in (self.preview(caller, request).quota or []) if not q["covered"]]
+        if not short:
+            return
+        names = "; ".join(
+            f"{q['oa_name']}: cần {q['proactive_needed']} tin, còn {q['proactive_remaining']}/"
+            f"{q['proactive_limit']} tin chủ động của tháng {q['month']}"
+            for q in short
+        )
+        raise CampaignError(
+            "quota_exceeded",
+            f"Không thể bắt đầu: hạn mức tin chủ động của Zalo không đủ ({names}). Hãy thu hẹp đối tượng "
+            "nhận, chọn gửi vào tháng sau hoặc dùng bài viết (broadcast).",
+            {"quota": short},
+        )
+
     # ------------------------------------------------------------------ preview
     def preview(self, caller: Caller, request: CampaignRequest, max_pages: int = 500) -> Preview:
         oa_ids = self.resolve_oas(caller, request)
@@ -268,6 +300,7 @@ class CampaignService:
                     break
             else:
                 estimated = True
+        per_oa = Counter(oa for oa, _ in eligible)
         ok = len(eligible)
         if kind == "article":
             # Zalo fans it out to each OA's followers and applies its own caps: one request per OA.
@@ -283,6 +316,14 @@ class CampaignService:
                     capped = round(capped * len(eligible) / max(1, sampled))
                 reasons["follower_cap"] += capped
                 ok -= capped
+        tiers = {"reply": 0, "proactive": 0, "broadcast": 0, "zns": 0}
+        quota: list[dict[str, Any]] = []
+        if kind == "article":
+            tiers["broadcast"] = ok
+        else:
+            tiers["proactive"] = ok
+            if ok:
+                quota = self._quota_needs(per_oa, ok / max(1, len(eligible)), send_at)
         return Preview(
             audience=audience,
             eligible=ok,
@@ -291,7 +332,37 @@ class CampaignService:
             message_type=message_type,
             estimated=estimated,
             ineligible_labels=_labels(set(reasons)),
+            tiers=tiers,
+            quota=quota,
+            quota_ok=all(q["covered"] for q in quota),
         )
+
+    def _quota_needs(self, per_oa: Counter[str], share: float, send_at: datetime) -> list[dict[str, Any]]:
+        """Per OA: proactive sends the campaign needs against what is left of the month's quota. A
+        campaign sent in a later month is checked against a full month (the quota resets on the 1st)."""
+        from anninh.sending.tiers import vn_month
+
+        later_month = vn_month(send_at) != vn_month(self.now())
+        out = []
+        for oa_id, count in sorted(per_oa.items()):
+            needed = round(count * share)
+            figures = self.quota_of(oa_id)
+            limit = int(figures["proactive_limit"])
+            remaining = limit if later_month else int(figures["proactive_remaining"])
+            oa = self.registry.oa(oa_id)
+            out.append(
+                {
+                    "oa_id": oa_id,
+                    "oa_name": oa.name if oa else oa_id,
+                    "proactive_needed": needed,
+                    "proactive_remaining": remaining,
+                    "proactive_limit": limit,
+                    "month": vn_month(send_at),
+                    "covered": needed <= remaining,
+                    "source": figures.get("sources", {}).get("proactive_remaining", "ours"),
+                }
+            )
+        return out
 
     def _capped(self, members: list[tuple[str, str]], at: datetime) -> tuple[int, int]:
         """How many of these followers already reached their daily or monthly cap."""

@@ -56,6 +56,17 @@ RATE_LIMITED = (
 )
 
 
+def which_tip(codes: list[str]) -> str:
+    return (
+        f"Anh/chị đang có {len(codes)} tin báo đang được trao đổi. Nội dung vừa gửi thuộc tin báo nào? "
+        f"Anh/chị chọn mã tin báo bên dưới, hoặc nhắn lại theo mẫu: {codes[0]}: <nội dung>"
+    )
+
+
+def added_to(code: str) -> str:
+    return f"Đã bổ sung nội dung vào tin báo {code}. Cảm ơn anh/chị."
+
+
 def lookup_found(code: str, label: str) -> str:
     return f"Tin báo {code}: {label}. Cảm ơn anh/chị đã phối hợp cùng lực lượng Công an."
 

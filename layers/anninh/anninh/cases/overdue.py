@@ -19,7 +19,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel
 
 from anninh import aws, keys
-from anninh.cases.model import STATUS_LABELS_VI
+from anninh.cases.model import STATUS_LABELS_VI, Case
 from anninh.cases.queries import case_from_item, dynamo, plain
 from anninh.clock import iso, parse_iso, utcnow, vn_day
 from anninh.settings import get_settings
@@ -36,12 +36,22 @@ class OverdueCase(BaseModel):
     urgent: bool
     assignee: str | None
     idle_hours: float
-    threshold_hours: int
+    threshold_hours: float
     last_action_at: str
 
 
 def thresholds() -> dict[str, int]:
     return dict(get_settings().overdue_hours)
+
+
+def limit_hours(case: Case, limits: dict[str, int]) -> float | None:
+    """Hours a case may wait in its status; an urgent case nobody has acted on gets the urgent SLA
+    (URGENT_SLA_MINUTES, default 15) instead of the status's hours."""
+    limit = limits.get(case.status)
+    if case.urgent and case.status == "new":
+        sla = get_settings().urgent_sla_minutes / 60
+        return sla if limit is None else min(float(limit), sla)
+    return None if limit is None else float(limit)
 
 
 def _unit_open_cases(unit_id: str, statuses: Iterable[str], table: Any) -> list[dict[str, Any]]:
@@ -80,7 +90,7 @@ def find_overdue(
                 idle = (now - parse_iso(last)).total_seconds() / 3600
             except (ValueError, TypeError):
                 continue
-            limit = limits.get(case.status)
+            limit = limit_hours(case, limits)
             if limit is None or idle < limit:
                 continue
             found.append(

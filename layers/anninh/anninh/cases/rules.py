@@ -20,9 +20,34 @@ FOLLOWUP_KINDS = frozenset(
     {"text", "image", "gif", "video", "file", "location", "audio", "link", "business_card"}
 )
 MEDIA_KINDS = frozenset({"image", "gif", "video", "file", "audio"})
-BOT_COMMANDS = ("menu", "cccd")
+BOT_COMMANDS = ("menu", "cccd", "tra cuu")  # "tra cứu <not a code>" is the bot's too
 
 CODE_RE = re.compile(r"^[A-Z0-9]{1,8}-\d{4}-\d{4,}$")
+# A code as citizens type it: any case, with spaces, dots, slashes or no separator ("HT 2611 0001",
+# "ht.2611.0001", "HT26110001").
+_SEP = r"[\s._/-]*"
+LOOSE_CODE = re.compile(rf"([A-Za-z][A-Za-z0-9]{{0,7}}?){_SEP}(\d{{4}}){_SEP}(\d{{4,6}})(?!\d)")
+_LOOSE_FULL = re.compile(rf"^\s*{LOOSE_CODE.pattern}\s*[.:,;!?]*\s*$")
+_LOOSE_PREFIX = re.compile(rf"^\s*{LOOSE_CODE.pattern}\s*(?:[:\-–—]|\s)\s*(\S.*)$", re.DOTALL)
+
+
+def normalise_code(prefix: str, month: str, seq: str) -> str:
+    return f"{prefix.upper()}-{month}-{seq}"
+
+
+def parse_code(text: str) -> str | None:
+    """The tip code a text consists of ("ht 2611 0001" -> "HT-2611-0001"), else None."""
+    m = _LOOSE_FULL.match(text)
+    return normalise_code(*m.groups()) if m else None
+
+
+def prefixed_code(text: str) -> tuple[str, str] | None:
+    """ "HT-2611-0003: nội dung" -> ("HT-2611-0003", "nội dung"): a message addressed to one tip."""
+    m = _LOOSE_PREFIX.match(text)
+    if not m:
+        return None
+    prefix, month, seq, rest = m.groups()
+    return normalise_code(prefix, month, seq), rest.strip()
 
 
 def tip_opener(text: str) -> str | None:
@@ -40,13 +65,20 @@ def tip_body(text: str) -> str:
 
 
 def lookup_code(text: str) -> str | None:
-    """`tra cứu TP-2611-0042` -> "TP-2611-0042"; "" when the phrase has no usable code; None if not a
-    lookup at all (so the caller can still answer "not found" to a malformed code)."""
+    """`tra cứu TP-2611-0042` (or "tp 2611 0042") -> "TP-2611-0042"; "" for a bare "tra cứu" or
+    something shaped like a code that is not one (the citizen is told how to write it); None when it
+    is not a tip lookup at all ("tra cứu CCCD", "tra cứu thủ tục": the bot's)."""
     if not starts_with_phrase(text, LOOKUP_PHRASE):
         return None
-    rest = strip_phrase(text, LOOKUP_PHRASE)
-    candidate = re.sub(r"\s+", "", rest).upper().strip(".:,;!?")
-    return candidate if CODE_RE.match(candidate) else ""
+    rest = strip_phrase(text, LOOKUP_PHRASE).strip()
+    if not rest:
+        return ""
+    code = parse_code(rest)
+    if code:
+        return code
+    squeezed = re.sub(r"[\s._/-]+", "", rest)
+    # Letters then several digits ("HT26110", "TP-2611-42"): a mistyped code, not a question.
+    return "" if re.fullmatch(r"[A-Za-z]{1,8}\d{3,}", squeezed) else None
 
 
 def is_bot_command(text: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from anninh import conversations
+from anninh import alerts, conversations
 from anninh.cases import duplicates, messages, rules, store
 from anninh.cases.codes import format_code, yymm
 from anninh.cases.emergency import NUMBERS, Emergency, classify
@@ -48,6 +48,8 @@ class TipPorts:
     enqueue: Callable[[list[OutboundMessage]], None]
     send_media: Callable[[list[dict[str, Any]]], None]
     pseudonym: Callable[[str, str], str]
+    # SMS to an on-call officer (phone, text, attributes); None: through the SNS on-call topic.
+    sms: Callable[[str, str, dict[str, str]], None] | None = None
 
 
 @dataclass
@@ -62,6 +64,7 @@ class TipResult:
     rate_limited: bool = False
     blocked: bool = False
     lookup: bool = False
+    asked: bool = False  # the citizen has several open tips and was asked which one this is about
     media: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -94,7 +97,10 @@ class Urgency:
 
     @property
     def cls(self) -> str:
-        return self.emergency.cls if self.emergency else "violence"
+        if self.emergency:
+            return self.emergency.cls
+        # Urgent words without a present emergency ("báo tin hôm qua cháy kho"): fire words lead to 114.
+        return "fire" if self.terms and all(t in ("cháy", "nổ") for t in self.terms) else "violence"
 
     @property
     def number(self) -> str:
@@ -139,24 +145,115 @@ class TipDesk:
                 return self._lookup(event, oa, code, event_key)
             if rules.is_bot_command(body):
                 return TipResult(handled=False)
+        if kind == "text":
+            addressed = rules.prefixed_code(body)
+            if addressed is not None:
+                target = self._own_case_by_code(addressed[0], event, oa)
+                if target is not None:
+                    if store.is_blocked(oa.oa_id, event.sender.id):
+                        return TipResult(handled=True, blocked=True)
+                    return self._append(event, oa, target, event_key, texts=[addressed[1]], confirm=True)
         open_case = self._open_case(state, now)
+        threads = self._thread_cases(state, now, open_case)
         # An emergency opens an urgent case on any text, without "báo tin" (someone is in danger now).
-        emergency = classify(body) if kind == "text" and open_case is None else None
-        opens = (
-            (kind == "text" and rules.tip_opener(body) is not None)
-            or kind in rules.OPENING_KINDS
-            or emergency is not None
-        )
-        if open_case is None and not opens:
+        emergency = classify(body) if kind == "text" and open_case is None and not threads else None
+        opener = kind == "text" and rules.tip_opener(body) is not None
+        opens = opener or kind in rules.OPENING_KINDS or emergency is not None
+        if threads and open_case is None and (opener or (kind in rules.OPENING_KINDS and kind != "location")):
+            threads = []  # a new tip while talking with an officer about another one: a new case
+        candidates = ([open_case] if open_case else []) + threads
+        if not candidates and not opens:
             return TipResult(handled=False)
-        if open_case is not None and kind not in rules.FOLLOWUP_KINDS:
+        if candidates and kind not in rules.FOLLOWUP_KINDS:
             return TipResult(handled=False)
         if store.is_blocked(oa.oa_id, event.sender.id):
             logger.info("blocked citizen: message logged, no case", extra={"oa_id": oa.oa_id})
             return TipResult(handled=True, blocked=True)
-        if open_case is not None:
-            return self._append(event, oa, open_case, event_key)
-        return self._open(event, oa, event_key)
+        if not candidates:
+            return self._open(event, oa, event_key)
+        if len(candidates) > 1 and kind == "text" and body:
+            return self._ask_which(event, oa, candidates, event_key)
+        target = candidates[0]  # the tip being written now, else the latest officer thread
+        if target is open_case and kind == "text" and self._bot_question(body):
+            # A procedure question while writing a tip: the bot answers it, and the case keeps it.
+            result = self._append(event, oa, target, event_key)
+            result.handled = False
+            return result
+        return self._append(event, oa, target, event_key)
+
+    def _own_case_by_code(self, code: str, event: UserMessageEvent, oa: OA) -> Case | None:
+        case = store.find_by_code(code)
+        if case is None or case.user_id != event.sender.id or case.oa_id != oa.oa_id:
+            return None
+        if case.merged_into:
+            case = store.get_case(case.merged_into) or case
+        return case if case.status != "spam" else None
+
+    def _thread_cases(self, state: ConversationState, now: datetime, open_case: Case | None) -> list[Case]:
+        """Cases an officer recently wrote to the citizen about (newest first), besides the open one."""
+        out: list[Case] = []
+        for case_id in state.active_threads(now)[:5]:
+            case = store.get_case(case_id)
+            if case is not None and case.merged_into:
+                case = store.get_case(case.merged_into)
+            if case is None or case.status == "spam" or case.user_id != state.user_id:
+                continue
+            if (open_case and case.case_id == open_case.case_id) or any(
+                c.case_id == case.case_id for c in out
+            ):
+                continue
+            out.append(case)
+        return out
+
+    @staticmethod
+    def _bot_question(body: str) -> bool:
+        """A question the bot answers (procedures, queue numbers, CCCD, notices, hotlines)."""
+        from anninh import kb
+        from anninh.bot.phrases import parse
+
+        command = parse(body, {})
+        if command.name in {
+            "procedure",
+            "queue",
+            "queue_cancel",
+            "queue_mine",
+            "cccd_help",
+            "cccd_lookup",
+            "notices",
+            "hotline",
+            "news",
+        }:
+            return True
+        if command.name != "faq" or classify(body) is not None:
+            return False
+        try:
+            _, matcher = kb.current()
+            return matcher.best(body) is not None
+        except Exception:  # no knowledge base reachable: keep the message with the case
+            logger.exception("knowledge base unavailable for a follow-up")
+            return False
+
+    def _ask_which(
+        self, event: UserMessageEvent, oa: OA, candidates: list[Case], event_key: str
+    ) -> TipResult:
+        from anninh.bot.messages import query_button, with_buttons
+
+        body = (event.message.text or "").strip()
+        codes = [c.code for c in candidates[:5]]
+        question = messages.which_tip(codes)
+        buttons = [query_button(code, f"{code}: {body[:800]}", hidden=True) for code in codes]
+        self.ports.enqueue(
+            [
+                OutboundMessage(
+                    oa_id=oa.oa_id,
+                    user_id=event.sender.id,
+                    message=with_buttons(question, buttons),
+                    key=f"case:{event_key}:which",
+                    origin="system",
+                )
+            ]
+        )
+        return TipResult(handled=True, asked=True)
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -236,33 +333,54 @@ class TipDesk:
                 ]
             )
 
-    def _alert(self, case: Case, urgent: Urgency, at: datetime) -> int:
-        """Record the unit's alert; the number of on-call officers notified at once."""
+    def _alert(self, case: Case, urgent: Urgency, at: datetime) -> alerts.Notified:
+        """Record the unit's alert and SMS the on-call officers at once; who was reached."""
         unit = self.registry.unit(case.unit_id)
+        unit_name = unit.name if unit else case.unit_id
         terms = urgent.all_terms
-        store.put_alert(
-            case,
-            terms,
-            messages.alert_text(case.code, unit.name if unit else case.unit_id, terms),
-            at,
-            cls=urgent.cls,
+        created = store.put_alert(
+            case, terms, messages.alert_text(case.code, unit_name, terms), at, cls=urgent.cls
         )
+        if not created:  # redelivered event: the officers were told the first time
+            existing = alerts.get(case.case_id) or {}
+            units = list(existing.get("notified_units") or [""])
+            return alerts.Notified(str(units[0]), list(existing.get("notified_phones") or []))
         metrics.add_metric(name="UrgentTips", unit="Count", value=1)
         logger.warning(
             "urgent tip",
             extra={"case_id": case.case_id, "unit_id": case.unit_id, "terms": terms, "class": urgent.cls},
         )
-        return 0
+        notified = alerts.notify(
+            self.registry,
+            case.unit_id,
+            alerts.sms_text(case.code, unit_name, urgent.cls),
+            at,
+            alert_id=case.case_id,
+            kind="urgent",
+            publish=self.ports.sms,
+        )
+        alerts.mark_notified(case.case_id, notified, at)
+        return notified
 
     def _guidance(  # noqa: PLR0917 - one reply's ingredients
-        self, event: UserMessageEvent, oa: OA, urgent: Urgency, case: Case | None, notified: int, key: str
+        self,
+        event: UserMessageEvent,
+        oa: OA,
+        urgent: Urgency,
+        case: Case | None,
+        notified: alerts.Notified | None,
+        key: str,
     ) -> OutboundMessage:
         from anninh.bot.messages import phone_button, with_buttons
 
         where = None
         if case is not None:
-            unit = self.registry.unit(case.unit_id)
-            where = messages.emergency_where(unit.name if unit else oa.name, notified)
+            # Only what is true: the unit whose on-call officers got the SMS, else the case's unit.
+            reached = notified.unit_id if notified and notified.phones else case.unit_id
+            unit = self.registry.unit(reached)
+            where = messages.emergency_where(
+                unit.name if unit else oa.name, len(notified.phones) if notified else 0
+            )
         body = messages.emergency_guidance(urgent.number, where)
         message = with_buttons(body, [phone_button(f"Gọi {urgent.number}", urgent.number)])
         return OutboundMessage(
@@ -297,7 +415,7 @@ class TipDesk:
             if not store.take_case_slot(oa.oa_id, user_id, now, self.settings.case_rate_limit_per_hour):
                 refused: list[OutboundMessage] = []
                 if urgent:  # the number first; nothing was passed on, so nothing is claimed
-                    refused.append(self._guidance(event, oa, urgent, None, 0, f"case:{event_key}:urgent"))
+                    refused.append(self._guidance(event, oa, urgent, None, None, f"case:{event_key}:urgent"))
                 refused.append(self._reply(event, oa, messages.RATE_LIMITED, f"case:{event_key}:limited"))
                 self.ports.enqueue(refused)
                 metrics.add_metric(name="TipsRateLimited", unit="Count", value=1)
@@ -386,9 +504,17 @@ class TipDesk:
             extra={"opened_by": event.event_name, "route_detail": chosen.detail},
         )
 
-    def _append(self, event: UserMessageEvent, oa: OA, case: Case, event_key: str) -> TipResult:
+    def _append(  # noqa: PLR0917 - a follow-up and how it was addressed
+        self,
+        event: UserMessageEvent,
+        oa: OA,
+        case: Case,
+        event_key: str,
+        texts: list[str] | None = None,
+        confirm: bool = False,
+    ) -> TipResult:
         now = event.at
-        texts = self._texts(event)
+        texts = self._texts(event) if texts is None else [t for t in texts if t]
         location = _location(event)
         media = self._media_items(case.case_id, event, event_key)
         summary = None
@@ -424,6 +550,14 @@ class TipDesk:
             notified = self._alert(case, urgent, now)
             self.ports.enqueue(
                 [self._guidance(event, oa, urgent, case, notified, f"case:{event_key}:urgent")]
+            )
+        if confirm:
+            self.ports.enqueue(
+                [
+                    self._reply(
+                        event, oa, messages.added_to(case.code), f"case:{event_key}:added", case.case_id
+                    )
+                ]
             )
         self._queue_media(media)
         return TipResult(

@@ -28,10 +28,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from anninh import audit, aws, crypto, keys, outbox
+from botocore.exceptions import ClientError
+
+from anninh import audit, aws, conversations, crypto, keys, outbox
 from anninh.api.auth import Principal
 from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Case
 from anninh.cases.queries import (
@@ -47,6 +49,7 @@ from anninh.clock import iso, parse_iso, utcnow
 from anninh.followers import info_context
 from anninh.observability import logger
 from anninh.registry import Registry
+from anninh.settings import get_settings
 from anninh.stats import counters
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -74,7 +77,17 @@ NOTICE_RESOLVED = (
     "Tin báo mã {code} của anh/chị đã được Công an xử lý xong. Cảm ơn anh/chị đã phối hợp, "
     "góp phần giữ gìn an ninh trật tự."
 )
+NOTICE_REJECTED = (
+    "Tin báo mã {code} của anh/chị đã được Công an xem xét và khép lại, không cần xử lý thêm. "
+    "Cảm ơn anh/chị đã quan tâm, phối hợp. Nếu có thông tin mới, anh/chị vui lòng gửi tin báo mới."
+)
+NOTICE_MERGED = (
+    "Tin báo mã {code} của anh/chị phản ánh cùng sự việc với tin báo {into_code} nên đã được gộp vào "
+    "tin báo {into_code} để xử lý chung. Để xem tình trạng xử lý, anh/chị nhắn: tra cứu {into_code}"
+)
 CITIZEN_NOTICES = {"in_review": NOTICE_IN_REVIEW, "resolved": NOTICE_RESOLVED}
+# Told at most once per case, ever (a marker item in the case's partition), even if reopened.
+ONCE_NOTICES = {"rejected": NOTICE_REJECTED}
 
 
 class TransitionNotAllowed(Exception):
@@ -281,6 +294,37 @@ def _notice(case: Case, status: str, ports: Ports) -> None:
     )
 
 
+def notice_once(case: Case, kind: str, text: str, ports: Ports) -> bool:
+    """Tell the citizen something about their tip once per case (False if they were told already)."""
+    try:
+        ports.tbl().put_item(
+            Item={
+                "PK": keys.case_pk(case.case_id),
+                "SK": f"NOTICE#{kind}",
+                "type": "citizen_notice",
+                "at": iso(ports.clock()),
+            },
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    ports.enqueue(
+        [
+            outbox.text(
+                case.oa_id,
+                case.user_id,
+                text,
+                key=f"notice:{case.case_id}:{kind}",
+                origin="system",
+                case_id=case.case_id,
+            )
+        ]
+    )
+    return True
+
+
 def _seconds_between(start: str, end: datetime) -> float:
     try:
         return max(0.0, (end - parse_iso(start)).total_seconds())
@@ -328,8 +372,12 @@ def _count_move(ports: Ports, old: Case, new: Case, now: datetime) -> None:
 
 
 def _validate_unit(ports: Ports, unit_id: str, field_name: str = "unit_id") -> None:
-    if ports.registry.unit(unit_id) is None:
+    unit = ports.registry.unit(unit_id)
+    if unit is None:
         raise InvalidChange(f"Không có đơn vị '{unit_id}'.", field_name)
+    if unit.ended_on:  # merged or split by a reorganisation: its work went to its successors
+        successors = ", ".join(unit.successors)
+        raise InvalidChange(f"{unit.name} đã được sắp xếp lại (nay là: {successors}).", field_name)
 
 
 def _validate_assignee(ports: Ports, p: Principal, case_unit: str, username: str) -> str:
@@ -503,6 +551,8 @@ def _after_effects(
     if status_changed:
         if new.status in CITIZEN_NOTICES:
             _notice(new, new.status, ports)
+        if new.status in ONCE_NOTICES:
+            notice_once(new, new.status, ONCE_NOTICES[new.status].format(code=new.code), ports)
         counter = STATUS_COUNTERS.get(new.status)
         if counter:
             _count(ports, f"status:{new.status}:{new.case_id}", new, now, **{counter: 1})
@@ -573,6 +623,13 @@ def forward(
     return apply_changes(p, case_id, changes, ports, expected_version=expected_version, action="case.forward")
 
 
+def reply_text(case: Case, body: str, registry: Registry) -> str:
+    """What the citizen reads: which tip and which unit the officer writes about, then the reply."""
+    unit = registry.unit(case.unit_id)
+    header = f"Về tin báo {case.code} — {unit.name if unit else 'Công an'}:"
+    return body if body.startswith(header) else f"{header}\n{body}"
+
+
 def reply(p: Principal, case_id: str, text: str, client_key: str, ports: Ports) -> dict[str, Any]:
     """A reply to the citizen through the OA the tip came in on (the sender checks Zalo's window)."""
     loaded = load_for(p, case_id, ports, "case.reply", write=True)
@@ -585,10 +642,23 @@ def reply(p: Principal, case_id: str, text: str, client_key: str, ports: Ports) 
         raise InvalidChange("Nội dung trả lời trống.", "text")
     key = f"reply:{case_id}:{client_key}"
     message = outbox.text(
-        case.oa_id, case.user_id, body, key=key, origin="officer", case_id=case_id, officer=p.username
+        case.oa_id,
+        case.user_id,
+        reply_text(case, body, ports.registry),
+        key=key,
+        origin="officer",
+        case_id=case_id,
+        officer=p.username,
     )
     ports.enqueue([message])
     now = ports.clock()
+    # The citizen's answers go to this case (not to the bot) for a while after an officer wrote.
+    try:
+        conversations.set_officer_thread(
+            case.oa_id, case.user_id, case_id, now + timedelta(days=get_settings().officer_thread_days)
+        )
+    except Exception:  # the reply is queued; a lost thread only means the bot may answer once
+        logger.exception("officer thread not recorded", extra={"case_id": case_id})
     at = iso(now)
     sets: dict[str, Any] = {"updated_at": at, "last_activity_at": at, "last_action_at": at}
     if not case.first_response_at:
@@ -637,6 +707,12 @@ def merge(p: Principal, case_id: str, into: str, ports: Ports) -> Case:
         logger.warning("merge target changed; duplicate still points at it", extra={"case_id": into})
     _audit(p, ports, "case.merge", case_id, after={"merged_into": into})
     _audit(p, ports, "case.merge", into, after={"merged_from": case_id})
+    notice_once(
+        source.case,
+        "merged",
+        NOTICE_MERGED.format(code=source.case.code, into_code=target.case.code),
+        ports,
+    )
     return case_from_item({**source.item, "merged_into": into})
 
 

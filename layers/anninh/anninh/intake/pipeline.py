@@ -54,6 +54,7 @@ class Ports:
     pseudonym: Callable[[str, str], str]
     bot: BotFn | None = None  # None: anninh.bot.router, imported when first needed
     settings: Settings | None = None
+    sms: Callable[[str, str, dict[str, str]], None] | None = None  # None: the SNS on-call topic
 
 
 @dataclass
@@ -224,7 +225,9 @@ class Pipeline:
         state = conversations.ensure_state(oa.oa_id, user_id, oa.unit_id, event.at)
         counters = {"messages_in": 1}
         desk = TipDesk(
-            registry, self.settings, TipPorts(self.ports.enqueue, self.ports.send_media, self.ports.pseudonym)
+            registry,
+            self.settings,
+            TipPorts(self.ports.enqueue, self.ports.send_media, self.ports.pseudonym, self.ports.sms),
         )
         tip = desk.handle(event, oa, state, key)
         if tip.handled:
@@ -237,7 +240,11 @@ class Pipeline:
             else:
                 counters.update(tip_counters)
             outcome = Outcome(
-                "tip" if tip.case_id else ("lookup" if tip.lookup else "tip_refused"), counters, tip=tip
+                "tip"
+                if tip.case_id
+                else ("lookup" if tip.lookup else ("tip_choice" if tip.asked else "tip_refused")),
+                counters,
+                tip=tip,
             )
         elif event.kind == "text" and (event.message.text or "").strip():
             outcome = self._bot(event, oa, state, key, counters)

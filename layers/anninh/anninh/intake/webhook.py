@@ -38,8 +38,9 @@ from anninh.intake.signature import HEADER, signature_matches
 from anninh.observability import logger, metrics
 
 RECEIPT_TTL_SECONDS = 30 * 24 * 3600
-QUEUE_MESSAGE_LIMIT = 256 * 1024  # SQS's maximum message size (the template pins the queue to it)
 _TOP_FIELD = re.compile(rb'"(app_id|timestamp|event_name)"\s*:\s*"?([0-9A-Za-z_]{1,64})"?')
+
+SQS_MESSAGE_BYTES = 262_144  # SQS's limit for one message (body and attributes)
 
 
 class SecretSource(Protocol):
@@ -205,17 +206,18 @@ class Webhook:
             "raw": text,
             "expires_at": int(received.timestamp()) + RECEIPT_TTL_SECONDS,
         }
-        if not self.receipts.put_new(key, item):
-            metrics.add_metric(name="WebhookDuplicate", unit="Count", value=1)
-            return WebhookResponse(200, {"status": "duplicate"}, event_name, key)
         envelope = InboundEnvelope(
             dedupe_key=key, event_name=event_name, kind=kind, received_at=iso(received), body=text
         )
         message = envelope.model_dump_json()
-        if len(message.encode("utf-8")) > QUEUE_MESSAGE_LIMIT:
-            # The raw body is in the receipt already: hand the queue a reference, never a 5xx.
+        if len(message.encode("utf-8")) > SQS_MESSAGE_BYTES:
+            # Escaping inside the envelope can double a body: the raw body is in the receipt (written
+            # next), so hand the queue a reference instead of refusing the event or failing with a 5xx.
             message = envelope.model_copy(update={"body": "", "body_in_receipt": True}).model_dump_json()
             metrics.add_metric(name="WebhookBodyByReference", unit="Count", value=1)
+        if not self.receipts.put_new(key, item):
+            metrics.add_metric(name="WebhookDuplicate", unit="Count", value=1)
+            return WebhookResponse(200, {"status": "duplicate"}, event_name, key)
         try:
             self.queue.send(message, group_id, hashlib.sha256(key.encode()).hexdigest())
         except Exception:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin
-
-import httpx
 
 from anninh.media.guard import AllowEntry, Refused, Resolver, Target, system_resolver, vet
 from anninh.media.sniff import ALLOWED_FAMILIES, SIZE_CAPS, SNIFF_BYTES, Sniffed, sniff
+
+if TYPE_CHECKING:  # imported on first use: httpx costs ~0.1 s of a cold start
+    import httpx
 
 MAX_REDIRECTS = 3
 CHUNK = 256 * 1024
@@ -53,6 +54,8 @@ class MediaFetcher:
     ) -> None:
         self.allowlist = allowlist
         self.resolve = resolve
+        import httpx
+
         self.client = httpx.Client(
             transport=transport,
             follow_redirects=False,
@@ -74,6 +77,8 @@ class MediaFetcher:
             raise Refused("kind_not_supported")
         cap = SIZE_CAPS[kind]
         target = vet(url, self.allowlist, self.resolve)
+        import httpx
+
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 response = self.client.send(self._request(target), stream=True)
@@ -95,6 +100,8 @@ class MediaFetcher:
         raise Refused("too_many_redirects")
 
     def _store(self, response: httpx.Response, target: Target, kind: str, cap: int, sink: Sink) -> Downloaded:
+        import httpx
+
         status = response.status_code
         if status in PERMANENT_STATUSES:
             raise Refused(f"http_{status}")

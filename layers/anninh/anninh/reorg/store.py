@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
 
 from anninh import audit, aws, hotlines, keys, queueing
 from anninh.hotlines import hotline_key
@@ -159,6 +160,16 @@ class DynamoReorgStore:
                 ":at": at,
             },
         )
+        try:  # its urgent alert (if any) follows it: listed and escalated by the new unit
+            self.table.update_item(
+                Key=keys.case_alert(case.case_id),
+                UpdateExpression="SET unit_id = :u, GSI1PK = :g",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":u": unit_id, ":g": keys.unit_alerts_gsi(unit_id)},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def move_handoff(self, handoff: Handoff, unit_id: str) -> None:
         self.table.update_item(

@@ -54,6 +54,11 @@ def nice_max(value: float) -> float:
     return float(10 ** (exponent + 1))
 
 
+def text_width(text: str, size: float) -> float:
+    """Approximate width of text in the report font (Source Sans Pro averages ~0.5 em per letter)."""
+    return len(text) * size * 0.52
+
+
 def _label(value: float) -> str:
     return f"{int(value):,}".replace(",", ".") if value == int(value) else f"{value:.1f}"
 
@@ -99,7 +104,7 @@ def line_chart(
             chart.add(Shape("circle", points, color, 2.5))
         else:
             chart.add(Shape("polyline", points, color, 1.6))
-        legend_x = left + k * 150
+        legend_x = left + sum(text_width(n, 8) + 30 for n, _ in series[:k])  # never overlapping
         legend_y = height - 8
         chart.add(Shape("rect", ((legend_x, legend_y - 6),), color, 10, 6))
         chart.add(Shape("text", ((legend_x + 14, legend_y),), INK, height=8, text=name))
@@ -110,7 +115,9 @@ def bar_chart(
     title: str, rows: list[tuple[str, float]], color: str = PALETTE[0], width: float = 520
 ) -> Chart:
     """Horizontal bars, one per row, with the value at the end of the bar."""
-    bar, gap, label_w = 11.0, 5.0, 170.0
+    bar, gap = 11.0, 5.0
+    # Room for the longest name (team names are long), up to half the width: names are never cut.
+    label_w = min(width / 2, max(120.0, max((text_width(label, 8) for label, _ in rows), default=0) + 12))
     height = max(30.0, len(rows) * (bar + gap) + 10)
     chart = Chart(title, width, height)
     peak = nice_max(max((v for _, v in rows), default=0))

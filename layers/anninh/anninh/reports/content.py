@@ -15,6 +15,7 @@ from anninh.cases.model import OUTCOME_LABELS_VI
 from anninh.clock import VN_TZ
 from anninh.registry import Registry
 from anninh.reports.charts import PALETTE, Chart, bar_chart, line_chart
+from anninh.reports.document import DocumentParts, document_parts
 from anninh.stats.figures import LABELS_VI, METRIC_LABELS_VI, human_duration, vn_number
 from anninh.stats.queries import period_stats
 from anninh.stats.store import StatsStore
@@ -73,6 +74,7 @@ class ReportContent:
     top_questions: list[dict[str, Any]]
     response_times: list[dict[str, str]]
     charts: list[Chart] = field(default_factory=list)
+    document: DocumentParts | None = None  # heading, number, place/date, Nơi nhận, signature
 
     @property
     def title(self) -> str:
@@ -135,6 +137,7 @@ def build_content(
     today: str,
     now: datetime,
     kb_titles: dict[str, str] | None = None,
+    requested_by: str | None = None,
 ) -> ReportContent:
     unit = registry.unit(unit_id)
     if unit is None:
@@ -172,6 +175,15 @@ def build_content(
         response_times=times,
     )
     content.charts = charts_for(stats)
+    content.document = document_parts(
+        registry,
+        unit_id,
+        stats,
+        previous,
+        period_text=content.period_text,
+        generated_at=now,
+        requested_by=requested_by,
+    )
     return content
 
 
@@ -228,5 +240,4 @@ def _short_name(name: str) -> str:
     for prefix, short in (("Công an phường ", "P. "), ("Công an xã ", "X. "), ("Công an quận ", "Q. ")):
         if name.startswith(prefix):
             return short + name[len(prefix) :]
-    name = name.replace("Đội Cảnh sát ", "Đội CS ")
-    return name if len(name) <= 32 else name[:31].rstrip() + "…"
+    return name.replace("Đội Cảnh sát ", "Đội CS ")  # never cut: the chart makes room for the name

@@ -23,6 +23,21 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:14px 0}
 figcaption{font-weight:600;margin-bottom:4px}
 footer{margin-top:28px;color:#607d8b;font-size:12px}
+.nd30{display:grid;grid-template-columns:42% 58%;text-align:center;font-size:14px;line-height:1.35}
+.nd30 .parent{text-transform:uppercase}
+.nd30 .issuer,.nd30 .nation{font-weight:700;text-transform:uppercase}
+.nd30 .motto{font-weight:700}
+.nd30 .rule{width:35%;margin:2px auto 6px;border-top:1px solid #263238}
+.nd30 .date{font-style:italic;margin-top:6px}
+.doc-title{text-align:center;margin:22px 0 2px;font-size:18px;font-weight:700}
+.doc-subject{text-align:center;font-weight:700;margin:0 0 6px}
+.closing{display:grid;grid-template-columns:50% 50%;margin-top:28px;font-size:13px}
+.closing .to b{font-style:italic}
+.closing ul{list-style:none;padding:0;margin:2px 0}
+.sign{text-align:center}
+.sign .title{font-weight:700;text-transform:uppercase}
+.sign .space{height:90px}
+.sign .name{font-weight:700}
 @media print{body{margin:0}h2{break-after:avoid}figure{break-inside:avoid}}
 """
 
@@ -63,10 +78,7 @@ def render_html(content: ReportContent) -> str:
 <title>{escape(c.title)} – {escape(c.unit_name)} – {escape(c.period_text)}</title>
 <style>{CSS}</style></head>
 <body>
-<header><div class="unit">{escape(c.unit_name)}</div>
-<h1>{escape(c.title)}</h1>
-<div class="sub">{SUBTITLE}</div>
-<div class="sub">{escape(c.period_text)}</div></header>
+{_heading(c)}
 <h2>I. Kết quả chính</h2>
 <ul>{summary}</ul>
 <table><tr><th>Chỉ tiêu</th><th>Kỳ này</th><th>Kỳ trước ({escape(c.previous_text)})</th>
@@ -80,6 +92,50 @@ def render_html(content: ReportContent) -> str:
 <table><tr><th>Chỉ số</th><th>Số tin báo</th><th>Trung vị</th><th>90% trong vòng</th>
 <th>Trung vị kỳ trước</th></tr>
 {times}</table>
+{_assessment(c)}
+{_closing(c)}
 <footer>{escape(c.generated_text)} Số liệu của đơn vị bao gồm các đơn vị trực thuộc.</footer>
 </body></html>
 """
+
+
+def _heading(c: ReportContent) -> str:
+    """Quốc hiệu, tiêu ngữ, the issuing body, number and symbol, place and date, title and subject."""
+    d = c.document
+    if d is None:
+        return (
+            f'<header><div class="unit">{escape(c.unit_name)}</div><h1>{escape(c.title)}</h1>'
+            f'<div class="sub">{SUBTITLE}</div><div class="sub">{escape(c.period_text)}</div></header>'
+        )
+    parent = f'<div class="parent">{escape(d.parent_heading)}</div>' if d.parent_heading else ""
+    return (
+        '<header class="nd30">'
+        f'<div>{parent}<div class="issuer">{escape(d.issuer_heading)}</div><div class="rule"></div>'
+        f"<div>{escape(d.number_symbol).replace('  ', '&nbsp; ')}</div></div>"
+        '<div><div class="nation">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</div>'
+        '<div class="motto">Độc lập - Tự do - Hạnh phúc</div><div class="rule"></div>'
+        f'<div class="date">{escape(d.place_date)}</div></div></header>'
+        f'<div class="doc-title">{escape(d.title)}</div><div class="doc-subject">{escape(d.subject)}</div>'
+    )
+
+
+def _assessment(c: ReportContent) -> str:
+    d = c.document
+    if d is None:
+        return ""
+    findings = "".join(f"<p>{escape(s)}</p>" for s in d.assessment)
+    proposals = "".join(f"<li>{escape(s)}</li>" for s in d.proposals)
+    return f"<h2>V. Đánh giá chung</h2>{findings}<h2>VI. Phương hướng, đề xuất</h2><ol>{proposals}</ol>"
+
+
+def _closing(c: ReportContent) -> str:
+    d = c.document
+    if d is None:
+        return ""
+    recipients = "".join(f"<li>- {escape(r)}</li>" for r in d.recipients)
+    return (
+        '<section class="closing">'
+        f'<div class="to"><b>Nơi nhận:</b><ul>{recipients}</ul></div>'
+        f'<div class="sign"><div class="title">{escape(d.signer_title)}</div><div class="space"></div>'
+        f'<div class="name">{escape(d.signer_name)}</div></div></section>'
+    )

@@ -10,6 +10,7 @@ import io
 import logging
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from anninh.reports.charts import FONT_FAMILY, to_svg
 from anninh.reports.content import ReportContent
@@ -30,6 +31,7 @@ def font_files() -> dict[str, str]:
         "": str(directory / "SourceSansPro-Regular.ttf"),
         "B": str(directory / "SourceSansPro-Bold.ttf"),
         "I": str(directory / "SourceSansPro-It.ttf"),
+        "BI": str(directory / "SourceSansPro-BoldIt.ttf"),
     }
 
 
@@ -59,21 +61,24 @@ def render_pdf(content: ReportContent) -> bytes:
     pdf.add_page()
 
     pdf.set_text_color(38, 50, 56)
-    pdf.set_font(FONT, "B", 12)
-    pdf.cell(0, 6, c.unit_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
-    pdf.set_font(FONT, "B", 20)
-    pdf.cell(0, 9, c.title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 11)
-    pdf.multi_cell(
-        0,
-        5.5,
-        "Kết quả hoạt động các tài khoản Zalo OA (kênh tương tác, tuyên truyền và cải cách hành chính)",
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.cell(0, 6, c.period_text, align="C", new_x="LMARGIN", new_y="NEXT")
+    if c.document is not None:
+        _nd30_heading(pdf, c)
+    else:
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(0, 6, c.unit_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        pdf.set_font(FONT, "B", 20)
+        pdf.cell(0, 9, c.title, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 11)
+        pdf.multi_cell(
+            0,
+            5.5,
+            "Kết quả hoạt động các tài khoản Zalo OA (kênh tương tác, tuyên truyền và cải cách hành chính)",
+            align="C",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.cell(0, 6, c.period_text, align="C", new_x="LMARGIN", new_y="NEXT")
 
     _heading(pdf, "I. Kết quả chính")
     pdf.set_font(FONT, "", 10.5)
@@ -123,6 +128,16 @@ def render_pdf(content: ReportContent) -> bytes:
         ["Chỉ số", "Số tin báo", "Trung vị", "90% trong vòng", "Trung vị kỳ trước"],
         [[t["label"], t["count"], t["median"], t["p90"], t["previous_median"]] for t in c.response_times],
     )
+    if c.document is not None:
+        _heading(pdf, "V. Đánh giá chung")
+        pdf.set_font(FONT, "", 10.5)
+        for sentence in c.document.assessment:
+            pdf.multi_cell(0, 5.2, sentence, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+        _heading(pdf, "VI. Phương hướng, đề xuất")
+        pdf.set_font(FONT, "", 10.5)
+        for i, sentence in enumerate(c.document.proposals, 1):
+            pdf.multi_cell(0, 5.2, f"{i}. {sentence}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font(FONT, "I", 9)
     pdf.set_text_color(96, 125, 139)
@@ -133,7 +148,81 @@ def render_pdf(content: ReportContent) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    if c.document is not None:
+        _nd30_closing(pdf, c)
     return bytes(pdf.output())
+
+
+def _nd30_heading(pdf: Any, c: ReportContent) -> None:
+    """Two columns (decree 30/2020, Phụ lục I): the issuing body, number and symbol on the left;
+    quốc hiệu, tiêu ngữ, place and date on the right; then the title and the subject, centred."""
+    d = c.document
+    assert d is not None
+    left_w, right_w = CONTENT_W * 0.42, CONTENT_W * 0.58
+    top = pdf.get_y()
+    pdf.set_xy(MARGIN, top)
+    if d.parent_heading:
+        pdf.set_font(FONT, "", 11)
+        pdf.multi_cell(left_w, 5, d.parent_heading, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(left_w, 5, d.issuer_heading, align="C", new_x="LMARGIN", new_y="NEXT")
+    rule_y = pdf.get_y() + 1
+    pdf.set_draw_color(38, 50, 56)
+    pdf.set_line_width(0.3)
+    pdf.line(MARGIN + left_w * 0.33, rule_y, MARGIN + left_w * 0.67, rule_y)
+    pdf.set_y(rule_y + 2)
+    pdf.set_font(FONT, "", 11)
+    pdf.cell(left_w, 6, d.number_symbol, align="C", new_x="LMARGIN", new_y="NEXT")
+    left_bottom = pdf.get_y()
+
+    x = MARGIN + left_w
+    pdf.set_xy(x, top)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(right_w, 5, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(right_w, 6, "Độc lập - Tự do - Hạnh phúc", align="C", new_x="LEFT", new_y="NEXT")
+    rule_y = pdf.get_y() + 0.5
+    motto_w = pdf.get_string_width("Độc lập - Tự do - Hạnh phúc")
+    pdf.line(x + (right_w - motto_w) / 2, rule_y, x + (right_w + motto_w) / 2, rule_y)
+    pdf.set_xy(x, rule_y + 3)
+    pdf.set_font(FONT, "I", 11.5)
+    pdf.cell(right_w, 6, d.place_date, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
+    pdf.set_font(FONT, "B", 14)
+    pdf.cell(0, 7, d.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "B", 11.5)
+    pdf.multi_cell(0, 5.5, d.subject, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _nd30_closing(pdf: Any, c: ReportContent) -> None:
+    """Nơi nhận (left, small) and the signature block (right): title, room to sign and stamp, name."""
+    d = c.document
+    assert d is not None
+    needed = 12 + 6 * len(d.recipients) + 40
+    if pdf.get_y() + needed > pdf.h - MARGIN:
+        pdf.add_page()
+    pdf.ln(6)
+    top = pdf.get_y()
+    half = CONTENT_W / 2
+    pdf.set_text_color(38, 50, 56)
+    pdf.set_font(FONT, "BI", 11)
+    pdf.set_xy(MARGIN, top)
+    pdf.cell(half, 5.5, "Nơi nhận:", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    for line in d.recipients:
+        pdf.multi_cell(half, 4.8, f"- {line}", new_x="LMARGIN", new_y="NEXT")
+    left_bottom = pdf.get_y()
+    pdf.set_xy(MARGIN + half, top)
+    pdf.set_font(FONT, "B", 11)
+    pdf.multi_cell(half, 5.5, d.signer_title, align="C", new_x="LEFT", new_y="NEXT")
+    pdf.set_font(FONT, "I", 9.5)
+    pdf.cell(half, 5, "(Ký, đóng dấu)", align="C", new_x="LEFT", new_y="NEXT")
+    pdf.ln(24)
+    pdf.set_x(MARGIN + half)
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(half, 6, d.signer_name or "", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(left_bottom, pdf.get_y()))
 
 
 def _heading(pdf: object, text: str) -> None:

@@ -122,6 +122,7 @@ def make_report(ports: ReportPorts, report_id: str, *, now: datetime) -> dict[st
         today=vn_day(now),
         now=now,
         kb_titles=ports.kb_titles,
+        requested_by=record.get("created_by"),
     )
     prefix = f"reports/{unit_id}/{report_id}/{FILE_NAME}"
     bucket = get_settings().reports_bucket

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
@@ -14,6 +12,7 @@ from anninh import aws
 from anninh.observability import logger
 from anninh.outbox import OutboundMessage
 from anninh.sending.sender import MAX_VISIBILITY, OutboxSender
+from anninh.sqs_batch import SqsRecord, process
 
 _default: OutboxSender | None = None
 
@@ -46,26 +45,24 @@ def handle_outbox_batch(
     deadline = time.monotonic() + remaining - 1.0
     delays: dict[str, int] = {}
 
-    def deliver(record: SQSRecord) -> str:
+    def deliver(record: SqsRecord) -> str:
         try:
             msg = OutboundMessage.model_validate_json(record.body)
         except ValidationError:
             # Nothing can ever send it; failing would only block the citizen's FIFO group.
             logger.error("malformed outbox item dropped", extra={"message_id": record.message_id})
             return "dropped"
-        receive_count = int(record.attributes.approximate_receive_count or 1)
+        receive_count = record.receive_count
         outcome = sender.deliver(msg, receive_count=receive_count, deadline=deadline)
         if outcome.status == "retry":
             delays[record.message_id] = outcome.retry_after
             raise RetryLaterError(outcome.reason)
         return outcome.status
 
-    processor = SqsFifoPartialProcessor(skip_group_on_error=True)
     # A batch whose every item is waiting for a retry is normal here: report it item by item (each
     # with its own backoff) instead of raising and letting the whole batch come back at once.
-    processor.raise_on_entire_batch_failure = False
-    response = process_partial_response(
-        event=event, record_handler=deliver, processor=processor, context=context
+    response = process(
+        event, deliver, fifo=True, skip_group_on_error=True, raise_on_entire_batch_failure=False
     )
     failed = {str(f["itemIdentifier"]) for f in response.get("batchItemFailures", [])}
     if failed:

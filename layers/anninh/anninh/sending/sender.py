@@ -4,10 +4,13 @@ Delivery guarantee. A message key is claimed in its outbox record before Zalo is
 `sent` with one small write right after Zalo answers; the conversation log and the statistics are
 written after that, idempotently, so a redelivery only finishes them. Every failure we can see (Zalo
 errors, connection refused, HTTP 5xx, our own timeouts before the call) leaves the message "not sent"
-and it is retried: exactly once. Only two cases are ambiguous: the function dies between Zalo's
-answer and the `sent` write (milliseconds), or a read timeout/dropped connection after the request
-went out. For those we chose **at-least-once**: the message is sent again (logged as a possible
-duplicate) because a lost answer to a citizen or a lost officer reply is worse than a repeated one.
+and it is retried: exactly once. When the answer is lost after the request went out (read timeout,
+dropped connection) the sender asks Zalo (`v2.0/oa/conversation`) whether the message arrived: found,
+it is recorded as sent with Zalo's id; not found, it is sent again; Zalo cannot tell (the lookup
+fails, or the message has no text to recognise), it is kept for the officers with the cause
+`unknown` instead of being sent twice or dropped. A function dying between Zalo's answer and the
+`sent` write (milliseconds) is still sent again when its claim expires (logged as a possible
+duplicate): a lost answer to a citizen is worse than a repeated one.
 
 Tiers (docs/zalo.md). Before a consultation message goes out, the citizen's reply window is read from
 the conversation log: inside 48 hours of the citizen's latest message and among the 8 messages after
@@ -18,7 +21,9 @@ officers with the cause `quota`.
 
 Retries. Transient errors (-32, network, 5xx) are retried in the function a few times with
 exponential backoff and full jitter, within a few seconds; after that the item goes back to SQS with
-its visibility set to a longer full-jitter backoff (the FIFO group waits, preserving order). Token
+its visibility set to a longer full-jitter backoff (the FIFO group waits, preserving order); after a
+-32 never longer than the rest of the current minute, and when the shared limiter has paused the app
+the item comes back when the pause ends. Token
 errors get one refresh (serialised by `TokenStore`) and one retry. Recipient errors are recorded and
 never retried; -230/-232 (window) and a known last interaction older than 7 days keep the message for
 the officers of the OA's unit. OA errors are recorded and raise the `OutboundNeedsOperator` metric.
@@ -27,6 +32,7 @@ the officers of the OA's unit. OA errors are recorded and raise the `OutboundNee
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import time
 from collections.abc import Callable
@@ -55,12 +61,13 @@ from anninh.sending.ports import (
 from anninh.sending.records import OutboxRecords
 from anninh.sending.tiers import ConversationWindows, QuotaLedger, TierDecision, decide
 from anninh.zalo.client import MessageKind, SendResult, ZaloClient
-from anninh.zalo.errors import OUT_OF_QUOTA, TokenUnavailableError, ZaloError
+from anninh.zalo.errors import OUT_OF_QUOTA, RATE_LIMITED, TokenUnavailableError, ZaloError
 from anninh.zalo.tokens import TokenStore
 
 WINDOW = timedelta(days=7)
 MAX_VISIBILITY = 12 * 3600  # SQS limit
 USE_QUEUE_BACKOFF = -1
+USE_MINUTE_END = -2
 
 OutcomeStatus = Literal["sent", "skipped", "undeliverable_window", "failed", "retry"]
 
@@ -92,6 +99,15 @@ class RetryPolicy:
     def queue_delay(self, receive_count: int, rng: random.Random) -> int:
         ceiling = min(self.queue_cap, self.queue_base * 2 ** max(0, receive_count - 1))
         return max(self.queue_min, int(rng.uniform(0, ceiling)))
+
+
+class _OutcomeUnknown(Exception):
+    """The request went out, the answer was lost, and Zalo cannot tell us whether it arrived."""
+
+    def __init__(self, reason: str, code: int) -> None:
+        self.reason = reason
+        self.code = code
+        super().__init__(reason)
 
 
 class _RetryLater(Exception):
@@ -173,6 +189,21 @@ class OutboxSender:
             return self._retry_later(msg, unit_id, later, receive_count, log)
         except ZaloError as exc:
             return self._permanent(msg, unit_id, exc, log)
+        except _OutcomeUnknown as unknown:
+            self.records.mark_final(
+                msg=msg,
+                status="failed",
+                cause="unknown",
+                reason=unknown.reason,
+                at=self.clock(),
+                unit_id=unit_id,
+                error_code=unknown.code,
+            )
+            metrics.add_metric(name="OutboundOutcomeUnknown", unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "send outcome unknown; kept for the officers", extra={**log, "reason": unknown.reason}
+            )
+            return Outcome("failed", reason=unknown.reason)
         except Exception:
             # Zalo's failures are ZaloErrors, handled above: this is ours (AWS, registry...) and the
             # message did not go out. Say so on the record, so that the next delivery is not taken
@@ -211,7 +242,11 @@ class OutboxSender:
         receive_count: int,
         log: dict[str, object],
     ) -> Outcome:
-        delay = later.delay if later.delay >= 0 else self.policy.queue_delay(receive_count, self.rng)
+        if later.delay == USE_MINUTE_END:  # -32: Zalo's minute ends within 60 s; never wait longer
+            minute_left = 60 - self.clock().second + self.rng.randint(1, 3)
+            delay = min(self.policy.queue_delay(receive_count, self.rng), minute_left)
+        else:
+            delay = later.delay if later.delay >= 0 else self.policy.queue_delay(receive_count, self.rng)
         if receive_count >= self.policy.max_receives:
             metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
             self.records.mark_final(
@@ -281,7 +316,13 @@ class OutboxSender:
             if self.limiter and app_id:
                 wait = max(0.0, min(5.0, self._time_left(deadline) - self.call_timeout - 1.0))
                 if not self.limiter.take(app_id, 1, max_wait=wait).tokens:
-                    raise _RetryLater(USE_QUEUE_BACKOFF, "the app's Zalo quota for this minute is taken")
+                    # Back when the app's pause (after a -32) or the busy minute ends, not later.
+                    pause_left = getattr(self.limiter, "pause_left", None)
+                    delay = math.ceil(pause_left(app_id)) + 1 if pause_left else USE_QUEUE_BACKOFF
+                    raise _RetryLater(
+                        min(MAX_VISIBILITY, delay), "the app's Zalo quota for this minute is taken"
+                    )
+            attempt_at = self.clock()
             try:
                 reply_to = decision.reply_to if decision is not None else None
                 return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind, reply_to=reply_to)
@@ -303,10 +344,14 @@ class OutboxSender:
                     raise
                 failures += 1
                 if exc.maybe_delivered:
-                    logger.warning(
-                        "Zalo call failed after the request went out; retrying may duplicate",
-                        extra={**log, "code": exc.code},
-                    )
+                    # The request went out and the answer was lost: ask Zalo before sending again.
+                    found = self._reconcile(token, msg, attempt_at, log)
+                    if found:
+                        return SendResult(message_id=found, user_id=msg.user_id)
+                    if found is None:
+                        raise _OutcomeUnknown(
+                            f"{exc.code}: {exc.message}; Zalo could not tell whether it arrived", exc.code
+                        ) from exc
                 if exc.retry_at is not None:  # quiet hours: come back when they end
                     delay = int((exc.retry_at - self.clock()).total_seconds()) + 1
                     raise _RetryLater(min(MAX_VISIBILITY, max(1, delay)), str(exc)) from exc
@@ -316,13 +361,30 @@ class OutboxSender:
                     or slept + pause > self.policy.inline_budget
                     or self._time_left(deadline) < pause + self.call_timeout + 1.0
                 ):
-                    raise _RetryLater(USE_QUEUE_BACKOFF, f"{exc.code}: {exc.message}") from exc
+                    delay = USE_MINUTE_END if exc.code == RATE_LIMITED else USE_QUEUE_BACKOFF
+                    raise _RetryLater(delay, f"{exc.code}: {exc.message}") from exc
                 logger.info(
                     "transient Zalo error; retrying shortly",
                     extra={**log, "code": exc.code, "pause": round(pause, 3)},
                 )
                 self.sleep(pause)
                 slept += pause
+
+    def _reconcile(
+        self, token: str, msg: OutboundMessage, attempt_at: datetime, log: dict[str, object]
+    ) -> str | Literal[False] | None:
+        """After a lost answer: Zalo's message id when the conversation shows the message arrived,
+        False when Zalo shows it did not (safe to send again), None when Zalo cannot tell (the
+        conversation API failed, or the message has no text to recognise it by)."""
+        since_ms = int(attempt_at.timestamp() * 1000) - 60_000  # clocks differ a little
+        found = self.zalo.find_sent(token, msg.user_id, msg.message, since_ms)
+        if found:
+            logger.info("the message had arrived; recorded, not sent again", extra=log)
+        elif found is False:
+            logger.info("the message had not arrived; sending it again", extra=log)
+        else:
+            logger.warning("Zalo cannot tell whether the message arrived", extra=log)
+        return found
 
     def _token_unavailable(self, exc: TokenUnavailableError, log: dict[str, object]) -> NoReturn:
         if not exc.transient:

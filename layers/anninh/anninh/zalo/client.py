@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from pydantic import BaseModel, Field
 
 from anninh.settings import get_settings
 from anninh.zalo.errors import BAD_RESPONSE, HTTP_ERROR, NETWORK_ERROR, ErrorKind, ZaloError
 from anninh.zalo.messages import article_broadcast_message
+
+if TYPE_CHECKING:  # imported on first use: httpx costs ~0.1 s of a cold start
+    import httpx
 
 MessageKind = Literal["cs", "transaction", "promotion"]
 MAX_PAGE = 50
@@ -75,6 +77,8 @@ class ZaloClient:
         self.api_base = (api_base or settings.zalo_api_base).rstrip("/")
         self.oauth_base = (oauth_base or settings.zalo_oauth_base).rstrip("/")
         self.zns_base = (zns_base or settings.zns_api_base).rstrip("/")
+        import httpx
+
         self._http = httpx.Client(transport=transport, timeout=timeout)
         self.rate_limit = RateLimit()
 
@@ -95,6 +99,8 @@ class ZaloClient:
         if access_token is not None:
             all_headers["access_token"] = access_token
         endpoint = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+        import httpx
+
         try:
             response = self._http.request(method, url, headers=all_headers, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -218,6 +224,28 @@ class ZaloClient:
         )
         data = body.get("data")
         return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
+
+    def find_sent(
+        self, access_token: str, user_id: str, message: dict[str, Any], since_ms: int
+    ) -> str | Literal[False] | None:
+        """After a lost answer: did a message go out? Zalo's message id when the conversation shows
+        an OA message with the same text sent since `since_ms` (epoch ms), False when it shows none,
+        None when Zalo cannot tell (the lookup failed, or the message has no text to recognise)."""
+        text = message.get("text")
+        if not isinstance(text, str) or not text or "attachment" in message:
+            return None
+        try:
+            latest = self.conversation(access_token, user_id, count=10)
+        except ZaloError:
+            return None
+        for item in latest:
+            try:
+                at_ms = int(item.get("time") or 0)
+            except (TypeError, ValueError):
+                at_ms = 0
+            if str(item.get("src")) == "0" and item.get("message") == text and at_ms >= since_ms:
+                return str(item.get("message_id") or "") or None
+        return False
 
     def send_template(
         self,

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from anninh.api.auth import principal
-from anninh.api.errors import BadRequest, Conflict, Forbidden, NotFound, Unprocessable
+from anninh.api.errors import BadRequest, Conflict, Forbidden, NotFound, QuotaExceeded, Unprocessable
 from anninh.campaigns.model import Campaign, CampaignRequest
 from anninh.campaigns.service import CampaignError, CampaignService
 from anninh.campaigns.store import CampaignNotFound, StatusConflict
@@ -35,6 +35,8 @@ def _service() -> CampaignService:
 def _raise(exc: CampaignError) -> None:
     if exc.code == "forbidden":
         raise Forbidden(exc.message, exc.details) from exc
+    if exc.code == "quota_exceeded":
+        raise QuotaExceeded(exc.message, exc.details) from exc
     raise Unprocessable(exc.message, exc.details) from exc
 
 

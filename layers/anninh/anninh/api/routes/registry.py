@@ -80,6 +80,14 @@ class UnitIn(BaseModel):
     aliases: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=20
     )
+    # The unit's own closed days beyond public holidays (no queue numbers on them).
+    closed_days: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] = Field(
+        default_factory=list, max_length=400
+    )
+
+
+# Kept by a reorganisation (anninh.reorg), never replaced by a unit edit.
+REORG_FIELDS = ("ended_on", "successors", "final_followers", "sources")
 
 
 HIGH_ROLES = frozenset({"commander", "admin"})
@@ -181,7 +189,8 @@ def put_unit_route(unit_id: UnitId, body: Annotated[UnitIn, Body()]) -> dict[str
                 details=[{"loc": ["body", "parent"]}],
             )
     before = existing
-    unit = Unit(unit_id=unit_id, **body.model_dump())
+    kept = {name: getattr(before, name) for name in REORG_FIELDS} if before else {}
+    unit = Unit(unit_id=unit_id, **body.model_dump(), **kept)
     put_unit(unit)
     forget_cached_registry()
     audit.record(

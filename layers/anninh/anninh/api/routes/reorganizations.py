@@ -38,8 +38,12 @@ def _store() -> DynamoReorgStore:
 def _outside(p: Principal, registry: Registry, request: ReorgRequest, plan: Plan) -> list[str]:
     """Units involved that the caller's unit is not above (strictly), and new units not under it."""
     created = set(plan.created)
+    changed = set(plan.ended) | set(plan.renamed) | set(plan.reparented)
+    # The admin's own unit may take work over (a merge into it) but not be ended, renamed or moved.
     bad = [
-        u for u in sorted(plan.involved - created) if u == p.unit_id or not registry.is_within(u, p.unit_id)
+        u
+        for u in sorted(plan.involved - created)
+        if not registry.is_within(u, p.unit_id) or (u == p.unit_id and u in changed)
     ]
     for new in request.create:
         if new.parent is None or not (new.parent in created or registry.is_within(new.parent, p.unit_id)):

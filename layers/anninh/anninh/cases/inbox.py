@@ -1,0 +1,198 @@
+"""Inbox views of the open cases an officer sees, with counts, unread marks and who is looking.
+
+Views (like a support inbox's): `mine` (assigned to me), `unassigned`, `unit` (every open case of the
+units I see), `urgent` and `overdue`. Every view holds open cases only (new, in review, verified,
+forwarded) that are not merged into another: spam and closed cases leave the working views, and stay
+reachable through the search/list (`GET /tips`).
+
+Ordering, server-side so that paging never reorders what is already shown: urgent first, then
+overdue, then the longest waiting for an officer (oldest last action) — the `overdue` view most idle
+first; `unit` and `mine` put what changed most recently after urgent/overdue.
+
+Unread: a case is unread for an officer when something happened on it (`last_activity_at`) after the
+officer last opened it (the SEEN item written by `GET /tips/{id}`) — or they never opened it.
+Presence: opening a case writes a short-lived VIEW item; the case view shows who else opened it in
+the last few minutes ("someone else is working on this").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from boto3.dynamodb.conditions import Attr, Key
+
+from anninh import aws, keys
+from anninh.cases.model import Case
+from anninh.cases.overdue import limit_hours
+from anninh.cases.queries import case_from_item, plain
+from anninh.clock import iso, parse_iso
+
+View = Literal["mine", "unassigned", "unit", "urgent", "overdue"]
+VIEWS: tuple[View, ...] = ("mine", "unassigned", "unit", "urgent", "overdue")
+OPEN = ("new", "in_review", "verified", "forwarded")
+PRESENCE_SECONDS = 180
+SEEN_TTL_DAYS = 60
+
+
+@dataclass
+class Entry:
+    case: Case
+    item: dict[str, Any]
+    idle_hours: float
+    overdue: bool
+    unread: bool
+
+
+def idle_hours(item: dict[str, Any], case: Case, now: datetime) -> float:
+    last = str(plain(item.get("last_action_at")) or case.created_at)
+    try:
+        return max(0.0, (now - parse_iso(last)).total_seconds() / 3600)
+    except (ValueError, TypeError):
+        return 0.0
+
+
+def classify(
+    items: Iterable[dict[str, Any]],
+    *,
+    now: datetime,
+    thresholds: dict[str, int],
+    seen: dict[str, str],
+) -> list[Entry]:
+    """Open, unmerged cases as entries (idle time, overdue, unread for the officer whose `seen` it is)."""
+    out: list[Entry] = []
+    for item in items:
+        case = case_from_item(item)
+        if case.status not in OPEN or case.merged_into:
+            continue
+        idle = idle_hours(item, case, now)
+        limit = limit_hours(case, thresholds)  # urgent and untouched: the urgent SLA (minutes)
+        seen_at = seen.get(case.case_id)
+        out.append(
+            Entry(
+                case=case,
+                item=item,
+                idle_hours=round(idle, 1),
+                overdue=limit is not None and idle >= limit,
+                unread=seen_at is None or case.last_activity_at > seen_at,
+            )
+        )
+    return out
+
+
+def in_view(entry: Entry, view: View, username: str) -> bool:
+    case = entry.case
+    if view == "mine":
+        return (case.assignee or "") == username
+    if view == "unassigned":
+        return not case.assignee
+    if view == "urgent":
+        return case.urgent
+    if view == "overdue":
+        return entry.overdue
+    return True
+
+
+def ordered(entries: Iterable[Entry], view: View) -> list[Entry]:
+    if view == "overdue":
+        return sorted(entries, key=lambda e: (not e.case.urgent, -e.idle_hours, e.case.case_id))
+    if view in ("mine", "unit"):
+        rows = sorted(entries, key=lambda e: (e.case.last_activity_at, e.case.case_id), reverse=True)
+        return sorted(rows, key=lambda e: (not e.case.urgent, not e.overdue))
+    # unassigned, urgent: who has waited longest comes first (after urgent and overdue)
+    rows = sorted(entries, key=lambda e: (-e.idle_hours, e.case.created_at, e.case.case_id))
+    return sorted(rows, key=lambda e: (not e.case.urgent, not e.overdue))
+
+
+def counts(entries: list[Entry], username: str) -> dict[str, dict[str, int]]:
+    """Per view: how many cases and how many of them are unread."""
+    out: dict[str, dict[str, int]] = {}
+    for view in VIEWS:
+        inside = [e for e in entries if in_view(e, view, username)]
+        out[view] = {"total": len(inside), "unread": sum(1 for e in inside if e.unread)}
+    return out
+
+
+# ------------------------------------------------------------------------------ storage
+
+
+def open_case_items(unit_ids: Iterable[str], table: Any | None = None) -> list[dict[str, Any]]:
+    """The open cases of the units (their own partitions: info-only copies are not work to do)."""
+    tbl = table or aws.table()
+    items: list[dict[str, Any]] = []
+    for unit_id in dict.fromkeys(unit_ids):
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
+            "FilterExpression": Attr("SK").eq("CASE") & Attr("status").is_in(list(OPEN)),
+        }
+        while True:
+            page = tbl.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return items
+
+
+def seen_key(username: str, case_id: str) -> dict[str, str]:
+    return {"PK": f"SEEN#{username}", "SK": f"CASE#{case_id}"}
+
+
+def seen_map(username: str, case_ids: Iterable[str], table: Any | None = None) -> dict[str, str]:
+    """When the officer last opened each of the cases (absent: never)."""
+    tbl = table or aws.table()
+    wanted = list(dict.fromkeys(case_ids))
+    out: dict[str, str] = {}
+    client = tbl.meta.client
+    for start in range(0, len(wanted), 100):
+        request = {tbl.name: {"Keys": [seen_key(username, c) for c in wanted[start : start + 100]]}}
+        while request:
+            page = client.batch_get_item(RequestItems=request)
+            for item in page.get("Responses", {}).get(tbl.name, []):
+                out[str(item["SK"]).removeprefix("CASE#")] = str(item.get("at", ""))
+            request = page.get("UnprocessedKeys") or {}
+    return out
+
+
+def mark_seen(username: str, case_id: str, now: datetime, table: Any | None = None) -> list[str]:
+    """Record that the officer opened the case (read and present); returns who else is looking."""
+    tbl = table or aws.table()
+    at = iso(now)
+    tbl.put_item(
+        Item={
+            **seen_key(username, case_id),
+            "type": "case_seen",
+            "at": at,
+            "expires_at": int(now.timestamp()) + SEEN_TTL_DAYS * 86400,
+        }
+    )
+    return present(username, case_id, now, tbl, write=True)
+
+
+def present(
+    username: str, case_id: str, now: datetime, table: Any | None = None, *, write: bool = True
+) -> list[str]:
+    """Note that the officer is on the case now; the others seen on it in the last few minutes."""
+    tbl = table or aws.table()
+    pk = keys.case_pk(case_id)
+    if write:
+        tbl.put_item(
+            Item={
+                "PK": pk,
+                "SK": f"VIEW#{username}",
+                "type": "case_view",
+                "by": username,
+                "at": iso(now),
+                "expires_at": int(now.timestamp()) + PRESENCE_SECONDS * 4,
+            }
+        )
+    page = tbl.query(KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with("VIEW#"))
+    since = iso(now - timedelta(seconds=PRESENCE_SECONDS))
+    return sorted(
+        str(i["by"])
+        for i in page.get("Items", [])
+        if i.get("by") != username and str(i.get("at", "")) >= since
+    )
