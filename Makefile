@@ -15,7 +15,7 @@ export PYTHONPATH := $(CURDIR)/layers/anninh:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: security attack venv tools locks register connect-oa deploy-console stats-check demo-reorg run reset test lint format typecheck template build unit integration e2e browser bench capacity invoke chat clean
+.PHONY: security attack venv tools locks register connect-oa deploy-console stats-check demo-reorg run reset test architecture lint format typecheck template build unit integration localcloud e2e browser bench capacity invoke chat clean
 
 # Both install from lock files, hash-checked (see README, "Dependencies"); `make locks` renews them.
 $(BIN)/.installed: requirements-dev.txt requirements-sam.txt layers/deps/requirements.txt layers/report/requirements.txt
@@ -62,8 +62,8 @@ reset:
 	rm -rf "$(LOCAL_STATE_DIR)"
 	@echo "local cloud state removed: $(LOCAL_STATE_DIR)"
 
-## Everything: lint, types, template checks, build, security scans, unit + integration + e2e + browser tests.
-test: venv lint typecheck template security
+## Everything: lint, types, architecture, template checks, build, security scans, unit + integration + e2e + browser tests.
+test: venv lint typecheck architecture template security
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
@@ -73,6 +73,10 @@ lint: venv
 format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Which modules touch DynamoDB per area; fails if a new one does outside a store (docs/architecture.md).
+architecture: venv
+	$(BIN)/python -m scripts.architecture --quiet
 
 typecheck: venv
 	$(BIN)/mypy layers/anninh/anninh localcloud functions scripts
@@ -102,10 +106,13 @@ security: $(SECURITY)/.installed
 attack: venv
 	$(BIN)/python -m pytest tests/e2e/test_attacks.py -m attack -s -p no:randomly
 
+## Pure unit tests (no moto, no sockets: tests/unit/conftest.py); the slow load tests run in `make test`.
 unit: venv
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest tests/unit -m "not slow"
 integration: venv
 	$(BIN)/python -m pytest tests/integration
+localcloud: venv
+	$(BIN)/python -m pytest tests/localcloud
 e2e: venv
 	$(BIN)/python -m pytest tests/e2e -m "e2e and not browser"
 browser: venv

@@ -50,27 +50,61 @@ def _reset_process_caches() -> None:
     reset_crypto_caches()
 
 
-@pytest.fixture
-def aws_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A fresh emulated account with the template's resources and the demo registry seeded.
+_STACK_PARAMETERS = {
+    "Stage": "dev",
+    "ZaloApiBase": "http://zalo.test/openapi",
+    "ZaloOAuthBase": "http://zalo.test/oauth",
+    "ZnsApiBase": "http://zalo.test/zns",
+}
 
-    Yields the localcloud Deployment (physical ids, queue URLs, environment).
-    """
+
+@pytest.fixture(scope="session")
+def _deployed_stack() -> tuple[Any, bytes]:
+    """The template deployed into moto once per test process, the demo registry seeded, and moto's
+    backends pickled: `aws_stack` restores this snapshot for each test instead of deploying again
+    (a deploy takes 2-4 s; a restore a fraction of that)."""
     from moto import mock_aws
 
     from anninh.registry import Registry
     from anninh.registry_store import save_registry
+    from localcloud import iam
     from localcloud.resources import deploy
+    from localcloud.state import snapshot_backends
 
+    patch = pytest.MonkeyPatch()
+    try:
+        with mock_aws():
+            deployment = deploy(parameters=_STACK_PARAMETERS)
+            for key, value in deployment.environment().items():
+                patch.setenv(key, value)
+            _reset_process_caches()
+            save_registry(Registry.load(DEMO_REGISTRY))
+            iam.deactivate()
+            data = snapshot_backends()
+    finally:
+        patch.undo()
+        _reset_process_caches()
+    return deployment, data
+
+
+@pytest.fixture
+def aws_stack(monkeypatch: pytest.MonkeyPatch, _deployed_stack: tuple[Any, bytes]) -> Iterator[Any]:
+    """A fresh emulated account with the template's resources and the demo registry seeded.
+
+    Yields the localcloud Deployment (physical ids, queue URLs, environment). Each test starts from
+    the same freshly deployed state (restored from the session's snapshot), so tests stay isolated.
+    """
+    import copy
+
+    from moto import mock_aws
+
+    from localcloud import iam
+    from localcloud.state import restore_backends
+
+    deployed, data = _deployed_stack
+    deployment = copy.deepcopy(deployed)
     with mock_aws():
-        deployment = deploy(
-            parameters={
-                "Stage": "dev",
-                "ZaloApiBase": "http://zalo.test/openapi",
-                "ZaloOAuthBase": "http://zalo.test/oauth",
-                "ZnsApiBase": "http://zalo.test/zns",
-            }
-        )
+        restore_backends(data)
         for key, value in deployment.environment().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
@@ -79,11 +113,9 @@ def aws_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         # and tests/integration/test_trust_inputs.py, the local stack's 45 days in the attack run.
         monkeypatch.setenv("WEBHOOK_MAX_EVENT_AGE_SECONDS", str(100 * 365 * 24 * 3600))
         _reset_process_caches()
-        save_registry(Registry.load(DEMO_REGISTRY))
+        iam.activate(deployment)
         yield deployment
         _reset_process_caches()
-        from localcloud import iam
-
         iam.deactivate()
 
 

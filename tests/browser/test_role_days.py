@@ -168,7 +168,10 @@ def test_ward_commander_sends_a_campaign_to_the_wards_own_channel(
     page.locator("details.targeting summary").click()  # only followers who wrote in the last 30 days
     page.get_by_label("Chỉ người đã tương tác trong … ngày").fill("30")
     page.get_by_role("button", name="Tạo chiến dịch").click()
-    expect(page.locator(".campaign", has_text=name)).to_be_visible()
+    card = page.locator(".campaign", has_text=name)
+    expect(card).to_be_visible()
+    card.locator("details.deliveries summary").click()  # the per-recipient records
+    expect(card.locator("details.deliveries")).to_contain_text(re.compile("Người nhận|Chưa có người nhận"))
     shot(page, "commander", "campaign-sent")
 
     page.goto(local_stack.base_url + "/#/stats")
@@ -272,6 +275,10 @@ def test_officer_day_views_assignment_shortcuts_block_and_merge(local_stack: Any
     other.goto(f"{local_stack.base_url}/#/case/{first['case_id']}")
     expect(other.locator("#presence")).to_contain_text("hieptan.canbo cũng đang xem")
     shot(other, "officer", "presence")
+    other.goto(f"{local_stack.base_url}/#/cccd")  # records are found by receipt number
+    other.get_by_label("Số biên nhận").fill("HT-KHONG-CO")
+    other.get_by_role("button", name="Tìm hồ sơ").click()
+    expect(other.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
     other.goto(f"{local_stack.base_url}/#/inbox?view=mine")
     expect(other.get_by_role("heading", name="Tin báo", exact=True)).to_be_visible()
     no_sideways_scroll(other)

@@ -49,7 +49,7 @@ def test_emergency_reaches_the_on_call_officer_and_escalates_to_the_district(loc
 
     token = stack.login("hieptan.canbo")
     (case,) = [t for t in stack.api("GET", "/tips", token=token).json()["items"] if t["code"] == code]
-    assert case["urgent"]
+    assert case["urgent"] and case["emergency_class"] == "violence"
 
     # The ward's on-call officer's SMS is in the local cloud's record.
     ward_phone = next(u for u in stack.registry["units"] if u["unit_id"] == "p-hiep-tan")["oncall"][0][

@@ -4,9 +4,9 @@ with SQS batches received from the moto queue, deleting what the handler reports
 simulated Zalo whose app-wide limit is 600/min, on a clock running 1.5x faster than real time.
 
 - clean run: the campaign completes with zero -32 caused by us and never more than the limit in any
-  minute; each follower exactly once. (moto manages only a few dozen calls a second here, so the
-  rate figure of >= 95 % of the limit is asserted in tests/unit/test_campaign_load.py, where the
-  stores are in memory, and measured at 10,000 followers by `make bench`.)
+  minute; each follower exactly once. (moto manages only a few dozen calls a second here, and the
+  achieved rate depends on how loaded the machine is, so the rate figure of >= 95 % of the limit is
+  measured at 10,000 followers by `make bench`, with the stores in memory; no test asserts it.)
 - faults: injected -32s, refused connections, an answer lost after delivery and senders killed right
   after Zalo accepted a message, with SQS redelivery: every follower receives it exactly once.
 """

@@ -491,3 +491,29 @@ def test_preview_counts_tiers_and_a_campaign_beyond_the_quota_is_refused(aws_sta
     # Sent next month, the campaign draws on the new month's full quota.
     later = request.model_copy(update={"send_at": NOW + timedelta(days=40)})
     assert service.preview(editor(), later).quota_ok is True
+
+
+def test_per_recipient_delivery_records_show_pseudonyms_and_reasons(aws_stack: Any, registry: Any) -> None:
+    from anninh import crypto
+    from anninh.campaigns.deliveries import DeliveryStore
+
+    commander = claims_for(registry, "hieptan.chihuy")
+    body = {"name": "Thông báo họp", "oa_ids": [OA], "message": {"text": "Mời bà con dự họp tổ dân phố."}}
+    status, created = call("POST", "/api/v1/campaigns", commander, body)
+    assert status == 201, created
+    store = DeliveryStore()
+    now = datetime.now(UTC)
+    store.record(created["id"], OA, "u-capped", status="skipped", reason="capped", now=now)
+    store.record(created["id"], OA, "u-window", status="skipped", reason="window", now=now)
+    status, page = call("GET", f"/api/v1/campaigns/{created['id']}/deliveries", commander)
+    assert status == 200, page
+    assert {i["recipient"] for i in page["items"]} == {
+        crypto.pseudonym("p-hiep-tan", "u-capped"),
+        crypto.pseudonym("p-hiep-tan", "u-window"),
+    }
+    assert all(i["status_label"] == "Bỏ qua" and i["reason_label"] for i in page["items"])
+    assert "u-capped" not in str(page)  # never the Zalo id
+    status, _ = call(
+        "GET", f"/api/v1/campaigns/{created['id']}/deliveries", claims_for(registry, "hoathanh.canbo")
+    )
+    assert status == 404  # another ward does not even learn the campaign exists

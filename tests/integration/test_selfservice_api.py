@@ -163,3 +163,20 @@ def test_hotlines_and_news_are_editable(stack: Any, registry: Any) -> None:
     assert status == 201
     status, listed = call("GET", "/api/v1/news/2200000000000000000", editor)
     assert listed["items"][0]["url"] == "https://example.com/canh-bao"
+
+
+def test_an_imported_cccd_record_is_found_by_its_unit_with_the_name_masked(stack: Any, registry: Any) -> None:
+    officer = claims_for(registry, "hieptan.canbo")
+    csv = (
+        "receipt_no,full_name,dob,status,ready_at,pickup_place\r\n"
+        "HT-77,Nguyễn Thị Bảy Mươi,07/07/1977,ready,,Công an phường Hiệp Tân\r\n"
+    )
+    status, _ = call("POST", "/api/v1/cccd/imports", officer, csv, headers={"content-type": "text/csv"})
+    assert status == 200
+    status, record = call("GET", "/api/v1/cccd/records/ht-77", officer)
+    assert status == 200, record
+    assert record["name"] == "Nguyễn *** *** Mươi" and record["status"] == "ready"
+    assert "dob" not in record and "07/07/1977" not in str(record)
+    assert call("GET", "/api/v1/cccd/records/HT-77", claims_for(registry, "hoathanh.canbo"))[0] == 404
+    assert call("GET", "/api/v1/cccd/records/HT-78", officer)[0] == 404
+    assert call("GET", "/api/v1/cccd/records/HT-77", claims_for(registry, "tanphu.bientap"))[0] == 403

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from anninh.clock import utcnow, vn_day
 from tests.integration.test_api_support import call, claims_for, open_case
 
@@ -149,3 +151,39 @@ def test_a_forwarded_and_resolved_tip_counts_for_the_team_that_resolved_it(
     assert delta["p-son-ky"] == {"tips": 1, "tips_handled": 0, "tips_resolved": 0}  # "received by"
     for name in ("tips", "tips_handled", "tips_resolved", "follows"):
         assert sum(u[name] for u in stats["units"]) == stats[name], name
+
+
+def test_a_report_that_keeps_failing_is_shown_failed_not_queued_forever(
+    aws_stack: Any, registry: Any, monkeypatch: Any
+) -> None:
+    import json
+
+    from anninh.reports import pdf
+    from localcloud.lambdas import invoke
+
+    commander = claims_for(registry, "tanphu.chihuy")
+    today = vn_day(utcnow())
+    code, queued = call("POST", "/api/v1/reports", commander, body={"from": today[:8] + "01", "to": today})
+    assert code == 202 and queued["status"] == "queued"
+
+    def broken(_: Any) -> bytes:
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr(pdf, "render_pdf", broken)
+
+    def deliver(attempt: int) -> Any:
+        record = {
+            "messageId": f"m{attempt}",
+            "body": json.dumps({"report_id": queued["report_id"]}),
+            "attributes": {"ApproximateReceiveCount": str(attempt)},
+        }
+        return invoke("ReportFunction", {"Records": [record]})
+
+    with pytest.raises(Exception, match="font missing"):  # a lone failed record: SQS retries the batch
+        deliver(1)
+    code, waiting = call("GET", f"/api/v1/reports/{queued['report_id']}", commander)
+    assert code == 200 and waiting["status"] == "queued"
+    assert deliver(3) == {"batchItemFailures": []}  # given up: recorded, not retried
+    code, failed = call("GET", f"/api/v1/reports/{queued['report_id']}", commander)
+    assert code == 200 and failed["status"] == "failed" and "font missing" in failed["error"]
+    assert "pdf_url" not in failed

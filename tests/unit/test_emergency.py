@@ -71,3 +71,13 @@ def test_evaluation_set_meets_the_targets_loosely() -> None:
         assert held[cls]["precision"] >= 0.85, (cls, held[cls])
         assert held[cls]["recall"] >= 0.85, (cls, held[cls])
     assert held["any_emergency"]["recall"] >= 0.9 and held["any_emergency"]["precision"] >= 0.9
+
+
+def test_a_tip_with_fire_words_leads_with_114_even_when_not_happening_now() -> None:
+    from anninh.cases.service import urgency
+
+    past_fire = urgency(["báo tin hôm qua có cháy ở kho hàng đầu hẻm"])
+    assert past_fire and past_fire.emergency is None and (past_fire.cls, past_fire.number) == ("fire", "114")
+    knife = urgency(["báo tin hôm qua có người cầm dao ở chợ"])
+    assert knife and knife.number == "113"
+    assert not urgency(["báo tin có người lấn chiếm vỉa hè"])

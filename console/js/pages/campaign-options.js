@@ -50,3 +50,44 @@ export function campaignOptions(text) {
   }
   return { element, apply, kind };
 }
+
+/** "Người nhận": the per-recipient records of a campaign, by channel (pseudonyms, status, reason). */
+export function deliveriesPanel(campaignId) {
+  const box = h("div");
+  let names = null;
+  const details = h("details.small.deliveries", h("summary", "Người nhận (từng người)"), box);
+  let loaded = false;
+  async function load(oaId, cursor) {
+    const { api, listOf } = await import("../api.js");
+    const { clear, empty, errorBox, formatTime, loading } = await import("../dom.js");
+    if (!cursor) clear(box, loading());
+    try {
+      const d = await api(`/campaigns/${encodeURIComponent(campaignId)}/deliveries`, { query: { oa_id: oaId, cursor } });
+      if (!names) names = new Map(listOf(await api("/oas").catch(() => [])).map((o) => [o.oa_id, o.name]));
+      const oaName = (id) => names.get(id) || id;
+      const rows = listOf(d).map((r) => h("tr", h("td", r.recipient), h("td", r.status_label), h("td", r.reason_label || ""), h("td", formatTime(r.finished_at))));
+      const oaSel = select((d.oa_ids || []).map((id) => [id, oaName(id)]), d.oa_id, { "aria-label": "Kênh" });
+      oaSel.addEventListener("change", () => load(oaSel.value));
+      const more = d.next_cursor ? h("button.link", { type: "button", onclick: () => load(d.oa_id, d.next_cursor) }, "Xem thêm") : null;
+      if (cursor) {
+        box.querySelector("tbody").append(...rows);
+        box.querySelector(".more-box").replaceChildren(...(more ? [more] : []));
+      } else {
+        clear(box, (d.oa_ids || []).length > 1 ? oaSel : null,
+          rows.length
+            ? h("div.table-wrap", h("table", h("thead", h("tr", ["Người nhận", "Kết quả", "Lý do", "Lúc"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", rows)))
+            : empty("Chưa có người nhận nào được ghi nhận."),
+          h("div.more-box", more));
+      }
+    } catch (err) {
+      clear(box, errorBox(err));
+    }
+  }
+  details.addEventListener("toggle", () => {
+    if (details.open && !loaded) {
+      loaded = true;
+      load();
+    }
+  });
+  return details;
+}

@@ -2,7 +2,7 @@
 import { api, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatNumber, formatTime, h, loading, toast } from "../dom.js";
 import { CAMPAIGN_STATUS_LABELS, INELIGIBLE_LABELS } from "../labels.js";
-import { campaignOptions } from "./campaign-options.js";
+import { campaignOptions, deliveriesPanel } from "./campaign-options.js";
 import { campaignQuota } from "../quota.js";
 
 const ACTIVE = ["scheduled", "planning", "running", "sending", "queued"];
@@ -73,6 +73,7 @@ function campaignCard(c, onAction) {
     reasonList.length
       ? h("details.small", h("summary", "Lý do bỏ qua / lỗi"), h("ul", reasonList.map(([what, r, n]) => h("li", `${what} — ${INELIGIBLE_LABELS[r] || r}: ${formatNumber(n)}`))))
       : null,
+    deliveriesPanel(id),
     buttons.length ? h("div.actions", buttons) : null,
   );
 }

@@ -475,7 +475,7 @@ export function render(main, { rest }, ctx) {
       h("p.presence#presence", { role: "status", hidden: true }),
       c.merged_into ? h("p.alert", { role: "note" }, "Tin báo này đã được gộp vào ", h("a", { href: `#/case/${encodeURIComponent(c.merged_into)}` }, "tin báo gốc"), ".") : null,
       c.urgent && (c.urgent_terms || []).length
-        ? h("p.alert", { role: "note" }, `Từ khóa khẩn: ${c.urgent_terms.join(", ")}. Người báo đã được hướng dẫn gọi 113.`)
+        ? h("p.alert", { role: "note" }, `Từ khóa khẩn: ${c.urgent_terms.join(", ")}. Người báo đã được hướng dẫn gọi ${({ fire: "114", medical: "115", rescue: "112" })[c.emergency_class] || "113"}.`)
         : null,
       h(
         "div.case-grid",

@@ -1,6 +1,6 @@
 // CCCD (citizen ID) application records: CSV import with a per-row error report.
 import { api } from "../api.js";
-import { busy, clear, field, formatNumber, h, toast } from "../dom.js";
+import { busy, clear, errorBox, field, formatNumber, formatTime, h, toast } from "../dom.js";
 
 const HEADER = "receipt_no,full_name,dob,status,ready_at,pickup_place";
 
@@ -49,5 +49,32 @@ export function render(main) {
       toast(errors.length ? "Đã nhập, có dòng bị lỗi." : "Đã nhập xong.", errors.length ? "info" : "ok");
     });
   });
-  clear(main, h("div.page-head", h("h1", "Hồ sơ căn cước")), form, result);
+  clear(main, h("div.page-head", h("h1", "Hồ sơ căn cước")), searchCard(), form, result);
+}
+
+/** Find an imported record by receipt number (the unit's own records; name masked, no birth date). */
+function searchCard() {
+  const receipt = h("input", { name: "receipt_no", required: true, minlength: 4, maxlength: 40, autocapitalize: "characters" });
+  const button = h("button.primary", { type: "submit" }, "Tìm hồ sơ");
+  const out = h("div", { "aria-live": "polite" });
+  const form = h("form.card", h("h2", "Tìm hồ sơ đã nhập"), field("Số biên nhận", receipt), h("div.actions", button), out);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (receipt.value.trim().length < 4) return toast("Vui lòng nhập số biên nhận.", "error");
+    return busy(button, async () => {
+      try {
+        const r = await api(`/cccd/records/${encodeURIComponent(receipt.value.trim())}`);
+        clear(out, h("dl.record",
+          h("dt", "Số biên nhận"), h("dd", r.receipt_no),
+          h("dt", "Họ tên"), h("dd", r.name),
+          h("dt", "Tình trạng"), h("dd", r.status_label || r.status),
+          r.ready_at ? [h("dt", "Ngày trả"), h("dd", r.ready_at.split("-").reverse().join("/"))] : null,
+          r.pickup_place ? [h("dt", "Nơi nhận"), h("dd", r.pickup_place)] : null,
+          h("dt", "Nhập lúc"), h("dd", `${formatTime(r.imported_at)} (${r.imported_by || ""})`)));
+      } catch (err) {
+        clear(out, errorBox(err));
+      }
+    });
+  });
+  return form;
 }

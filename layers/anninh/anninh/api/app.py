@@ -66,7 +66,9 @@ ROUTERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("reorganizations", frozenset({"reorganizations"})),
     ("audit", frozenset({"audit"})),
     ("selfservice", frozenset({"cccd", "faq", "hotlines", "kb", "news", "notices", "queue"})),
+    ("cccd_records", frozenset({"cccd"})),
     ("campaigns", frozenset({"campaigns"})),
+    ("deliveries", frozenset({"campaigns"})),
     ("stats", frozenset({"stats", "reports", "tips"})),
     ("quota", frozenset({"conversations", "oas", "tips", "units"})),
 )

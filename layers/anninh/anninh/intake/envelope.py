@@ -39,8 +39,6 @@ class InboundEnvelope(BaseModel):
 
 
 def receipt_body(dedupe_key: str) -> str:
-    """The raw body stored with the event receipt (`keys.event_receipt`)."""
-    from anninh import aws, keys
+    from anninh.intake.store import receipt_body as read
 
-    item = aws.table().get_item(Key=keys.event_receipt(dedupe_key), ConsistentRead=True).get("Item") or {}
-    return str(item.get("raw") or "")
+    return read(dedupe_key)

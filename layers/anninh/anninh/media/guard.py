@@ -19,7 +19,7 @@ import re
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -121,49 +121,66 @@ class Target:
         return self.host if self.port == default else f"{self.host}:{self.port}"
 
 
-def vet(url: str, allowlist: list[AllowEntry], resolve: Resolver = system_resolver) -> Target:
-    """Check a URL against the rules above and resolve it once; raise Refused otherwise."""
+_Literal = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _split(url: str) -> SplitResult:
+    """The URL's parts, if it is a well-formed http(s) URL without userinfo; raise Refused otherwise."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
         raise Refused("bad_url")
     if any(c in url for c in "\\\t\r\n ") or any(ord(c) < 32 or ord(c) == 127 for c in url):
         raise Refused("bad_url")
     try:
         parts = urlsplit(url)
-        port = parts.port
+        _ = parts.port  # raises ValueError for a port out of range or not a number
     except ValueError as exc:
         raise Refused("bad_url") from exc
-    scheme = parts.scheme.lower()
-    if scheme not in ("https", "http"):
+    if parts.scheme.lower() not in ("https", "http"):
         raise Refused("scheme_not_allowed")
     if "@" in parts.netloc or parts.username or parts.password:
         raise Refused("userinfo_not_allowed")
+    return parts
+
+
+def _host(parts: SplitResult) -> tuple[str, _Literal | None]:
+    """The lower-cased host name and, when it is an IP literal, the address."""
     host = (parts.hostname or "").lower()
     if not host:
         raise Refused("bad_url")
-    literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None
     try:
-        literal = ipaddress.ip_address(host)
+        return host, ipaddress.ip_address(host)
     except ValueError:
         if not _HOST_RE.match(host):
             raise Refused("bad_host") from None
-    effective_port = port if port is not None else (443 if scheme == "https" else 80)
+    return host, None
+
+
+def _entry(allowlist: list[AllowEntry], host: str, scheme: str, port: int) -> AllowEntry:
+    """The allowlist entry for the host, if it also allows the scheme and port."""
     entry = next((e for e in allowlist if e.matches_host(host)), None)
     if entry is None:
         raise Refused("host_not_allowed")
     if entry.port is None:
         if scheme != "https":
             raise Refused("scheme_not_allowed")
-        if effective_port != 443:
+        if port != 443:
             raise Refused("port_not_allowed")
-    elif effective_port != entry.port:
+    elif port != entry.port:
         raise Refused("port_not_allowed")
+    return entry
+
+
+def _addresses(
+    host: str, port: int, literal: _Literal | None, entry: AllowEntry, resolve: Resolver
+) -> list[str]:
+    """The addresses to connect to: resolved once, none private unless the entry names the host exactly."""
     if literal is not None:
         if not entry.exact:
             raise Refused("host_not_allowed")
         addresses = [str(literal)]
     else:
         try:
-            addresses = resolve(host, effective_port)
+            addresses = resolve(host, port)
         except OSError as exc:
             raise Refused("dns_failed") from exc
     if not addresses:
@@ -172,7 +189,18 @@ def vet(url: str, allowlist: list[AllowEntry], resolve: Resolver = system_resolv
         address = ipaddress.ip_address(text.split("%", 1)[0])
         if not is_public(address) and not entry.exact:
             raise Refused("private_address")
+    return addresses
+
+
+def vet(url: str, allowlist: list[AllowEntry], resolve: Resolver = system_resolver) -> Target:
+    """Check a URL against the rules above and resolve it once; raise Refused otherwise."""
+    parts = _split(url)
+    scheme = parts.scheme.lower()
+    host, literal = _host(parts)
+    port = parts.port if parts.port is not None else (443 if scheme == "https" else 80)
+    entry = _entry(allowlist, host, scheme, port)
+    addresses = _addresses(host, port, literal, entry, resolve)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
-    return Target(url=url, scheme=scheme, host=host, port=effective_port, path=path, ip=addresses[0])
+    return Target(url=url, scheme=scheme, host=host, port=port, path=path, ip=addresses[0])

@@ -88,6 +88,7 @@ def case_row(case: Case, item: dict[str, Any], p: Principal, access: str) -> dic
         "status_label": STATUS_LABELS_VI.get(case.status, case.status),
         "urgent": case.urgent,
         "urgent_terms": case.urgent_terms,
+        "emergency_class": case.emergency_class,
         "valuable": case.valuable,
         "outcome": case.outcome,
         "outcome_label": OUTCOME_LABELS_VI.get(case.outcome) if case.outcome else None,
