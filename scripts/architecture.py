@@ -47,8 +47,9 @@ ITEM_CALLS: dict[str, str | None] = {
     "transact_write_items": "TransactItems",
     "transact_get_items": "TransactItems",
 }
-# Infrastructure, not an area: the client factory builds the boto3 resource and sends nothing.
-INFRASTRUCTURE = frozenset({"aws.py"})
+# Infrastructure, not an area: the client factory (builds the boto3 resource, sends nothing) and
+# the helpers stores share (pagination, conditional-failure check).
+INFRASTRUCTURE = frozenset({"aws.py", "dynamo.py"})
 EXPRESSION_KEYWORDS = frozenset(
     {
         "ConditionExpression",

@@ -191,6 +191,7 @@ def bench_stack(args: Any) -> dict[str, Any]:
         time.sleep(15.0)
         idle = 100 * (_cpu_seconds(stack.process.pid) - cpu0) / (time.monotonic() - t0)
         figures["idle_cpu_percent"] = round(idle, 2)
+        _progress("idle_cpu_percent", figures["idle_cpu_percent"])
 
         # warm every function on the path once (Lambda keeps warm containers too)
         warm = [stack.signed(f"warm-{i}", TEXTS[i % len(TEXTS)], i) for i in range(8)]
@@ -207,6 +208,7 @@ def bench_stack(args: Any) -> dict[str, Any]:
                 "p99_ms": round(_percentile(latencies, 99), 1),
                 "non_200": sum(1 for s in statuses if s != 200),
             }
+            _progress(f"ack_{workers}_senders", figures[f"ack_{workers}_senders"])
             _wait_drained(stack, [], 300)
 
         citizens = [f"burst-{uuid.uuid4().hex[:6]}-{c}" for c in range(60)]
@@ -232,6 +234,7 @@ def bench_stack(args: Any) -> dict[str, Any]:
             "non_200": sum(1 for s in statuses if s != 200),
             "citizens_answered": stack.answered(citizens),
         }
+        _progress("burst_300_from_60", figures["burst_300_from_60"])
         figures["aws_calls_per_inbound_message"] = {
             "total": round(calls / 300, 2),
             "by_operation": {op: round(n / 300, 2) for op, n in sorted(per_op.items())},
@@ -252,6 +255,11 @@ def bench_stack(args: Any) -> dict[str, Any]:
         return figures
     finally:
         stack.close()
+
+
+def _progress(name: str, value: Any) -> None:
+    """Each figure as soon as it is known (a long run on a busy machine still tells something)."""
+    print(f"   {name}: {json.dumps(value, ensure_ascii=False)}", flush=True)
 
 
 def _wait_drained(stack: _Stack, users: list[str], timeout: float) -> bool:

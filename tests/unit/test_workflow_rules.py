@@ -185,3 +185,59 @@ def test_forwarding_moves_the_tip_to_the_receiving_units_count(world):
     workflow.forward(p, "c1", "doi-hinh-su", [], "Chuyển đội hình sự", ports=world["ports"])
     moves = [(key, inc) for key, inc in world["counted"] if key.startswith("move:")]
     assert [inc for _, inc in moves] == [{"tips_moved_out": 1}, {"tips_moved_in": 1}]
+
+
+def _plain_case(**fields: Any) -> Case:
+    base = {
+        "case_id": "c9",
+        "code": "HT-2611-0009",
+        "oa_id": "oa1",
+        "unit_id": "p-hiep-tan",
+        "origin_unit_id": "p-hiep-tan",
+        "user_id": "zalo-9",
+        "pseudonym": "Công dân Y",
+        "created_at": "2026-11-28T01:00:00.000Z",
+        "updated_at": "2026-11-28T01:00:00.000Z",
+        "last_activity_at": "2026-11-28T01:00:00.000Z",
+    }
+    return Case(**{**base, **fields})
+
+
+def test_the_change_plan_is_decided_without_any_io():
+    case = _plain_case(assignee="hieptan.canbo")
+    changes = workflow.CaseChanges(status="resolved", outcome="prevented", outcome_set=True, note=" ok ")
+    at = "2026-11-28T03:00:00.000Z"
+    plan = workflow.plan_changes(
+        case, {}, changes, _principal(), at, new_unit=None, new_assignee=case.assignee
+    )
+    assert plan.sets["status"] == "resolved" and plan.sets["resolved_at"] == at
+    assert plan.sets["outcome"] == "prevented" and plan.sets["last_action_at"] == at
+    kinds = [item.get("kind", item["type"]) for item in plan.puts]
+    assert kinds == ["status", "outcome", "case_note"]
+    assert plan.before == {"status": "new", "outcome": None}
+    assert plan.status_changed and plan.removes == []
+
+
+def test_moving_a_case_drops_the_assignee_and_the_new_units_info_copy():
+    case = _plain_case(assignee="hieptan.canbo", info_units=["p-tan-thanh"])
+    changes = workflow.CaseChanges(unit_id="p-tan-thanh")
+    plan = workflow.plan_changes(
+        case, {}, changes, _principal(), "2026-11-28T03:00:00.000Z", new_unit="p-tan-thanh", new_assignee=None
+    )
+    assert plan.sets["unit_id"] == "p-tan-thanh" and plan.sets["info_units"] == []
+    assert plan.removes == ["assignee"] and len(plan.deletes) == 1
+    assert not plan.status_changed
+
+
+def test_an_empty_change_plans_no_write():
+    case = _plain_case()
+    plan = workflow.plan_changes(
+        case,
+        {},
+        workflow.CaseChanges(),
+        _principal(),
+        "2026-11-28T03:00:00.000Z",
+        new_unit=None,
+        new_assignee=None,
+    )
+    assert plan.puts == [] and plan.sets == {}

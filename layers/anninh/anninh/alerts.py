@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from anninh import aws, keys
 from anninh.clock import VN_TZ, iso, parse_iso
+from anninh.dynamo import condition_failed
 from anninh.observability import logger, metrics
 from anninh.registry import OnCall, Registry
 from anninh.settings import get_settings
@@ -205,7 +206,7 @@ def acknowledge(alert_id: str, officer: str, at: datetime) -> dict[str, Any] | N
             ReturnValues="ALL_NEW",
         )
     except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return None
         raise
     item: dict[str, Any] = result["Attributes"]
@@ -251,7 +252,7 @@ def escalate_due(registry: Registry, now: datetime, publish: Publish | None = No
                 ExpressionAttributeValues={**values, ":step": step_due},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 continue  # acknowledged or escalated meanwhile
             raise
         if not parent:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, HttpUrl
 
 from anninh import aws, keys
 from anninh.clock import iso, utcnow
+from anninh.dynamo import query_items
 
 KIND_LABELS = {"wanted": "Thông báo truy nã", "missing": "Tìm người thân, người mất tích"}
 NoticeKind = Literal["wanted", "missing"]
@@ -193,19 +194,12 @@ def list_published(
 
 def list_for_editors(table: Any | None = None) -> list[Notice]:
     """Every notice, published or withdrawn, newest first (editors' view)."""
-    table = table or aws.table()
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "IndexName": "GSI2",
-        "ScanIndexForward": False,
-        "KeyConditionExpression": Key("GSI2PK").eq(ALL_NOTICES_GSI),
-    }
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = query_items(
+        table or aws.table(),
+        IndexName="GSI2",
+        ScanIndexForward=False,
+        KeyConditionExpression=Key("GSI2PK").eq(ALL_NOTICES_GSI),
+    )
     return [_from_item(i) for i in items]
 
 

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
+from anninh.dynamo import condition_failed
 from anninh.settings import get_settings
 
 
@@ -207,7 +208,7 @@ class RateLimiter:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
             raise _Conflict(self._parse(item) if item else self._read(app_id)) from exc
@@ -251,7 +252,7 @@ class RateLimiter:
                 ExpressionAttributeValues={":tat": int(until * 1e6), ":until": Decimal(f"{until:.6f}")},
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
         self._remember(app_id, _Bucket(tat_us=int(until * 1e6), blocked_until=until, exists=True))
         return until

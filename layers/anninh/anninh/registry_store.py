@@ -23,6 +23,7 @@ from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel
 
 from anninh import aws, keys
+from anninh.dynamo import query_all
 from anninh.registry import OA, App, Officer, Registry, Unit
 from anninh.settings import get_settings
 
@@ -34,14 +35,7 @@ _officers: dict[str, tuple[float, tuple[Officer, bool] | None]] = {}
 
 
 def _query_all(index_pk: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(index_pk)}
-    while True:
-        page = aws.table().query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return query_all(aws.table(), IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(index_pk))
 
 
 def load_app_secrets() -> list[App]:

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 
 from anninh import aws, keys
 from anninh.campaigns.eligibility import CAP_PER_DAY, CAP_PER_MONTH
-from anninh.clock import VN_TZ, iso, parse_iso
+from anninh.clock import VN_TZ, iso
 from anninh.settings import get_settings
 
 LEASE_SECONDS = 180  # > the sender's 90 s timeout; < the broadcast queue's 540 s visibility timeout
@@ -261,11 +261,3 @@ class DeliveryStore:
 
     def get(self, campaign_id: str, oa_id: str, user_id: str) -> dict[str, Any] | None:
         return self._read(keys.campaign_delivery(campaign_id, oa_id, user_id))
-
-
-def lease_expired(record: dict[str, Any], now: datetime) -> bool:
-    until = record.get("lease_until")
-    if until is None:
-        claimed = record.get("claimed_at")
-        return bool(claimed) and (now - parse_iso(str(claimed))).total_seconds() > LEASE_SECONDS
-    return int(until) <= now.timestamp()

@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from anninh import aws, keys
 from anninh.campaigns.model import STATUS_LABELS, Campaign
 from anninh.clock import iso, parse_iso
+from anninh.dynamo import condition_failed
 
 SCHEDULED_GSI = "CAMPAIGNS#SCHEDULED"
 LIST_GSI = "CAMPAIGNS"
@@ -44,10 +45,6 @@ class StatusConflict(Exception):
     def __init__(self, status: str) -> None:
         self.status = status
         super().__init__(f"campaign is {status}")
-
-
-def _is_conditional(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def _plain(value: Any) -> Any:
@@ -186,7 +183,7 @@ class CampaignStore:
                 ExpressionAttributeValues={":running": "running", ":now": iso(now)},
             )
         except ClientError as exc:
-            if _is_conditional(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -225,7 +222,7 @@ class CampaignStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if _is_conditional(exc):
+            if condition_failed(exc):
                 old: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
                 if not old:
                     raise CampaignNotFound(campaign_id) from exc
@@ -336,7 +333,7 @@ class CampaignStore:
                 },
             )
         except ClientError as exc:
-            if _is_conditional(exc):
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -391,7 +388,7 @@ class CampaignStore:
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         except ClientError as exc:
-            if _is_conditional(exc):
+            if condition_failed(exc):
                 return False
             raise
         if planning_done:

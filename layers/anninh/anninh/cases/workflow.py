@@ -399,7 +399,10 @@ def apply_changes(
     expected_version: int | None = None,
     action: str = "case.update",
 ) -> Case:
-    """PATCH semantics: status, valuable, unit, assignee, outcome, note; one history entry each."""
+    """PATCH semantics: status, valuable, unit, assignee, outcome, note; one history entry each.
+
+    Reads and checks what the change names (units, the assignee), then `plan_changes` decides
+    everything else without I/O, and one conditional write stores the plan."""
     loaded = load_for(p, case_id, ports, action, write=True)
     if not p.has_role("officer", "commander"):
         _audit(p, ports, action, case_id, outcome="denied", reason="role")
@@ -408,127 +411,199 @@ def apply_changes(
     if expected_version is not None and expected_version != loaded.version:
         raise StaleCase(case_id)
     now = ports.clock()
-    at = iso(now)
-    sets: dict[str, Any] = {}
-    removes: list[str] = []
-    puts: list[dict[str, Any]] = []
-    deletes: list[dict[str, str]] = []
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
-
-    def change(name: str, old: Any, new: Any) -> None:
-        before[name], after[name] = old, new
-
     new_unit = changes.unit_id if changes.unit_id and changes.unit_id != case.unit_id else None
     if new_unit:
         _validate_unit(ports, new_unit)
-    target_status = changes.status
-    if target_status is not None:
-        if target_status not in STATUS_LABELS_VI:
-            raise InvalidChange(f"Trạng thái '{target_status}' không hợp lệ.", "status")
-        check_transition(case.status, target_status, p, unit_changes=bool(new_unit))
-    if new_unit:
-        sets.update(
-            {
-                "unit_id": new_unit,
-                "GSI1PK": keys.unit_cases_gsi(new_unit),
-                "GSI1SK": _unit_gsi1sk(loaded.item, case),
-            }
-        )
-        change("unit_id", case.unit_id, new_unit)
-        if case.assignee and not changes.assignee_set:
-            removes.append("assignee")
-            change("assignee", case.assignee, None)
-        puts.append(_event(case_id, at, p.username, "unit", **{"from": case.unit_id, "to": new_unit}))
-    info_added: list[str] = []
+    check_status_change(case, changes.status, p, unit_changes=bool(new_unit))
     for unit_id in changes.info_unit_ids:
         _validate_unit(ports, unit_id, "info_unit_ids")
-        target_unit = new_unit or case.unit_id
-        if unit_id != target_unit and unit_id not in case.info_units and unit_id not in info_added:
-            info_added.append(unit_id)
-    if info_added:
-        sets["info_units"] = [*case.info_units, *info_added]
-        change("info_units", case.info_units, sets["info_units"])
-        for unit_id in info_added:
-            puts.append(
-                {
-                    **keys.case_info_copy(case_id, unit_id),
-                    "type": "case_info",
-                    "case_id": case_id,
-                    "unit_id": unit_id,
-                    "GSI1PK": keys.unit_cases_gsi(unit_id),
-                    "GSI1SK": _unit_gsi1sk(loaded.item, case),
-                    "by": p.username,
-                    "at": at,
-                }
-            )
-        puts.append(_event(case_id, at, p.username, "info_copy", units=info_added))
-    if new_unit and new_unit in case.info_units:  # the unit now owns it: its copy is redundant
-        deletes.append(keys.case_info_copy(case_id, new_unit))
-        sets["info_units"] = [u for u in sets.get("info_units", case.info_units) if u != new_unit]
-    status_changed = target_status is not None and (
-        target_status != case.status or target_status == "forwarded"
-    )
-    if status_changed and target_status is not None:
-        sets["status"] = target_status
-        change("status", case.status, target_status)
-        puts.append(_event(case_id, at, p.username, "status", **{"from": case.status, "to": target_status}))
-        if target_status == "resolved":
-            sets["resolved_at"] = at
-        elif case.resolved_at and target_status not in CLOSED:
-            removes.append("resolved_at")
-    if changes.valuable is not None and changes.valuable != case.valuable:
-        sets["valuable"] = changes.valuable
-        change("valuable", case.valuable, changes.valuable)
-        puts.append(_event(case_id, at, p.username, "valuable", value=changes.valuable))
+    new_assignee = case.assignee
     if changes.assignee_set:
         new_assignee = (
             _validate_assignee(ports, p, new_unit or case.unit_id, changes.assignee)
             if changes.assignee
             else None
         )
-        if new_assignee != case.assignee:
-            if new_assignee:
-                sets["assignee"] = new_assignee
-                removes = [r for r in removes if r != "assignee"]
-            elif "assignee" not in removes:
-                removes.append("assignee")
-            change("assignee", case.assignee, new_assignee)
-            puts.append(
-                _event(case_id, at, p.username, "assignee", **{"from": case.assignee, "to": new_assignee})
-            )
-    if changes.outcome_set and changes.outcome != case.outcome:
-        if changes.outcome is not None and changes.outcome not in OUTCOME_LABELS_VI:
-            raise InvalidChange(f"Kết quả '{changes.outcome}' không hợp lệ.", "outcome")
-        if changes.outcome:
-            sets["outcome"] = changes.outcome
-        else:
-            removes.append("outcome")
-        change("outcome", case.outcome, changes.outcome)
-        puts.append(
-            _event(case_id, at, p.username, "outcome", **{"from": case.outcome, "to": changes.outcome})
-        )
-    if changes.note and changes.note.strip():
-        puts.append(_note_item(case_id, at, p, changes.note))
-        after["note"] = True
-    if not puts:
+    plan = plan_changes(case, loaded.item, changes, p, iso(now), new_unit=new_unit, new_assignee=new_assignee)
+    if not plan.puts:
         return case  # nothing changed: no write, no version bump
-    acted = bool(before)
-    responded = first_response_by(target_status if status_changed else None)
-    sets.update({"updated_at": at, "last_activity_at": at})
-    if acted:
-        sets["last_action_at"] = at
-    if responded and not case.first_response_at:
-        sets["first_response_at"] = at
+    removes = sorted(set(plan.removes))
     version = _write(
-        ports, loaded, sets, removes=sorted(set(removes)), extra_puts=puts, extra_deletes=deletes
+        ports, loaded, plan.sets, removes=removes, extra_puts=plan.puts, extra_deletes=plan.deletes
     )
     _audit(
-        p, ports, action, case_id, before=plain(before) or None, after={**plain(after), "version": version}
+        p,
+        ports,
+        action,
+        case_id,
+        before=plain(plan.before) or None,
+        after={**plain(plan.after), "version": version},
     )
-    updated = case_from_item({**loaded.item, **sets, **{r: None for r in removes}})
-    _after_effects(ports, case, updated, now, responded=responded, status_changed=status_changed)
+    updated = case_from_item({**loaded.item, **plan.sets, **{r: None for r in plan.removes}})
+    _after_effects(ports, case, updated, now, responded=plan.responded, status_changed=plan.status_changed)
     return updated
+
+
+def check_status_change(case: Case, target: str | None, p: Principal, *, unit_changes: bool) -> None:
+    """A requested status must be known and reachable from the case's status (pure)."""
+    if target is None:
+        return
+    if target not in STATUS_LABELS_VI:
+        raise InvalidChange(f"Trạng thái '{target}' không hợp lệ.", "status")
+    check_transition(case.status, target, p, unit_changes=unit_changes)
+
+
+@dataclass
+class ChangePlan:
+    """What one PATCH writes: attributes to set and remove, items to put (history events, notes,
+    info copies) and delete, and the before/after of each changed field for the audit trail."""
+
+    case: Case
+    item: dict[str, Any]
+    by: str
+    at: str
+    sets: dict[str, Any] = field(default_factory=dict)
+    removes: list[str] = field(default_factory=list)
+    puts: list[dict[str, Any]] = field(default_factory=list)
+    deletes: list[dict[str, str]] = field(default_factory=list)
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    status_changed: bool = False
+    responded: bool = False
+
+    def change(self, name: str, old: Any, new: Any) -> None:
+        self.before[name], self.after[name] = old, new
+
+    def event(self, kind: str, **data: Any) -> None:
+        self.puts.append(_event(self.case.case_id, self.at, self.by, kind, **data))
+
+
+def plan_changes(
+    case: Case,
+    item: dict[str, Any],
+    changes: CaseChanges,
+    p: Principal,
+    at: str,
+    *,
+    new_unit: str | None,
+    new_assignee: str | None,
+) -> ChangePlan:
+    """Pure: the writes, history events and audit figures of `changes` to `case` (units and the
+    assignee already checked by the caller; `new_unit` None when the unit stays)."""
+    plan = ChangePlan(case, item, p.username, at)
+    if new_unit:
+        _plan_unit(plan, new_unit, keep_assignee=changes.assignee_set)
+    _plan_info_units(plan, changes.info_unit_ids, new_unit)
+    _plan_status(plan, changes.status)
+    if changes.valuable is not None and changes.valuable != case.valuable:
+        plan.sets["valuable"] = changes.valuable
+        plan.change("valuable", case.valuable, changes.valuable)
+        plan.event("valuable", value=changes.valuable)
+    if changes.assignee_set:
+        _plan_assignee(plan, new_assignee)
+    if changes.outcome_set and changes.outcome != case.outcome:
+        _plan_outcome(plan, changes.outcome)
+    if changes.note and changes.note.strip():
+        plan.puts.append(_note_item(case.case_id, at, p, changes.note))
+        plan.after["note"] = True
+    if plan.puts:
+        _stamp(plan)
+    return plan
+
+
+def _plan_unit(plan: ChangePlan, new_unit: str, *, keep_assignee: bool) -> None:
+    case = plan.case
+    plan.sets.update(
+        {
+            "unit_id": new_unit,
+            "GSI1PK": keys.unit_cases_gsi(new_unit),
+            "GSI1SK": _unit_gsi1sk(plan.item, case),
+        }
+    )
+    plan.change("unit_id", case.unit_id, new_unit)
+    if case.assignee and not keep_assignee:
+        plan.removes.append("assignee")
+        plan.change("assignee", case.assignee, None)
+    plan.event("unit", **{"from": case.unit_id, "to": new_unit})
+
+
+def _plan_info_units(plan: ChangePlan, unit_ids: list[str], new_unit: str | None) -> None:
+    case, case_id = plan.case, plan.case.case_id
+    target_unit = new_unit or case.unit_id
+    added: list[str] = []
+    for unit_id in unit_ids:
+        if unit_id != target_unit and unit_id not in case.info_units and unit_id not in added:
+            added.append(unit_id)
+    if added:
+        plan.sets["info_units"] = [*case.info_units, *added]
+        plan.change("info_units", case.info_units, plan.sets["info_units"])
+        for unit_id in added:
+            plan.puts.append(
+                {
+                    **keys.case_info_copy(case_id, unit_id),
+                    "type": "case_info",
+                    "case_id": case_id,
+                    "unit_id": unit_id,
+                    "GSI1PK": keys.unit_cases_gsi(unit_id),
+                    "GSI1SK": _unit_gsi1sk(plan.item, case),
+                    "by": plan.by,
+                    "at": plan.at,
+                }
+            )
+        plan.event("info_copy", units=added)
+    if new_unit and new_unit in case.info_units:  # the unit now owns it: its copy is redundant
+        plan.deletes.append(keys.case_info_copy(case_id, new_unit))
+        plan.sets["info_units"] = [u for u in plan.sets.get("info_units", case.info_units) if u != new_unit]
+
+
+def _plan_status(plan: ChangePlan, target: str | None) -> None:
+    case = plan.case
+    if target is None or (target == case.status and target != "forwarded"):
+        return
+    plan.status_changed = True
+    plan.sets["status"] = target
+    plan.change("status", case.status, target)
+    plan.event("status", **{"from": case.status, "to": target})
+    if target == "resolved":
+        plan.sets["resolved_at"] = plan.at
+    elif case.resolved_at and target not in CLOSED:
+        plan.removes.append("resolved_at")
+
+
+def _plan_assignee(plan: ChangePlan, new_assignee: str | None) -> None:
+    case = plan.case
+    if new_assignee == case.assignee:
+        return
+    if new_assignee:
+        plan.sets["assignee"] = new_assignee
+        plan.removes = [r for r in plan.removes if r != "assignee"]
+    elif "assignee" not in plan.removes:
+        plan.removes.append("assignee")
+    plan.change("assignee", case.assignee, new_assignee)
+    plan.event("assignee", **{"from": case.assignee, "to": new_assignee})
+
+
+def _plan_outcome(plan: ChangePlan, outcome: str | None) -> None:
+    case = plan.case
+    if outcome is not None and outcome not in OUTCOME_LABELS_VI:
+        raise InvalidChange(f"Kết quả '{outcome}' không hợp lệ.", "outcome")
+    if outcome:
+        plan.sets["outcome"] = outcome
+    else:
+        plan.removes.append("outcome")
+    plan.change("outcome", case.outcome, outcome)
+    plan.event("outcome", **{"from": case.outcome, "to": outcome})
+
+
+def _stamp(plan: ChangePlan) -> None:
+    """Activity times of a change that writes: updated, last activity, last action, first response."""
+    at = plan.at
+    plan.responded = first_response_by(plan.sets.get("status") if plan.status_changed else None)
+    plan.sets.update({"updated_at": at, "last_activity_at": at})
+    if plan.before:
+        plan.sets["last_action_at"] = at
+    if plan.responded and not plan.case.first_response_at:
+        plan.sets["first_response_at"] = at
 
 
 def first_response_by(new_status: str | None) -> bool:

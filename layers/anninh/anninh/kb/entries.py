@@ -148,15 +148,11 @@ _cached: tuple[float, dict[str, KbEntry]] | None = None
 def load_overrides(table: Any | None = None) -> list[dict[str, Any]]:
     from boto3.dynamodb.conditions import Key
 
-    table = table or aws.table()
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq(OVERRIDES_GSI)}
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    from anninh.dynamo import query_all
+
+    return query_all(
+        table or aws.table(), IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(OVERRIDES_GSI)
+    )
 
 
 def current_entries(table: Any | None = None, max_age: float = CACHE_SECONDS) -> dict[str, KbEntry]:

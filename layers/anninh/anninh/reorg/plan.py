@@ -225,55 +225,47 @@ def _nearest(location: tuple[float, float] | None, targets: list[Unit]) -> Unit 
 
 def make_plan(request: ReorgRequest, world: World) -> Plan:
     """Check the request against the registry and decide where everything goes."""
-    registry = world.registry
-    plan = Plan(request.effective_date)
-    units: dict[str, Unit] = {u.unit_id: u.model_copy(deep=True) for u in registry.units}
-
-    def known(unit_id: str | None, loc: list[Any]) -> Unit:
-        if unit_id is None or unit_id not in units:
-            raise PlanError(f"Không có đơn vị '{unit_id}'.", loc)
-        return units[unit_id]
-
-    def touch(unit: Unit) -> None:
-        plan.units[unit.unit_id] = unit
-
-    for i, new in enumerate(request.create):
-        if new.unit_id in units:
-            raise PlanError(f"Đơn vị '{new.unit_id}' đã có.", ["body", "create", i, "unit_id"])
-        unit = Unit(**new.model_dump())
-        units[unit.unit_id] = unit
-        plan.created.append(unit.unit_id)
-        touch(unit)
-    for i, new in enumerate(request.create):
-        if new.parent is not None:
-            known(new.parent, ["body", "create", i, "parent"])
-
+    planner = _Planner(request, world)
+    planner.create_units()
     # Which units end, and who takes over each part of them.
-    ending: dict[str, tuple[list[Unit], Split | None]] = {}
-    for i, merge in enumerate(request.merges):
-        target = known(merge.into, ["body", "merges", i, "into"])
-        if target.ended_on:
-            raise PlanError(f"Đơn vị '{merge.into}' đã giải thể.", ["body", "merges", i, "into"])
-        for j, source_id in enumerate(merge.from_):
-            loc = ["body", "merges", i, "from", j]
-            source = known(source_id, loc)
-            if source_id == merge.into or source_id in ending or source.ended_on:
-                raise PlanError(f"Đơn vị '{source_id}' không thể sáp nhập (trùng hoặc đã giải thể).", loc)
-            ending[source_id] = ([target], None)
-    for i, split in enumerate(request.splits):
-        loc = ["body", "splits", i, "unit_id"]
-        source = known(split.unit_id, loc)
-        if split.unit_id in ending or source.ended_on or split.unit_id in split.into:
-            raise PlanError(f"Đơn vị '{split.unit_id}' không thể chia tách (trùng hoặc đã giải thể).", loc)
-        targets = [known(t, ["body", "splits", i, "into", k]) for k, t in enumerate(split.into)]
-        ending[split.unit_id] = (targets, split)
-    for targets, _split in ending.values():
-        for target in targets:
-            if target.unit_id in ending:
-                raise PlanError(f"Đơn vị '{target.unit_id}' vừa nhận vừa giải thể.", ["body"])
+    planner.merge_units()
+    planner.split_units()
+    planner.check_takers_do_not_end()
+    # Renames and re-parenting (validated after creation, before anything moves).
+    planner.rename_units()
+    planner.reparent_units()
+    _check_no_cycle(planner.units)
+    planner.end_units()
+    # OAs (and their followers), officers, cases, conversations, places, canned replies, hotlines.
+    planner.move_oas()
+    planner.move_records()
+    planner.move_hotlines()
+    planner.mark_stale_rollups()
+    return planner.plan
 
-    def destination(source_id: str, key: str, location: tuple[float, float] | None = None) -> str:
-        targets, split = ending[source_id]
+
+class _Planner:
+    """make_plan's working state: the registry's units (copied, edited in place) and the plan."""
+
+    def __init__(self, request: ReorgRequest, world: World) -> None:
+        self.request = request
+        self.world = world
+        self.registry = world.registry
+        self.plan = Plan(request.effective_date)
+        self.units: dict[str, Unit] = {u.unit_id: u.model_copy(deep=True) for u in self.registry.units}
+        # each unit that ends -> the units taking over, and the split rules when it is split
+        self.ending: dict[str, tuple[list[Unit], Split | None]] = {}
+
+    def known(self, unit_id: str | None, loc: list[Any]) -> Unit:
+        if unit_id is None or unit_id not in self.units:
+            raise PlanError(f"Không có đơn vị '{unit_id}'.", loc)
+        return self.units[unit_id]
+
+    def touch(self, unit: Unit) -> None:
+        self.plan.units[unit.unit_id] = unit
+
+    def destination(self, source_id: str, key: str, location: tuple[float, float] | None = None) -> str:
+        targets, split = self.ending[source_id]
         if split is None:
             return targets[0].unit_id
         if key in split.assign:
@@ -284,104 +276,160 @@ def make_plan(request: ReorgRequest, world: World) -> Plan:
                 return near.unit_id
         return split.default
 
-    # Renames and re-parenting (validated after creation, before anything moves).
-    for i, rename in enumerate(request.renames):
-        unit = known(rename.unit_id, ["body", "renames", i, "unit_id"])
-        if rename.name != unit.name:
-            old_names = place_names(unit)
-            unit.name = rename.name
-            unit.aliases = list(dict.fromkeys([*unit.aliases, *old_names]))
-            plan.renamed.append(unit.unit_id)
-            touch(unit)
-    for i, move in enumerate(request.reparent):
-        unit = known(move.unit_id, ["body", "reparent", i, "unit_id"])
-        if move.parent is not None:
-            known(move.parent, ["body", "reparent", i, "parent"])
-        unit.parent = move.parent
-        plan.reparented.append(unit.unit_id)
-        touch(unit)
-    _check_no_cycle(units)
+    def create_units(self) -> None:
+        for i, new in enumerate(self.request.create):
+            if new.unit_id in self.units:
+                raise PlanError(f"Đơn vị '{new.unit_id}' đã có.", ["body", "create", i, "unit_id"])
+            unit = Unit(**new.model_dump())
+            self.units[unit.unit_id] = unit
+            self.plan.created.append(unit.unit_id)
+            self.touch(unit)
+        for i, new in enumerate(self.request.create):
+            if new.parent is not None:
+                self.known(new.parent, ["body", "create", i, "parent"])
 
-    # The units that end: history stays, names become aliases of the units taking over.
-    for source_id, (targets, _split) in ending.items():
-        source = units[source_id]
-        names = place_names(source)
-        for target in targets:
-            before = len(target.aliases)
-            target.aliases = list(dict.fromkeys([*target.aliases, *names]))
-            plan.aliases += len(target.aliases) - before
-            touch(target)
-        source.ended_on = request.effective_date
-        source.successors = [t.unit_id for t in targets]
-        if source.parent is None:
-            source.parent = targets[0].unit_id  # a root that ends stays reachable under its successor
-        plan.ended.append(source_id)
-        touch(source)
+    def merge_units(self) -> None:
+        for i, merge in enumerate(self.request.merges):
+            target = self.known(merge.into, ["body", "merges", i, "into"])
+            if target.ended_on:
+                raise PlanError(f"Đơn vị '{merge.into}' đã giải thể.", ["body", "merges", i, "into"])
+            for j, source_id in enumerate(merge.from_):
+                loc = ["body", "merges", i, "from", j]
+                source = self.known(source_id, loc)
+                if source_id == merge.into or source_id in self.ending or source.ended_on:
+                    raise PlanError(f"Đơn vị '{source_id}' không thể sáp nhập (trùng hoặc đã giải thể).", loc)
+                self.ending[source_id] = ([target], None)
 
-    # OAs (and their followers), officers, cases, conversations, places, canned replies, hotlines.
-    ended_followers: dict[str, int] = {}
-    for oa in registry.oas:
-        if oa.unit_id in ending:
-            to = destination(oa.unit_id, oa.oa_id)
-            former = units[oa.unit_id].name
-            plan.oas.append(
-                oa.model_copy(
-                    update={"unit_id": to, "former_unit_name": former, "moved_on": request.effective_date}
+    def split_units(self) -> None:
+        for i, split in enumerate(self.request.splits):
+            loc = ["body", "splits", i, "unit_id"]
+            source = self.known(split.unit_id, loc)
+            if split.unit_id in self.ending or source.ended_on or split.unit_id in split.into:
+                raise PlanError(
+                    f"Đơn vị '{split.unit_id}' không thể chia tách (trùng hoặc đã giải thể).", loc
                 )
-            )
-            n = int(world.followers.get(oa.oa_id, 0))
-            plan.followers += n
-            ended_followers[oa.unit_id] = ended_followers.get(oa.unit_id, 0) + n
-    for source_id in ending:
-        # Followers on the unit's last day: now, less what was counted for it on or after the date.
-        last_day = ended_followers.get(source_id, 0) - int(world.net_follows_since.get(source_id, 0))
-        units[source_id].final_followers = max(0, last_day)
-    for officer in registry.officers:
-        if officer.unit_id in ending:
-            plan.officers.append((officer.username, destination(officer.unit_id, officer.username)))
-    for case in world.open_cases:
-        if case.unit_id in ending:
-            plan.cases.append((case, destination(case.unit_id, case.code, case.location)))
-    for handoff in world.handoffs:
-        if handoff.unit_id in ending:
-            plan.handoffs.append((handoff, destination(handoff.unit_id, handoff.pk)))
-    for place in world.places:
-        if place.unit_id in ending:
-            plan.places.append((place.item_id, destination(place.unit_id, place.item_id)))
-    for reply in world.canned:
-        if reply.unit_id in ending:
-            plan.canned.append((reply.item_id, destination(reply.unit_id, reply.item_id)))
-    for source_id in ending:
-        own = world.hotlines.get(source_id) or []
-        if not own and units[source_id].hotline:
-            own = [{"label": f"Trực ban {units[source_id].name}"[:60], "phone": units[source_id].hotline}]
-        if not own:
-            continue
-        to = destination(source_id, f"hotline:{source_id}")
-        merged = plan.hotlines.setdefault(to, list(world.hotlines.get(to) or []))
-        for line in own:
-            if all(line["phone"] != kept["phone"] for kept in merged):
-                merged.append(line)
+            targets = [self.known(t, ["body", "splits", i, "into", k]) for k, t in enumerate(split.into)]
+            self.ending[split.unit_id] = (targets, split)
 
-    # Figures from the date on are re-attributed: roll-ups of every unit on the way up are stale.
-    for unit_id in [
-        *ending,
-        *(t.unit_id for targets, _s in ending.values() for t in targets),
-        *plan.reparented,
-    ]:
-        current: str | None = unit_id
-        seen: set[str] = set()
-        while current and current not in seen:
-            seen.add(current)
-            plan.stale_rollups.add(current)
-            current = units[current].parent if current in units else None
-    for unit_id in plan.reparented:  # the old ancestors too
-        old_unit = registry.unit(unit_id)
-        current = old_unit.parent if old_unit else None
-        while current and current not in plan.stale_rollups:
-            plan.stale_rollups.add(current)
-            current = units[current].parent if current in units else None
-    return plan
+    def check_takers_do_not_end(self) -> None:
+        for targets, _split in self.ending.values():
+            for target in targets:
+                if target.unit_id in self.ending:
+                    raise PlanError(f"Đơn vị '{target.unit_id}' vừa nhận vừa giải thể.", ["body"])
+
+    def rename_units(self) -> None:
+        for i, rename in enumerate(self.request.renames):
+            unit = self.known(rename.unit_id, ["body", "renames", i, "unit_id"])
+            if rename.name != unit.name:
+                old_names = place_names(unit)
+                unit.name = rename.name
+                unit.aliases = list(dict.fromkeys([*unit.aliases, *old_names]))
+                self.plan.renamed.append(unit.unit_id)
+                self.touch(unit)
+
+    def reparent_units(self) -> None:
+        for i, move in enumerate(self.request.reparent):
+            unit = self.known(move.unit_id, ["body", "reparent", i, "unit_id"])
+            if move.parent is not None:
+                self.known(move.parent, ["body", "reparent", i, "parent"])
+            unit.parent = move.parent
+            self.plan.reparented.append(unit.unit_id)
+            self.touch(unit)
+
+    def end_units(self) -> None:
+        """The units that end: history stays, names become aliases of the units taking over."""
+        for source_id, (targets, _split) in self.ending.items():
+            source = self.units[source_id]
+            names = place_names(source)
+            for target in targets:
+                before = len(target.aliases)
+                target.aliases = list(dict.fromkeys([*target.aliases, *names]))
+                self.plan.aliases += len(target.aliases) - before
+                self.touch(target)
+            source.ended_on = self.request.effective_date
+            source.successors = [t.unit_id for t in targets]
+            if source.parent is None:
+                source.parent = targets[0].unit_id  # a root that ends stays reachable under its successor
+            self.plan.ended.append(source_id)
+            self.touch(source)
+
+    def move_oas(self) -> None:
+        """OAs of ending units (and their followers); each ending unit's followers on its last day."""
+        ended_followers: dict[str, int] = {}
+        for oa in self.registry.oas:
+            if oa.unit_id in self.ending:
+                to = self.destination(oa.unit_id, oa.oa_id)
+                former = self.units[oa.unit_id].name
+                self.plan.oas.append(
+                    oa.model_copy(
+                        update={
+                            "unit_id": to,
+                            "former_unit_name": former,
+                            "moved_on": self.request.effective_date,
+                        }
+                    )
+                )
+                n = int(self.world.followers.get(oa.oa_id, 0))
+                self.plan.followers += n
+                ended_followers[oa.unit_id] = ended_followers.get(oa.unit_id, 0) + n
+        for source_id in self.ending:
+            # Followers on the unit's last day: now, less what was counted for it on or after the date.
+            last_day = ended_followers.get(source_id, 0) - int(self.world.net_follows_since.get(source_id, 0))
+            self.units[source_id].final_followers = max(0, last_day)
+
+    def move_records(self) -> None:
+        """Officers, open cases, hand-offs, queue places and canned replies of ending units."""
+        world, plan, ending = self.world, self.plan, self.ending
+        for officer in self.registry.officers:
+            if officer.unit_id in ending:
+                plan.officers.append((officer.username, self.destination(officer.unit_id, officer.username)))
+        for case in world.open_cases:
+            if case.unit_id in ending:
+                plan.cases.append((case, self.destination(case.unit_id, case.code, case.location)))
+        for handoff in world.handoffs:
+            if handoff.unit_id in ending:
+                plan.handoffs.append((handoff, self.destination(handoff.unit_id, handoff.pk)))
+        for place in world.places:
+            if place.unit_id in ending:
+                plan.places.append((place.item_id, self.destination(place.unit_id, place.item_id)))
+        for reply in world.canned:
+            if reply.unit_id in ending:
+                plan.canned.append((reply.item_id, self.destination(reply.unit_id, reply.item_id)))
+
+    def move_hotlines(self) -> None:
+        for source_id in self.ending:
+            own = self.world.hotlines.get(source_id) or []
+            source = self.units[source_id]
+            if not own and source.hotline:
+                own = [{"label": f"Trực ban {source.name}"[:60], "phone": source.hotline}]
+            if not own:
+                continue
+            to = self.destination(source_id, f"hotline:{source_id}")
+            merged = self.plan.hotlines.setdefault(to, list(self.world.hotlines.get(to) or []))
+            for line in own:
+                if all(line["phone"] != kept["phone"] for kept in merged):
+                    merged.append(line)
+
+    def mark_stale_rollups(self) -> None:
+        """Figures from the date on are re-attributed: roll-ups of every unit on the way up are stale."""
+        units, plan = self.units, self.plan
+        for unit_id in [
+            *self.ending,
+            *(t.unit_id for targets, _s in self.ending.values() for t in targets),
+            *plan.reparented,
+        ]:
+            current: str | None = unit_id
+            seen: set[str] = set()
+            while current and current not in seen:
+                seen.add(current)
+                plan.stale_rollups.add(current)
+                current = units[current].parent if current in units else None
+        for unit_id in plan.reparented:  # the old ancestors too
+            old_unit = self.registry.unit(unit_id)
+            current = old_unit.parent if old_unit else None
+            while current and current not in plan.stale_rollups:
+                plan.stale_rollups.add(current)
+                current = units[current].parent if current in units else None
 
 
 def _check_no_cycle(units: dict[str, Unit]) -> None:

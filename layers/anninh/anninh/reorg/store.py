@@ -11,6 +11,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from anninh import audit, aws, hotlines, keys, queueing
+from anninh.dynamo import condition_failed, query_all
 from anninh.hotlines import hotline_key
 from anninh.registry import OA, Registry, Unit
 from anninh.reorg.plan import Handoff, OpenCase, Placed
@@ -57,13 +58,7 @@ class DynamoReorgStore:
         return self._table or aws.table()
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(self.table, **kwargs)
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -168,7 +163,7 @@ class DynamoReorgStore:
                 ExpressionAttributeValues={":u": unit_id, ":g": keys.unit_alerts_gsi(unit_id)},
             )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
 
     def move_handoff(self, handoff: Handoff, unit_id: str) -> None:

@@ -69,7 +69,3 @@ def roll_up_days(registry: Registry, store: StatsStore, days: list[str], now: da
         store.put_rollups(day, rows)
         results.append(RollupResult(day, len(rows), len({oa for oa, _u, _f in counted[day]}), unit_followers))
     return results
-
-
-def roll_up_day(registry: Registry, store: StatsStore, day: str, now: datetime) -> RollupResult:
-    return roll_up_days(registry, store, [day], now)[0]

@@ -15,6 +15,7 @@ from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.clock import iso, utcnow
+from anninh.dynamo import query_all
 from anninh.stats.figures import Figures, figures_of, plain
 
 
@@ -52,13 +53,7 @@ class DynamoStatsStore:
         return self._table or aws.table()
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(self.table, **kwargs)
 
     def _oa_items_of(self, day: str) -> list[dict[str, Any]]:
         if day not in self._oa_items:
