@@ -14,6 +14,17 @@ let config = null;
 let expiryTimer = null;
 const listeners = new Set();
 
+/**
+ * One key per reply being composed: a double submit (or a retry after a lost answer) sends the same key,
+ * so the API queues the reply once. Callers make a new key after a reply went through.
+ */
+export function idempotencyKey() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") return globalThis.crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
