@@ -333,7 +333,7 @@ class FakeZalo:
         """Learn a citizen's message from a webhook event the local cloud received (Zalo sent it)."""
         try:
             event = json.loads(raw or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # hostile bodies are the webhook's to answer, not ours
             return
         if not isinstance(event, dict) or not str(event.get("event_name", "")).startswith("user_send_"):
             return

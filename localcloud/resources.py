@@ -125,6 +125,13 @@ def deploy(
             resolver.refs[logical] = _physical_name(logical)
         elif res["Type"] == "AWS::Serverless::LayerVersion":
             resolver.refs[logical] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{logical}:1"
+        elif res["Type"] == "AWS::CloudFront::Distribution":
+            # Not emulated (the local stack serves the console itself); its domain name is what the
+            # HTTP API's CORS origin defaults to, so it must resolve.
+            ident = "E" + _physical_name(logical).upper().replace("-", "")[:13]
+            resolver.refs[logical] = ident
+            resolver.attrs[(logical, "DomainName")] = f"{ident.lower()}.cloudfront.net"
+            resolver.attrs[(logical, "Id")] = ident
         elif res["Type"] not in _CREATED:
             resolver.refs.setdefault(logical, _physical_name(logical))
     pending_redrive: list[tuple[str, dict[str, Any]]] = []

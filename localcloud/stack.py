@@ -261,6 +261,10 @@ class LocalCloud:
             existing=self._saved,
         )
         os.environ.update(self.deployment.environment())
+        # The local stack replays dated demo traffic (scripts/feed_month.py: a month of events through the
+        # webhook), so its freshness window is 45 days instead of production's 3 h; a year-old replay is
+        # still refused here (docs/security.md).
+        os.environ.setdefault("WEBHOOK_MAX_EVENT_AGE_SECONDS", str(45 * 24 * 3600))
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")  # no X-Ray daemon here
         reset_process_caches()
         self.specs = functions(self.deployment.template)
@@ -585,8 +589,22 @@ class LocalCloud:
         content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type in ("application/json", "text/javascript"):
             content_type += "; charset=utf-8"
-        return Response(
-            file.read_bytes(), 200, content_type=content_type, headers={"Cache-Control": "no-cache"}
+        headers = {"Cache-Control": "no-cache"}
+        if file.suffix == ".html":
+            headers["Content-Security-Policy"] = self.console_csp()
+            headers["X-Content-Type-Options"] = "nosniff"
+            headers["X-Frame-Options"] = "DENY"
+        return Response(file.read_bytes(), 200, content_type=content_type, headers=headers)
+
+    def console_csp(self) -> str:
+        """The console's CSP on the local stack: the deployed policy (template.yaml,
+        ConsoleSecurityHeaders) with the local AWS endpoint in place of https://*.amazonaws.com."""
+        aws_hosts = self.moto_url
+        return (
+            "default-src 'none'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data: blob: {aws_hosts}; media-src 'self' blob: {aws_hosts}; "
+            f"connect-src 'self' {aws_hosts}; font-src 'self'; manifest-src 'self'; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         )
 
     # ------------------------------------------------------------------ banner

@@ -74,7 +74,7 @@ def template_path() -> Path:
 
 def load_template(path: Path | str | None = None) -> dict[str, Any]:
     with open(path or template_path(), encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_cfn_loader())  # noqa: S506 - SafeLoader subclass
+        return yaml.load(handle, Loader=_cfn_loader())  # noqa: S506  # nosec B506 - a SafeLoader subclass
 
 
 @dataclass

@@ -43,7 +43,12 @@ def _user(
         "timestamp": str(ts),
         "sender": {"id": user},
         "recipient": {"id": oa},
-        "message": {"msg_id": f"{kind}-{hashlib.md5(f'{name}{ts}{user}'.encode()).hexdigest()}", **message},
+        "message": {
+            "msg_id": kind
+            + "-"
+            + hashlib.md5(f"{name}{ts}{user}".encode(), usedforsecurity=False).hexdigest(),
+            **message,
+        },
     }
 
 
@@ -57,7 +62,10 @@ def _oa(name: str, message: dict[str, Any], admin: str | None = None, ts: int = 
         "timestamp": str(ts),
         "sender": sender,
         "recipient": {"id": CITIZEN},
-        "message": {"msg_id": f"oa-{hashlib.md5(f'{name}{ts}{admin}'.encode()).hexdigest()}", **message},
+        "message": {
+            "msg_id": f"oa-{hashlib.md5(f'{name}{ts}{admin}'.encode(), usedforsecurity=False).hexdigest()}",
+            **message,
+        },
     }
 
 
@@ -529,7 +537,7 @@ def sqs_inbound_event(raw: bytes, event_name: str) -> dict[str, Any]:
                     "MessageDeduplicationId": hashlib.sha256(key.encode()).hexdigest(),
                 },
                 "messageAttributes": {},
-                "md5OfBody": hashlib.md5(json.dumps(envelope).encode()).hexdigest(),
+                "md5OfBody": hashlib.md5(json.dumps(envelope).encode(), usedforsecurity=False).hexdigest(),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-InboundQueue.fifo",
                 "awsRegion": "ap-southeast-1",
@@ -559,7 +567,7 @@ def sqs_media_event() -> dict[str, Any]:
                     "ApproximateFirstReceiveTimestamp": str(T0),
                 },
                 "messageAttributes": {},
-                "md5OfBody": hashlib.md5(json.dumps(job).encode()).hexdigest(),
+                "md5OfBody": hashlib.md5(json.dumps(job).encode(), usedforsecurity=False).hexdigest(),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-MediaQueue",
                 "awsRegion": "ap-southeast-1",

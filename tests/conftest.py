@@ -108,6 +108,10 @@ def aws_stack(monkeypatch: pytest.MonkeyPatch, _deployed_stack: tuple[Any, bytes
         for key, value in deployment.environment().items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
+        # Fixtures carry fixed event dates (events/, T0 = 2026-11-18), so the webhook's freshness window
+        # is opened wide here; the 3 h production window is tested in tests/unit/test_webhook_hostile.py
+        # and tests/integration/test_trust_inputs.py, the local stack's 45 days in the attack run.
+        monkeypatch.setenv("WEBHOOK_MAX_EVENT_AGE_SECONDS", str(100 * 365 * 24 * 3600))
         _reset_process_caches()
         iam.activate(deployment)
         yield deployment

@@ -14,6 +14,17 @@ let config = null;
 let expiryTimer = null;
 const listeners = new Set();
 
+/**
+ * One key per reply being composed: a double submit (or a retry after a lost answer) sends the same key,
+ * so the API queues the reply once. Callers make a new key after a reply went through.
+ */
+export function idempotencyKey() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") return globalThis.crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, details) {
     super(message);
@@ -161,6 +172,9 @@ async function cognito(target, body) {
       headers: {
         "Content-Type": "application/x-amz-json-1.1",
         "X-Amz-Target": `AWSCognitoIdentityProviderService.${target}`,
+        // Local cloud only: the embedded moto finds the pool's region from a credential scope (in AWS
+        // the regional endpoint says it, and these public operations are unsigned).
+        ...(cfg.local ? { Authorization: `AWS4-HMAC-SHA256 Credential=local/20260101/${cfg.region}/cognito-idp/aws4_request, SignedHeaders=host, Signature=local` } : {}),
       },
       body: JSON.stringify(body),
     });

@@ -18,7 +18,7 @@ def _record_handler(record: SqsRecord) -> None:
     global _pipeline
     if _pipeline is None:
         _pipeline = default_pipeline()
-    envelope = InboundEnvelope.model_validate_json(record.body)
+    envelope = InboundEnvelope.model_validate_json(record.body).with_body()
     try:
         outcome = _pipeline.process(envelope)
     except Exception:

@@ -270,7 +270,13 @@ class FakeBackend:
                         "officer": "hieptan.canbo",
                     }
                 )
-                self.sent.append({"case_id": case["case_id"], "text": body["text"]})
+                self.sent.append(
+                    {
+                        "case_id": case["case_id"],
+                        "text": body["text"],
+                        "idempotency_key": body.get("idempotency_key"),
+                    }
+                )
                 return 201, {"ok": True}
             if parts[2:] == ["notes"]:
                 case["notes"].append(

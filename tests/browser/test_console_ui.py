@@ -120,9 +120,11 @@ def test_triage_a_case_reply_and_resolve(new_page: Any, fake_backend: FakeBacken
     page.get_by_role("button", name="Gửi trả lời").click()
     expect(page.locator(".bubble.out").last).to_contain_text("hieptan.canbo")
     expect(page.locator(".bubble.out").last).to_contain_text("đã tiếp nhận tin báo, cảm ơn")
-    assert fake_backend.sent == [
-        {"case_id": "c2", "text": "Công an phường đã tiếp nhận tin báo, cảm ơn anh/chị."}
+    assert [(s["case_id"], s["text"]) for s in fake_backend.sent] == [
+        ("c2", "Công an phường đã tiếp nhận tin báo, cảm ơn anh/chị.")
     ]
+    # Every submit carries an idempotency key the API dedupes on (a double submit is queued once).
+    assert re.fullmatch(r"[A-Za-z0-9_.:-]{16,100}", fake_backend.sent[0]["idempotency_key"] or "")
 
     page.get_by_label("Ghi chú nội bộ").fill("Đã trích xuất camera nhà số 12.")
     page.get_by_role("button", name="Lưu ghi chú").click()

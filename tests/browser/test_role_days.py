@@ -278,7 +278,7 @@ def test_officer_day_views_assignment_shortcuts_block_and_merge(local_stack: Any
     other.goto(f"{local_stack.base_url}/#/cccd")  # records are found by receipt number
     other.get_by_label("Số biên nhận").fill("HT-KHONG-CO")
     other.get_by_role("button", name="Tìm hồ sơ").click()
-    expect(other.get_by_role("alert")).to_contain_text("Không tìm thấy hồ sơ")
+    expect(other.locator(".state.error")).to_contain_text("Không tìm thấy hồ sơ")
     other.goto(f"{local_stack.base_url}/#/inbox?view=mine")
     expect(other.get_by_role("heading", name="Tin báo", exact=True)).to_be_visible()
     no_sideways_scroll(other)
@@ -328,3 +328,29 @@ def test_editor_day_canned_replies_notices_news_and_kb(
     expect(page.get_by_role("heading", name="Hỏi đáp thủ tục hành chính")).to_be_visible()
     no_sideways_scroll(page)
     shot(page, "editor", "notices-kb")
+
+
+def test_the_session_renews_with_the_refresh_token_and_sign_out_revokes_it(
+    local_stack: Any, new_page: Any
+) -> None:
+    page = new_page(PHONE)
+    sign_in(page, local_stack.base_url, "sonky.canbo")
+    before = page.evaluate("sessionStorage.getItem('anninh.idToken')")
+    refresh = page.evaluate("sessionStorage.getItem('anninh.refreshToken')")
+    assert refresh, "the refresh token is kept for renewal"
+    renewed = page.evaluate("async () => (await import('./js/api.js')).refreshSession()")
+    after = page.evaluate("sessionStorage.getItem('anninh.idToken')")
+    assert renewed is True and after and after != before  # a new id token, no new sign-in
+    page.reload()
+    expect(page.get_by_role("heading", name="Tin báo", exact=True)).to_be_visible()  # still signed in
+
+    page.get_by_role("button", name="Đăng xuất").click()
+    expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('anninh.refreshToken')") is None
+    idp = local_stack.aws_client("cognito-idp")
+    with pytest.raises(Exception, match="NotAuthorized"):  # revoked by the sign-out, not just forgotten
+        idp.initiate_auth(
+            ClientId=local_stack.config["user_pool_client_id"],
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh},
+        )

@@ -214,7 +214,9 @@ def conversations_texts(table, oa_id: str, user_id: str) -> list[str]:
     items = table.query(
         KeyConditionExpression=Key("PK").eq(f"CONV#{oa_id}#{user_id}") & Key("SK").begins_with("MSG#")
     )["Items"]
-    return [i["text"] for i in items]
+    from anninh.conversations import open_message
+
+    return [open_message(i)["text"] for i in items]  # stored sealed (docs/security.md)
 
 
 def test_admin_adds_a_unit_under_the_district_and_an_oa_for_it(aws_stack, registry):

@@ -201,7 +201,7 @@ def test_follow_info_tags_withdraw_and_interaction(aws_stack: Any) -> None:
     follower = followers.get_follower(WARD_OA, CITIZEN)
     assert follower is not None and follower.following and follower.source == "oa_profile"
     assert follower.tags == ["to-dan-pho-3"]
-    assert follower.shared_info["name"].startswith("enc:v1:")  # encrypted at rest
+    assert follower.shared_info["name"]["v"] == 2 and "An" not in str(follower.shared_info)  # sealed at rest
     assert follower.decrypted_info()["name"] == "Nguyễn Văn An"
     # Events arrive out of order; the latest (the shared info, 1.5 s after the sticker) wins.
     assert follower.last_interaction_at == iso(from_millis(T0 + 1500))

@@ -33,3 +33,23 @@ def test_the_officer_api_cannot_read_the_zalo_app_secrets() -> None:
 
 def test_the_officer_api_may_sign_users_out_globally() -> None:
     assert "cognito-idp:AdminUserGlobalSignOut" in _policy_text("ApiFunction")
+
+
+def test_cors_defaults_to_the_consoles_own_cloudfront_domain() -> None:
+    template = load_template()
+    assert template["Parameters"]["ConsoleAllowedOrigin"]["Default"] == ""
+    api = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi")
+    origins = api["Properties"]["CorsConfiguration"]["AllowOrigins"]
+    assert "*" not in repr(origins) and "ConsoleDistribution.DomainName" in repr(origins)
+
+
+def test_the_console_ships_a_strict_content_security_policy() -> None:
+    resources = _resources()
+    distribution = resources["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    assert "ConsoleSecurityHeaders" in repr(distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"])
+    config = resources["ConsoleSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    csp = config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    directives = dict(([*d.strip().split(" ", 1), ""])[:2] for d in csp.split(";") if d.strip())
+    assert directives["default-src"] == "'none'" and directives["script-src"] == "'self'"
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp and "*;" not in csp
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"

@@ -1,6 +1,6 @@
 // Case view: conversation, media, location, actions (status, valuable, outcome, forward), notes,
 // reply with canned replies, history and audit trail.
-import { api, listOf } from "../api.js";
+import { api, idempotencyKey, listOf } from "../api.js";
 import { busy, clear, errorBox, field, formatTime, h, loading, select, toast } from "../dom.js";
 import { OUTCOME_LABELS, STATUS_LABELS } from "../labels.js";
 import { statusBadge } from "./inbox.js";
@@ -391,12 +391,18 @@ export function render(main, { rest }, ctx) {
     const replyBtn = h("button.primary", { type: "submit" }, "Gửi trả lời");
     const replyTier = replyTierNote(`/tips/${encodeURIComponent(caseId)}`); // free reply or proactive, before sending
     const replyForm = h("form.reply", field("Trả lời người báo", replyText), replyTier.element, h("div.actions", cannedSel, replyBtn));
+    let replyKey = idempotencyKey();
+    replyText.addEventListener("input", () => (replyKey = idempotencyKey()));
     replyForm.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = replyText.value.trim();
       if (!text) return toast("Vui lòng nhập nội dung trả lời.", "error");
       return busy(replyBtn, async () => {
-        await api(`/tips/${encodeURIComponent(caseId)}/replies`, { method: "POST", body: { text } });
+        await api(`/tips/${encodeURIComponent(caseId)}/replies`, {
+          method: "POST",
+          body: { text, idempotency_key: replyKey },
+        });
+        replyKey = idempotencyKey();
         replyText.value = "";
         toast("Đã gửi trả lời tới người báo qua Zalo.");
         await load();

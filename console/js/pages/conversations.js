@@ -1,5 +1,5 @@
 // Conversations the bot handed off to a human: read, reply, close.
-import { api, listOf } from "../api.js";
+import { api, idempotencyKey, listOf } from "../api.js";
 import { busy, clear, empty, errorBox, field, formatTime, h, loading, timeAgo, toast } from "../dom.js";
 import { label, UNDELIVERED_CAUSE_LABELS } from "../labels.js";
 import { replyTierNote } from "../quota.js";
@@ -126,11 +126,17 @@ export function render(main, { rest }, ctx) {
       const close = h("button.secondary", { type: "button" }, "Kết thúc, trả lại cho bot");
       const tier = replyTierNote(`/conversations/${encodeURIComponent(selected)}`); // free reply or proactive
       const form = h("form.reply", field("Trả lời người dân", text), tier.element, h("div.actions", send, close));
+      let replyKey = idempotencyKey();
+      text.addEventListener("input", () => (replyKey = idempotencyKey()));
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         if (!text.value.trim()) return toast("Vui lòng nhập nội dung trả lời.", "error");
         return busy(send, async () => {
-          await api(`/conversations/${encodeURIComponent(selected)}/replies`, { method: "POST", body: { text: text.value.trim() } });
+          await api(`/conversations/${encodeURIComponent(selected)}/replies`, {
+            method: "POST",
+            body: { text: text.value.trim(), idempotency_key: replyKey },
+          });
+          replyKey = idempotencyKey();
           toast("Đã gửi trả lời qua Zalo.");
           await loadDetail();
         });

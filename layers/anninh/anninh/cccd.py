@@ -235,8 +235,8 @@ def import_csv(
                     **keys.cccd_record(receipt),
                     "type": "cccd",
                     "receipt_no": receipt,
-                    "full_name": encrypt_text(record["full_name"], kms),
-                    "dob": encrypt_text(record["dob"], kms),
+                    "full_name": encrypt_text(record["full_name"], kms, f"CCCD#{receipt}|full_name"),
+                    "dob": encrypt_text(record["dob"], kms, f"CCCD#{receipt}|dob"),
                     "status": record["status"],
                     "ready_at": record["ready_at"],
                     "pickup_place": record["pickup_place"],
@@ -398,9 +398,10 @@ def lookup(
     counter(f"cccd:{event_key}", oa_id, unit_id, at, cccd_lookups=1)
     item = table.get_item(Key=keys.cccd_record(normalise_receipt(receipt_no))).get("Item")
     expected = dob.strftime("%d/%m/%Y").encode()
-    stored = (decrypt_text(item.get("dob"), kms) or "").encode() if item else b"\x00"
+    context = f"CCCD#{item.get('receipt_no')}|" if item else ""
+    stored = (decrypt_text(item.get("dob"), kms, context + "dob") or "").encode() if item else b"\x00"
     # Compare even when the receipt is unknown, so both failures take the same path.
     if not hmac.compare_digest(stored, expected) or item is None:
         return LookupAnswer(NOT_FOUND, found=False)
-    name = decrypt_text(item.get("full_name"), kms) or ""
+    name = decrypt_text(item.get("full_name"), kms, context + "full_name") or ""
     return LookupAnswer(answer_text(item, name), found=True)

@@ -5,6 +5,10 @@ Zalo's timestamp and msg_id, so a redelivered event writes nothing new. Outbound
 OA echoes, human admin replies) also write a marker SK=MSGID#<msg_id> in the same transaction: whichever
 of "our sender recorded it" and "Zalo echoed it" comes second is a no-op.
 
+Citizen content is sealed at rest (`anninh.crypto`): a message's `text` and `message` are stored as
+sealed maps bound to the message's key and field (`message_context`), opened by `open_message` and
+`officer_view`; everything else on the item (keys, kind, times) stays readable for queries.
+
 State: SK=STATE holds the opaque conversation_id officers see (GSI2), the open tip case and its
 window, the bot's state, and the hand-off flag (GSI1 = the unit's hand-off list while set).
 """
@@ -111,7 +115,49 @@ def record_inbound(  # noqa: PLR0917 - the order of a conversation message
         "event_key": event_key,
         "expires_at": _expires_at(at),
     }
-    return _put_new({k: v for k, v in item.items() if v is not None})
+    return _put_new(seal_message({k: v for k, v in item.items() if v is not None}))
+
+
+SEALED_MESSAGE_FIELDS = ("text", "message")
+MAX_STORED_TEXT = 8000
+
+
+def message_context(item: dict[str, Any], name: str) -> str:
+    """Associated data of a sealed message field: this message's key and this field."""
+    return f"{item.get('PK')}|{item.get('SK')}|{name}"
+
+
+def seal_message(item: dict[str, Any]) -> dict[str, Any]:
+    """The item with its citizen content sealed (text as is, the message object as JSON)."""
+    from anninh import crypto
+
+    out = dict(item)
+    # Zalo caps a text at 2,000 characters; a hostile signed body may carry far more. Keep the item under
+    # DynamoDB's 400 KB whatever arrives (the raw body stays in the event receipt for 30 days).
+    if isinstance(out.get("text"), str):
+        out["text"] = out["text"][:MAX_STORED_TEXT]
+    if isinstance(out.get("message"), dict) and isinstance(out["message"].get("text"), str):
+        out["message"] = {**out["message"], "text": out["message"]["text"][:MAX_STORED_TEXT]}
+    if isinstance(out.get("text"), str) and out["text"]:
+        out["text"] = crypto.encrypt_text(out["text"], context=message_context(out, "text"))
+    if isinstance(out.get("message"), dict):
+        raw = json.dumps(out["message"], ensure_ascii=False, default=_plain)
+        out["message"] = crypto.encrypt_text(raw, context=message_context(out, "message"))
+    return out
+
+
+def open_message(item: dict[str, Any]) -> dict[str, Any]:
+    """The item with sealed fields opened (a value that does not open reads as None / {})."""
+    from anninh import crypto
+
+    out = dict(item)
+    for name in SEALED_MESSAGE_FIELDS:
+        if crypto.is_encrypted(out.get(name)):
+            opened = crypto.open_or_none(_from_ddb(out[name]), message_context(out, name))
+            if name == "message":
+                opened = json.loads(opened) if isinstance(opened, str) else {}
+            out[name] = opened
+    return out
 
 
 def record_outbound(  # noqa: PLR0917 - the interface other areas call
@@ -149,7 +195,7 @@ def record_outbound(  # noqa: PLR0917 - the interface other areas call
         "message_key": message_key,
         "expires_at": _expires_at(at),
     }
-    item = {k: v for k, v in item.items() if v is not None}
+    item = seal_message({k: v for k, v in item.items() if v is not None})
     marker = {
         "PK": keys.conversation_pk(oa_id, user_id),
         "SK": f"MSGID#{msg_id}",
@@ -219,19 +265,15 @@ OFFICER_MESSAGE_FIELDS = (
 
 def officer_view(item: dict[str, Any]) -> dict[str, Any]:
     from anninh import crypto
-    from anninh.observability import logger
 
     view: dict[str, Any] = {}
     for name in OFFICER_MESSAGE_FIELDS:
         if name not in item:
             continue
         value = _from_ddb(item[name])
-        if crypto.is_encrypted(value):
-            try:
-                value = crypto.decrypt_text(value)
-            except Exception:  # a damaged value must not hide the rest of the conversation
-                logger.exception("could not decrypt a message field", extra={"field": name})
-                value = None
+        if crypto.is_encrypted(value):  # by structure: a typed "enc:v1:..." text stays text
+            # a damaged or moved value reads as None and must not hide the rest of the conversation
+            value = crypto.open_or_none(value, message_context(item, name))
         view[name] = value
     if "at" not in view:
         sk = str(item.get("SK", ""))
@@ -279,7 +321,7 @@ def list_messages(  # noqa: PLR0917 - the interface other areas call
             raise ValueError("invalid cursor")
         kwargs["ExclusiveStartKey"] = start
     page = aws.table().query(**kwargs)
-    messages = [ConversationMessage.model_validate(_from_ddb(i)) for i in page.get("Items", [])]
+    messages = [ConversationMessage.model_validate(_from_ddb(open_message(i))) for i in page.get("Items", [])]
     return messages, _encode_cursor(page.get("LastEvaluatedKey"))
 
 

@@ -31,13 +31,22 @@ class Follower(BaseModel):
     unfollowed_at: str | None = None
     source: str | None = None
     tags: list[str] = Field(default_factory=list)
-    shared_info: dict[str, str] = Field(default_factory=dict)  # encrypted values
+    shared_info: dict[str, Any] = Field(default_factory=dict)  # sealed values (anninh.crypto)
     last_interaction_at: str | None = None
     withdrawn: bool = False
     withdrawn_at: str | None = None
 
     def decrypted_info(self) -> dict[str, str | None]:
-        return {k: decrypt_text(v) for k, v in self.shared_info.items()}
+        return open_info(self.oa_id, self.user_id, self.shared_info)
+
+
+def info_context(oa_id: str, user_id: str, name: str) -> str:
+    """Associated data of a shared-info field: bound to this follower and this field."""
+    return f"FOLLOWER#{oa_id}#{user_id}|{name}"
+
+
+def open_info(oa_id: str, user_id: str, sealed: dict[str, Any]) -> dict[str, str | None]:
+    return {k: decrypt_text(v, context=info_context(oa_id, user_id, k)) for k, v in sealed.items()}
 
 
 def _from_item(item: dict[str, Any]) -> Follower:
@@ -115,7 +124,11 @@ def unfollow(oa_id: str, user_id: str, at: datetime) -> None:
 
 def submit_info(oa_id: str, user_id: str, info: dict[str, str | None], at: datetime) -> None:
     """Shared info from a user_submit_info event, encrypted field by field."""
-    sealed = {k: encrypt_text(v) for k, v in info.items() if k in PII_FIELDS and v}
+    sealed = {
+        k: encrypt_text(v, context=info_context(oa_id, user_id, k))
+        for k, v in info.items()
+        if k in PII_FIELDS and v
+    }
     _update(
         oa_id,
         user_id,

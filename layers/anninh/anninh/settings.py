@@ -51,6 +51,13 @@ class Settings(BaseModel):
     registry_path: str = ""
     # Webhook: largest body accepted (Zalo events are small; SQS caps a message at 256 KiB).
     webhook_max_body_bytes: int = 200_000
+    # Webhook freshness: a signed event whose timestamp is older than this (or further than
+    # WEBHOOK_FUTURE_SKEW_SECONDS ahead) is kept aside, not processed. 3 h covers Zalo's retry schedule
+    # (30 s, 5 min, 15 min, 30 min, 1 h: the last retry is ~2 h after the first attempt) with room for
+    # clock skew; receipts dedupe for 30 days, so a replay inside the window is a duplicate and one
+    # outside it is refused (docs/security.md). The local stack widens it for dated demo traffic.
+    webhook_max_event_age_seconds: int = Field(default=3 * 3600, ge=0)
+    webhook_future_skew_seconds: int = Field(default=600, ge=0)
     # Scheduled token refresh: refresh OAs whose access token expires within this many hours.
     token_refresh_within_hours: float = Field(default=6.0, gt=0)
     # Officer workflow: a case with no officer action for this many hours in a status is overdue
@@ -104,6 +111,8 @@ class Settings(BaseModel):
             "case_window_minutes": int(e.get("CASE_WINDOW_MINUTES") or 30),
             "case_rate_limit_per_hour": int(e.get("CASE_RATE_LIMIT_PER_HOUR") or 5),
             "case_route_max_km": float(e.get("CASE_ROUTE_MAX_KM") or 3.0),
+            "webhook_max_event_age_seconds": int(e.get("WEBHOOK_MAX_EVENT_AGE_SECONDS") or 3 * 3600),
+            "webhook_future_skew_seconds": int(e.get("WEBHOOK_FUTURE_SKEW_SECONDS") or 600),
             "oncall_topic_arn": e.get("ONCALL_TOPIC_ARN", ""),
             "alert_escalate_minutes": float(e.get("ALERT_ESCALATE_MINUTES") or 5.0),
             "urgent_sla_minutes": int(e.get("URGENT_SLA_MINUTES") or 15),

@@ -140,6 +140,16 @@ def _validation(error: RequestValidationError) -> Response:
     return error_response(422, "validation_error", "Dữ liệu gửi lên không hợp lệ.", details)
 
 
+@app.exception_handler(UnicodeDecodeError)
+def _not_utf8(_: UnicodeDecodeError) -> Response:
+    return error_response(400, "bad_encoding", "Dữ liệu gửi lên phải mã hóa UTF-8.")
+
+
+@app.exception_handler(RecursionError)
+def _too_deep(_: RecursionError) -> Response:
+    return error_response(422, "validation_error", "Dữ liệu gửi lên lồng nhau quá sâu.")
+
+
 @app.exception_handler(NotFoundError)
 def _route_not_found(_: NotFoundError) -> Response:
     return error_response(404, "not_found", "Không tìm thấy.")

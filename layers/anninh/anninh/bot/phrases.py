@@ -215,13 +215,49 @@ def parse(text: str, state: dict[str, Any]) -> Command:
     t = fold(_HASH.sub(" ", raw, count=1)) if hashed else fold(raw)
     if not t:
         return Command("empty")
-    if t in MENU or t.rstrip(" .!") in MENU:
-        return Command("menu")
-    if t.rstrip(" .!") in GREETINGS:
-        return Command("greeting")
-    if t.rstrip(" .!") in THANKS:
-        return Command("thanks")
+    return (
+        _parse_small_talk(t)
+        or _parse_cccd(raw, t, state)
+        or _parse_queue(raw, t, ref, state)
+        or _parse_services(raw, t, ref)
+        or Command("faq", raw)
+    )
 
+
+_CCCD_HELP = frozenset(
+    {
+        "cccd",
+        "can cuoc",
+        "tra cuu cccd",
+        "tra cuu can cuoc",
+        "tra cccd",
+        "tra cuu ho so cccd",
+        "tra cuu ket qua cccd",
+    }
+)
+_QUEUE_MINE = frozenset({"so cua toi", "xem so cua toi", "so thu tu cua toi", "xem so thu tu"})
+_NOTICES = (
+    "truy na",
+    "thong bao truy na",
+    "tim nguoi than",
+    "nguoi mat tich",
+    "tim nguoi",
+    "truy na tim nguoi than",
+)
+
+
+def _parse_small_talk(t: str) -> Command | None:
+    bare = t.rstrip(" .!")
+    if t in MENU or bare in MENU:
+        return Command("menu")
+    if bare in GREETINGS:
+        return Command("greeting")
+    if bare in THANKS:
+        return Command("thanks")
+    return None
+
+
+def _parse_cccd(raw: str, t: str, state: dict[str, Any]) -> Command | None:
     lookup = parse_lookup_phrase(raw)
     if lookup:
         return Command("cccd_lookup", raw, {"receipt_no": lookup[0], "dob": lookup[1]})
@@ -231,42 +267,29 @@ def parse(text: str, state: dict[str, Any]) -> Command:
             again = parse_lookup_phrase(f"CCCD {m.group(1)} {m.group(2)}")
             if again:
                 return Command("cccd_lookup", raw, {"receipt_no": again[0], "dob": again[1]})
-    if t in {
-        "cccd",
-        "can cuoc",
-        "tra cuu cccd",
-        "tra cuu can cuoc",
-        "tra cccd",
-        "tra cuu ho so cccd",
-        "tra cuu ket qua cccd",
-    }:
+    if t in _CCCD_HELP:
         return Command("cccd_help")
+    return None
 
+
+def _parse_queue(raw: str, t: str, ref: str | None, state: dict[str, Any]) -> Command | None:
     rest = _starts(t, "huy so thu tu", "huy so", "huy lich")
     if rest is not None:
         return Command("queue_cancel", raw, {"ref": ref or rest})
-    if t in {"so cua toi", "xem so cua toi", "so thu tu cua toi", "xem so thu tu"}:
+    if t in _QUEUE_MINE:
         return Command("queue_mine")
     rest = _starts(t, "lay so thu tu", "lay so", "boc so", "so thu tu", "dang ky lay so", "xin so")
     if rest is not None:
         return Command("queue", raw, {"place_id": ref, "day": rest})
     if state.get("flow") == "queue":
         return Command("queue_day", raw, {"day": t})
+    return None
 
+
+def _parse_services(raw: str, t: str, ref: str | None) -> Command | None:
     if _starts(t, "xem them thong bao", "xem them truy na") is not None:
         return Command("notices", raw, {"more": True})
-    if (
-        _starts(
-            t,
-            "truy na",
-            "thong bao truy na",
-            "tim nguoi than",
-            "nguoi mat tich",
-            "tim nguoi",
-            "truy na tim nguoi than",
-        )
-        is not None
-    ):
+    if _starts(t, *_NOTICES) is not None:
         return Command("notices", raw, {"more": False})
     if any(ask in t for ask in HOTLINE_ASKS) or _starts(t, "hotline", "goi cong an") is not None:
         return Command("hotline")
@@ -277,4 +300,4 @@ def parse(text: str, state: dict[str, Any]) -> Command:
     rest = _starts(t, "thu tuc hanh chinh", "thu tuc", "tthc")
     if rest is not None and (rest == "" or ref):
         return Command("procedure", raw, {"entry_id": ref})
-    return Command("faq", raw)
+    return None

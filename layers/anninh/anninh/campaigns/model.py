@@ -28,7 +28,7 @@ REASONS: dict[str, str] = {
     "restricted": "Người dùng đã chặn loại tin này",
     "recipient_limit": "Người dùng đã đạt giới hạn nhận tin",
     "oa_error": "OA không gửi được tin (OA bị khoá, hết hạn mức hoặc chưa được cấp quyền)",
-    "oa_token": "OA chưa kết nối hoặc mã truy cập không hợp lệ",
+    "oa_token": "OA chưa kết nối hoặc mã truy cập không hợp lệ",  # nosec B105 - a label, not a secret
     "invalid_request": "Nội dung tin không hợp lệ",
     "outcome_unknown": "Không xác định được kết quả gửi (không gửi lại để tránh gửi trùng)",
 }

@@ -67,3 +67,58 @@ class Case(BaseModel):
     resolved_at: str | None = None
     routing: str = ""  # how the unit was chosen: "oa", "location", "address"
     extra: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- at rest ---------------------------------------------------------------------------------------
+# Citizen content and the tipster's identity are sealed field by field in the case item (anninh.crypto):
+# bound to the case and the field, so a ciphertext moved to another case or field does not open. The
+# item also carries `user_hash` (keyed hash of the Zalo id) for lookups that must not need the id.
+SEALED_CASE_FIELDS = ("summary", "address", "user_id")
+SEALED_CASE_LISTS = ("texts",)
+
+
+def case_context(case_id: str, name: str) -> str:
+    return f"CASE#{case_id}|{name}"
+
+
+def seal_case_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """A case item's data with citizen content sealed (idempotent: sealed values stay as they are)."""
+    from anninh import crypto
+
+    out = dict(data)
+    case_id = str(out.get("case_id") or "")
+    for name in SEALED_CASE_FIELDS:
+        if isinstance(out.get(name), str) and out[name]:
+            if name == "user_id":
+                out["user_hash"] = crypto.user_hash(out[name])
+            out[name] = crypto.encrypt_text(out[name], context=case_context(case_id, name))
+    for name in SEALED_CASE_LISTS:
+        if isinstance(out.get(name), list):
+            out[name] = [seal_case_text(case_id, t) if isinstance(t, str) else t for t in out[name]]
+    return out
+
+
+def seal_case_text(case_id: str, text: str) -> Any:
+    """One entry of `texts`, sealed (for appends)."""
+    from anninh import crypto
+
+    return crypto.encrypt_text(text, context=case_context(case_id, "texts"))
+
+
+def open_case_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The item's data with sealed fields opened; a value that does not open reads as empty."""
+    from anninh import crypto
+
+    out = dict(data)
+    case_id = str(out.get("case_id") or "")
+    for name in SEALED_CASE_FIELDS:
+        if crypto.is_encrypted(out.get(name)):
+            out[name] = crypto.open_or_none(out[name], case_context(case_id, name)) or ""
+    for name in SEALED_CASE_LISTS:
+        if isinstance(out.get(name), list):
+            opened = [
+                crypto.open_or_none(t, case_context(case_id, name)) if crypto.is_encrypted(t) else t
+                for t in out[name]
+            ]
+            out[name] = [t for t in opened if t is not None]
+    return out

@@ -23,7 +23,7 @@ from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.audit import InvalidCursor, decode_cursor, encode_cursor
-from anninh.cases.model import Case
+from anninh.cases.model import Case, open_case_fields
 from anninh.clock import iso
 from anninh.text import fold
 
@@ -67,8 +67,10 @@ def dynamo(value: Any) -> Any:
 
 
 def case_from_item(item: dict[str, Any]) -> Case:
-    data = item.get("data") if isinstance(item.get("data"), dict) and "case_id" in item["data"] else item
-    return Case.model_validate(plain(data))
+    data: dict[str, Any] = (
+        item["data"] if isinstance(item.get("data"), dict) and "case_id" in item["data"] else item
+    )
+    return Case.model_validate(plain(open_case_fields(data)))
 
 
 def load_case_item(case_id: str, table: Any | None = None) -> dict[str, Any] | None:

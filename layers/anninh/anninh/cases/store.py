@@ -18,8 +18,8 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from anninh import aws, keys
-from anninh.cases.model import Case
+from anninh import aws, crypto, keys
+from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
 from anninh.clock import iso
 
 
@@ -36,7 +36,7 @@ def _ddb(value: Any) -> Any:
 
 
 def case_item(case: Case) -> dict[str, Any]:
-    data = case.model_dump(mode="json")
+    data = seal_case_fields(case.model_dump(mode="json"))
     return _ddb(
         {
             **data,
@@ -51,7 +51,19 @@ def case_item(case: Case) -> dict[str, Any]:
 
 
 def case_from_item(item: dict[str, Any]) -> Case:
-    return Case.model_validate({k: v for k, v in item.items() if k in Case.model_fields})
+    return Case.model_validate({k: v for k, v in open_case_fields(item).items() if k in Case.model_fields})
+
+
+def sealed_activity(activity: dict[str, Any]) -> dict[str, Any]:
+    """A case event item with its text sealed (same associated data as conversation messages)."""
+    from anninh.conversations import message_context
+
+    if isinstance(activity.get("text"), str) and activity["text"]:
+        return {
+            **activity,
+            "text": crypto.encrypt_text(activity["text"], context=message_context(activity, "text")),
+        }
+    return activity
 
 
 def activity_sk(at: datetime, event_key: str) -> str:
@@ -91,7 +103,7 @@ def create_case(case: Case, activity: dict[str, Any], media: list[dict[str, Any]
     case exists: the opening event was processed before)."""
     items: list[dict[str, Any]] = [
         {"Put": {"Item": case_item(case), "ConditionExpression": "attribute_not_exists(PK)"}},
-        {"Put": {"Item": _ddb(activity)}},
+        {"Put": {"Item": _ddb(sealed_activity(activity))}},
     ]
     items += [{"Put": {"Item": _ddb(m)}} for m in media]
     _transact(items)
@@ -112,13 +124,13 @@ def add_activity(
     values: dict[str, Any] = {":at": iso(at)}
     if text:
         sets.append("texts = list_append(if_not_exists(texts, :empty), :text)")
-        values.update({":empty": [], ":text": [text]})
+        values.update({":empty": [], ":text": [seal_case_text(case_id, text)]})
     if location:
         sets.append("#loc = :loc")
         values[":loc"] = _ddb(location)
     if summary:
         sets.append("summary = :summary")
-        values[":summary"] = summary
+        values[":summary"] = crypto.encrypt_text(summary, context=case_context(case_id, "summary"))
     expression = "SET " + ", ".join(sets)
     if media:
         expression += " ADD media_count :n"
@@ -132,7 +144,7 @@ def add_activity(
     if location:
         update["ExpressionAttributeNames"] = {"#loc": "location"}
     items: list[dict[str, Any]] = [
-        {"Put": {"Item": _ddb(activity), "ConditionExpression": "attribute_not_exists(PK)"}},
+        {"Put": {"Item": _ddb(sealed_activity(activity)), "ConditionExpression": "attribute_not_exists(PK)"}},
         {"Update": update},
     ]
     items += [{"Put": {"Item": _ddb(m)}} for m in media]

@@ -46,6 +46,7 @@ from anninh.cases.queries import (
     plain,
 )
 from anninh.clock import iso, parse_iso, utcnow
+from anninh.followers import info_context
 from anninh.observability import logger
 from anninh.registry import Registry
 from anninh.settings import get_settings
@@ -117,7 +118,7 @@ class Ports:
     count: Callable[..., bool] = counters.count
     clock: Callable[[], datetime] = utcnow
     pseudonym: Callable[[str, str], str] = crypto.pseudonym
-    decrypt: Callable[[str | None], str | None] = crypto.decrypt_text
+    decrypt: Callable[..., Any] = crypto.decrypt_text  # (value, kms, context)
 
     def tbl(self) -> Any:
         return self.table if self.table is not None else aws.table()
@@ -805,13 +806,14 @@ _REVEAL_FIELDS = (
 )
 
 
-def _decrypt_all(value: Any, decrypt: Callable[[str | None], str | None]) -> Any:
-    if isinstance(value, str):
-        return decrypt(value) if crypto.is_encrypted(value) else value
+def _decrypt_all(value: Any, decrypt: Callable[..., Any], context: str) -> Any:
+    """Open sealed maps (by structure) under the follower field's context; plain values stay."""
+    if crypto.is_encrypted(value):
+        return decrypt(value, None, context)
     if isinstance(value, dict):
-        return {k: _decrypt_all(v, decrypt) for k, v in value.items()}
+        return {k: _decrypt_all(v, decrypt, f"{context.rsplit('|', 1)[0]}|{k}") for k, v in value.items()}
     if isinstance(value, list):
-        return [_decrypt_all(v, decrypt) for v in value]
+        return [_decrypt_all(v, decrypt, context) for v in value]
     return value
 
 
@@ -839,10 +841,11 @@ def reveal(p: Principal, case_id: str, reason: str, ports: Ports) -> dict[str, A
         raise NotPermitted("commander role granted after the case's last change")
     follower = follower_item(case.oa_id, case.user_id, ports.tbl()) or {}
     shared_raw = follower.get("shared_info")
-    shared = _decrypt_all(shared_raw, ports.decrypt) if isinstance(shared_raw, dict) else {}
+    base = info_context(case.oa_id, case.user_id, "")
+    shared = _decrypt_all(shared_raw, ports.decrypt, base) if isinstance(shared_raw, dict) else {}
     for name in _REVEAL_FIELDS:
         if name in follower and name not in ("shared_info", "info"):
-            shared.setdefault(name, _decrypt_all(follower[name], ports.decrypt))
+            shared.setdefault(name, _decrypt_all(follower[name], ports.decrypt, base + name))
     _audit(
         p,
         ports,

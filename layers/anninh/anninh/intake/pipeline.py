@@ -105,6 +105,7 @@ class Pipeline:
         except InvalidEvent as exc:  # the webhook parsed it; a model change since then would land here
             logger.warning("event no longer parses; kept aside", extra={"errors": exc.errors})
             return self._kept_aside(envelope, registry)
+        event = _capped(event)
         key = envelope.dedupe_key
         ref = event.conversation()
         oa = registry.oa(ref.oa_id) if ref.oa_id else None
@@ -306,3 +307,14 @@ def default_pipeline(bot: BotFn | None = None) -> Pipeline:
             bot=bot,
         )
     )
+
+
+def _capped(event: ZaloEvent) -> ZaloEvent:
+    """A text beyond what Zalo lets a citizen send (2,000 characters) is cut to what we store, so a
+    hostile signed body cannot make the bot, the classifiers and the case store work for minutes."""
+    message = getattr(event, "message", None)
+    text = getattr(message, "text", None)
+    if message is None or not isinstance(text, str) or len(text) <= conversations.MAX_STORED_TEXT:
+        return event
+    capped = message.model_copy(update={"text": text[: conversations.MAX_STORED_TEXT]})
+    return event.model_copy(update={"message": capped})

@@ -6,6 +6,13 @@ At most two AWS calls per accepted event, both needed for "nothing lost, nothing
 Secrets come from an in-memory cache. Everything else (logging, followers, cases, counters of
 unknown events) happens in the inbound function.
 
+Hostile input (issue 11): a body nested too deeply or not valid UTF-8 never raises; if it is signed it
+is kept aside (receipt only, 200), else 400. A signed event outside the freshness window
+(`max_event_age_seconds` old, or `future_skew_seconds` ahead) is kept aside too, never processed: see
+docs/security.md for why 3 h is safe with Zalo's retries. An envelope that would not fit in a queue
+message (SQS: 256 KiB; JSON escaping roughly doubles a body) carries a reference to the receipt, which
+holds the raw body, instead of the body.
+
 Status codes: anything the client controls gets 200 or 4xx. The only 5xx is a server-side failure to
 hand the event off after its receipt was written: the receipt is deleted again and Zalo is asked to
 retry (a 200 would lose the event for good; leaving the receipt would make the retry a "duplicate").
@@ -17,6 +24,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +38,7 @@ from anninh.intake.signature import HEADER, signature_matches
 from anninh.observability import logger, metrics
 
 RECEIPT_TTL_SECONDS = 30 * 24 * 3600
+_TOP_FIELD = re.compile(rb'"(app_id|timestamp|event_name)"\s*:\s*"?([0-9A-Za-z_]{1,64})"?')
 
 SQS_MESSAGE_BYTES = 262_144  # SQS's limit for one message (body and attributes)
 
@@ -95,8 +104,19 @@ def _is_url_check(body: bytes) -> bool:
         return True
     try:
         return json.loads(stripped) == {}
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
+
+
+def _fields_of_unparsable(body: bytes) -> dict[str, str]:
+    """app_id, timestamp and event_name read without parsing (first occurrence of each name).
+
+    Only used to check the signature of a body json cannot parse; a forged value cannot pass that check.
+    """
+    found: dict[str, str] = {}
+    for m in _TOP_FIELD.finditer(body[:4096]):
+        found.setdefault(m.group(1).decode(), m.group(2).decode())
+    return found
 
 
 @dataclass
@@ -105,6 +125,8 @@ class Webhook:
     receipts: ReceiptStore
     queue: InboundQueue
     max_body_bytes: int = 200_000
+    max_event_age_seconds: int | None = 3 * 3600  # None: no freshness check
+    future_skew_seconds: int = 600
 
     def handle(self, request: WebhookRequest, now: datetime | None = None) -> WebhookResponse:
         body = request.body
@@ -118,8 +140,8 @@ class Webhook:
             return _error(401, "unsigned", "Missing X-ZEvent-Signature header.")
         try:
             data = json.loads(body)
-        except ValueError:
-            return _error(400, "malformed_json", "Body is not valid JSON.")
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond any sense
+            return self._unparsable(body, signature, now)
         if not isinstance(data, dict):
             return _error(400, "malformed_json", "Body must be a JSON object.")
         missing = [
@@ -140,6 +162,20 @@ class Webhook:
             metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
             return _error(401, "bad_signature", "Signature does not match.")
 
+        received = now or utcnow()
+        if self._stale(timestamp, received):
+            metrics.add_metric(name="EventsStale", unit="Count", value=1)
+            logger.warning(
+                "signed event outside the freshness window kept aside", extra={"event_name": event_name}
+            )
+            return self._keep_aside(
+                dedupe_key(event_name, message_of(data), body),
+                body,
+                event_name,
+                app_id,
+                kind="stale",
+                received=received,
+            )
         kind: Kind = "event"
         try:
             event = parse_event(data)
@@ -147,17 +183,19 @@ class Webhook:
             group_id = event.conversation().group_id
             if event.family == "unknown":
                 kind = "unknown"
-        except InvalidEvent as exc:
+        except (InvalidEvent, RecursionError) as exc:
             kind = "invalid"
             msg_id = message_of(data)
             group_id = "invalid"
-            logger.warning("event kept aside", extra={"event_name": event_name, "errors": exc.errors})
+            logger.warning(
+                "event kept aside",
+                extra={"event_name": event_name, "errors": getattr(exc, "errors", "nested")},
+            )
         if kind != "event":
             metrics.add_metric(
                 name="EventsUnknown" if kind == "unknown" else "EventsInvalid", unit="Count", value=1
             )
         key = dedupe_key(event_name, msg_id, body)
-        received = now or utcnow()
         text = body.decode("utf-8", errors="replace")
         item = {
             "type": "event_receipt",
@@ -170,17 +208,18 @@ class Webhook:
         }
         envelope = InboundEnvelope(
             dedupe_key=key, event_name=event_name, kind=kind, received_at=iso(received), body=text
-        ).model_dump_json()
-        if len(envelope.encode("utf-8")) > SQS_MESSAGE_BYTES:
-            # Escaping inside the envelope can double a body: refuse what SQS would refuse, before
-            # anything is stored, rather than fail the hand-off with a 503 that Zalo retries forever.
-            metrics.add_metric(name="WebhookTooLarge", unit="Count", value=1)
-            return _error(413, "too_large", f"Event too large to queue ({SQS_MESSAGE_BYTES} bytes at most).")
+        )
+        message = envelope.model_dump_json()
+        if len(message.encode("utf-8")) > SQS_MESSAGE_BYTES:
+            # Escaping inside the envelope can double a body: the raw body is in the receipt (written
+            # next), so hand the queue a reference instead of refusing the event or failing with a 5xx.
+            message = envelope.model_copy(update={"body": "", "body_in_receipt": True}).model_dump_json()
+            metrics.add_metric(name="WebhookBodyByReference", unit="Count", value=1)
         if not self.receipts.put_new(key, item):
             metrics.add_metric(name="WebhookDuplicate", unit="Count", value=1)
             return WebhookResponse(200, {"status": "duplicate"}, event_name, key)
         try:
-            self.queue.send(envelope, group_id, hashlib.sha256(key.encode()).hexdigest())
+            self.queue.send(message, group_id, hashlib.sha256(key.encode()).hexdigest())
         except Exception:
             logger.exception(
                 "inbound hand-off failed; receipt removed so Zalo's retry is accepted",
@@ -195,6 +234,47 @@ class Webhook:
         metrics.add_metric(name="WebhookAccepted", unit="Count", value=1)
         status = "accepted" if kind == "event" else "kept_aside"
         return WebhookResponse(200, {"status": status}, event_name, key)
+
+    def _stale(self, timestamp: str, received: datetime) -> bool:
+        if self.max_event_age_seconds is None:
+            return False
+        if not timestamp.isdigit() or len(timestamp) > 16:
+            return True
+        age = received.timestamp() - int(timestamp) / 1000.0
+        return age > self.max_event_age_seconds or age < -self.future_skew_seconds
+
+    def _unparsable(self, body: bytes, signature: str, now: datetime | None) -> WebhookResponse:
+        """A body json cannot parse: kept aside when its signature holds (Zalo must not retry), else 400."""
+        fields = _fields_of_unparsable(body)
+        app_id, timestamp = fields.get("app_id"), fields.get("timestamp")
+        secret = self.secrets.oa_secret_key(app_id) if app_id and timestamp else None
+        if not (
+            app_id and timestamp and secret and signature_matches(signature, app_id, body, timestamp, secret)
+        ):
+            metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
+            return _error(400, "malformed_json", "Body is not valid JSON.")
+        metrics.add_metric(name="EventsInvalid", unit="Count", value=1)
+        event_name = fields.get("event_name", "unparsable")
+        key = dedupe_key(event_name, None, body)
+        return self._keep_aside(key, body, event_name, app_id, kind="unparsable", received=now or utcnow())
+
+    def _keep_aside(
+        self, key: str, body: bytes, event_name: str, app_id: str, *, kind: str, received: datetime
+    ) -> WebhookResponse:
+        """Receipt only (raw copy for an operator), no hand-off: the event is not processed."""
+        item = {
+            "type": "event_receipt",
+            "event_name": event_name,
+            "app_id": app_id,
+            "kind": kind,
+            "received_at": iso(received),
+            "raw": body.decode("utf-8", errors="replace"),
+            "expires_at": int(received.timestamp()) + RECEIPT_TTL_SECONDS,
+        }
+        if not self.receipts.put_new(key, item):
+            metrics.add_metric(name="WebhookDuplicate", unit="Count", value=1)
+            return WebhookResponse(200, {"status": "duplicate"}, event_name, key)
+        return WebhookResponse(200, {"status": "kept_aside"}, event_name, key)
 
 
 class DynamoReceiptStore:
@@ -266,6 +346,8 @@ def _make_default() -> Webhook:
             receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name),
             queue=SqsInboundQueue(aws.client("sqs"), settings.inbound_queue_url),
             max_body_bytes=settings.webhook_max_body_bytes,
+            max_event_age_seconds=settings.webhook_max_event_age_seconds,
+            future_skew_seconds=settings.webhook_future_skew_seconds,
         )
     return _default
 

@@ -228,7 +228,7 @@ def _nd30_closing(pdf: Any, c: ReportContent) -> None:
 def _heading(pdf: object, text: str) -> None:
     from fpdf import FPDF
 
-    assert isinstance(pdf, FPDF)
+    assert isinstance(pdf, FPDF)  # nosec B101 - type narrowing for mypy; fpdf2 always returns one
     if pdf.get_y() > pdf.h - MARGIN - 30:
         pdf.add_page()
     pdf.ln(4)
@@ -245,7 +245,7 @@ def _heading(pdf: object, text: str) -> None:
 def _table(pdf: object, widths: tuple[float, ...], header: list[str], rows: list[list[str]]) -> None:
     from fpdf import FPDF
 
-    assert isinstance(pdf, FPDF)
+    assert isinstance(pdf, FPDF)  # nosec B101 - type narrowing for mypy; fpdf2 always returns one
     pdf.set_draw_color(207, 216, 220)
     pdf.set_line_width(0.2)
     pdf.set_font(FONT, "B", 9.5)

@@ -192,7 +192,9 @@ class OutboxRecords:
             "case_id": msg.case_id or "",
             "officer": msg.officer or "",
             "keep_for_officer": msg.keep_for_officer,
-            "message": crypto.encrypt_text(json.dumps(msg.message, ensure_ascii=False)),
+            "message": crypto.encrypt_text(
+                json.dumps(msg.message, ensure_ascii=False), context=f"OUTBOX#{msg.key}|message"
+            ),
             "expires_at": int(at.timestamp()) + get_settings().retention_days * 24 * 3600,
         }
         if error_code is not None:
@@ -220,7 +222,7 @@ def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) ->
     )
     out: list[dict[str, Any]] = []
     for item in page.get("Items", []):
-        plain = crypto.decrypt_text(item.get("message")) or "{}"
+        plain = crypto.decrypt_text(item.get("message"), context=f"{item['PK']}|message") or "{}"
         out.append(
             {
                 "key": str(item["PK"]).removeprefix("OUTBOX#"),

@@ -154,7 +154,7 @@ class OutboxSender:
         self.policy = policy or RetryPolicy()
         self.clock = clock
         self.sleep = sleep
-        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.rng = rng or random.Random()  # noqa: S311  # nosec B311 - retry jitter, not security
         self.claim_seconds = claim_seconds
         self.call_timeout = call_timeout
         self.windows = windows or ConversationWindows()

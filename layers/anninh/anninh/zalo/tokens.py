@@ -319,7 +319,9 @@ class TokenStore:
     def _rescue(self, record: TokenRecord) -> None:
         """Last resort: leave the pair, encrypted, on the lease item for the next refresher to save."""
         try:
-            sealed = crypto.encrypt_text(record.model_dump_json())
+            sealed = crypto.encrypt_text(
+                record.model_dump_json(), context=keys.token_lease(record.oa_id)["PK"] + "|unsaved_pair"
+            )
             self.table.update_item(
                 Key=keys.token_lease(record.oa_id),
                 UpdateExpression="SET unsaved_pair = :p",
@@ -337,7 +339,7 @@ class TokenStore:
         sealed = lease.get("unsaved_pair")
         if not sealed:
             return None
-        plain = crypto.decrypt_text(str(sealed))
+        plain = crypto.decrypt_text(sealed, context=f"{lease.get('PK')}|unsaved_pair")
         return TokenRecord.model_validate_json(plain) if plain else None
 
     def _clear_rescue(self, oa_id: str) -> None:

@@ -88,9 +88,9 @@ def _last_inbound_text(state: dict[str, Any]) -> str | None:
         Limit=10,
     )
     for item in page.get("Items", []):
-        if item.get("direction") == "in" and isinstance(item.get("text"), str):
-            text = str(item["text"])
-            return crypto.decrypt_text(text) if crypto.is_encrypted(text) else text
+        if item.get("direction") == "in" and item.get("text") is not None:
+            text = conversations.officer_view(item).get("text")
+            return text if isinstance(text, str) else None
     return None
 
 
