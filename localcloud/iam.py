@@ -262,7 +262,7 @@ def _secret(secret_id: str) -> str:
         found = secretsmanager_backends[ACCOUNT_ID][REGION].secrets.get(secret_id)
         if found is not None:
             return str(found.arn)
-    except Exception:  # noqa: S110 - not in this process's moto: fall back to the name's ARN
+    except Exception:  # noqa: S110  # nosec B110 - not in this process's moto: fall back to the name's ARN
         pass
     return _arn("secretsmanager", f"secret:{secret_id}-??????").replace("??????", "XXXXXX")
 

@@ -18,7 +18,7 @@ import io
 import json
 import logging
 import os
-import pickle
+import pickle  # nosec B403 - local state files the stack itself writes, never untrusted input
 import threading
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,7 @@ def snapshot_backends() -> bytes:
 def restore_backends(data: bytes) -> None:
     from moto.backends import get_backend
 
-    loaded = pickle.loads(data)  # noqa: S301 - our own file, written by snapshot_backends
+    loaded = pickle.loads(data)  # noqa: S301  # nosec B301 - our own file, written by snapshot_backends
     if loaded.get("format") != FORMAT:
         raise ValueError("state written by another version of the local cloud")
     for name, accounts in loaded["backends"].items():

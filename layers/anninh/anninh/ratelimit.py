@@ -189,7 +189,7 @@ class RateLimiter:
 
     @staticmethod
     def _jitter(low: float, high: float) -> float:
-        return random.uniform(low, max(low, high))  # noqa: S311 - spreading retries, not a secret
+        return random.uniform(low, max(low, high))  # noqa: S311  # nosec B311 - spreading retries, not a secret
 
     def _write(self, app_id: str, old: _Bucket, new: _Bucket) -> None:
         self.calls += 1

@@ -14,6 +14,7 @@ from typing import Any
 
 from anninh.reports.charts import FONT_FAMILY, to_svg
 from anninh.reports.content import ReportContent
+from anninh.reports.document import DocumentParts
 from anninh.stats.figures import vn_number
 
 FONT = FONT_FAMILY  # the name the charts' SVG asks for, so fpdf2 draws their text in this font
@@ -62,7 +63,7 @@ def render_pdf(content: ReportContent) -> bytes:
 
     pdf.set_text_color(38, 50, 56)
     if c.document is not None:
-        _nd30_heading(pdf, c)
+        _nd30_heading(pdf, c.document)
     else:
         pdf.set_font(FONT, "B", 12)
         pdf.cell(0, 6, c.unit_name.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
@@ -149,15 +150,13 @@ def render_pdf(content: ReportContent) -> bytes:
         new_y="NEXT",
     )
     if c.document is not None:
-        _nd30_closing(pdf, c)
+        _nd30_closing(pdf, c.document)
     return bytes(pdf.output())
 
 
-def _nd30_heading(pdf: Any, c: ReportContent) -> None:
+def _nd30_heading(pdf: Any, d: DocumentParts) -> None:
     """Two columns (decree 30/2020, Phụ lục I): the issuing body, number and symbol on the left;
     quốc hiệu, tiêu ngữ, place and date on the right; then the title and the subject, centred."""
-    d = c.document
-    assert d is not None
     left_w, right_w = CONTENT_W * 0.42, CONTENT_W * 0.58
     top = pdf.get_y()
     pdf.set_xy(MARGIN, top)
@@ -195,10 +194,8 @@ def _nd30_heading(pdf: Any, c: ReportContent) -> None:
     pdf.ln(2)
 
 
-def _nd30_closing(pdf: Any, c: ReportContent) -> None:
+def _nd30_closing(pdf: Any, d: DocumentParts) -> None:
     """Nơi nhận (left, small) and the signature block (right): title, room to sign and stamp, name."""
-    d = c.document
-    assert d is not None
     needed = 12 + 6 * len(d.recipients) + 40
     if pdf.get_y() + needed > pdf.h - MARGIN:
         pdf.add_page()
