@@ -403,5 +403,9 @@ def lookup(
     # Compare even when the receipt is unknown, so both failures take the same path.
     if not hmac.compare_digest(stored, expected) or item is None:
         return LookupAnswer(NOT_FOUND, found=False)
-    name = decrypt_text(item.get("full_name"), kms, context + "full_name") or ""
-    return LookupAnswer(answer_text(item, name), found=True)
+    return LookupAnswer(answer_text(item, record_name(item, kms)), found=True)
+
+
+def record_name(item: dict[str, Any], kms: Any | None = None) -> str:
+    """The citizen's name on an imported record, opened under the record's own context."""
+    return str(decrypt_text(item.get("full_name"), kms, f"CCCD#{item.get('receipt_no')}|full_name") or "")

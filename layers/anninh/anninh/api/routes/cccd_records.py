@@ -16,7 +16,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from anninh import audit, aws, cccd, keys
 from anninh.api.auth import principal, require_role
 from anninh.api.errors import NotFound
-from anninh.crypto import decrypt_text
 from anninh.stats.figures import plain
 
 router = APIGatewayHttpRouter()
@@ -44,7 +43,7 @@ def get_record(receipt_no: Receipt) -> dict[str, Any]:
     if not visible or item is None:
         raise NotFound("Không tìm thấy hồ sơ với số biên nhận này.")
     record = plain(item)
-    name = decrypt_text(record.get("full_name")) or ""
+    name = cccd.record_name(item)
     status = str(record.get("status", ""))
     return {
         "receipt_no": receipt,
