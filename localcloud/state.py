@@ -86,6 +86,10 @@ def restore_backends(data: bytes) -> None:
         backend = get_backend(name)  # type: ignore[call-overload]
         backend.clear()
         backend.update(accounts)
+        # Register the restored accounts with moto's reset list, as a first use would: otherwise the
+        # next `mock_aws()` reset skips this service and its state leaks into the next test.
+        for account_id in accounts:
+            backend._create_account_specific_backend(account_id)
     _release_in_flight()
 
 
