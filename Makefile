@@ -18,11 +18,12 @@ export SAM_CLI_TELEMETRY := 0
 .PHONY: checks security attack venv tools locks register connect-oa deploy-console stats-check demo-reorg run reset test architecture lint format typecheck template build unit integration localcloud e2e browser bench capacity invoke chat clean
 
 # Every virtualenv installs from its lock file, hash-checked (see README, "Dependencies"), with uv:
-# seconds from uv's cache instead of pip's minutes; `--compile-bytecode` as pip did, since
-# PYTHONDONTWRITEBYTECODE would otherwise leave every test process compiling boto3 and moto again.
+# seconds from uv's cache instead of pip's minutes. .venv is compiled to bytecode at install, as pip
+# did: with PYTHONDONTWRITEBYTECODE every test process and local stack would compile boto3 and moto
+# again. The tools and scanners run a few times per `make test`; compiling all of them costs more.
 # uv itself comes from the tools lock, installed (hash-checked too) by the interpreter's own pip.
 UV := $(TOOLS)/uv
-UV_INSTALL = $(UV) pip install --quiet --require-hashes --compile-bytecode
+UV_INSTALL = $(UV) pip install --quiet --require-hashes
 $(UV): requirements-tools.txt
 	@test -x $(TOOLS)/python || $(PYTHON) -m venv --without-pip .venv-tools
 	sed -n '/^uv==/,/[^\\]$$/p' requirements-tools.txt > .venv-tools/uv-requirements.txt
@@ -32,8 +33,8 @@ $(UV): requirements-tools.txt
 
 $(BIN)/.installed: requirements-dev.txt requirements-sam.txt layers/deps/requirements.txt layers/report/requirements.txt | $(UV)
 	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
-	$(UV_INSTALL) --python $(BIN)/python -r requirements-dev.txt
-	$(UV_INSTALL) --python $(BIN)/python --no-deps -r requirements-sam.txt
+	$(UV_INSTALL) --compile-bytecode --python $(BIN)/python -r requirements-dev.txt
+	$(UV_INSTALL) --compile-bytecode --python $(BIN)/python --no-deps -r requirements-sam.txt
 	@touch $@
 
 $(TOOLS)/.installed: requirements-tools.txt $(UV)
