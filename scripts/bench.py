@@ -84,7 +84,7 @@ class _MotoStack:
         )
         from anninh.aws import reset_clients
         from anninh.registry import Registry
-        from anninh.registry_store import save_app_secrets
+        from anninh.registry.store import save_app_secrets
         from anninh.settings import reset_settings
         from localcloud.resources import deploy
 
@@ -447,7 +447,7 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
 
     with redirect_stdout(io.StringIO()), _MotoStack() as stack:
         from anninh import aws, crypto, wiring
-        from anninh.registry_store import save_registry
+        from anninh.registry.store import save_registry
         from localcloud.lambdas import LambdaContext, load_handler, spec_for
 
         save_registry(stack.registry)

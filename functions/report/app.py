@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.reports.service import ReportNotFound, ReportPorts, kb_titles, make_report, mark_failed
 from anninh.sqs_batch import BatchResponse, SqsRecord, process
 from anninh.stats.store import DynamoStatsStore

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.stats.rollup import roll_up_days, yesterday
 from anninh.stats.store import DynamoStatsStore
 

@@ -22,7 +22,7 @@ from anninh import audit
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import BadRequest, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.reports.service import ReportNotFound, ReportPorts, load_report, request_report
 from anninh.stats.exports import figures_csv, tips_csv
 from anninh.stats.queries import PeriodError, parse_period, period_stats

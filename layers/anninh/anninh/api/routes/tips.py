@@ -21,7 +21,7 @@ from anninh.cases import queries, workflow
 from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Case, CaseStatus, Outcome
 from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()
