@@ -22,7 +22,7 @@ from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
 from anninh.cases.errors import CaseNotFound, InvalidChange, NotPermitted, StaleCase, TransitionNotAllowed
 from anninh.observability import logger
-from anninh.registry_store import current_registry, officer_state
+from anninh.registry.store import current_registry, officer_state
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"

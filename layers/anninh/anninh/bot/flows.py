@@ -22,7 +22,7 @@ NOTICES_PER_PAGE = 3
 
 def _default_registry() -> Registry | None:
     try:
-        from anninh.registry_store import current_registry
+        from anninh.registry.store import current_registry
 
         return current_registry()
     except Exception:

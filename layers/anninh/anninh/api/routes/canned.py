@@ -20,7 +20,7 @@ from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases.queries import plain
 from anninh.clock import iso, utcnow
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.text import fold
 
 router = APIGatewayHttpRouter()

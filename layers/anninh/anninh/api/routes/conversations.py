@@ -24,7 +24,7 @@ from anninh.audit import decode_cursor, encode_cursor
 from anninh.cases.queries import plain
 from anninh.clock import iso, utcnow
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

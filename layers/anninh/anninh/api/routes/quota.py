@@ -22,7 +22,7 @@ from anninh.api.errors import NotFound
 from anninh.api.routes.conversations import _load as load_conversation
 from anninh.api.routes.conversations import _split_pk
 from anninh.cases import queries
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.sending import quota
 
 router = APIGatewayHttpRouter()

@@ -22,7 +22,7 @@ from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Case, CaseSt
 from anninh.cases.officers import CaseService, case_service
 from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()
