@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from anninh.cases import plan, workflow
+from anninh.cases import workflow
 from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case
 from anninh.principal import Principal
