@@ -17,6 +17,7 @@ from anninh.intake.secrets import AppSecretCache
 from anninh.intake.store import DynamoReceiptStore
 from anninh.intake.webhook import SqsInboundQueue, Webhook
 from anninh.settings import get_settings
+from anninh.stats.store import DynamoStatsStore
 
 _built: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -53,3 +54,8 @@ def webhook() -> Webhook:
         )
 
     return _once("webhook", build)
+
+
+def stats_store() -> DynamoStatsStore:
+    """A stats store on the main table (new each call: it caches a day's items for one request or run)."""
+    return DynamoStatsStore(aws.table())
