@@ -226,7 +226,8 @@ def cccd_help(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
     ctx.state.pop("flow", None)
-    answer = cccd.lookup(
+    store = cccd.DynamoCccdStore(ctx.ports.table) if ctx.ports.table is not None else cccd.default_store()
+    answer = cccd.CccdService(store, ctx.ports.counter).lookup(
         command.args["receipt_no"],
         command.args["dob"],
         oa_id=ctx.oa_id,
@@ -234,8 +235,6 @@ def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
         unit_id=ctx.unit_id,
         event_key=ctx.event_key,
         at=ctx.at,
-        table=ctx.ports.table,
-        counter=ctx.ports.counter,
     )
     reply.text(answer.text)
     return Outcome("cccd_lookup")
