@@ -11,8 +11,9 @@ import pytest
 from anninh import crypto
 from anninh.canned import CannedService
 from anninh.cccd import LOOKUPS_PER_WINDOW, NOT_FOUND, CccdService
+from tests.fakes.canned import MemoryCannedStore
+from tests.fakes.cccd import MemoryCccdStore
 from tests.fakes.kms import FakeKms
-from tests.fakes.selfservice import MemoryCannedStore, MemoryCccdStore
 
 NOW = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
 CSV = """receipt_no,full_name,dob,status,ready_at,pickup_place

@@ -9,9 +9,9 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from anninh import audit, aws, hotlines, keys, queueing
+from anninh import audit, aws, keys, queueing
 from anninh.dynamo import condition_failed, query_all
-from anninh.hotlines import hotline_key
+from anninh.hotlines import DynamoHotlineStore, Hotline, Hotlines
 from anninh.registry import OA, Registry, Unit
 from anninh.registry.directory import NoDirectory, OfficerDirectory
 from anninh.reorg.plan import Handoff, OpenCase, Placed
@@ -100,8 +100,7 @@ class DynamoReorgStore:
         ]
 
     def hotlines(self, unit_id: str) -> list[dict[str, str]]:
-        item = self.table.get_item(Key=hotline_key(unit_id)).get("Item") or {}
-        return [{"label": str(h["label"]), "phone": str(h["phone"])} for h in item.get("hotlines") or []]
+        return DynamoHotlineStore(self.table).get(unit_id)
 
     def net_follows_since(self, unit_id: str, day: str) -> int:
         """Follows less unfollows counted for the unit on or after `day` (one GSI query)."""
@@ -181,7 +180,9 @@ class DynamoReorgStore:
         )
 
     def put_hotlines(self, unit_id: str, lines: list[dict[str, str]], by: str, at: str) -> None:
-        hotlines.save(unit_id, [hotlines.Hotline.model_validate(h) for h in lines], by, at, self.table)
+        Hotlines(DynamoHotlineStore(self.table)).save(
+            unit_id, [Hotline.model_validate(h) for h in lines], by, at
+        )
 
     def drop_rollups(self, unit_id: str, first_day: str) -> int:
         items = self._query(
