@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit, aws, crypto, keys, sending
+from anninh import audit, conversations, crypto, sending
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import NotFound
 from anninh.cases.queries import load_case_item
@@ -63,9 +63,11 @@ def _conversation_id(oa_id: str, user_id: str, cache: dict[tuple[str, str], str 
     if not oa_id or not user_id:
         return None
     if (oa_id, user_id) not in cache:
-        item = aws.table().get_item(Key=keys.conversation_state(oa_id, user_id)).get("Item") or {}
-        cid = item.get("conversation_id")
-        cache[(oa_id, user_id)] = str(cid) if cid else None
+        try:
+            state = conversations.get_state(oa_id, user_id)
+        except ValueError:  # a state item without its opaque id: nothing to link to
+            state = None
+        cache[(oa_id, user_id)] = state.conversation_id if state and state.conversation_id else None
     return cache[(oa_id, user_id)]
 
 
