@@ -17,7 +17,7 @@ from anninh.sending.tiers import ConversationWindows, QuotaLedger
 from anninh.zalo.errors import ZaloError
 from anninh.zalo.tokens import TokenSession
 from tests.fakes.broadcast import MemoryDeliveryStore
-from tests.fakes.sending import MemoryConversationLog, MemoryOutboxStore, MemoryQuotaStore
+from tests.fakes.sending import MemoryConversationTail, MemoryOutboxStore, MemoryQuotaStore
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 OA, USER = "oa-1", "u-1"
@@ -160,7 +160,7 @@ def test_other_errors_do_not_refresh() -> None:
 
 # ---------------------------------------------------------------------- tiers and quota on the stores
 def test_reply_window_and_proactive_ledger_on_their_stores() -> None:
-    log = MemoryConversationLog()
+    log = MemoryConversationTail()
     log.add(OA, USER, "in", iso(NOW - timedelta(hours=3)), "m1")
     log.add(OA, USER, "out", iso(NOW - timedelta(hours=2)))
     window = ConversationWindows(log).window(OA, USER)
@@ -187,7 +187,7 @@ def test_open_free_replies_count_recent_conversations_with_replies_left() -> Non
             users = ["u-1", "u-2", "u-3"]
             return AudiencePage([AudienceMember(user_id=u) for u in users], cursor=None)
 
-    log = MemoryConversationLog()
+    log = MemoryConversationTail()
     log.add(OA, "u-1", "in", iso(NOW - timedelta(hours=1)), "m1")  # free replies left
     log.add(OA, "u-2", "in", iso(NOW - timedelta(hours=49)), "m2")  # the window closed
     for _ in range(8):
