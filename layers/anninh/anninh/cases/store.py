@@ -235,16 +235,6 @@ def put_alert(case: Case, terms: list[str], text: str, at: datetime, cls: str = 
     return True
 
 
-def list_alerts(unit_id: str, limit: int = 50) -> list[dict[str, Any]]:
-    page = aws.table().query(
-        IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_alerts_gsi(unit_id)),
-        ScanIndexForward=False,
-        Limit=limit,
-    )
-    return list(page.get("Items", []))
-
-
 def reroute(case: Case, unit_id: str, routing: str, at: datetime) -> None:
     """Move a new case to another unit's inbox (a location arrived after the opening text)."""
     aws.table().update_item(
