@@ -84,7 +84,7 @@ class _MotoStack:
         )
         from anninh.aws import reset_clients
         from anninh.registry import Registry
-        from anninh.registry_store import save_app_secrets
+        from anninh.registry.store import save_app_secrets
         from anninh.settings import reset_settings
         from localcloud.resources import deploy
 
@@ -210,11 +210,10 @@ def bench_webhook(args: argparse.Namespace) -> dict[str, Any]:
     with redirect_stdout(io.StringIO()):
         own = _own_overhead(stack_registry())
     with _MotoStack() as stack:
-        from anninh import aws
-        from anninh.intake.webhook import reset_default_webhook
+        from anninh import aws, wiring
         from localcloud.lambdas import LambdaContext, load_handler, spec_for
 
-        reset_default_webhook()
+        wiring.reset()
         handler = load_handler(spec_for("WebhookFunction"))
         context = LambdaContext(function_name="bench-webhook", timeout_seconds=6)
         sink = io.StringIO()  # EMF metric lines
@@ -447,14 +446,14 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
     from contextlib import redirect_stdout
 
     with redirect_stdout(io.StringIO()), _MotoStack() as stack:
-        from anninh import aws, crypto
-        from anninh.intake.webhook import reset_default_webhook
-        from anninh.registry_store import save_registry
+        from anninh import aws, crypto, wiring
+        from anninh.registry.store import save_registry
         from localcloud.lambdas import LambdaContext, load_handler, spec_for
+        from localcloud.pollers import sqs_event
 
         save_registry(stack.registry)
         crypto.reset_crypto_caches()
-        reset_default_webhook()
+        wiring.reset()
         webhook = load_handler(spec_for("WebhookFunction"))
         inbound = load_handler(spec_for("InboundFunction"))
         context = LambdaContext(function_name="bench-encryption", timeout_seconds=60)
@@ -498,22 +497,7 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
                 ).get("Messages", [])
                 if not got:
                     break
-                batch = {
-                    "Records": [
-                        {
-                            "messageId": m["MessageId"],
-                            "receiptHandle": m["ReceiptHandle"],
-                            "body": m["Body"],
-                            "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
-                            "messageAttributes": {},
-                            "md5OfBody": m["MD5OfBody"],
-                            "eventSource": "aws:sqs",
-                            "eventSourceARN": arn,
-                            "awsRegion": "ap-southeast-1",
-                        }
-                        for m in got
-                    ]
-                }
+                batch = sqs_event(got, arn)
                 started = time.perf_counter()
                 inbound(batch, context)
                 inbound_ms += (time.perf_counter() - started) * 1000

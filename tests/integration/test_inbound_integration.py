@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from anninh import aws, conversations, followers
+from anninh import alerts, aws, conversations, followers, wiring
 from anninh.cases import store
 from anninh.clock import from_millis, iso
 from anninh.intake.envelope import InboundEnvelope
 from anninh.intake.events import dedupe_key
 from anninh.intake.pipeline import default_pipeline
-from anninh.intake.webhook import reset_default_webhook
 from anninh.settings import get_settings
 from tests.conftest import load_event
 from tests.integration.test_inbound_support import (
@@ -37,9 +36,9 @@ T0 = 1795000000000
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
-    reset_default_webhook()
+    wiring.reset()
     yield
-    reset_default_webhook()
+    wiring.reset()
     reset_bot()
 
 
@@ -154,7 +153,7 @@ def test_urgent_tip_alerts_the_unit_and_tells_the_citizen_to_call_113(aws_stack:
     drain_inbound(aws_stack)
     (case,) = cases_of("p-phu-thanh")  # "phường Phú Thạnh" in the text
     assert case.urgent and set(case.urgent_terms) >= {"dao", "đánh nhau"} and case.routing == "address"
-    (alert,) = store.list_alerts("p-phu-thanh")
+    (alert,) = alerts.list_for_units(["p-phu-thanh"], open_only=False)
     assert alert["case_id"] == case.case_id and "Tin báo khẩn" in alert["text"]
     assert alert["class"] == "violence" and case.emergency_class == "violence"
     texts = [r["message"]["text"] for r in outbox_texts(aws_stack)]

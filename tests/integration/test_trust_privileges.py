@@ -203,8 +203,9 @@ def test_disabling_or_moving_takes_effect_on_the_next_request_and_signs_out(aws_
 
 
 def test_disabled_state_reaches_other_containers_within_the_cache_window(aws_stack, registry, monkeypatch):
-    from anninh import keys, registry_store
+    from anninh import keys
     from anninh.aws import table
+    from anninh.registry import store as registry_store
 
     token = claims_for(registry, WARD)
     assert call("GET", "/api/v1/me", token)[0] == 200

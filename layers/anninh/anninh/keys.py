@@ -100,6 +100,18 @@ def officer_audit_gsi(username: str) -> str:
     return f"OFFICER#{username.lower()}#AUDIT"
 
 
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit_partition(target_kind: str, target_id: str) -> str:
+    """Where a target's audit records live: the case's own partition, or TARGET#<kind>#<id>."""
+    return case_pk(target_id) if target_kind == "case" else f"TARGET#{target_kind}#{target_id}"
+
+
+def audit_record(target_kind: str, target_id: str, at_iso: str, audit_id: str) -> dict[str, str]:
+    return {"PK": audit_partition(target_kind, target_id), "SK": f"{AUDIT_PREFIX}{at_iso}#{audit_id}"}
+
+
 # --- Outbound -------------------------------------------------------------------------------
 # Outbox delivery record (idempotency of sends): PK=OUTBOX#<message_key> SK=OUTBOX
 #   status sending | retrying | sent | failed | undeliverable_window (see anninh.sending.records)
@@ -173,7 +185,7 @@ def follower_cap(oa_id: str, user_id: str, period: str) -> dict[str, str]:
 #   ticket: SK=TICKET#<number:04d>; citizen's tickets: GSI1PK=CITIZEN#<oa>#<user>#TICKETS
 # Notice: PK=NOTICE#<id> SK=NOTICE GSI1PK=NOTICES GSI1SK=<published_iso>
 # KB entry override: PK=KB#<entry_id> SK=KB
-# Hotline per unit: PK=UNIT#<unit_id> SK=HOTLINE#<id>
+# Hotlines per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#LIST (the whole list, one item)
 def cccd_record(receipt_no: str) -> dict[str, str]:
     return {"PK": f"CCCD#{receipt_no.strip().upper()}", "SK": "CCCD"}
 
@@ -285,6 +297,33 @@ def overdue_digest(unit_id: str, day: str) -> dict[str, str]:
     return {"PK": f"UNIT#{unit_id}", "SK": f"DIGEST#{day}"}
 
 
+# Officer's inbox marks: when an officer last opened a case (PK=SEEN#<username> SK=CASE#<case_id>, TTL)
+# and who is on a case now (PK=CASE#<case_id> SK=VIEW#<username>, TTL); the once-per-case citizen
+# notice marker PK=CASE#<case_id> SK=NOTICE#<kind>; history events SK=EVENT#<iso>#<id> and internal
+# notes SK=NOTE#<iso>#<id> in the case's partition.
+def case_seen(username: str, case_id: str) -> dict[str, str]:
+    return {"PK": f"SEEN#{username}", "SK": f"CASE#{case_id}"}
+
+
+def case_view(case_id: str, username: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"VIEW#{username}"}
+
+
+def case_notice(case_id: str, kind: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"NOTICE#{kind}"}
+
+
+def case_event(case_id: str, at_iso: str, event_id: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"EVENT#{at_iso}#{event_id}"}
+
+
+def case_note(case_id: str, at_iso: str, note_id: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"NOTE#{at_iso}#{note_id}"}
+
+
+UNITS_GSI = "UNITS"  # GSI1PK of every unit record (registry)
+
+
 # --- Self-service (issue 4): rate limits, queue guards and places, notices feed, news links ----------
 # CCCD lookups per citizen in a fixed window: PK=LIMIT#CCCD#<oa>#<user> SK=<window start iso>, TTL.
 def cccd_lookup_window(oa_id: str, user_id: str, window: str) -> dict[str, str]:
@@ -312,6 +351,8 @@ def queue_place(place_id: str) -> dict[str, str]:
 
 # Notices feed (newest first): GSI1PK=NOTICES GSI1SK=<published_iso>#<notice_id>
 NOTICES_GSI = "NOTICES"
+# Every notice, whatever its status (editors' list): GSI2PK=NOTICES#ALL GSI2SK=<published_iso>#<notice_id>
+ALL_NOTICES_GSI = "NOTICES#ALL"
 
 
 # Security-news links per OA: PK=OA#<oa_id> SK=NEWS#<news_id>  GSI1PK=OA#<oa_id>#NEWS GSI1SK=<published_iso>
@@ -323,7 +364,9 @@ def oa_news_gsi(oa_id: str) -> str:
     return f"OA#{oa_id}#NEWS"
 
 
-# Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+def unit_hotlines(unit_id: str) -> dict[str, str]:
+    """A unit's hotline list edited by an admin (see "Self-service" above)."""
+    return {"PK": f"UNIT#{unit_id}", "SK": "HOTLINE#LIST"}
 
 
 # --- Reorganisations (anninh.reorg) -------------------------------------------------------------

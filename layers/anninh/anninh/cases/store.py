@@ -1,5 +1,9 @@
 """Data access for tip cases over the single-table design (keys in anninh.keys).
 
+Two faces: the tip desk's writes (module functions below: opening a case, follow-ups, media, spam
+guards) and `CaseStore`, what the officer workflow and the inbox read and write (`DynamoCaseStore`
+over the main table; tests use the in-memory tests/fakes/cases.py).
+
 Case:   PK=CASE#<id> SK=CASE   GSI1 = unit inbox (UNIT#<unit>#CASES, <created>#<id>), GSI2 = human code
 Children in the case's partition: SK=EVENT#<iso>#<key> (what the citizen sent, one per event),
 SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert, GSI1 = unit feed).
@@ -11,16 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, crypto, keys
+from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
+from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
+from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
 
 
 class DuplicateActivity(Exception):
@@ -74,253 +82,458 @@ def media_seq(at: datetime, event_key: str) -> str:
     return f"{int(at.timestamp() * 1000):013d}-{hashlib.sha256(event_key.encode()).hexdigest()[:6]}"
 
 
-def _transact(items: list[dict[str, Any]]) -> None:
-    table = aws.table()
-    for entry in items:
-        next(iter(entry.values()))["TableName"] = table.name
-    try:
-        table.meta.client.transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+# --- the officer side: workflow, case view, inbox ---------------------------------------------------
+
+SEEN_TTL_DAYS = 60
+PRESENCE_TTL_SECONDS = 720
+
+
+def to_dynamo(value: Any) -> Any:
+    """Python values as the DynamoDB resource accepts them (floats -> Decimal)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+class CaseStore(Protocol):
+    """What the officer workflow, the case view and the inbox read and write."""
+
+    def case_item(self, case_id: str) -> dict[str, Any] | None: ...
+    def children(self, case_id: str) -> dict[str, list[dict[str, Any]]]: ...
+    def write(self, change: CaseWrite) -> None: ...
+    def put_child(self, item: dict[str, Any]) -> None: ...
+    def mark_notice(self, case_id: str, kind: str, at: str) -> bool: ...
+    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None: ...
+    def conversation_messages(
+        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
+    ) -> list[dict[str, Any]]: ...
+    def inbox_rows(
+        self, unit_id: str, upper: str | None, lower: str | None, page_size: int
+    ) -> Iterator[dict[str, Any]]: ...
+    def open_case_items(self, unit_ids: Iterable[str], statuses: Iterable[str]) -> list[dict[str, Any]]: ...
+    def seen(self, username: str, case_ids: Iterable[str]) -> dict[str, str]: ...
+    def mark_seen(self, username: str, case_id: str, now: datetime) -> None: ...
+    def note_presence(self, username: str, case_id: str, now: datetime) -> None: ...
+    def presence(self, case_id: str) -> list[dict[str, Any]]: ...
+    def handoff_count(self, unit_id: str) -> int: ...
+    def unit_ids(self) -> list[str]: ...
+    def put_digest(self, item: dict[str, Any]) -> None: ...
+    def digest(self, unit_id: str, day: str) -> dict[str, Any] | None: ...
+    def find_by_code(self, code: str) -> Case | None: ...
+    def is_blocked(self, oa_id: str, user_id: str) -> bool: ...
+    def block(self, oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None: ...
+    def unblock(self, oa_id: str, user_id: str) -> None: ...
+
+
+class DynamoCaseStore:
+    """`CaseStore` over the main table."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def case_item(self, case_id: str) -> dict[str, Any] | None:
+        if not case_id or len(case_id) > 200:
+            return None
+        item = self._table.get_item(Key=keys.case(case_id), ConsistentRead=True).get("Item")
+        if not item or item.get("SK") != "CASE":
+            return None
+        return dict(item)
+
+    def children(self, case_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Media, notes, history events and info copies in the case's partition (oldest first)."""
+        out: dict[str, list[dict[str, Any]]] = {"MEDIA": [], "NOTE": [], "EVENT": [], "INFO": []}
+        for item in query_items(self._table, KeyConditionExpression=Key("PK").eq(keys.case_pk(case_id))):
+            kind = str(item.get("SK", "")).split("#", 1)[0]
+            if kind in out:
+                out[kind].append(item)
+        return out
+
+    def write(self, change: CaseWrite) -> None:
+        """The case update (conditional on the version read) and its history, copies, in one
+        transaction; StaleCase when the case changed meanwhile."""
+        table_name = self._table.name
+        names = {f"#f{i}": k for i, k in enumerate(change.sets)}
+        values: dict[str, Any] = {f":v{i}": to_dynamo(v) for i, v in enumerate(change.sets.values())}
+        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(change.sets)))
+        if change.removes:
+            names.update({f"#r{i}": k for i, k in enumerate(change.removes)})
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(change.removes)))
+        names["#ver"] = "version"
+        if change.expected_version is not None:
+            condition = "#ver = :expected"
+            values[":expected"] = change.expected_version
+        else:
+            condition = "attribute_exists(PK) AND attribute_not_exists(#ver)"
+        actions: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": table_name,
+                    "Key": keys.case(change.case_id),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        actions += [{"Put": {"TableName": table_name, "Item": to_dynamo(item)}} for item in change.puts]
+        actions += [{"Delete": {"TableName": table_name, "Key": key}} for key in change.deletes]
+        try:
+            self._table.meta.client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if transaction_refused(exc):
+                raise StaleCase(change.case_id) from exc
+            raise
+
+    def put_child(self, item: dict[str, Any]) -> None:
+        """An item of the case's partition written on its own (a note, a history event)."""
+        self._table.put_item(Item=to_dynamo(item))
+
+    def mark_notice(self, case_id: str, kind: str, at: str) -> bool:
+        """Note that the citizen was told `kind` about the case; False if they were before."""
+        return put_new(self._table, {**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at})
+
+    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
+        return item
+
+    def conversation_messages(
+        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Messages of a citizen's conversation with an OA between two instants, oldest first."""
+        upper = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
+        out: list[dict[str, Any]] = []
+        rows = query_items(
+            self._table,
+            KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
+            & Key("SK").between(f"MSG#{start_iso}", upper),
+            ScanIndexForward=True,
+        )
+        for item in rows:
+            if len(out) >= limit:
+                break
+            out.append(item)
+        return out
+
+    def inbox_rows(
+        self, unit_id: str, upper: str | None, lower: str | None, page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        """One unit's inbox partition, newest first, strictly below `upper` and at or above `lower`."""
+        condition: Any = Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id))
+        if upper and lower:
+            condition = condition & Key("GSI1SK").between(lower, upper)
+        elif upper:
+            condition = condition & Key("GSI1SK").lt(upper)
+        elif lower:
+            condition = condition & Key("GSI1SK").gte(lower)
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+            "Limit": page_size,
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            for item in page.get("Items", []):
+                if upper and item.get("GSI1SK", "") >= upper:
+                    continue
+                yield item
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            kwargs["Limit"] = min(page_size * 2, 500)
+
+    def open_case_items(self, unit_ids: Iterable[str], statuses: Iterable[str]) -> list[dict[str, Any]]:
+        """The cases of the units in one of `statuses` (their own partitions: no info-only copies)."""
+        wanted = list(statuses)
+        items: list[dict[str, Any]] = []
+        for unit_id in dict.fromkeys(unit_ids):
+            items += query_all(
+                self._table,
+                IndexName="GSI1",
+                KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
+                FilterExpression=Attr("SK").eq("CASE") & Attr("status").is_in(wanted),
+            )
+        return items
+
+    def seen(self, username: str, case_ids: Iterable[str]) -> dict[str, str]:
+        """When the officer last opened each of the cases (absent: never)."""
+        wanted = list(dict.fromkeys(case_ids))
+        out: dict[str, str] = {}
+        client, name = self._table.meta.client, self._table.name
+        for start in range(0, len(wanted), 100):
+            request = {name: {"Keys": [keys.case_seen(username, c) for c in wanted[start : start + 100]]}}
+            while request:
+                page = client.batch_get_item(RequestItems=request)
+                for item in page.get("Responses", {}).get(name, []):
+                    out[str(item["SK"]).removeprefix("CASE#")] = str(item.get("at", ""))
+                request = page.get("UnprocessedKeys") or {}
+        return out
+
+    def mark_seen(self, username: str, case_id: str, now: datetime) -> None:
+        self._table.put_item(
+            Item={
+                **keys.case_seen(username, case_id),
+                "type": "case_seen",
+                "at": iso(now),
+                "expires_at": int(now.timestamp()) + SEEN_TTL_DAYS * 86400,
+            }
+        )
+
+    def note_presence(self, username: str, case_id: str, now: datetime) -> None:
+        self._table.put_item(
+            Item={
+                **keys.case_view(case_id, username),
+                "type": "case_view",
+                "by": username,
+                "at": iso(now),
+                "expires_at": int(now.timestamp()) + PRESENCE_TTL_SECONDS,
+            }
+        )
+
+    def presence(self, case_id: str) -> list[dict[str, Any]]:
+        return query_all(
+            self._table,
+            KeyConditionExpression=Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with("VIEW#"),
+        )
+
+    def handoff_count(self, unit_id: str) -> int:
+        """Conversations of the unit waiting for an officer (the inbox's navigation badge)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self._table.query(**kwargs)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def unit_ids(self) -> list[str]:
+        """Every registered unit, from the table alone (the digest needs no Zalo app secrets)."""
+        items = query_all(
+            self._table, IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(keys.UNITS_GSI)
+        )
+        return [str(i["GSI1SK"]) for i in items]
+
+    def put_digest(self, item: dict[str, Any]) -> None:
+        self._table.put_item(Item=to_dynamo(item))
+
+    def digest(self, unit_id: str, day: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key=keys.overdue_digest(unit_id, day)).get("Item")
+        return item
+
+    def find_by_code(self, code: str) -> Case | None:
+        page = self._table.query(
+            IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.case_code_gsi(code)), Limit=1
+        )
+        items = page.get("Items", [])
+        return case_from_item(items[0]) if items else None
+
+    def is_blocked(self, oa_id: str, user_id: str) -> bool:
+        return "Item" in self._table.get_item(Key=keys.citizen_block(oa_id, user_id))
+
+    def block(self, oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
+        self._table.put_item(
+            Item={
+                **keys.citizen_block(oa_id, user_id),
+                "type": "block",
+                "oa_id": oa_id,
+                "user_id": user_id,
+                "reason": reason,
+                "blocked_by": by,
+                "at": iso(at),
+            }
+        )
+
+    def unblock(self, oa_id: str, user_id: str) -> None:
+        self._table.delete_item(Key=keys.citizen_block(oa_id, user_id))
+
+    # --- the tip desk: opening cases, follow-ups, media, urgent alerts, spam guards ---------------
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        table = self._table
+        for entry in items:
+            next(iter(entry.values()))["TableName"] = table.name
+        try:
+            table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if transaction_refused(exc):
                 raise DuplicateActivity() from exc
-        raise
+            raise
 
+    def next_sequence(self, prefix: str, month: str) -> int:
+        result = self._table.update_item(
+            Key=keys.case_sequence(prefix, month),
+            UpdateExpression="ADD seq :one",
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["seq"])
 
-def next_sequence(prefix: str, month: str) -> int:
-    result = aws.table().update_item(
-        Key=keys.case_sequence(prefix, month),
-        UpdateExpression="ADD seq :one",
-        ExpressionAttributeValues={":one": 1},
-        ReturnValues="UPDATED_NEW",
-    )
-    return int(result["Attributes"]["seq"])
+    def create_case(self, case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
+        """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the
+        case exists: the opening event was processed before)."""
+        items: list[dict[str, Any]] = [
+            {"Put": {"Item": case_item(case), "ConditionExpression": "attribute_not_exists(PK)"}},
+            {"Put": {"Item": _ddb(sealed_activity(activity))}},
+        ]
+        items += [{"Put": {"Item": _ddb(m)}} for m in media]
+        self._transact(items)
 
+    def add_activity(
+        self,
+        case_id: str,
+        activity: dict[str, Any],
+        media: list[dict[str, Any]],
+        at: datetime,
+        *,
+        text: str | None = None,
+        location: dict[str, float] | None = None,
+        summary: str | None = None,
+    ) -> None:
+        """Append a follow-up (text, media, location) to a case; DuplicateActivity on redelivery."""
+        sets = ["last_activity_at = :at", "updated_at = :at"]
+        values: dict[str, Any] = {":at": iso(at)}
+        if text:
+            sets.append("texts = list_append(if_not_exists(texts, :empty), :text)")
+            values.update({":empty": [], ":text": [seal_case_text(case_id, text)]})
+        if location:
+            sets.append("#loc = :loc")
+            values[":loc"] = _ddb(location)
+        if summary:
+            sets.append("summary = :summary")
+            values[":summary"] = crypto.encrypt_text(summary, context=case_context(case_id, "summary"))
+        expression = "SET " + ", ".join(sets)
+        if media:
+            expression += " ADD media_count :n"
+            values[":n"] = len(media)
+        update: dict[str, Any] = {
+            "Key": keys.case(case_id),
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": values,
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+        if location:
+            update["ExpressionAttributeNames"] = {"#loc": "location"}
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": _ddb(sealed_activity(activity)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {"Update": update},
+        ]
+        items += [{"Put": {"Item": _ddb(m)}} for m in media]
+        self._transact(items)
 
-def create_case(case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
-    """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the
-    case exists: the opening event was processed before)."""
-    items: list[dict[str, Any]] = [
-        {"Put": {"Item": case_item(case), "ConditionExpression": "attribute_not_exists(PK)"}},
-        {"Put": {"Item": _ddb(sealed_activity(activity))}},
-    ]
-    items += [{"Put": {"Item": _ddb(m)}} for m in media]
-    _transact(items)
+    def get_case(self, case_id: str) -> Case | None:
+        item = self._table.get_item(Key=keys.case(case_id)).get("Item")
+        return case_from_item(item) if item else None
 
+    def case_children(self, case_id: str, prefix: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix)
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-def add_activity(
-    case_id: str,
-    activity: dict[str, Any],
-    media: list[dict[str, Any]],
-    at: datetime,
-    *,
-    text: str | None = None,
-    location: dict[str, float] | None = None,
-    summary: str | None = None,
-) -> None:
-    """Append a follow-up (text, media, location) to a case; DuplicateActivity on redelivery."""
-    sets = ["last_activity_at = :at", "updated_at = :at"]
-    values: dict[str, Any] = {":at": iso(at)}
-    if text:
-        sets.append("texts = list_append(if_not_exists(texts, :empty), :text)")
-        values.update({":empty": [], ":text": [seal_case_text(case_id, text)]})
-    if location:
-        sets.append("#loc = :loc")
-        values[":loc"] = _ddb(location)
-    if summary:
-        sets.append("summary = :summary")
-        values[":summary"] = crypto.encrypt_text(summary, context=case_context(case_id, "summary"))
-    expression = "SET " + ", ".join(sets)
-    if media:
-        expression += " ADD media_count :n"
-        values[":n"] = len(media)
-    update: dict[str, Any] = {
-        "Key": keys.case(case_id),
-        "UpdateExpression": expression,
-        "ExpressionAttributeValues": values,
-        "ConditionExpression": "attribute_exists(PK)",
-    }
-    if location:
-        update["ExpressionAttributeNames"] = {"#loc": "location"}
-    items: list[dict[str, Any]] = [
-        {"Put": {"Item": _ddb(sealed_activity(activity)), "ConditionExpression": "attribute_not_exists(PK)"}},
-        {"Update": update},
-    ]
-    items += [{"Put": {"Item": _ddb(m)}} for m in media]
-    _transact(items)
+    def list_media(self, case_id: str) -> list[dict[str, Any]]:
+        return self.case_children(case_id, "MEDIA#")
 
-
-def get_case(case_id: str) -> Case | None:
-    item = aws.table().get_item(Key=keys.case(case_id)).get("Item")
-    return case_from_item(item) if item else None
-
-
-def find_by_code(code: str) -> Case | None:
-    page = aws.table().query(
-        IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.case_code_gsi(code)), Limit=1
-    )
-    items = page.get("Items", [])
-    return case_from_item(items[0]) if items else None
-
-
-def case_children(case_id: str, prefix: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix)
-    }
-    while True:
-        page = aws.table().query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def list_media(case_id: str) -> list[dict[str, Any]]:
-    return case_children(case_id, "MEDIA#")
-
-
-def flag_urgent(case_id: str, terms: list[str], at: datetime, cls: str = "violence") -> bool:
-    """Mark the case urgent; False if it already was (the alert then exists already)."""
-    try:
-        aws.table().update_item(
+    def flag_urgent(self, case_id: str, terms: list[str], at: datetime, cls: str = "violence") -> bool:
+        """Mark the case urgent; False if it already was (the alert then exists already)."""
+        changed = update_if(
+            self._table,
             Key=keys.case(case_id),
             UpdateExpression=(
                 "SET urgent = :t, urgent_terms = :terms, emergency_class = :cls, updated_at = :at"
             ),
             ConditionExpression="attribute_exists(PK) AND urgent = :f",
+            ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":cls": cls, ":at": iso(at)},
+        )
+        return changed is not None
+
+    def put_alert(self, case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
+        """The unit's alert for an urgent case (one per case), newest first on GSI1."""
+        item = {
+            "class": cls,
+            **keys.case_alert(case.case_id),
+            "type": "alert",
+            "case_id": case.case_id,
+            "code": case.code,
+            "unit_id": case.unit_id,
+            "oa_id": case.oa_id,
+            "terms": terms,
+            "text": text,
+            "created_at": iso(at),
+            "acknowledged": False,
+            "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
+            "GSI1SK": iso(at),
+        }
+        return put_new(self._table, item)
+
+    def reroute(self, case: Case, unit_id: str, routing: str, at: datetime) -> None:
+        """Move a new case to another unit's inbox (a location arrived after the opening text)."""
+        self._table.update_item(
+            Key=keys.case(case.case_id),
+            UpdateExpression="SET unit_id = :u, routing = :r, GSI1PK = :g, updated_at = :at",
+            ConditionExpression="unit_id = :old AND #s = :new",
+            ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={
-                ":t": True,
-                ":f": False,
-                ":terms": terms,
-                ":cls": cls,
+                ":u": unit_id,
+                ":r": routing,
+                ":g": keys.unit_cases_gsi(unit_id),
                 ":at": iso(at),
+                ":old": case.unit_id,
+                ":new": "new",
             },
         )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
+    def list_unit_cases(self, unit_id: str, limit: int = 50) -> list[Case]:
+        page = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [case_from_item(i) for i in page.get("Items", [])]
 
-def put_alert(case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
-    """The unit's alert for an urgent case (one per case), newest first on GSI1."""
-    item = {
-        "class": cls,
-        **keys.case_alert(case.case_id),
-        "type": "alert",
-        "case_id": case.case_id,
-        "code": case.code,
-        "unit_id": case.unit_id,
-        "oa_id": case.oa_id,
-        "terms": terms,
-        "text": text,
-        "created_at": iso(at),
-        "acknowledged": False,
-        "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
-        "GSI1SK": iso(at),
-    }
-    try:
-        aws.table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    def get_media(self, case_id: str, sk: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key={"PK": keys.case_pk(case_id), "SK": sk}).get(
+            "Item"
+        )
+        return item
 
+    def update_media(self, case_id: str, sk: str, **fields: Any) -> None:
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": v for i, v in enumerate(_ddb(fields).values())}
+        sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        self._table.update_item(
+            Key={"PK": keys.case_pk(case_id), "SK": sk},
+            UpdateExpression=f"SET {sets}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
 
-def list_alerts(unit_id: str, limit: int = 50) -> list[dict[str, Any]]:
-    page = aws.table().query(
-        IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_alerts_gsi(unit_id)),
-        ScanIndexForward=False,
-        Limit=limit,
-    )
-    return list(page.get("Items", []))
-
-
-def reroute(case: Case, unit_id: str, routing: str, at: datetime) -> None:
-    """Move a new case to another unit's inbox (a location arrived after the opening text)."""
-    aws.table().update_item(
-        Key=keys.case(case.case_id),
-        UpdateExpression="SET unit_id = :u, routing = :r, GSI1PK = :g, updated_at = :at",
-        ConditionExpression="unit_id = :old AND #s = :new",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={
-            ":u": unit_id,
-            ":r": routing,
-            ":g": keys.unit_cases_gsi(unit_id),
-            ":at": iso(at),
-            ":old": case.unit_id,
-            ":new": "new",
-        },
-    )
-
-
-def list_unit_cases(unit_id: str, limit: int = 50) -> list[Case]:
-    page = aws.table().query(
-        IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
-        ScanIndexForward=False,
-        Limit=limit,
-    )
-    return [case_from_item(i) for i in page.get("Items", [])]
-
-
-# --- media records ----------------------------------------------------------------------------
-
-
-def get_media(case_id: str, sk: str) -> dict[str, Any] | None:
-    item: dict[str, Any] | None = (
-        aws.table().get_item(Key={"PK": keys.case_pk(case_id), "SK": sk}).get("Item")
-    )
-    return item
-
-
-def update_media(case_id: str, sk: str, **fields: Any) -> None:
-    names = {f"#f{i}": k for i, k in enumerate(fields)}
-    values = {f":v{i}": v for i, v in enumerate(_ddb(fields).values())}
-    sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
-    aws.table().update_item(
-        Key={"PK": keys.case_pk(case_id), "SK": sk},
-        UpdateExpression=f"SET {sets}",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    )
-
-
-# --- spam: block list and rate limit ------------------------------------------------------------
-
-
-def is_blocked(oa_id: str, user_id: str) -> bool:
-    return "Item" in aws.table().get_item(Key=keys.citizen_block(oa_id, user_id))
-
-
-def block(oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
-    aws.table().put_item(
-        Item={
-            **keys.citizen_block(oa_id, user_id),
-            "type": "block",
-            "oa_id": oa_id,
-            "user_id": user_id,
-            "reason": reason,
-            "blocked_by": by,
-            "at": iso(at),
-        }
-    )
-
-
-def unblock(oa_id: str, user_id: str) -> None:
-    aws.table().delete_item(Key=keys.citizen_block(oa_id, user_id))
-
-
-def take_case_slot(oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
-    """Count a new case against the citizen's hourly allowance; False when it is used up."""
-    hour = at.strftime("%Y%m%d%H")
-    try:
-        aws.table().update_item(
+    def take_case_slot(self, oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
+        """Count a new case against the citizen's hourly allowance; False when it is used up."""
+        hour = at.strftime("%Y%m%d%H")
+        counted = update_if(
+            self._table,
             Key=keys.case_rate(oa_id, user_id, hour),
             UpdateExpression="ADD n :one SET expires_at = :exp",
             ConditionExpression="attribute_not_exists(n) OR n < :limit",
@@ -330,8 +543,52 @@ def take_case_slot(oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
                 ":exp": int((at + timedelta(hours=2)).timestamp()),
             },
         )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+        return counted is not None
+
+
+def default_store() -> DynamoCaseStore:
+    """The case store over the main table (the composition root's choice for the officer API)."""
+    return DynamoCaseStore(aws.table())
+
+
+# --- module functions: the default store's methods, for the areas and tests that call them ---------
+
+
+def next_sequence(prefix: str, month: str) -> int:
+    return default_store().next_sequence(prefix, month)
+
+
+def create_case(case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
+    default_store().create_case(case, activity, media)
+
+
+def get_case(case_id: str) -> Case | None:
+    return default_store().get_case(case_id)
+
+
+def list_media(case_id: str) -> list[dict[str, Any]]:
+    return default_store().list_media(case_id)
+
+
+def list_unit_cases(unit_id: str, limit: int = 50) -> list[Case]:
+    return default_store().list_unit_cases(unit_id, limit)
+
+
+def get_media(case_id: str, sk: str) -> dict[str, Any] | None:
+    return default_store().get_media(case_id, sk)
+
+
+def update_media(case_id: str, sk: str, **fields: Any) -> None:
+    default_store().update_media(case_id, sk, **fields)
+
+
+def find_by_code(code: str) -> Case | None:
+    return default_store().find_by_code(code)
+
+
+def is_blocked(oa_id: str, user_id: str) -> bool:
+    return default_store().is_blocked(oa_id, user_id)
+
+
+def block(oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
+    default_store().block(oa_id, user_id, reason, by, at)

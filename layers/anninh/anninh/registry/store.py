@@ -53,6 +53,11 @@ def load_registry() -> Registry:
     return Registry(apps=apps, units=units, oas=oas, officers=officers)
 
 
+def officers_enabled() -> dict[str, bool]:
+    """username (lower case) -> enabled, for every officer record."""
+    return {str(i.get("GSI1SK")): bool(i.get("enabled", True)) for i in _query_all("OFFICERS")}
+
+
 def officer_state(username: str, max_age: float = OFFICER_CACHE_SECONDS) -> tuple[Officer, bool] | None:
     """(officer record, enabled) from the OFFICER item, or None when there is no such officer."""
     name = username.lower()
