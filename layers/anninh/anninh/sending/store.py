@@ -4,7 +4,6 @@ builds DynamoDB requests.
 - the outbox ledger, one item per message key (`keys.outbox_record`, see `anninh.sending.records`):
   the conditional claim, the updates after Zalo answered, and the unit's undelivered index
   (GSI1PK=UNIT#<unit_id>#UNDELIVERED, newest first);
-- the tail of a conversation's log (the citizen's reply window, `anninh.sending.tiers`);
 - the proactive quota ledger per OA and Vietnam month (`keys.oa_quota_month`), counted once per key
   with a marker item (`keys.oa_quota_marker`) in one transaction.
 """
@@ -47,12 +46,6 @@ class OutboxStore(Protocol):
 
     def undelivered(self, unit_id: str, limit: int) -> list[dict[str, Any]]:
         """The unit's kept messages, newest first."""
-        ...
-
-
-class ConversationTail(Protocol):
-    def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
-        """The conversation's latest messages, newest first (`direction`, `at`, `msg_id`)."""
         ...
 
 
@@ -124,18 +117,6 @@ class DynamoSendingStore:
             KeyConditionExpression=Key("GSI1PK").eq(keys.unit_undelivered_gsi(unit_id)),
             ScanIndexForward=False,
             Limit=limit,
-        )
-        return list(page.get("Items", []))
-
-    # ------------------------------------------------------------------ conversation log (read only)
-    def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
-        page = self.table.query(
-            KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
-            & Key("SK").begins_with("MSG#"),
-            ScanIndexForward=False,
-            Limit=limit,
-            ProjectionExpression="direction, #at, msg_id",
-            ExpressionAttributeNames={"#at": "at"},
         )
         return list(page.get("Items", []))
 
