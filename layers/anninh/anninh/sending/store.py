@@ -16,7 +16,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed, error_code
+from anninh.dynamo import error_code, update_if
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -71,30 +71,28 @@ class DynamoSendingStore:
     def claim(
         self, key: str, fields: dict[str, str], now_iso: str, now_ms: int, until_ms: int
     ) -> tuple[bool, dict[str, Any]]:
-        try:
-            result = self.table.update_item(
-                Key=keys.outbox_record(key),
-                UpdateExpression=CLAIM_UPDATE,
-                ConditionExpression=CLAIM_CONDITION,
-                ExpressionAttributeNames={"#status": "status", "#type": "type"},
-                ExpressionAttributeValues={
-                    ":sending": "sending",
-                    ":retrying": "retrying",
-                    ":until": until_ms,
-                    ":now_ms": now_ms,
-                    ":zero": 0,
-                    ":one": 1,
-                    ":oa": fields["oa_id"],
-                    ":user": fields["user_id"],
-                    ":origin": fields["origin"],
-                    ":now": now_iso,
-                    ":type": "outbox",
-                },
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise
+        result = update_if(
+            self.table,
+            Key=keys.outbox_record(key),
+            UpdateExpression=CLAIM_UPDATE,
+            ConditionExpression=CLAIM_CONDITION,
+            ExpressionAttributeNames={"#status": "status", "#type": "type"},
+            ExpressionAttributeValues={
+                ":sending": "sending",
+                ":retrying": "retrying",
+                ":until": until_ms,
+                ":now_ms": now_ms,
+                ":zero": 0,
+                ":one": 1,
+                ":oa": fields["oa_id"],
+                ":user": fields["user_id"],
+                ":origin": fields["origin"],
+                ":now": now_iso,
+                ":type": "outbox",
+            },
+            ReturnValues="ALL_OLD",
+        )
+        if result is None:
             return False, self.get(key) or {}
         return True, dict(result.get("Attributes") or {})
 
