@@ -79,7 +79,7 @@ def reset_process_caches() -> None:
     """Forget what the shared layer cached from a previous environment."""
     from anninh.aws import reset_clients
     from anninh.crypto import reset_crypto_caches
-    from anninh.registry_store import forget_cached_registry
+    from anninh.registry.store import forget_cached_registry
     from anninh.settings import reset_settings
 
     reset_settings()
@@ -309,7 +309,7 @@ class LocalCloud:
 
     def _seed(self) -> None:
         from anninh.registry import Registry
-        from anninh.registry_store import save_registry
+        from anninh.registry.store import save_registry
         from anninh.settings import get_settings
 
         registry = Registry.load(str(self.registry_path))
@@ -328,7 +328,7 @@ class LocalCloud:
 
     def _reseed(self) -> None:
         """After a restart: the data is back; the fake Zalo is new, so the OAs get fresh tokens."""
-        from anninh.registry_store import current_registry
+        from anninh.registry.store import current_registry
         from anninh.settings import get_settings
 
         registry = current_registry()
@@ -519,7 +519,7 @@ class LocalCloud:
         from pydantic import ValidationError
 
         from anninh.registry import Registry
-        from anninh.registry_store import save_registry
+        from anninh.registry.store import save_registry
 
         try:
             added = Registry.model_validate(request.get_json(force=True))

@@ -48,8 +48,9 @@ ITEM_CALLS: dict[str, str | None] = {
     "transact_get_items": "TransactItems",
 }
 # Infrastructure, not an area: the client factory (builds the boto3 resource, sends nothing) and
-# the helpers stores share (pagination, conditional-failure check).
-INFRASTRUCTURE = frozenset({"aws.py", "dynamo.py"})
+# the helpers stores share (pagination, conditional-failure check), and the composition root that
+# hands the clients it gets to the stores' constructors (it builds no request).
+INFRASTRUCTURE = frozenset({"aws.py", "dynamo.py", "wiring.py"})
 EXPRESSION_KEYWORDS = frozenset(
     {
         "ConditionExpression",

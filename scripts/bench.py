@@ -84,7 +84,7 @@ class _MotoStack:
         )
         from anninh.aws import reset_clients
         from anninh.registry import Registry
-        from anninh.registry_store import save_app_secrets
+        from anninh.registry.store import save_app_secrets
         from anninh.settings import reset_settings
         from localcloud.resources import deploy
 
@@ -210,11 +210,10 @@ def bench_webhook(args: argparse.Namespace) -> dict[str, Any]:
     with redirect_stdout(io.StringIO()):
         own = _own_overhead(stack_registry())
     with _MotoStack() as stack:
-        from anninh import aws
-        from anninh.intake.webhook import reset_default_webhook
+        from anninh import aws, wiring
         from localcloud.lambdas import LambdaContext, load_handler, spec_for
 
-        reset_default_webhook()
+        wiring.reset()
         handler = load_handler(spec_for("WebhookFunction"))
         context = LambdaContext(function_name="bench-webhook", timeout_seconds=6)
         sink = io.StringIO()  # EMF metric lines
@@ -447,14 +446,13 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
     from contextlib import redirect_stdout
 
     with redirect_stdout(io.StringIO()), _MotoStack() as stack:
-        from anninh import aws, crypto
-        from anninh.intake.webhook import reset_default_webhook
-        from anninh.registry_store import save_registry
+        from anninh import aws, crypto, wiring
+        from anninh.registry.store import save_registry
         from localcloud.lambdas import LambdaContext, load_handler, spec_for
 
         save_registry(stack.registry)
         crypto.reset_crypto_caches()
-        reset_default_webhook()
+        wiring.reset()
         webhook = load_handler(spec_for("WebhookFunction"))
         inbound = load_handler(spec_for("InboundFunction"))
         context = LambdaContext(function_name="bench-encryption", timeout_seconds=60)

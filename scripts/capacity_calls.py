@@ -107,7 +107,7 @@ def _webhook_and_inbound(n: int) -> dict[str, Any]:
 
     from anninh.aws import reset_clients
     from anninh.registry import Registry
-    from anninh.registry_store import forget_cached_registry, save_app_secrets, save_registry
+    from anninh.registry.store import forget_cached_registry, save_app_secrets, save_registry
     from anninh.settings import reset_settings
     from localcloud.lambdas import forget_handlers, invoke
     from localcloud.resources import deploy

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from anninh.registry import OA
-from anninh.registry_store import current_registry, load_app_secrets, put_oa
+from anninh.registry.store import current_registry, load_app_secrets, put_oa
 from anninh.settings import get_settings
 from anninh.zalo.client import ZaloClient
 from anninh.zalo.tokens import TokenRecord, TokenStore

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             "AWS_REGION": session.region_name or "",
         }
     )
-    from anninh.registry_store import save_registry
+    from anninh.registry.store import save_registry
 
     save_registry(registry)
     topic = outputs.get("OnCallTopicArn")

@@ -170,9 +170,9 @@ def _use_local_stack(url: str) -> None:
 
 
 def run(first: str, last: str) -> int:
-    from anninh.stats.store import DynamoStatsStore
+    from anninh import wiring
 
-    diffs = compare(DynamoStatsStore(), scan_records(), first, last)
+    diffs = compare(wiring.stats_store(), scan_records(), first, last)
     if not diffs:
         print(f"stats-check {first}..{last}: no difference between counters and records.")
         return 0

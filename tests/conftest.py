@@ -41,7 +41,7 @@ def load_event(name: str) -> dict[str, Any]:
 def _reset_process_caches() -> None:
     from anninh.aws import reset_clients
     from anninh.crypto import reset_crypto_caches
-    from anninh.registry_store import forget_cached_registry
+    from anninh.registry.store import forget_cached_registry
     from anninh.settings import reset_settings
 
     reset_settings()
@@ -66,7 +66,7 @@ def _deployed_stack() -> tuple[Any, bytes]:
     from moto import mock_aws
 
     from anninh.registry import Registry
-    from anninh.registry_store import save_registry
+    from anninh.registry.store import save_registry
     from localcloud import iam
     from localcloud.resources import deploy
     from localcloud.state import snapshot_backends

@@ -30,7 +30,7 @@ def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
     now = utcnow()
     if event.job == "alert-escalation":
         from anninh import alerts
-        from anninh.registry_store import current_registry
+        from anninh.registry.store import current_registry
 
         done = alerts.escalate_due(current_registry(), alerts.parse_time(event.time, now))
         if done:
@@ -38,7 +38,7 @@ def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
         return {"job": event.job, "escalated": done}
     if event.job == "queue-reminders":
         from anninh.queueing import remind_tomorrow
-        from anninh.registry_store import current_registry
+        from anninh.registry.store import current_registry
 
         sent = remind_tomorrow(now, registry=current_registry())
         logger.info("queue reminders enqueued", extra={"reminders": sent})

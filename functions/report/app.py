@@ -10,12 +10,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from anninh import wiring
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.reports.service import ReportNotFound, ReportPorts, kb_titles, make_report, mark_failed
 from anninh.sqs_batch import BatchResponse, SqsRecord, process
-from anninh.stats.store import DynamoStatsStore
 
 # A report that fails this many times is marked failed (the queue's maxReceiveCount is higher).
 GIVE_UP_AFTER = 3
@@ -23,7 +23,7 @@ GIVE_UP_AFTER = 3
 
 def _record_handler(record: SqsRecord) -> None:
     report_id = str(json.loads(record.body).get("report_id") or "")
-    ports = ReportPorts(current_registry(), DynamoStatsStore(), kb_titles=kb_titles())
+    ports = ReportPorts(current_registry(), wiring.stats_store(), kb_titles=kb_titles())
     attempt = record.receive_count
     try:
         done = make_report(ports, report_id, now=utcnow())

@@ -13,11 +13,11 @@ from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field, field_validator
 
+from anninh import wiring
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.stats.rollup import roll_up_days, yesterday
-from anninh.stats.store import DynamoStatsStore
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -50,7 +50,7 @@ def handler(event: RollupJob, context: LambdaContext) -> dict[str, Any]:
     now = utcnow()
     days = event.days or [event.day or yesterday(now)]
     registry = current_registry()
-    store = DynamoStatsStore()
+    store = wiring.stats_store()
     results = []
     for result in roll_up_days(registry, store, days, now):
         logger.info(

@@ -8,7 +8,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from anninh.intake.webhook import BadRequest, WebhookRequest, decode_body, default_webhook
+from anninh import wiring
+from anninh.intake.webhook import BadRequest, WebhookRequest, decode_body
 from anninh.observability import logger, metrics
 
 
@@ -29,7 +30,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except BadRequest as exc:
         return _response(exc.status, {"error": {"code": exc.code, "message": exc.message}})
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
-    result = default_webhook().handle(WebhookRequest(body=body, headers=headers))
+    result = wiring.webhook().handle(WebhookRequest(body=body, headers=headers))
     logger.info(
         "webhook",
         extra={"status": result.status, "event_name": result.event_name, "dedupe_key": result.dedupe_key},

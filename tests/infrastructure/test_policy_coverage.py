@@ -119,7 +119,11 @@ def stack() -> Iterator[tuple[dict[str, iam.Role], list[str]]]:
         for logical, res in deployment.template["Resources"].items():
             ref = str(deployment.resolver.refs.get(logical, ""))
             if res["Type"] == "AWS::S3::Bucket":
-                arns += [f"arn:aws:s3:::{ref}", f"arn:aws:s3:::{ref}/media/x", f"arn:aws:s3:::{ref}/reports/x"]
+                arns += [
+                    f"arn:aws:s3:::{ref}",
+                    f"arn:aws:s3:::{ref}/media/x",
+                    f"arn:aws:s3:::{ref}/reports/x",
+                ]
             elif res["Type"] == "AWS::KMS::Key":
                 arns.append(f"arn:aws:kms:ap-southeast-1:123456789012:key/{ref}")
             elif res["Type"] == "AWS::Cognito::UserPool":
@@ -154,7 +158,9 @@ def test_every_function_in_the_template_is_covered(stack: Any) -> None:
 def test_every_action_the_code_performs_is_granted(stack: Any, function: str) -> None:
     roles, arns = stack
     role = roles[function]
-    missing = [a for a in sorted(_performed(function)) if not any(role.allows(a, arn) for arn in [*arns, "*"])]
+    missing = [
+        a for a in sorted(_performed(function)) if not any(role.allows(a, arn) for arn in [*arns, "*"])
+    ]
     assert missing == [], f"{function}'s role does not grant {missing}"
 
 

@@ -12,7 +12,7 @@ from anninh import alerts, audit
 from anninh.alerts import subscribe_roster
 from anninh.clock import from_millis
 from anninh.intake.pipeline import default_pipeline
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.settings import get_settings
 from localcloud.notifications import published
 from tests.integration.test_api_support import call, claims_for

@@ -29,7 +29,7 @@ from anninh.campaigns.service import CampaignService
 from anninh.campaigns.store import CampaignStore
 from anninh.clock import utcnow
 from anninh.ratelimit import RateLimiter
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.zalo.client import ZaloClient
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
 from tests.fakes.broadcast import FakeTokens, ScaledClock, SenderPool, SimulatedZalo, seed_followers

@@ -17,7 +17,7 @@ from anninh.campaigns.service import CampaignError, CampaignService
 from anninh.campaigns.store import CampaignStore
 from anninh.clock import iso
 from anninh.ratelimit import RateLimiter
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
 from tests.fakes.broadcast import MemoryBucketTable, seed_followers
 from tests.integration.test_api_support import call, claims_for

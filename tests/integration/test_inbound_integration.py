@@ -10,13 +10,12 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from anninh import aws, conversations, followers
+from anninh import aws, conversations, followers, wiring
 from anninh.cases import store
 from anninh.clock import from_millis, iso
 from anninh.intake.envelope import InboundEnvelope
 from anninh.intake.events import dedupe_key
 from anninh.intake.pipeline import default_pipeline
-from anninh.intake.webhook import reset_default_webhook
 from anninh.settings import get_settings
 from tests.conftest import load_event
 from tests.integration.test_inbound_support import (
@@ -37,9 +36,9 @@ T0 = 1795000000000
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
-    reset_default_webhook()
+    wiring.reset()
     yield
-    reset_default_webhook()
+    wiring.reset()
     reset_bot()
 
 

@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from anninh import aws
+from anninh import aws, wiring
 from anninh.cases import store
-from anninh.intake.webhook import reset_default_webhook
 from anninh.media.fetcher import MediaFetcher, TransientFetchError
 from anninh.media.guard import parse_allowlist
 from anninh.media.queue import MediaJob
@@ -34,9 +33,9 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 40
 
 @pytest.fixture(autouse=True)
 def _fresh(monkeypatch: pytest.MonkeyPatch) -> Any:
-    reset_default_webhook()
+    wiring.reset()
     yield
-    reset_default_webhook()
+    wiring.reset()
     reset_bot()
 
 

@@ -24,7 +24,7 @@ MERGE: dict[str, Any] = {
 
 def _with_city(registry: Registry) -> Registry:
     """The operator adds the city above the district, with its administrator."""
-    from anninh.registry_store import forget_cached_registry, put_officer, put_unit
+    from anninh.registry.store import forget_cached_registry, put_officer, put_unit
 
     city = Unit(unit_id="hcm", name="Công an Thành phố Hồ Chí Minh", kind="city", code="HCM")
     admin = Officer(username="hcm.quantri", unit_id="hcm", roles=["admin"])

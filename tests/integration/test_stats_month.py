@@ -27,8 +27,8 @@ FIGURES = (
 def test_a_fed_month_gives_the_fed_figures_per_unit_and_no_check_difference(
     aws_stack: Any, registry: Any
 ) -> None:
+    from anninh import wiring
     from anninh.stats.queries import parse_period, period_stats
-    from anninh.stats.store import DynamoStatsStore
     from localcloud.lambdas import invoke
     from scripts.feed_month import InProcessChannel, expected, feed, script_month
     from scripts.stats_check import compare, scan_records
@@ -61,7 +61,7 @@ def test_a_fed_month_gives_the_fed_figures_per_unit_and_no_check_difference(
     bars = {u["unit_id"]: u for u in district["units"]}
     start, end = parse_period(first, last, today)
     for unit_id in ("p-phu-tho-hoa", "p-tan-son-nhi", "doi-hinh-su"):
-        unit = period_stats(registry, DynamoStatsStore(), unit_id, start, end, today=today)
+        unit = period_stats(registry, wiring.stats_store(), unit_id, start, end, today=today)
         fed = want["units"][unit_id]
         assert {n: unit[n] for n in FIGURES} == {n: fed.get(n, 0) for n in FIGURES}, unit_id
         assert bars[unit_id]["follows"] == fed.get("follows", 0)
@@ -74,7 +74,7 @@ def test_a_fed_month_gives_the_fed_figures_per_unit_and_no_check_difference(
     status, ward = channel.api("hieptan.canbo", "GET", "/stats", query={"from": first, "to": last})
     assert status == 200 and ward["unit_id"] == "p-hiep-tan"
 
-    assert compare(DynamoStatsStore(), scan_records(), first, last) == []
+    assert compare(wiring.stats_store(), scan_records(), first, last) == []
 
 
 def test_the_months_report_renders_with_charts_and_says_what_the_api_says(

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from anninh.registry_store import current_registry, forget_cached_registry
+from anninh.registry.store import current_registry, forget_cached_registry
 from anninh.zalo.errors import ZaloError
 from anninh.zalo.tokens import TokenStore
 from scripts import connect_oa

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from anninh import aws, keys
-from anninh.intake.webhook import reset_default_webhook
+from anninh import aws, keys, wiring
 from tests.integration.test_api_support import api_event, call, claims_for, open_case, outbox_messages
 from tests.integration.test_inbound_support import drain_inbound, post
 from tests.stack import zalo_signature
@@ -22,9 +21,9 @@ CITIZEN = "8400000000000000077"
 
 @pytest.fixture(autouse=True)
 def _fresh() -> Any:
-    reset_default_webhook()
+    wiring.reset()
     yield
-    reset_default_webhook()
+    wiring.reset()
 
 
 def _webhook_event(registry: Any, body: dict[str, Any] | bytes, timestamp: str) -> dict[str, Any]:

@@ -216,7 +216,9 @@ def test_disabled_or_moved_officer_is_refused_on_the_next_request_in_another_con
     # very next request here sees the new unit only, with no waiting.
     data = {**item["data"], "unit_id": "p-hoa-thanh"}
     table().update_item(
-        Key=keys.officer(WARD), UpdateExpression="SET #d = :d", ExpressionAttributeNames={"#d": "data"},
+        Key=keys.officer(WARD),
+        UpdateExpression="SET #d = :d",
+        ExpressionAttributeNames={"#d": "data"},
         ExpressionAttributeValues={":d": data},
     )
     assert call("GET", f"/api/v1/tips/{case.case_id}", token)[0] == 404

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from anninh.intake.webhook import reset_default_webhook
+from anninh import wiring
+from anninh.intake.envelope import InboundEnvelope
 from tests.integration.test_inbound_support import post, receive_all, stack_sqs
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -31,9 +32,9 @@ VALID = sorted(
 
 @pytest.fixture(autouse=True)
 def _fresh_webhook(monkeypatch: pytest.MonkeyPatch) -> Any:
-    reset_default_webhook()
+    wiring.reset()
     yield
-    reset_default_webhook()
+    wiring.reset()
 
 
 def receipt(stack: Any, key: str) -> dict[str, Any] | None:
@@ -60,6 +61,9 @@ def test_every_sample_event_is_accepted_stored_and_queued(aws_stack: Any) -> Non
     assert json.loads(text["body"])["message"]["text"] == "Cho tôi hỏi thủ tục đăng ký tạm trú"
     unknown = [e for e in envelopes if e["event_name"] == "some_future_event"]
     assert unknown and unknown[0]["kind"] == "unknown"
+    # An envelope that carries a reference instead of its body reads the same body from the receipt.
+    by_reference = InboundEnvelope.model_validate(text | {"body": "", "body_in_receipt": True})
+    assert by_reference.with_body().body == text["body"]
 
 
 def test_duplicate_delivery_changes_nothing(aws_stack: Any) -> None:
@@ -73,7 +77,7 @@ def test_duplicate_delivery_changes_nothing(aws_stack: Any) -> None:
 
 def test_base64_and_header_variants_verify(aws_stack: Any) -> None:
     assert post("webhook_base64_body.json")["statusCode"] == 200
-    reset_default_webhook()
+    wiring.reset()
     assert json.loads(post("webhook_signature_uppercase_no_prefix.json")["body"]) == {"status": "duplicate"}
 
 

@@ -12,9 +12,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from anninh import aws
+from anninh import aws, wiring
 from anninh.campaigns.planner import QueueWriter
-from anninh.intake.webhook import DynamoReceiptStore, SqsInboundQueue, reset_default_webhook
+from anninh.intake.store import DynamoReceiptStore
+from anninh.intake.webhook import SqsInboundQueue
 from localcloud import iam
 from localcloud.iam import acting_as
 from localcloud.lambdas import invoke
@@ -101,7 +102,7 @@ def test_the_three_missing_grants_are_fixed(aws_stack: Any, function: str, drop:
 def test_webhook_failed_handoff_removes_the_receipt_so_zalos_retry_is_taken(
     aws_stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reset_default_webhook()
+    wiring.reset()
     event = load_event("webhook_user_send_text.json")
 
     def queue_down(self: Any, body: str, group_id: str, deduplication_id: str) -> None:
@@ -113,4 +114,4 @@ def test_webhook_failed_handoff_removes_the_receipt_so_zalos_retry_is_taken(
     monkeypatch.undo()
     retry = invoke("WebhookFunction", event)  # Zalo retries: taken, not a "duplicate"
     assert retry["statusCode"] == 200 and json.loads(retry["body"])["status"] == "accepted"
-    reset_default_webhook()
+    wiring.reset()

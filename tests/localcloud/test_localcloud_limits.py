@@ -12,8 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from anninh import aws
-from anninh.intake.webhook import reset_default_webhook
+from anninh import aws, wiring
 from localcloud import iam
 from localcloud.lambdas import LambdaTimeout, forget_handlers, invoke, invoke_spec
 from localcloud.pollers import QueuePoller
@@ -84,7 +83,7 @@ def _webhook_event(aws_stack: Any, text: str) -> dict[str, Any]:
 def test_200_kb_signed_event_is_refused_with_413_or_processed_fully_never_5xx(
     aws_stack: Any, filler: str
 ) -> None:
-    reset_default_webhook()
+    wiring.reset()
     size = 195_000 if filler == "a" else 97_000  # a quote is 2 bytes in the body (\")
     response = invoke("WebhookFunction", _webhook_event(aws_stack, filler * size))
     assert response["statusCode"] in (200, 413), response
@@ -97,7 +96,7 @@ def test_200_kb_signed_event_is_refused_with_413_or_processed_fully_never_5xx(
         QueueUrl=aws_stack.queue_urls["InboundQueue"], AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
     assert invoke("InboundFunction", as_sqs_event(messages, arn)) == {"batchItemFailures": []}
-    reset_default_webhook()
+    wiring.reset()
 
 
 SLOW = """

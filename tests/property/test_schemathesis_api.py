@@ -34,8 +34,8 @@ def stack() -> Iterator[dict[str, Any]]:
     """One emulated account for the whole run (resources from template.yaml, demo registry)."""
     from moto import mock_aws
 
-    from anninh import registry_store
     from anninh.registry import Registry
+    from anninh.registry import store as registry_store
     from localcloud.resources import deploy
 
     monkeypatch = pytest.MonkeyPatch()

@@ -1,4 +1,5 @@
-"""Workflow rules with fakes: transitions, reopen rights, notices, counting (no AWS)."""
+"""Workflow rules on the in-memory case store: transitions, reopen rights, the change plan, notices,
+counting, audit of refusals (no AWS)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from anninh.api.auth import Principal
 from anninh.cases import workflow
+from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case
-from anninh.cases.queries import StaleCase
+from anninh.principal import Principal
+from tests.fakes.cases import MemoryCaseStore
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 
@@ -19,64 +21,26 @@ def _principal(unit="p-hiep-tan", roles=("officer",), visible=("p-hiep-tan",)) -
     return Principal(username="hieptan.canbo", unit_id=unit, roles=frozenset(roles), visible_units=visible)
 
 
-class FakeClient:
-    def __init__(self, table: FakeTable) -> None:
-        self.table = table
-        self.exceptions = type("E", (), {"TransactionCanceledException": FakeCancelled})
-
-    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> None:
-        update = TransactItems[0]["Update"]
-        item = self.table.items[(update["Key"]["PK"], update["Key"]["SK"])]
-        expected = update["ExpressionAttributeValues"].get(":expected")
-        if (expected is None and "version" in item) or (
-            expected is not None and item.get("version") != expected
-        ):
-            raise FakeCancelled({"CancellationReasons": [{"Code": "ConditionalCheckFailed"}]})
-        names, values = update["ExpressionAttributeNames"], update["ExpressionAttributeValues"]
-        sets, _, removes = update["UpdateExpression"].removeprefix("SET ").partition(" REMOVE ")
-        for part in sets.split(", "):
-            name, value = part.split(" = ")
-            item[names[name]] = values[value]
-        for name in filter(None, removes.split(", ")):
-            item.pop(names[name], None)
-        for action in TransactItems[1:]:
-            if "Put" in action:
-                put = action["Put"]["Item"]
-                self.table.items[(put["PK"], put["SK"])] = put
-
-
-class FakeCancelled(Exception):
-    def __init__(self, response: dict[str, Any]) -> None:
-        self.response = response
-
-
-class FakeTable:
-    name = "fake"
-
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
-        self.meta = type("M", (), {})()
-        self.meta.client = FakeClient(self)
-
-    def get_item(self, Key: dict[str, str], **_: Any) -> dict[str, Any]:
-        item = self.items.get((Key["PK"], Key["SK"]))
-        return {"Item": dict(item)} if item else {}
-
-    def put_item(self, Item: dict[str, Any], **_: Any) -> None:
-        self.items[(Item["PK"], Item["SK"])] = Item
-
-
 @pytest.fixture
 def world(registry):
-    table = FakeTable()
+    store = MemoryCaseStore()
     sent: list[Any] = []
     counted: list[tuple[str, dict[str, int]]] = []
+    audited: list[dict[str, Any]] = []
+    durations: list[str] = []
+    threads: list[tuple[str, str, str]] = []
     ports = workflow.Ports(
         registry=registry,
-        table=table,
+        store=store,
         enqueue=sent.extend,
         count=lambda key, oa, unit, at, **inc: counted.append((key, inc)) or True,
         clock=lambda: NOW,
+        audit=lambda actor, action, kind, target, **kw: audited.append(
+            {"actor": actor, "action": action, "target": target, **kw}
+        ),
+        record_duration=lambda *a, metric, **k: durations.append(metric),
+        record_outcome=lambda *a, **k: True,
+        officer_thread=lambda oa, user, case_id, until: threads.append((oa, user, case_id)),
     )
     case = Case(
         case_id="c1",
@@ -90,15 +54,22 @@ def world(registry):
         updated_at="2026-11-28T01:00:00.000Z",
         last_activity_at="2026-11-28T01:00:00.000Z",
     )
-    table.put_item(Item={"PK": "CASE#c1", "SK": "CASE", **case.model_dump(mode="json")})
-    return {"table": table, "ports": ports, "sent": sent, "counted": counted}
+    store.add_case(case)
+    return {
+        "store": store,
+        "ports": ports,
+        "sent": sent,
+        "counted": counted,
+        "audited": audited,
+        "durations": durations,
+        "threads": threads,
+    }
 
 
-@pytest.fixture(autouse=True)
-def _no_audit_io(monkeypatch):
-    monkeypatch.setattr(workflow.audit, "record", lambda *a, **k: None)
-    monkeypatch.setattr(workflow.counters, "record_duration", lambda *a, **k: True, raising=False)
-    monkeypatch.setattr(workflow.counters, "record_outcome", lambda *a, **k: True, raising=False)
+def _stored(world: dict[str, Any], case_id: str = "c1") -> dict[str, Any]:
+    item = world["store"].case_item(case_id)
+    assert item is not None
+    return item
 
 
 def test_every_documented_transition_and_nothing_else():
@@ -132,14 +103,14 @@ def test_review_notice_once_valuable_counted_once(world):
     assert "HT-2611-0001" in world["sent"][0].message["text"]
     # Each call asks to count with the same key; the counter's marker makes repeats no-ops.
     assert {key for key, inc in world["counted"] if "tips_valuable" in inc} == {"valuable:c1"}
-    stored = world["table"].items[("CASE#c1", "CASE")]
+    stored = _stored(world)
     assert stored["version"] == 3 and stored["first_response_at"] == "2026-11-28T03:00:00.000Z"
 
 
 def test_no_change_means_no_write(world):
-    before = dict(world["table"].items[("CASE#c1", "CASE")])
+    before = _stored(world)
     workflow.apply_changes(_principal(), "c1", workflow.CaseChanges(status="new"), world["ports"])
-    assert world["table"].items[("CASE#c1", "CASE")] == before
+    assert _stored(world) == before and world["store"].writes == []
 
 
 def test_concurrent_change_is_stale(world):
@@ -150,8 +121,7 @@ def test_concurrent_change_is_stale(world):
 
 
 def test_info_copy_holders_cannot_change(world):
-    item = world["table"].items[("CASE#c1", "CASE")]
-    item["info_units"] = ["p-hoa-thanh"]
+    world["store"].items[("CASE#c1", "CASE")]["info_units"] = ["p-hoa-thanh"]
     reader = _principal(unit="p-hoa-thanh", visible=("p-hoa-thanh",))
     loaded = workflow.load_for(reader, "c1", world["ports"], "case.read")
     assert loaded.access == "info"
@@ -162,11 +132,11 @@ def test_info_copy_holders_cannot_change(world):
 def test_spam_marking_is_not_a_first_response_but_a_status_change_is(world):
     p, ports = _principal(), world["ports"]
     workflow.apply_changes(p, "c1", workflow.CaseChanges(status="spam"), ports)
-    stored = world["table"].items[("CASE#c1", "CASE")]
+    stored = _stored(world)
     assert stored.get("first_response_at") is None and stored["status"] == "spam"
     commander = _principal(roles=("officer", "commander"))
     workflow.apply_changes(commander, "c1", workflow.CaseChanges(status="in_review"), ports)
-    stored = world["table"].items[("CASE#c1", "CASE")]
+    stored = _stored(world)
     assert stored["first_response_at"] == "2026-11-28T03:00:00.000Z"
 
 
@@ -175,7 +145,7 @@ def test_an_assignment_alone_is_not_a_first_response(world):
     workflow.apply_changes(
         p, "c1", workflow.CaseChanges(assignee="hieptan.canbo", assignee_set=True, valuable=True), ports
     )
-    assert world["table"].items[("CASE#c1", "CASE")].get("first_response_at") is None
+    assert _stored(world).get("first_response_at") is None
 
 
 def test_forwarding_moves_the_tip_to_the_receiving_units_count(world):

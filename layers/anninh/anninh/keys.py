@@ -285,6 +285,33 @@ def overdue_digest(unit_id: str, day: str) -> dict[str, str]:
     return {"PK": f"UNIT#{unit_id}", "SK": f"DIGEST#{day}"}
 
 
+# Officer's inbox marks: when an officer last opened a case (PK=SEEN#<username> SK=CASE#<case_id>, TTL)
+# and who is on a case now (PK=CASE#<case_id> SK=VIEW#<username>, TTL); the once-per-case citizen
+# notice marker PK=CASE#<case_id> SK=NOTICE#<kind>; history events SK=EVENT#<iso>#<id> and internal
+# notes SK=NOTE#<iso>#<id> in the case's partition.
+def case_seen(username: str, case_id: str) -> dict[str, str]:
+    return {"PK": f"SEEN#{username}", "SK": f"CASE#{case_id}"}
+
+
+def case_view(case_id: str, username: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"VIEW#{username}"}
+
+
+def case_notice(case_id: str, kind: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"NOTICE#{kind}"}
+
+
+def case_event(case_id: str, at_iso: str, event_id: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"EVENT#{at_iso}#{event_id}"}
+
+
+def case_note(case_id: str, at_iso: str, note_id: str) -> dict[str, str]:
+    return {"PK": case_pk(case_id), "SK": f"NOTE#{at_iso}#{note_id}"}
+
+
+UNITS_GSI = "UNITS"  # GSI1PK of every unit record (registry)
+
+
 # --- Self-service (issue 4): rate limits, queue guards and places, notices feed, news links ----------
 # CCCD lookups per citizen in a fixed window: PK=LIMIT#CCCD#<oa>#<user> SK=<window start iso>, TTL.
 def cccd_lookup_window(oa_id: str, user_id: str, window: str) -> dict[str, str]:

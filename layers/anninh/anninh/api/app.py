@@ -20,8 +20,9 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from anninh.api import auth
 from anninh.api.errors import ApiError, error_response, to_response
+from anninh.cases.errors import CaseNotFound, InvalidChange, NotPermitted, StaleCase, TransitionNotAllowed
 from anninh.observability import logger
-from anninh.registry_store import current_registry, officer_state
+from anninh.registry.store import current_registry, officer_state
 
 PREFIX = "/api/v1"
 OPENAPI_PATH = f"{PREFIX}/openapi.json"
@@ -175,8 +176,6 @@ def _unexpected(error: Exception) -> Response:
 def _register_domain_errors() -> None:
     """Errors of the areas behind the routers, mapped once the first router loads (with its area)."""
     from anninh.audit import InvalidCursor
-    from anninh.cases.queries import CaseNotFound, StaleCase
-    from anninh.cases.workflow import InvalidChange, NotPermitted, TransitionNotAllowed
 
     @app.exception_handler(CaseNotFound)
     def _case_not_found(_: CaseNotFound) -> Response:

@@ -3,7 +3,7 @@
 API Gateway (and the local cloud's emulation of it) has already checked signature, issuer, audience and
 expiry; the function reads the claims from `requestContext.authorizer.jwt.claims`, but takes only the
 username from them. Unit, roles and whether the account is enabled come from the officer's record in
-our table (`registry_store.officer_state`, read on every request, never cached), never from token
+our table (`registry.store.officer_state`, read on every request, never cached), never from token
 claims: a token stays valid for hours after an admin disables or moves the officer, and a user-writable
 attribute must never decide what a caller sees. A unit sees its own work and that of the units under it
 (`Registry.subtree`), so the district commander sees every unit.
@@ -14,32 +14,25 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
-from anninh.api.errors import Forbidden, Unauthorized
+from anninh import audit
+from anninh.api.errors import Forbidden, NotFound, Unauthorized
+from anninh.principal import Principal
 from anninh.registry import ROLES, Officer, Registry
+
+__all__ = [
+    "Principal",
+    "deny_as_not_found",
+    "principal",
+    "principal_from_event",
+    "require_role",
+    "require_visible_unit",
+    "set_principal",
+]
 
 # username -> (officer record, enabled), or None when there is no such officer
 OfficerLookup = Callable[[str], "tuple[Officer, bool] | None"]
-
-
-@dataclass(frozen=True)
-class Principal:
-    username: str
-    unit_id: str
-    roles: frozenset[str]
-    visible_units: tuple[str, ...]
-    display_name: str = ""
-    request_id: str = ""
-    claims: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    roles_since: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
-
-    def has_role(self, *roles: str) -> bool:
-        return any(r in self.roles for r in roles)
-
-    def can_see_unit(self, unit_id: str | None) -> bool:
-        return bool(unit_id) and unit_id in self.visible_units
 
 
 def parse_roles(raw: Any) -> frozenset[str]:
@@ -133,3 +126,28 @@ def principal() -> Principal:
 def require_role(p: Principal, *roles: str) -> None:
     if not p.has_role(*roles):
         raise Forbidden(details={"required_roles": list(roles)})
+
+
+def deny_as_not_found(
+    p: Principal, action: str, target_kind: str, target_id: str, *, reason: str, message: str
+) -> NoReturn:
+    """Refuse what the caller may not see exactly as if it did not exist (404), and audit the refusal."""
+    audit.record(
+        p.username,
+        action,
+        target_kind,
+        target_id,
+        actor_unit=p.unit_id,
+        outcome="denied",
+        reason=reason,
+        request_id=p.request_id,
+    )
+    raise NotFound(message)
+
+
+def require_visible_unit(p: Principal, unit_id: str, action: str) -> None:
+    """A unit named in a request must be one the caller sees; otherwise 404, with the denial audited."""
+    if not p.can_see_unit(unit_id):
+        deny_as_not_found(
+            p, action, "unit", unit_id, reason="unit not visible", message="Không tìm thấy đơn vị."
+        )

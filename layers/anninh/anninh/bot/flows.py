@@ -22,7 +22,7 @@ NOTICES_PER_PAGE = 3
 
 def _default_registry() -> Registry | None:
     try:
-        from anninh.registry_store import current_registry
+        from anninh.registry.store import current_registry
 
         return current_registry()
     except Exception:
@@ -218,7 +218,8 @@ def cccd_help(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
     ctx.state.pop("flow", None)
-    answer = cccd.lookup(
+    store = cccd.DynamoCccdStore(ctx.ports.table) if ctx.ports.table is not None else cccd.default_store()
+    answer = cccd.CccdService(store, ctx.ports.counter).lookup(
         command.args["receipt_no"],
         command.args["dob"],
         oa_id=ctx.oa_id,
@@ -226,8 +227,6 @@ def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
         unit_id=ctx.unit_id,
         event_key=ctx.event_key,
         at=ctx.at,
-        table=ctx.ports.table,
-        counter=ctx.ports.counter,
     )
     reply.text(answer.text)
     return Outcome("cccd_lookup")

@@ -12,7 +12,7 @@ from anninh.campaigns.planner import Planner, QueueWriter
 from anninh.campaigns.sender import BroadcastSender, RetryBatch
 from anninh.observability import logger
 from anninh.ratelimit import RateLimiter
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.sending.tiers import QuotaLedger
 
 

@@ -22,19 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Attr, Key
-
-from anninh import aws, keys
 from anninh.cases.model import Case
 from anninh.cases.overdue import limit_hours
 from anninh.cases.queries import case_from_item, plain
+from anninh.cases.store import CaseStore, default_store
 from anninh.clock import iso, parse_iso
 
 View = Literal["mine", "unassigned", "unit", "urgent", "overdue"]
 VIEWS: tuple[View, ...] = ("mine", "unassigned", "unit", "urgent", "overdue")
 OPEN = ("new", "in_review", "verified", "forwarded")
 PRESENCE_SECONDS = 180
-SEEN_TTL_DAYS = 60
 
 
 @dataclass
@@ -118,81 +115,34 @@ def counts(entries: list[Entry], username: str) -> dict[str, dict[str, int]]:
 # ------------------------------------------------------------------------------ storage
 
 
-def open_case_items(unit_ids: Iterable[str], table: Any | None = None) -> list[dict[str, Any]]:
+def open_case_items(unit_ids: Iterable[str], store: CaseStore | None = None) -> list[dict[str, Any]]:
     """The open cases of the units (their own partitions: info-only copies are not work to do)."""
-    tbl = table or aws.table()
-    items: list[dict[str, Any]] = []
-    for unit_id in dict.fromkeys(unit_ids):
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI1",
-            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
-            "FilterExpression": Attr("SK").eq("CASE") & Attr("status").is_in(list(OPEN)),
-        }
-        while True:
-            page = tbl.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return items
+    return (store or default_store()).open_case_items(unit_ids, OPEN)
 
 
-def seen_key(username: str, case_id: str) -> dict[str, str]:
-    return {"PK": f"SEEN#{username}", "SK": f"CASE#{case_id}"}
-
-
-def seen_map(username: str, case_ids: Iterable[str], table: Any | None = None) -> dict[str, str]:
+def seen_map(username: str, case_ids: Iterable[str], store: CaseStore | None = None) -> dict[str, str]:
     """When the officer last opened each of the cases (absent: never)."""
-    tbl = table or aws.table()
-    wanted = list(dict.fromkeys(case_ids))
-    out: dict[str, str] = {}
-    client = tbl.meta.client
-    for start in range(0, len(wanted), 100):
-        request = {tbl.name: {"Keys": [seen_key(username, c) for c in wanted[start : start + 100]]}}
-        while request:
-            page = client.batch_get_item(RequestItems=request)
-            for item in page.get("Responses", {}).get(tbl.name, []):
-                out[str(item["SK"]).removeprefix("CASE#")] = str(item.get("at", ""))
-            request = page.get("UnprocessedKeys") or {}
-    return out
+    return (store or default_store()).seen(username, case_ids)
 
 
-def mark_seen(username: str, case_id: str, now: datetime, table: Any | None = None) -> list[str]:
+def mark_seen(username: str, case_id: str, now: datetime, store: CaseStore | None = None) -> list[str]:
     """Record that the officer opened the case (read and present); returns who else is looking."""
-    tbl = table or aws.table()
-    at = iso(now)
-    tbl.put_item(
-        Item={
-            **seen_key(username, case_id),
-            "type": "case_seen",
-            "at": at,
-            "expires_at": int(now.timestamp()) + SEEN_TTL_DAYS * 86400,
-        }
-    )
-    return present(username, case_id, now, tbl, write=True)
+    store = store or default_store()
+    store.mark_seen(username, case_id, now)
+    return present(username, case_id, now, store)
 
 
 def present(
-    username: str, case_id: str, now: datetime, table: Any | None = None, *, write: bool = True
+    username: str, case_id: str, now: datetime, store: CaseStore | None = None, *, write: bool = True
 ) -> list[str]:
     """Note that the officer is on the case now; the others seen on it in the last few minutes."""
-    tbl = table or aws.table()
-    pk = keys.case_pk(case_id)
+    store = store or default_store()
     if write:
-        tbl.put_item(
-            Item={
-                "PK": pk,
-                "SK": f"VIEW#{username}",
-                "type": "case_view",
-                "by": username,
-                "at": iso(now),
-                "expires_at": int(now.timestamp()) + PRESENCE_SECONDS * 4,
-            }
-        )
-    page = tbl.query(KeyConditionExpression=Key("PK").eq(pk) & Key("SK").begins_with("VIEW#"))
+        store.note_presence(username, case_id, now)
+    return others_present(store.presence(case_id), username, now)
+
+
+def others_present(views: Iterable[dict[str, Any]], username: str, now: datetime) -> list[str]:
+    """Who else was on the case in the last PRESENCE_SECONDS (pure)."""
     since = iso(now - timedelta(seconds=PRESENCE_SECONDS))
-    return sorted(
-        str(i["by"])
-        for i in page.get("Items", [])
-        if i.get("by") != username and str(i.get("at", "")) >= since
-    )
+    return sorted(str(i["by"]) for i in views if i.get("by") != username and str(i.get("at", "")) >= since)

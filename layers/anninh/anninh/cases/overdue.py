@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr, Key
 from pydantic import BaseModel
 
-from anninh import aws, keys
+from anninh import keys
 from anninh.cases.model import STATUS_LABELS_VI, Case
-from anninh.cases.queries import case_from_item, dynamo, plain
+from anninh.cases.queries import case_from_item, plain
+from anninh.cases.store import CaseStore, default_store
 from anninh.clock import iso, parse_iso, utcnow, vn_day
 from anninh.settings import get_settings
 
@@ -54,34 +54,21 @@ def limit_hours(case: Case, limits: dict[str, int]) -> float | None:
     return None if limit is None else float(limit)
 
 
-def _unit_open_cases(unit_id: str, statuses: Iterable[str], table: Any) -> list[dict[str, Any]]:
-    wanted = list(statuses)
-    kwargs: dict[str, Any] = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
-        "FilterExpression": Attr("SK").eq("CASE") & Attr("status").is_in(wanted),
-    }
-    items: list[dict[str, Any]] = []
-    while True:
-        page = table.query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def find_overdue(
-    unit_ids: Iterable[str], now: datetime, limits: dict[str, int] | None = None, table: Any | None = None
+    unit_ids: Iterable[str],
+    now: datetime,
+    limits: dict[str, int] | None = None,
+    store: CaseStore | None = None,
 ) -> dict[str, list[OverdueCase]]:
     """Overdue open cases per unit, most idle first (urgent ones first among equals)."""
     limits = limits if limits is not None else thresholds()
-    tbl = table or aws.table()
+    store = store or default_store()
     out: dict[str, list[OverdueCase]] = {}
     if not limits:
         return out
     for unit_id in dict.fromkeys(unit_ids):
         found: list[OverdueCase] = []
-        for item in _unit_open_cases(unit_id, limits, tbl):
+        for item in store.open_case_items([unit_id], limits):
             case = case_from_item(item)
             if case.merged_into:
                 continue
@@ -113,48 +100,34 @@ def find_overdue(
     return out
 
 
-def _all_unit_ids(table: Any) -> list[str]:
-    """Every registered unit, from the table alone (the digest needs no Zalo app secrets)."""
-    ids: list[str] = []
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("UNITS")}
-    while True:
-        page = table.query(**kwargs)
-        ids.extend(str(i["GSI1SK"]) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return ids
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def overdue_digest(now: datetime | None = None, table: Any | None = None) -> dict[str, int]:
+def overdue_digest(now: datetime | None = None, store: CaseStore | None = None) -> dict[str, int]:
     """Store today's digest for every unit with overdue cases; returns {unit_id: count}."""
     now = now or utcnow()
-    tbl = table or aws.table()
+    store = store or default_store()
     day = vn_day(now)
-    found = find_overdue(_all_unit_ids(tbl), now, table=tbl)
+    found = find_overdue(store.unit_ids(), now, store=store)
     for unit_id, cases in found.items():
-        tbl.put_item(
-            Item=dynamo(
-                {
-                    **keys.overdue_digest(unit_id, day),
-                    "type": "overdue_digest",
-                    "unit_id": unit_id,
-                    "day": day,
-                    "generated_at": iso(now),
-                    "count": len(cases),
-                    "urgent": sum(1 for c in cases if c.urgent),
-                    "cases": [c.model_dump() for c in cases],
-                    "expires_at": int(now.timestamp()) + DIGEST_TTL_DAYS * 86400,
-                }
-            )
+        store.put_digest(
+            {
+                **keys.overdue_digest(unit_id, day),
+                "type": "overdue_digest",
+                "unit_id": unit_id,
+                "day": day,
+                "generated_at": iso(now),
+                "count": len(cases),
+                "urgent": sum(1 for c in cases if c.urgent),
+                "cases": [c.model_dump() for c in cases],
+                "expires_at": int(now.timestamp()) + DIGEST_TTL_DAYS * 86400,
+            }
         )
     return {unit: len(cases) for unit, cases in found.items()}
 
 
-def load_digests(unit_ids: Iterable[str], day: str, table: Any | None = None) -> list[dict[str, Any]]:
-    tbl = table or aws.table()
+def load_digests(unit_ids: Iterable[str], day: str, store: CaseStore | None = None) -> list[dict[str, Any]]:
+    store = store or default_store()
     out = []
     for unit_id in dict.fromkeys(unit_ids):
-        item = tbl.get_item(Key=keys.overdue_digest(unit_id, day)).get("Item")
+        item = store.digest(unit_id, day)
         if item:
             out.append({k: v for k, v in plain(item).items() if k not in ("PK", "SK", "expires_at")})
     return out

@@ -13,17 +13,16 @@ pages through any number of partitions and cannot widen what the caller sees.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Key
-
-from anninh import aws, keys
 from anninh.audit import InvalidCursor, decode_cursor, encode_cursor
+from anninh.cases.errors import CaseNotFound, StaleCase
 from anninh.cases.model import Case, open_case_fields
+from anninh.cases.store import CaseStore, default_store, to_dynamo
 from anninh.clock import iso
 from anninh.text import fold
 
@@ -34,12 +33,7 @@ OPEN_STATUSES = frozenset({"new", "in_review", "verified", "forwarded"})
 MAX_EXAMINED = 1500
 
 
-class CaseNotFound(LookupError):
-    """No such case, or one the caller may not see (the two are indistinguishable to callers)."""
-
-
-class StaleCase(Exception):
-    """The case changed since it was read (optimistic concurrency)."""
+__all__ = ["CaseNotFound", "StaleCase"]  # re-exported: callers catch them from here
 
 
 def plain(value: Any) -> Any:
@@ -55,15 +49,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def dynamo(value: Any) -> Any:
-    """Python values as the DynamoDB resource accepts them (floats -> Decimal)."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: dynamo(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [dynamo(v) for v in value]
-    return value
+dynamo = to_dynamo
 
 
 def case_from_item(item: dict[str, Any]) -> Case:
@@ -73,30 +59,15 @@ def case_from_item(item: dict[str, Any]) -> Case:
     return Case.model_validate(plain(open_case_fields(data)))
 
 
-def load_case_item(case_id: str, table: Any | None = None) -> dict[str, Any] | None:
-    if not case_id or len(case_id) > 200:
-        return None
-    got = (table or aws.table()).get_item(Key=keys.case(case_id), ConsistentRead=True)
-    item = got.get("Item")
-    if not item or item.get("SK") != "CASE":
-        return None
-    return dict(item)
+def load_case_item(case_id: str, store: CaseStore | None = None) -> dict[str, Any] | None:
+    """The case item as stored (with its `version`), or None."""
+    return (store or default_store()).case_item(case_id)
 
 
-def case_children(case_id: str, table: Any | None = None) -> dict[str, list[dict[str, Any]]]:
+def case_children(case_id: str, store: CaseStore | None = None) -> dict[str, list[dict[str, Any]]]:
     """Media, notes, history events and info copies stored in the case's partition (oldest first)."""
-    out: dict[str, list[dict[str, Any]]] = {"MEDIA": [], "NOTE": [], "EVENT": [], "INFO": []}
-    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id))}
-    tbl = table or aws.table()
-    while True:
-        page = tbl.query(**kwargs)
-        for item in page.get("Items", []):
-            kind = str(item.get("SK", "")).split("#", 1)[0]
-            if kind in out:
-                out[kind].append(plain(item))
-        if "LastEvaluatedKey" not in page:
-            return out
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    found = (store or default_store()).children(case_id)
+    return {kind: [plain(i) for i in items] for kind, items in found.items()}
 
 
 @dataclass
@@ -140,35 +111,6 @@ class InboxRow:
     access: Access
 
 
-def _unit_rows(
-    tbl: Any, unit_id: str, upper: str | None, lower: str | None, page_size: int
-) -> Iterator[dict[str, Any]]:
-    """One unit's inbox partition, newest first, strictly below `upper` and at or above `lower`."""
-    condition: Any = Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id))
-    if upper and lower:
-        condition = condition & Key("GSI1SK").between(lower, upper)
-    elif upper:
-        condition = condition & Key("GSI1SK").lt(upper)
-    elif lower:
-        condition = condition & Key("GSI1SK").gte(lower)
-    kwargs: dict[str, Any] = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": condition,
-        "ScanIndexForward": False,
-        "Limit": page_size,
-    }
-    while True:
-        page = tbl.query(**kwargs)
-        for item in page.get("Items", []):
-            if upper and item.get("GSI1SK", "") >= upper:
-                continue
-            yield item
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        kwargs["Limit"] = min(page_size * 2, 500)
-
-
 def decode_inbox_cursor(cursor: str | None) -> str | None:
     value = decode_cursor(cursor)
     if value is None:
@@ -186,10 +128,10 @@ def list_inbox(
     limit: int = 25,
     cursor: str | None = None,
     decrypt: Any = None,
-    table: Any | None = None,
+    store: CaseStore | None = None,
 ) -> tuple[list[InboxRow], str | None]:
     """Newest cases first across `units` (each already checked visible), filtered, one page."""
-    tbl = table or aws.table()
+    store = store or default_store()
     visible = set(visible_units)
     upper = decode_inbox_cursor(cursor)
     if filters.until is not None:
@@ -197,7 +139,7 @@ def list_inbox(
         upper = bound if upper is None or bound < upper else upper
     lower = iso(filters.since) if filters.since is not None else None
     page_size = min(max(limit + 1, 25), 200)
-    streams = [_unit_rows(tbl, u, upper, lower, page_size) for u in sorted(set(units))]
+    streams = [store.inbox_rows(u, upper, lower, page_size) for u in sorted(set(units))]
     merged = heapq.merge(*streams, key=lambda i: str(i.get("GSI1SK", "")), reverse=True)
     rows: dict[str, InboxRow] = {}
     examined = 0
@@ -213,7 +155,7 @@ def list_inbox(
         if item.get("SK") == "CASE":
             case_item: dict[str, Any] | None = item
         else:  # an info-only copy: read the case itself
-            case_item = load_case_item(str(item.get("case_id", "")), tbl)
+            case_item = store.case_item(str(item.get("case_id", "")))
         if case_item is None:
             continue
         case = case_from_item(case_item)
@@ -239,27 +181,13 @@ def conversation_messages(
     *,
     end_iso: str | None = None,
     limit: int = 300,
-    table: Any | None = None,
+    store: CaseStore | None = None,
 ) -> list[dict[str, Any]]:
     """Messages of a citizen's conversation with an OA between two instants, oldest first."""
-    pk = keys.conversation_pk(oa_id, user_id)
-    upper = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(pk) & Key("SK").between(f"MSG#{start_iso}", upper),
-        "ScanIndexForward": True,
-    }
-    out: list[dict[str, Any]] = []
-    tbl = table or aws.table()
-    while len(out) < limit:
-        page = tbl.query(**kwargs)
-        out.extend(plain(i) for i in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return out[:limit]
+    found = (store or default_store()).conversation_messages(oa_id, user_id, start_iso, end_iso, limit)
+    return [plain(i) for i in found]
 
 
-def follower_item(oa_id: str, user_id: str, table: Any | None = None) -> dict[str, Any] | None:
-    got = (table or aws.table()).get_item(Key=keys.follower(oa_id, user_id))
-    item = got.get("Item")
+def follower_item(oa_id: str, user_id: str, store: CaseStore | None = None) -> dict[str, Any] | None:
+    item = (store or default_store()).follower(oa_id, user_id)
     return plain(item) if item else None

@@ -1,5 +1,9 @@
 """Data access for tip cases over the single-table design (keys in anninh.keys).
 
+Two faces: the tip desk's writes (module functions below: opening a case, follow-ups, media, spam
+guards) and `CaseStore`, what the officer workflow and the inbox read and write (`DynamoCaseStore`
+over the main table; tests use the in-memory tests/fakes/cases.py).
+
 Case:   PK=CASE#<id> SK=CASE   GSI1 = unit inbox (UNIT#<unit>#CASES, <created>#<id>), GSI2 = human code
 Children in the case's partition: SK=EVENT#<iso>#<key> (what the citizen sent, one per event),
 SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert, GSI1 = unit feed).
@@ -11,16 +15,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, crypto, keys
+from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
+from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
+from anninh.dynamo import condition_failed, query_all, query_items
 
 
 class DuplicateActivity(Exception):
@@ -157,11 +165,7 @@ def get_case(case_id: str) -> Case | None:
 
 
 def find_by_code(code: str) -> Case | None:
-    page = aws.table().query(
-        IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.case_code_gsi(code)), Limit=1
-    )
-    items = page.get("Items", [])
-    return case_from_item(items[0]) if items else None
+    return default_store().find_by_code(code)
 
 
 def case_children(case_id: str, prefix: str) -> list[dict[str, Any]]:
@@ -295,25 +299,11 @@ def update_media(case_id: str, sk: str, **fields: Any) -> None:
 
 
 def is_blocked(oa_id: str, user_id: str) -> bool:
-    return "Item" in aws.table().get_item(Key=keys.citizen_block(oa_id, user_id))
+    return default_store().is_blocked(oa_id, user_id)
 
 
 def block(oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
-    aws.table().put_item(
-        Item={
-            **keys.citizen_block(oa_id, user_id),
-            "type": "block",
-            "oa_id": oa_id,
-            "user_id": user_id,
-            "reason": reason,
-            "blocked_by": by,
-            "at": iso(at),
-        }
-    )
-
-
-def unblock(oa_id: str, user_id: str) -> None:
-    aws.table().delete_item(Key=keys.citizen_block(oa_id, user_id))
+    default_store().block(oa_id, user_id, reason, by, at)
 
 
 def take_case_slot(oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
@@ -335,3 +325,294 @@ def take_case_slot(oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
             return False
         raise
     return True
+
+
+# --- the officer side: workflow, case view, inbox ---------------------------------------------------
+
+SEEN_TTL_DAYS = 60
+PRESENCE_TTL_SECONDS = 720
+
+
+def to_dynamo(value: Any) -> Any:
+    """Python values as the DynamoDB resource accepts them (floats -> Decimal)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+class CaseStore(Protocol):
+    """What the officer workflow, the case view and the inbox read and write."""
+
+    def case_item(self, case_id: str) -> dict[str, Any] | None: ...
+    def children(self, case_id: str) -> dict[str, list[dict[str, Any]]]: ...
+    def write(self, change: CaseWrite) -> None: ...
+    def put_child(self, item: dict[str, Any]) -> None: ...
+    def mark_notice(self, case_id: str, kind: str, at: str) -> bool: ...
+    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None: ...
+    def conversation_messages(
+        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
+    ) -> list[dict[str, Any]]: ...
+    def inbox_rows(
+        self, unit_id: str, upper: str | None, lower: str | None, page_size: int
+    ) -> Iterator[dict[str, Any]]: ...
+    def open_case_items(self, unit_ids: Iterable[str], statuses: Iterable[str]) -> list[dict[str, Any]]: ...
+    def seen(self, username: str, case_ids: Iterable[str]) -> dict[str, str]: ...
+    def mark_seen(self, username: str, case_id: str, now: datetime) -> None: ...
+    def note_presence(self, username: str, case_id: str, now: datetime) -> None: ...
+    def presence(self, case_id: str) -> list[dict[str, Any]]: ...
+    def handoff_count(self, unit_id: str) -> int: ...
+    def unit_ids(self) -> list[str]: ...
+    def put_digest(self, item: dict[str, Any]) -> None: ...
+    def digest(self, unit_id: str, day: str) -> dict[str, Any] | None: ...
+    def find_by_code(self, code: str) -> Case | None: ...
+    def is_blocked(self, oa_id: str, user_id: str) -> bool: ...
+    def block(self, oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None: ...
+    def unblock(self, oa_id: str, user_id: str) -> None: ...
+
+
+class DynamoCaseStore:
+    """`CaseStore` over the main table."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def case_item(self, case_id: str) -> dict[str, Any] | None:
+        if not case_id or len(case_id) > 200:
+            return None
+        item = self._table.get_item(Key=keys.case(case_id), ConsistentRead=True).get("Item")
+        if not item or item.get("SK") != "CASE":
+            return None
+        return dict(item)
+
+    def children(self, case_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Media, notes, history events and info copies in the case's partition (oldest first)."""
+        out: dict[str, list[dict[str, Any]]] = {"MEDIA": [], "NOTE": [], "EVENT": [], "INFO": []}
+        for item in query_items(self._table, KeyConditionExpression=Key("PK").eq(keys.case_pk(case_id))):
+            kind = str(item.get("SK", "")).split("#", 1)[0]
+            if kind in out:
+                out[kind].append(item)
+        return out
+
+    def write(self, change: CaseWrite) -> None:
+        """The case update (conditional on the version read) and its history, copies, in one
+        transaction; StaleCase when the case changed meanwhile."""
+        table_name = self._table.name
+        names = {f"#f{i}": k for i, k in enumerate(change.sets)}
+        values: dict[str, Any] = {f":v{i}": to_dynamo(v) for i, v in enumerate(change.sets.values())}
+        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(change.sets)))
+        if change.removes:
+            names.update({f"#r{i}": k for i, k in enumerate(change.removes)})
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(change.removes)))
+        names["#ver"] = "version"
+        if change.expected_version is not None:
+            condition = "#ver = :expected"
+            values[":expected"] = change.expected_version
+        else:
+            condition = "attribute_exists(PK) AND attribute_not_exists(#ver)"
+        actions: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": table_name,
+                    "Key": keys.case(change.case_id),
+                    "UpdateExpression": expression,
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            }
+        ]
+        actions += [{"Put": {"TableName": table_name, "Item": to_dynamo(item)}} for item in change.puts]
+        actions += [{"Delete": {"TableName": table_name, "Key": key}} for key in change.deletes]
+        client = self._table.meta.client
+        try:
+            client.transact_write_items(TransactItems=actions)
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise StaleCase(change.case_id) from exc
+            raise
+
+    def put_child(self, item: dict[str, Any]) -> None:
+        """An item of the case's partition written on its own (a note, a history event)."""
+        self._table.put_item(Item=to_dynamo(item))
+
+    def mark_notice(self, case_id: str, kind: str, at: str) -> bool:
+        """Note that the citizen was told `kind` about the case; False if they were before."""
+        try:
+            self._table.put_item(
+                Item={**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at},
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
+        return item
+
+    def conversation_messages(
+        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Messages of a citizen's conversation with an OA between two instants, oldest first."""
+        upper = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
+        out: list[dict[str, Any]] = []
+        rows = query_items(
+            self._table,
+            KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
+            & Key("SK").between(f"MSG#{start_iso}", upper),
+            ScanIndexForward=True,
+        )
+        for item in rows:
+            if len(out) >= limit:
+                break
+            out.append(item)
+        return out
+
+    def inbox_rows(
+        self, unit_id: str, upper: str | None, lower: str | None, page_size: int
+    ) -> Iterator[dict[str, Any]]:
+        """One unit's inbox partition, newest first, strictly below `upper` and at or above `lower`."""
+        condition: Any = Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id))
+        if upper and lower:
+            condition = condition & Key("GSI1SK").between(lower, upper)
+        elif upper:
+            condition = condition & Key("GSI1SK").lt(upper)
+        elif lower:
+            condition = condition & Key("GSI1SK").gte(lower)
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": condition,
+            "ScanIndexForward": False,
+            "Limit": page_size,
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            for item in page.get("Items", []):
+                if upper and item.get("GSI1SK", "") >= upper:
+                    continue
+                yield item
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            kwargs["Limit"] = min(page_size * 2, 500)
+
+    def open_case_items(self, unit_ids: Iterable[str], statuses: Iterable[str]) -> list[dict[str, Any]]:
+        """The cases of the units in one of `statuses` (their own partitions: no info-only copies)."""
+        wanted = list(statuses)
+        items: list[dict[str, Any]] = []
+        for unit_id in dict.fromkeys(unit_ids):
+            items += query_all(
+                self._table,
+                IndexName="GSI1",
+                KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
+                FilterExpression=Attr("SK").eq("CASE") & Attr("status").is_in(wanted),
+            )
+        return items
+
+    def seen(self, username: str, case_ids: Iterable[str]) -> dict[str, str]:
+        """When the officer last opened each of the cases (absent: never)."""
+        wanted = list(dict.fromkeys(case_ids))
+        out: dict[str, str] = {}
+        client, name = self._table.meta.client, self._table.name
+        for start in range(0, len(wanted), 100):
+            request = {name: {"Keys": [keys.case_seen(username, c) for c in wanted[start : start + 100]]}}
+            while request:
+                page = client.batch_get_item(RequestItems=request)
+                for item in page.get("Responses", {}).get(name, []):
+                    out[str(item["SK"]).removeprefix("CASE#")] = str(item.get("at", ""))
+                request = page.get("UnprocessedKeys") or {}
+        return out
+
+    def mark_seen(self, username: str, case_id: str, now: datetime) -> None:
+        self._table.put_item(
+            Item={
+                **keys.case_seen(username, case_id),
+                "type": "case_seen",
+                "at": iso(now),
+                "expires_at": int(now.timestamp()) + SEEN_TTL_DAYS * 86400,
+            }
+        )
+
+    def note_presence(self, username: str, case_id: str, now: datetime) -> None:
+        self._table.put_item(
+            Item={
+                **keys.case_view(case_id, username),
+                "type": "case_view",
+                "by": username,
+                "at": iso(now),
+                "expires_at": int(now.timestamp()) + PRESENCE_TTL_SECONDS,
+            }
+        )
+
+    def presence(self, case_id: str) -> list[dict[str, Any]]:
+        return query_all(
+            self._table,
+            KeyConditionExpression=Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with("VIEW#"),
+        )
+
+    def handoff_count(self, unit_id: str) -> int:
+        """Conversations of the unit waiting for an officer (the inbox's navigation badge)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self._table.query(**kwargs)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def unit_ids(self) -> list[str]:
+        """Every registered unit, from the table alone (the digest needs no Zalo app secrets)."""
+        items = query_all(
+            self._table, IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(keys.UNITS_GSI)
+        )
+        return [str(i["GSI1SK"]) for i in items]
+
+    def put_digest(self, item: dict[str, Any]) -> None:
+        self._table.put_item(Item=to_dynamo(item))
+
+    def digest(self, unit_id: str, day: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key=keys.overdue_digest(unit_id, day)).get("Item")
+        return item
+
+    def find_by_code(self, code: str) -> Case | None:
+        page = self._table.query(
+            IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.case_code_gsi(code)), Limit=1
+        )
+        items = page.get("Items", [])
+        return case_from_item(items[0]) if items else None
+
+    def is_blocked(self, oa_id: str, user_id: str) -> bool:
+        return "Item" in self._table.get_item(Key=keys.citizen_block(oa_id, user_id))
+
+    def block(self, oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
+        self._table.put_item(
+            Item={
+                **keys.citizen_block(oa_id, user_id),
+                "type": "block",
+                "oa_id": oa_id,
+                "user_id": user_id,
+                "reason": reason,
+                "blocked_by": by,
+                "at": iso(at),
+            }
+        )
+
+    def unblock(self, oa_id: str, user_id: str) -> None:
+        self._table.delete_item(Key=keys.citizen_block(oa_id, user_id))
+
+
+def default_store() -> DynamoCaseStore:
+    """The case store over the main table (the composition root's choice for the officer API)."""
+    return DynamoCaseStore(aws.table())

@@ -294,7 +294,7 @@ def default_pipeline(bot: BotFn | None = None) -> Pipeline:
     from anninh import outbox
     from anninh.crypto import pseudonym
     from anninh.media.queue import send_media_jobs
-    from anninh.registry_store import current_registry
+    from anninh.registry.store import current_registry
     from anninh.stats.counters import count
 
     return Pipeline(

@@ -35,7 +35,7 @@ class AppSecretCache:
     def _load(self) -> None:
         loader = self._loader
         if loader is None:
-            from anninh.registry_store import load_app_secrets
+            from anninh.registry.store import load_app_secrets
 
             loader = load_app_secrets
         self._secrets = {a.app_id: a.oa_secret_key for a in loader()}

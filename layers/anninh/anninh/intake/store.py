@@ -1,12 +1,60 @@
-"""Intake's reads of the main table outside the webhook's acknowledgement path."""
+"""Data access for intake: the event receipt (dedupe marker + raw copy) in the main table.
+
+Key shape: `keys.event_receipt(dedupe_key)`. Access patterns:
+- the webhook's acknowledgement path: one conditional PutItem (new receipt or "duplicate"), and a
+  DeleteItem when the hand-off to the inbound queue failed (so Zalo's retry is accepted);
+- the inbound function: GetItem of the raw body when the envelope carries a reference to it.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Protocol
 
 from anninh import aws, keys
 
 
+class ReceiptStore(Protocol):
+    def put_new(self, dedupe_key: str, item: dict[str, Any]) -> bool:
+        """Store the receipt unless one exists; False when it is a duplicate."""
+
+    def delete(self, dedupe_key: str) -> None: ...
+
+
+class DynamoReceiptStore:
+    """Receipts in the main table (low-level client: one PutItem, no resource overhead)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._ddb = client
+        self._table = table_name
+
+    def _key(self, dedupe_key: str) -> dict[str, Any]:
+        k = keys.event_receipt(dedupe_key)
+        return {"PK": {"S": k["PK"]}, "SK": {"S": k["SK"]}}
+
+    def put_new(self, dedupe_key: str, item: dict[str, Any]) -> bool:
+        attrs: dict[str, Any] = self._key(dedupe_key)
+        for name, value in item.items():
+            attrs[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        try:
+            self._ddb.put_item(
+                TableName=self._table, Item=attrs, ConditionExpression="attribute_not_exists(PK)"
+            )
+        except self._ddb.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def delete(self, dedupe_key: str) -> None:
+        self._ddb.delete_item(TableName=self._table, Key=self._key(dedupe_key))
+
+    def body(self, dedupe_key: str) -> str:
+        """The raw body stored with the receipt: what an envelope too large for a queue message
+        refers to ("" when the receipt is gone)."""
+        item = self._ddb.get_item(TableName=self._table, Key=self._key(dedupe_key), ConsistentRead=True)
+        return str(item.get("Item", {}).get("raw", {}).get("S") or "")
+
+
 def receipt_body(dedupe_key: str) -> str:
-    """The raw body stored with the event receipt (`keys.event_receipt`): what an envelope that was
-    too large for a queue message refers to."""
-    item = aws.table().get_item(Key=keys.event_receipt(dedupe_key), ConsistentRead=True).get("Item") or {}
-    return str(item.get("raw") or "")
+    """`DynamoReceiptStore.body` on the process's main table (the envelope's default loader)."""
+    from anninh.settings import get_settings
+
+    return DynamoReceiptStore(aws.client("dynamodb"), get_settings().table_name).body(dedupe_key)

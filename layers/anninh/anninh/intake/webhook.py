@@ -25,16 +25,15 @@ import binascii
 import hashlib
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from anninh import keys
 from anninh.clock import iso, utcnow
 from anninh.intake.envelope import InboundEnvelope, Kind
 from anninh.intake.events import InvalidEvent, dedupe_key, message_of, parse_event
 from anninh.intake.signature import HEADER, signature_matches
+from anninh.intake.store import ReceiptStore
 from anninh.observability import logger, metrics
 
 RECEIPT_TTL_SECONDS = 30 * 24 * 3600
@@ -45,13 +44,6 @@ SQS_MESSAGE_BYTES = 262_144  # SQS's limit for one message (body and attributes)
 
 class SecretSource(Protocol):
     def oa_secret_key(self, app_id: str) -> str | None: ...
-
-
-class ReceiptStore(Protocol):
-    def put_new(self, dedupe_key: str, item: dict[str, Any]) -> bool:
-        """Store the receipt unless one exists; False when it is a duplicate."""
-
-    def delete(self, dedupe_key: str) -> None: ...
 
 
 class InboundQueue(Protocol):
@@ -277,31 +269,6 @@ class Webhook:
         return WebhookResponse(200, {"status": "kept_aside"}, event_name, key)
 
 
-class DynamoReceiptStore:
-    """Receipts in the main table (low-level client: one PutItem, no resource overhead)."""
-
-    def __init__(self, client: Any, table_name: str) -> None:
-        self._ddb = client
-        self._table = table_name
-
-    def put_new(self, dedupe_key: str, item: dict[str, Any]) -> bool:
-        k = keys.event_receipt(dedupe_key)
-        attrs: dict[str, Any] = {"PK": {"S": k["PK"]}, "SK": {"S": k["SK"]}}
-        for name, value in item.items():
-            attrs[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
-        try:
-            self._ddb.put_item(
-                TableName=self._table, Item=attrs, ConditionExpression="attribute_not_exists(PK)"
-            )
-        except self._ddb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
-
-    def delete(self, dedupe_key: str) -> None:
-        k = keys.event_receipt(dedupe_key)
-        self._ddb.delete_item(TableName=self._table, Key={"PK": {"S": k["PK"]}, "SK": {"S": k["SK"]}})
-
-
 class SqsInboundQueue:
     def __init__(self, client: Any, queue_url: str) -> None:
         self._sqs = client
@@ -314,44 +281,3 @@ class SqsInboundQueue:
             MessageGroupId=group_id[:128],
             MessageDeduplicationId=deduplication_id,
         )
-
-
-_default: Webhook | None = None
-_secret_cache = None
-_default_lock = threading.Lock()
-
-
-def default_webhook() -> Webhook:
-    """The process-wide webhook wired to AWS (created on first use, reused on warm starts).
-
-    Locked: the local stack and the bench call the handler from several threads at once.
-    """
-    if _default is not None:
-        return _default
-    with _default_lock:
-        return _make_default()
-
-
-def _make_default() -> Webhook:
-    global _default, _secret_cache
-    if _default is None:
-        from anninh import aws
-        from anninh.intake.secrets import AppSecretCache
-        from anninh.settings import get_settings
-
-        settings = get_settings()
-        _secret_cache = AppSecretCache()
-        _default = Webhook(
-            secrets=_secret_cache,
-            receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name),
-            queue=SqsInboundQueue(aws.client("sqs"), settings.inbound_queue_url),
-            max_body_bytes=settings.webhook_max_body_bytes,
-            max_event_age_seconds=settings.webhook_max_event_age_seconds,
-            future_skew_seconds=settings.webhook_future_skew_seconds,
-        )
-    return _default
-
-
-def reset_default_webhook() -> None:
-    global _default
-    _default = None

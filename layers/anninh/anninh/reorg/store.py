@@ -115,17 +115,17 @@ class DynamoReorgStore:
     # --- writing ---------------------------------------------------------------------------------
 
     def put_unit(self, unit: Unit) -> None:
-        from anninh import registry_store
+        from anninh.registry import store as registry_store
 
         registry_store.put_unit(unit)
 
     def put_oa(self, oa: OA) -> None:
-        from anninh import registry_store
+        from anninh.registry import store as registry_store
 
         registry_store.put_oa(oa)
 
     def move_officer(self, registry: Registry, username: str, unit_id: str) -> None:
-        from anninh import registry_store
+        from anninh.registry import store as registry_store
 
         officer = next((o for o in registry.officers if o.username == username), None)
         if officer is None:

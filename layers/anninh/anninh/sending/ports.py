@@ -1,7 +1,7 @@
 """What the sender needs from other areas, behind small ports so the logic is tested with fakes.
 
 The defaults delegate to the owning modules: `anninh.followers` (last interaction),
-`anninh.conversations` (the conversation log), `anninh.stats.counters`, `anninh.registry_store`.
+`anninh.conversations` (the conversation log), `anninh.stats.counters`, `anninh.registry.store`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from anninh import conversations, followers
 from anninh.clock import parse_iso
 from anninh.outbox import OutboundMessage
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.sending.tiers import ReplyWindow
 from anninh.stats import counters
 

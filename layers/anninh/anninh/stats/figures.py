@@ -10,11 +10,17 @@ import math
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
-
-from anninh.stats.counters import DURATION_METRICS, FAQ_PREFIX, OUTCOME_PREFIX, SAMPLES_PREFIX
+from typing import Any, Literal
 
 Figures = dict[str, Any]
+
+# Dynamic counter names (see `stats.counters`): tips by outcome, answers per knowledge-base entry,
+# and the day's response-time samples per metric.
+OUTCOME_PREFIX = "outcome_"
+FAQ_PREFIX = "faq_"
+SAMPLES_PREFIX = "samples_"
+DurationMetric = Literal["first_response", "resolution"]
+DURATION_METRICS: tuple[DurationMetric, ...] = ("first_response", "resolution")
 
 # The headline counters, in the order exports and reports show them.
 HEADLINE = (

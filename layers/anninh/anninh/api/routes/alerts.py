@@ -14,8 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from anninh import alerts, audit
-from anninh.api.auth import Principal, principal, require_role
-from anninh.api.errors import Conflict, NotFound
+from anninh.api.auth import Principal, deny_as_not_found, principal, require_role, require_visible_unit
+from anninh.api.errors import Conflict
 from anninh.clock import utcnow
 
 router = APIGatewayHttpRouter()
@@ -27,19 +27,6 @@ def _visible(p: Principal, item: dict[str, Any]) -> bool:
     return any(p.can_see_unit(str(u)) for u in units if u)
 
 
-def _deny(p: Principal, action: str, target_kind: str, target_id: str, reason: str) -> None:
-    audit.record(
-        p.username,
-        action,
-        target_kind,
-        target_id,
-        actor_unit=p.unit_id,
-        outcome="denied",
-        reason=reason,
-        request_id=p.request_id,
-    )
-
-
 @router.get("/alerts", summary="Urgent alerts of the units the caller sees (newest first)")
 def list_alerts(
     unit_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -48,9 +35,8 @@ def list_alerts(
 ) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander")
-    if unit_id and not p.can_see_unit(unit_id):
-        _deny(p, "alerts.list", "unit", unit_id, "unit not visible")
-        raise NotFound("Không tìm thấy đơn vị.")
+    if unit_id:
+        require_visible_unit(p, unit_id, "alerts.list")
     units = [unit_id] if unit_id else list(p.visible_units)
     items = [alerts.view(i) for i in alerts.list_for_units(units, open_only=open, limit=limit)]
     return {"items": items, "count": len(items)}
@@ -62,8 +48,9 @@ def acknowledge(alert_id: AlertId) -> dict[str, Any]:
     require_role(p, "officer", "commander")
     item = alerts.get(alert_id)
     if item is None or not _visible(p, item):
-        _deny(p, "alert.ack", "case", alert_id, "alert not visible")
-        raise NotFound("Không tìm thấy cảnh báo.")
+        deny_as_not_found(
+            p, "alert.ack", "case", alert_id, reason="alert not visible", message="Không tìm thấy cảnh báo."
+        )
     updated = alerts.acknowledge(alert_id, p.username, utcnow())
     if updated is None:
         current = alerts.get(alert_id) or item

@@ -11,7 +11,7 @@ from anninh import audit
 from anninh.api.auth import principal
 from anninh.api.errors import Forbidden
 from anninh.cases.queries import plain
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

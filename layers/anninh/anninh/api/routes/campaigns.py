@@ -21,7 +21,7 @@ from anninh.api.errors import BadRequest, Conflict, Forbidden, NotFound, QuotaEx
 from anninh.campaigns.model import Campaign, CampaignRequest
 from anninh.campaigns.service import CampaignError, CampaignService
 from anninh.campaigns.store import CampaignNotFound, StatusConflict
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

@@ -6,37 +6,22 @@ Stored at PK=CANNED#<id>, SK=CANNED, listed through GSI1PK=CANNED.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws, keys
+from anninh import audit, canned
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import NotFound, Unprocessable
-from anninh.cases.queries import plain
 from anninh.clock import iso, utcnow
-from anninh.registry_store import current_registry
-from anninh.text import fold
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 
 ReplyId = Annotated[str, Path(min_length=1, max_length=64)]
-_FIELDS = (
-    "reply_id",
-    "title",
-    "text",
-    "unit_id",
-    "tags",
-    "created_at",
-    "created_by",
-    "updated_at",
-    "updated_by",
-)
 
 
 class CannedIn(BaseModel):
@@ -55,12 +40,6 @@ class CannedPatch(BaseModel):
     text: str | None = Field(default=None, min_length=1, max_length=2000)
     unit_id: str | None = Field(default=None, min_length=1, max_length=100)
     tags: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(default=None, max_length=10)
-
-
-def _view(item: dict[str, Any]) -> dict[str, Any]:
-    view = {k: plain(item.get(k)) for k in _FIELDS}
-    view["id"] = view["reply_id"]
-    return view
 
 
 def _offered_to(p: Principal, unit_id: str | None) -> bool:
@@ -83,19 +62,7 @@ def _clean(text: str, name: str) -> str:
 @router.get("/canned-replies", summary="Canned replies offered to the officer's unit")
 def list_canned(q: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
     p = principal()
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("CANNED")}
-    while True:
-        page = aws.table().query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    needle = fold(q) if q else ""
-    views = [_view(i) for i in items if _offered_to(p, i.get("unit_id"))]
-    if needle:
-        views = [v for v in views if needle in fold(f"{v['title']} {v['text']} {' '.join(v['tags'] or [])}")]
-    views.sort(key=lambda v: fold(str(v["title"])))
+    views = canned.service().offered(lambda unit_id: _offered_to(p, unit_id), q)
     return {"items": views, "count": len(views)}
 
 
@@ -106,42 +73,31 @@ def create_canned(body: Annotated[CannedIn, Body()]) -> Response[dict[str, Any]]
     p = principal()
     require_role(p, "editor", "admin")
     _check_unit(body.unit_id)
-    reply_id = uuid.uuid4().hex[:12]
-    at = iso(utcnow())
-    item: dict[str, Any] = {
-        **keys.canned_reply(reply_id),
-        "GSI1PK": "CANNED",
-        "GSI1SK": reply_id,
-        "type": "canned_reply",
-        "reply_id": reply_id,
-        "title": _clean(body.title, "title"),
-        "text": _clean(body.text, "text"),
-        "tags": body.tags,
-        "created_at": at,
-        "created_by": p.username,
-        "updated_at": at,
-        "updated_by": p.username,
-    }
-    if body.unit_id:
-        item["unit_id"] = body.unit_id
-    aws.table().put_item(Item=item)
+    item = canned.service().create(
+        title=_clean(body.title, "title"),
+        text=_clean(body.text, "text"),
+        unit_id=body.unit_id,
+        tags=body.tags,
+        by=p.username,
+        at=iso(utcnow()),
+    )
     audit.record(
         p.username,
         "canned.create",
         "canned",
-        reply_id,
+        item["reply_id"],
         actor_unit=p.unit_id,
         request_id=p.request_id,
-        after=_view(item),
+        after=canned.view(item),
     )
-    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=_view(item))
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=canned.view(item))
 
 
 def _load(reply_id: str) -> dict[str, Any]:
-    item = aws.table().get_item(Key=keys.canned_reply(reply_id)).get("Item")
+    item = canned.service().get(reply_id)
     if not item:
         raise NotFound("Không tìm thấy câu trả lời mẫu.")
-    return dict(item)
+    return item
 
 
 @router.get("/canned-replies/<reply_id>", summary="One canned reply")
@@ -150,7 +106,7 @@ def get_canned(reply_id: ReplyId) -> dict[str, Any]:
     item = _load(reply_id)
     if not _offered_to(p, item.get("unit_id")) and not p.has_role("editor", "admin"):
         raise NotFound("Không tìm thấy câu trả lời mẫu.")
-    return _view(item)
+    return canned.view(item)
 
 
 @router.patch("/canned-replies/<reply_id>", summary="Change a canned reply (editors)")
@@ -158,22 +114,18 @@ def patch_canned(reply_id: ReplyId, body: Annotated[CannedPatch, Body()]) -> dic
     p = principal()
     require_role(p, "editor", "admin")
     item = _load(reply_id)
-    before = _view(item)
-    fields = body.model_fields_set
-    if "unit_id" in fields:
+    before = canned.view(item)
+    changes: dict[str, Any] = {}
+    if "unit_id" in body.model_fields_set:
         _check_unit(body.unit_id)
-        if body.unit_id:
-            item["unit_id"] = body.unit_id
-        else:
-            item.pop("unit_id", None)
+        changes["unit_id"] = body.unit_id or None
     if body.title is not None:
-        item["title"] = _clean(body.title, "title")
+        changes["title"] = _clean(body.title, "title")
     if body.text is not None:
-        item["text"] = _clean(body.text, "text")
+        changes["text"] = _clean(body.text, "text")
     if body.tags is not None:
-        item["tags"] = body.tags
-    item.update({"updated_at": iso(utcnow()), "updated_by": p.username})
-    aws.table().put_item(Item=item)
+        changes["tags"] = body.tags
+    item = canned.service().update(item, changes, p.username, iso(utcnow()))
     audit.record(
         p.username,
         "canned.update",
@@ -182,9 +134,9 @@ def patch_canned(reply_id: ReplyId, body: Annotated[CannedPatch, Body()]) -> dic
         actor_unit=p.unit_id,
         request_id=p.request_id,
         before=before,
-        after=_view(item),
+        after=canned.view(item),
     )
-    return _view(item)
+    return canned.view(item)
 
 
 @router.delete("/canned-replies/<reply_id>", summary="Delete a canned reply (editors)")
@@ -192,7 +144,7 @@ def delete_canned(reply_id: ReplyId) -> dict[str, Any]:
     p = principal()
     require_role(p, "editor", "admin")
     item = _load(reply_id)
-    aws.table().delete_item(Key=keys.canned_reply(reply_id))
+    canned.service().delete(reply_id)
     audit.record(
         p.username,
         "canned.delete",
@@ -200,6 +152,6 @@ def delete_canned(reply_id: ReplyId) -> dict[str, Any]:
         reply_id,
         actor_unit=p.unit_id,
         request_id=p.request_id,
-        before=_view(item),
+        before=canned.view(item),
     )
     return {"deleted": reply_id}

@@ -13,10 +13,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit, aws, cccd, keys
+from anninh import audit, cccd
 from anninh.api.auth import principal, require_role
 from anninh.api.errors import NotFound
-from anninh.stats.figures import plain
 
 router = APIGatewayHttpRouter()
 
@@ -27,8 +26,9 @@ Receipt = Annotated[str, Path(min_length=4, max_length=40)]
 def get_record(receipt_no: Receipt) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander", "admin")
+    service = cccd.service()
     receipt = cccd.normalise_receipt(receipt_no)
-    item = aws.table().get_item(Key=keys.cccd_record(receipt)).get("Item")
+    item = service.record(receipt)
     visible = item is not None and (p.has_role("admin") or p.can_see_unit(str(item.get("unit_id", ""))))
     audit.record(
         p.username,
@@ -42,17 +42,4 @@ def get_record(receipt_no: Receipt) -> dict[str, Any]:
     )
     if not visible or item is None:
         raise NotFound("Không tìm thấy hồ sơ với số biên nhận này.")
-    record = plain(item)
-    name = cccd.record_name(item)
-    status = str(record.get("status", ""))
-    return {
-        "receipt_no": receipt,
-        "name": cccd._masked_name(name),
-        "status": status,
-        "status_label": cccd.STATUS_LABELS.get(status, status),
-        "ready_at": record.get("ready_at"),
-        "pickup_place": record.get("pickup_place"),
-        "unit_id": record.get("unit_id"),
-        "imported_by": record.get("imported_by"),
-        "imported_at": record.get("imported_at"),
-    }
+    return {**service.officer_view(item), "receipt_no": receipt}

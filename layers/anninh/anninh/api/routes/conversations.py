@@ -14,17 +14,17 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws, conversations, crypto, keys, outbox
+from anninh import audit, conversations, crypto, outbox
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.audit import decode_cursor, encode_cursor
 from anninh.cases.queries import plain
 from anninh.clock import iso, utcnow
+from anninh.conversations import ConversationService
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 
@@ -43,20 +43,15 @@ _STATE_FIELDS = (
 )
 
 
-def _split_pk(pk: str) -> tuple[str, str]:
-    _, oa_id, user_id = [*pk.split("#", 2), "", ""][:3]
-    return oa_id, user_id
-
-
 def _unit_of(state: dict[str, Any]) -> str | None:
     if isinstance(state.get("unit_id"), str):
         return str(state["unit_id"])
-    oa = current_registry().oa(_split_pk(str(state.get("PK", "")))[0])
+    oa = current_registry().oa(ConversationService.citizen(state)[0])
     return oa.unit_id if oa else None
 
 
 def _view(state: dict[str, Any], p: Principal) -> dict[str, Any]:
-    oa_id, user_id = _split_pk(str(state.get("PK", "")))
+    oa_id, user_id = ConversationService.citizen(state)
     unit_id = _unit_of(state)
     try:
         name = crypto.pseudonym(p.unit_id, user_id)
@@ -80,25 +75,8 @@ def _view(state: dict[str, Any], p: Principal) -> dict[str, Any]:
     return view
 
 
-def _last_inbound_text(state: dict[str, Any]) -> str | None:
-    """What the citizen last wrote (the question the bot could not answer, usually)."""
-    page = aws.table().query(
-        KeyConditionExpression=Key("PK").eq(state["PK"]) & Key("SK").begins_with("MSG#"),
-        ScanIndexForward=False,
-        Limit=10,
-    )
-    for item in page.get("Items", []):
-        if item.get("direction") == "in" and item.get("text") is not None:
-            text = conversations.officer_view(item).get("text")
-            return text if isinstance(text, str) else None
-    return None
-
-
 def _load(p: Principal, conversation_id: str, action: str) -> dict[str, Any]:
-    page = aws.table().query(
-        IndexName="GSI2", KeyConditionExpression=Key("GSI2PK").eq(keys.conversation_id_gsi(conversation_id))
-    )
-    state = next((i for i in page.get("Items", []) if i.get("SK") == "STATE"), None)
+    state = conversations.service().by_conversation_id(conversation_id)
     if state is None or not p.can_see_unit(_unit_of(state)):
         audit.record(
             p.username,
@@ -111,7 +89,7 @@ def _load(p: Principal, conversation_id: str, action: str) -> dict[str, Any]:
             request_id=p.request_id,
         )
         raise NotFound("Không tìm thấy cuộc trò chuyện.")
-    return dict(state)
+    return state
 
 
 @router.get("/conversations", summary="Conversations handed off to officers, newest first")
@@ -129,34 +107,11 @@ def list_conversations(
         isinstance(after, list) and len(after) == 2 and all(isinstance(x, str) for x in after)
     ):
         raise Unprocessable("Con trỏ phân trang không hợp lệ.", details=[{"loc": ["query", "cursor"]}])
-    rows: list[dict[str, Any]] = []
-    for unit in [unit_id] if unit_id else p.visible_units:
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI1",
-            "ScanIndexForward": False,
-            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit)),
-        }
-        while True:
-            page = aws.table().query(**kwargs)
-            rows.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page or len(rows) > 2000:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    ordered = sorted(
-        rows, key=lambda r: (str(r.get("GSI1SK", "")), str(r.get("conversation_id", ""))), reverse=True
-    )
-    if after is not None:
-        ordered = [
-            r
-            for r in ordered
-            if (str(r.get("GSI1SK", "")), str(r.get("conversation_id", ""))) < (after[0], after[1])
-        ]
-    page_rows = ordered[:limit]
-    next_cursor = None
-    if len(ordered) > limit:
-        last = page_rows[-1]
-        next_cursor = encode_cursor([str(last.get("GSI1SK", "")), str(last.get("conversation_id", ""))])
-    items = [{**_view(r, p), "last_text": _last_inbound_text(r)} for r in page_rows]
+    service = conversations.service()
+    units = [unit_id] if unit_id else list(p.visible_units)
+    page_rows, last = service.handoff_page(units, (after[0], after[1]) if after else None, limit)
+    next_cursor = encode_cursor(list(last)) if last else None
+    items = [{**_view(r, p), "last_text": service.last_inbound_text(r)} for r in page_rows]
     return {"items": items, "next_cursor": next_cursor, "count": len(items)}
 
 
@@ -167,12 +122,7 @@ def get_conversation(
     p = principal()
     require_role(p, "officer", "commander")
     state = _load(p, conversation_id, "conversation.read")
-    page = aws.table().query(
-        KeyConditionExpression=Key("PK").eq(state["PK"]) & Key("SK").begins_with("MSG#"),
-        ScanIndexForward=False,
-        Limit=limit,
-    )
-    messages = [conversations.officer_view(m) for m in reversed(page.get("Items", []))]
+    messages = conversations.service().officer_messages(state, limit)
     audit.record(
         p.username,
         "conversation.read",
@@ -213,7 +163,7 @@ def reply_conversation(
         or p.request_id
         or "no-request-id"
     )
-    oa_id, user_id = _split_pk(str(state["PK"]))
+    oa_id, user_id = ConversationService.citizen(state)
     key = f"conv:{conversation_id}:{client_key}"
     outbox.enqueue(
         [outbox.text(oa_id, user_id, body.text.strip(), key=key, origin="officer", officer=p.username)]
@@ -242,13 +192,7 @@ def close_conversation(conversation_id: ConversationId) -> dict[str, Any]:
         raise Forbidden()
     state = _load(p, conversation_id, "conversation.close")
     at = iso(utcnow())
-    aws.table().update_item(
-        Key={"PK": state["PK"], "SK": "STATE"},
-        UpdateExpression="REMOVE GSI1PK, GSI1SK SET handed_off = :f, handoff_closed_at = :at, "
-        "handoff_closed_by = :by",
-        ExpressionAttributeValues={":f": False, ":at": at, ":by": p.username},
-        ConditionExpression="attribute_exists(PK)",
-    )
+    state = conversations.service().close_handoff(state, p.username, at)
     audit.record(
         p.username,
         "conversation.close",
@@ -259,7 +203,4 @@ def close_conversation(conversation_id: ConversationId) -> dict[str, Any]:
         before={"handed_off": True},
         after={"handed_off": False},
     )
-    state.update({"handed_off": False, "handoff_closed_at": at, "handoff_closed_by": p.username})
-    state.pop("GSI1PK", None)
-    state.pop("GSI1SK", None)
     return _view(state, p)

@@ -19,7 +19,7 @@ from anninh.api.errors import BadRequest, NotFound
 from anninh.campaigns.model import REASONS
 from anninh.campaigns.service import CampaignService
 from anninh.campaigns.store import CampaignNotFound
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

@@ -14,14 +14,15 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws, keys, sending
-from anninh.api.errors import NotFound, Unprocessable
-from anninh.api.routes.tips import _decrypt, case_row, case_worker, ports
-from anninh.cases import inbox, overdue, store, workflow
+from anninh import audit, sending
+from anninh.api.auth import Principal, require_visible_unit
+from anninh.api.errors import Unprocessable
+from anninh.api.routes.tips import _decrypt, case_row, case_worker, service
+from anninh.cases import inbox, workflow
 from anninh.cases.model import STATUS_LABELS_VI
+from anninh.cases.officers import CaseService
 from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.clock import utcnow
 from anninh.observability import logger
@@ -32,23 +33,21 @@ TipId = Annotated[str, Path(min_length=1, max_length=64)]
 MAX_BULK = 50
 
 
-def _entries(unit_id: str | None) -> tuple[Any, list[inbox.Entry]]:
+def _entries(cases: CaseService, unit_id: str | None) -> tuple[Principal, list[inbox.Entry]]:
     p = case_worker()
-    if unit_id and not p.can_see_unit(unit_id):
-        raise NotFound("Không tìm thấy đơn vị.")
+    if unit_id:
+        require_visible_unit(p, unit_id, "inbox.list")
     units = [unit_id] if unit_id else list(p.visible_units)
-    items = inbox.open_case_items(units)
-    seen = inbox.seen_map(p.username, [str(i.get("case_id", "")) for i in items])
-    return p, inbox.classify(items, now=utcnow(), thresholds=overdue.thresholds(), seen=seen)
+    return p, cases.open_entries(p, units, utcnow())
 
 
-def _badges(p: Any, entries: list[inbox.Entry]) -> dict[str, int]:
+def _badges(cases: CaseService, p: Principal, entries: list[inbox.Entry]) -> dict[str, int]:
     """What the navigation shows: hand-offs waiting for an officer, undelivered messages, overdue cases."""
     handoffs = 0
     undelivered = 0
     for unit in p.visible_units:
         try:
-            handoffs += _count(keys.unit_handoffs_gsi(unit))
+            handoffs += cases.handoffs_waiting(unit)
             undelivered += len(sending.list_undelivered(unit, limit=100))
         except Exception:  # a badge must never break the inbox
             logger.exception("badge not counted", extra={"unit_id": unit})
@@ -57,21 +56,6 @@ def _badges(p: Any, entries: list[inbox.Entry]) -> dict[str, int]:
         "undelivered": undelivered,
         "overdue": sum(1 for e in entries if e.overdue),
     }
-
-
-def _count(gsi1pk: str) -> int:
-    kwargs: dict[str, Any] = {
-        "IndexName": "GSI1",
-        "KeyConditionExpression": Key("GSI1PK").eq(gsi1pk),
-        "Select": "COUNT",
-    }
-    total = 0
-    while True:
-        page = aws.table().query(**kwargs)
-        total += int(page.get("Count", 0))
-        if "LastEvaluatedKey" not in page:
-            return total
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 @router.get(
@@ -83,7 +67,7 @@ def get_inbox(
     offset: Annotated[int, Query(ge=0, le=100000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
-    p, entries = _entries(unit_id)
+    p, entries = _entries(service(), unit_id)
     rows = inbox.ordered([e for e in entries if inbox.in_view(e, view, p.username)], view)
     page = rows[offset : offset + limit]
     items = [
@@ -107,8 +91,9 @@ def get_inbox(
 
 @router.get("/inbox/counts", summary="Counts of every inbox view and the navigation badges")
 def get_counts(unit_id: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
-    p, entries = _entries(unit_id)
-    return {"views": inbox.counts(entries, p.username), "badges": _badges(p, entries)}
+    cases = service()
+    p, entries = _entries(cases, unit_id)
+    return {"views": inbox.counts(entries, p.username), "badges": _badges(cases, p, entries)}
 
 
 class BulkChange(BaseModel):
@@ -128,11 +113,11 @@ def bulk_change(body: Annotated[BulkChange, Body()]) -> dict[str, Any]:
         raise Unprocessable(
             "Trạng thái không hợp lệ cho thao tác hàng loạt.", details=[{"loc": ["body", "status"]}]
         )
-    pts = ports()
+    cases = service()
     results = []
     for case_id in dict.fromkeys(body.case_ids):
         try:
-            case = workflow.apply_changes(p, case_id, workflow.CaseChanges(status=body.status), pts)
+            case = cases.update(p, case_id, workflow.CaseChanges(status=body.status))
             results.append({"case_id": case_id, "ok": True, "status": case.status})
         except CaseNotFound:
             results.append({"case_id": case_id, "ok": False, "error": "Không tìm thấy tin báo."})
@@ -155,8 +140,9 @@ def bulk_change(body: Annotated[BulkChange, Body()]) -> dict[str, Any]:
 )
 def post_presence(tip_id: TipId) -> dict[str, Any]:
     p = case_worker()
-    workflow.load_for(p, tip_id, ports(), "case.read")
-    others = inbox.mark_seen(p.username, tip_id, utcnow())
+    cases = service()
+    cases.load(p, tip_id, "case.read")
+    others = cases.opened(p, tip_id, utcnow())
     return {"case_id": tip_id, "others": others}
 
 
@@ -168,15 +154,17 @@ class BlockBody(BaseModel):
 @router.get("/tips/<tip_id>/block", summary="Whether the tipster of a case is blocked")
 def get_block(tip_id: TipId) -> dict[str, Any]:
     p = case_worker()
-    case = workflow.load_for(p, tip_id, ports(), "case.read").case
-    return {"case_id": tip_id, "blocked": store.is_blocked(case.oa_id, case.user_id)}
+    cases = service()
+    case = cases.load(p, tip_id, "case.read").case
+    return {"case_id": tip_id, "blocked": cases.is_blocked(case)}
 
 
 @router.post("/tips/<tip_id>/block", summary="Block the tipster (pranks): new messages are logged, no case")
 def post_block(tip_id: TipId, body: Annotated[BlockBody, Body()]) -> dict[str, Any]:
     p = case_worker()
-    case = workflow.load_for(p, tip_id, ports(), "case.block", write=True).case
-    store.block(case.oa_id, case.user_id, body.reason.strip(), p.username, utcnow())
+    cases = service()
+    case = cases.load(p, tip_id, "case.block", write=True).case
+    cases.block(p, case, body.reason.strip())
     audit.record(
         p.username,
         "citizen.block",
@@ -193,8 +181,9 @@ def post_block(tip_id: TipId, body: Annotated[BlockBody, Body()]) -> dict[str, A
 @router.delete("/tips/<tip_id>/block", summary="Unblock the tipster of a case (audited)")
 def delete_block(tip_id: TipId) -> dict[str, Any]:
     p = case_worker()
-    case = workflow.load_for(p, tip_id, ports(), "case.block", write=True).case
-    store.unblock(case.oa_id, case.user_id)
+    cases = service()
+    case = cases.load(p, tip_id, "case.block", write=True).case
+    cases.unblock(case)
     audit.record(
         p.username,
         "citizen.unblock",
@@ -212,12 +201,10 @@ def get_duplicates(tip_id: TipId) -> dict[str, Any]:
     """The suggestions intake stored (`extra.possible_duplicates`, codes of recent similar cases of the
     unit), resolved to the cases this officer may see and that are not merged already."""
     p = case_worker()
-    loaded = workflow.load_for(p, tip_id, ports(), "case.read")
+    cases = service()
+    loaded = cases.load(p, tip_id, "case.read")
     items = []
-    for code in loaded.case.extra.get("possible_duplicates", []) or []:
-        other = store.find_by_code(str(code))
-        if other is None or other.case_id == tip_id or other.merged_into or not p.can_see_unit(other.unit_id):
-            continue
+    for other in cases.duplicates(p, loaded.case):
         items.append(
             {
                 "case_id": other.case_id,

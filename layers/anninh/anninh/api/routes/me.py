@@ -11,7 +11,7 @@ from anninh.api.auth import principal
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import overdue
 from anninh.clock import utcnow, vn_day
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

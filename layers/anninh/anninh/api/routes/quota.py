@@ -20,9 +20,9 @@ from anninh import audit
 from anninh.api.auth import principal, require_role
 from anninh.api.errors import NotFound
 from anninh.api.routes.conversations import _load as load_conversation
-from anninh.api.routes.conversations import _split_pk
 from anninh.cases import queries
-from anninh.registry_store import current_registry
+from anninh.conversations import ConversationService
+from anninh.registry.store import current_registry
 from anninh.sending import quota
 
 router = APIGatewayHttpRouter()
@@ -82,7 +82,7 @@ def conversation_reply_tier(conversation_id: ConversationId) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander")
     state = load_conversation(p, conversation_id, "conversation.reply_tier")
-    oa_id, user_id = _split_pk(str(state["PK"]))
+    oa_id, user_id = ConversationService.citizen(state)
     return quota.reply_tier(oa_id, user_id)
 
 

@@ -28,7 +28,7 @@ from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anninh.clock import iso, utcnow
 from anninh.registry import OA, Officer, Role, Unit, UnitKind
-from anninh.registry_store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
+from anninh.registry.store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
 from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()

@@ -19,7 +19,7 @@ from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
 from anninh.registry import Registry
-from anninh.registry_store import current_registry, forget_cached_registry
+from anninh.registry.store import current_registry, forget_cached_registry
 from anninh.reorg import service
 from anninh.reorg.plan import Plan, PlanError, ReorgRequest
 from anninh.reorg.store import DynamoReorgStore

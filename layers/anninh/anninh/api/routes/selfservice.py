@@ -23,7 +23,7 @@ from anninh.bot import news
 from anninh.clock import iso, utcnow
 from anninh.hotlines import Hotline
 from anninh.kb.entries import KbEntryPatch, delete_entry, file_entries, save_override
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

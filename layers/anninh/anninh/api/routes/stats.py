@@ -18,15 +18,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit
+from anninh import audit, wiring
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import BadRequest, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.reports.service import ReportNotFound, ReportPorts, load_report, request_report
 from anninh.stats.exports import figures_csv, tips_csv
 from anninh.stats.queries import PeriodError, parse_period, period_stats
-from anninh.stats.store import DynamoStatsStore
 
 router = APIGatewayHttpRouter()
 
@@ -61,7 +60,7 @@ def _period(first: str | None, last: str | None) -> tuple[date, date]:
 
 
 def _stats(unit_id: str, start: date, end: date) -> dict[str, Any]:
-    return period_stats(current_registry(), DynamoStatsStore(), unit_id, start, end, today=vn_day(utcnow()))
+    return period_stats(current_registry(), wiring.stats_store(), unit_id, start, end, today=vn_day(utcnow()))
 
 
 def _csv_response(body: str, filename: str) -> Response[str]:
@@ -195,7 +194,7 @@ def create_report(request: Annotated[ReportRequest, Body()]) -> Response[str]:
         raise Unprocessable(str(exc), details=[{"loc": ["body", "to"], "type": "period"}]) from exc
     if start.isoformat() > vn_day(utcnow()):
         raise BadRequest("Kỳ báo cáo chưa bắt đầu.", details=[{"loc": ["body", "from"], "type": "period"}])
-    ports = ReportPorts(current_registry(), DynamoStatsStore())
+    ports = ReportPorts(current_registry(), wiring.stats_store())
     try:
         record = request_report(ports, unit, start, end, created_by=p.username, now=utcnow())
     except ReportNotFound as exc:
@@ -225,7 +224,7 @@ def get_report(report_id: Annotated[str, Path(min_length=1, max_length=80)]) -> 
     p = principal()
     require_role(p, *REPORT_ROLES)
     try:
-        record = load_report(ReportPorts(current_registry(), DynamoStatsStore()), report_id)
+        record = load_report(ReportPorts(current_registry(), wiring.stats_store()), report_id)
     except ReportNotFound as exc:
         raise NotFound("Không tìm thấy báo cáo.") from exc
     if not p.can_see_unit(record["unit_id"]):

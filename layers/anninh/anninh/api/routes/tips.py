@@ -15,13 +15,14 @@ from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit, conversations, crypto
-from anninh.api.auth import Principal, principal, require_role
+from anninh.api.auth import Principal, principal, require_role, require_visible_unit
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import queries, workflow
 from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Case, CaseStatus, Outcome
+from anninh.cases.officers import CaseService, case_service
 from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()
@@ -49,8 +50,8 @@ def case_worker() -> Principal:
     return p
 
 
-def ports() -> workflow.Ports:
-    return workflow.Ports(registry=current_registry())
+def service() -> CaseService:
+    return case_service(current_registry())
 
 
 # ------------------------------------------------------------------------------ views
@@ -156,12 +157,12 @@ def _media_view(media: dict[str, Any], s3: Any) -> dict[str, Any]:
     return view
 
 
-def _case_messages(case: Case) -> list[dict[str, Any]]:
+def _case_messages(cases: CaseService, case: Case) -> list[dict[str, Any]]:
     try:
         start = iso(parse_iso(case.created_at) - timedelta(minutes=30))
     except (ValueError, TypeError):
         start = case.created_at
-    messages = queries.conversation_messages(case.oa_id, case.user_id, start)
+    messages = cases.messages(case, start)
     if any(m.get("case_id") for m in messages):
         messages = [m for m in messages if m.get("case_id") in (None, case.case_id)]
     return [conversations.officer_view(m) for m in messages]
@@ -171,9 +172,9 @@ def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in {"PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"}}
 
 
-def case_detail(loaded: workflow.Loaded, p: Principal) -> dict[str, Any]:
+def case_detail(cases: CaseService, loaded: workflow.Loaded, p: Principal) -> dict[str, Any]:
     case = loaded.case
-    children = queries.case_children(case.case_id)
+    children = cases.children(case.case_id)
     s3 = presigner()
     view = case_row(case, loaded.item, p, loaded.access)
     view.update(
@@ -183,7 +184,7 @@ def case_detail(loaded: workflow.Loaded, p: Principal) -> dict[str, Any]:
             "merged_from": case.extra.get("merged_from", []),
             "messages": [
                 {**m, "pseudonym": view["pseudonym"]} if m.get("direction") == "in" else m
-                for m in _case_messages(case)
+                for m in _case_messages(cases, case)
             ],
             "media": [_media_view(m, s3) for m in children["MEDIA"]],
             "notes": [_strip_keys(n) for n in children["NOTE"]],
@@ -241,18 +242,7 @@ def list_tips(
         )
     units: tuple[str, ...] = p.visible_units
     if unit_id:
-        if not p.can_see_unit(unit_id):
-            audit.record(
-                p.username,
-                "case.list",
-                "unit",
-                unit_id,
-                actor_unit=p.unit_id,
-                outcome="denied",
-                reason="unit not visible",
-                request_id=p.request_id,
-            )
-            raise NotFound("Không tìm thấy đơn vị.")
+        require_visible_unit(p, unit_id, "case.list")
         units = (unit_id,)
     filters = queries.InboxFilter(
         statuses=statuses,
@@ -264,7 +254,7 @@ def list_tips(
         until=parse_instant(until, "until", True),
         open_only=bool(open_only),
     )
-    rows, next_cursor = queries.list_inbox(
+    rows, next_cursor = service().search(
         units, filters, p.visible_units, limit=limit, cursor=cursor, decrypt=_decrypt
     )
     items = [case_row(r.case, r.item, p, r.access) for r in rows]
@@ -279,8 +269,8 @@ def list_tips(
 @router.get("/tips/<tip_id>", summary="One case with its conversation, media (presigned), notes, history")
 def get_tip(tip_id: TipId) -> dict[str, Any]:
     p = case_worker()
-    pts = ports()
-    loaded = workflow.load_for(p, tip_id, pts, "case.read")
+    cases = service()
+    loaded = cases.load(p, tip_id, "case.read")
     audit.record(
         p.username,
         "case.read",
@@ -290,7 +280,7 @@ def get_tip(tip_id: TipId) -> dict[str, Any]:
         request_id=p.request_id,
         details={"access": loaded.access},
     )
-    return case_detail(loaded, p)
+    return case_detail(cases, loaded, p)
 
 
 class TipPatch(BaseModel):
@@ -306,11 +296,11 @@ class TipPatch(BaseModel):
     version: int | None = Field(default=None, ge=0)
 
 
-def _refreshed(p: Principal, tip_id: str, pts: workflow.Ports) -> dict[str, Any]:
-    item = queries.load_case_item(tip_id)
-    if item is None:
+def _refreshed(p: Principal, tip_id: str, cases: CaseService) -> dict[str, Any]:
+    found = cases.current(tip_id)
+    if found is None:
         raise NotFound()
-    case = queries.case_from_item(item)
+    case, item = found
     access = "full" if p.can_see_unit(case.unit_id) else "info"
     return case_row(case, item, p, access)
 
@@ -332,7 +322,7 @@ forwarded; resolved | rejected | spam -> in_review (reopen, commanders only). `f
 )
 def patch_tip(tip_id: TipId, body: Annotated[TipPatch, Body()]) -> dict[str, Any]:
     p = case_worker()
-    pts = ports()
+    cases = service()
     fields = body.model_fields_set
     changes = workflow.CaseChanges(
         status=body.status,
@@ -344,8 +334,8 @@ def patch_tip(tip_id: TipId, body: Annotated[TipPatch, Body()]) -> dict[str, Any
         outcome=body.outcome,
         outcome_set="outcome" in fields,
     )
-    workflow.apply_changes(p, tip_id, changes, pts, expected_version=body.version)
-    return _refreshed(p, tip_id, pts)
+    cases.update(p, tip_id, changes, expected_version=body.version)
+    return _refreshed(p, tip_id, cases)
 
 
 class ReplyIn(BaseModel):
@@ -373,7 +363,7 @@ def _client_key(p: Principal, given: str | None) -> str:
 )
 def reply_tip(tip_id: TipId, body: Annotated[ReplyIn, Body()]) -> Response[dict[str, Any]]:
     p = case_worker()
-    result = workflow.reply(p, tip_id, body.text, _client_key(p, body.idempotency_key), ports())
+    result = service().reply(p, tip_id, body.text, _client_key(p, body.idempotency_key))
     return _json(202, result)
 
 
@@ -391,7 +381,7 @@ def add_note(tip_id: TipId, body: Annotated[NoteIn, Body()]) -> Response[dict[st
     p = case_worker()
     if not body.text.strip():
         raise Unprocessable("Ghi chú trống.", details=[{"loc": ["body", "text"], "type": "empty"}])
-    return _json(201, workflow.add_note(p, tip_id, body.text, ports()))
+    return _json(201, service().add_note(p, tip_id, body.text))
 
 
 class ForwardIn(BaseModel):
@@ -412,11 +402,9 @@ def forward_tip(tip_id: TipId, body: Annotated[ForwardIn, Body()]) -> dict[str, 
             "Chọn đơn vị nhận hoặc đơn vị nhận bản sao để biết.",
             details=[{"loc": ["body", "unit_id"], "type": "missing"}],
         )
-    pts = ports()
-    workflow.forward(
-        p, tip_id, body.unit_id or "", body.info_unit_ids, body.note, ports=pts, expected_version=body.version
-    )
-    return _refreshed(p, tip_id, pts)
+    cases = service()
+    cases.forward(p, tip_id, body.unit_id or "", body.info_unit_ids, body.note, expected_version=body.version)
+    return _refreshed(p, tip_id, cases)
 
 
 class MergeIn(BaseModel):
@@ -427,9 +415,9 @@ class MergeIn(BaseModel):
 @router.post("/tips/<tip_id>/merge", summary="Mark as a duplicate of another case")
 def merge_tip(tip_id: TipId, body: Annotated[MergeIn, Body()]) -> dict[str, Any]:
     p = case_worker()
-    pts = ports()
-    workflow.merge(p, tip_id, body.into, pts)
-    return _refreshed(p, tip_id, pts)
+    cases = service()
+    cases.merge(p, tip_id, body.into)
+    return _refreshed(p, tip_id, cases)
 
 
 class RevealIn(BaseModel):
@@ -439,7 +427,7 @@ class RevealIn(BaseModel):
 
 @router.post("/tips/<tip_id>/reveal", summary="Unseal the tipster's identity (commanders; audited)")
 def reveal_tip(tip_id: TipId, body: Annotated[RevealIn, Body()]) -> dict[str, Any]:
-    return workflow.reveal(principal(), tip_id, body.reason, ports())
+    return service().reveal(principal(), tip_id, body.reason)
 
 
 @router.get("/tips/<tip_id>/audit", summary="Audit trail of a case, newest first")
@@ -450,7 +438,7 @@ def tip_audit(
 ) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander", "admin")
-    workflow.load_for(p, tip_id, ports(), "case.audit.read")
+    service().load(p, tip_id, "case.audit.read")
     records, next_cursor = audit.list_for_target("case", tip_id, limit=limit, cursor=cursor)
     items = [queries.plain(r.model_dump()) for r in records]
     return {"items": items, "next_cursor": next_cursor, "count": len(items)}

@@ -19,7 +19,7 @@ from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import NotFound
 from anninh.cases.queries import load_case_item
 from anninh.observability import logger
-from anninh.registry_store import current_registry
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 

@@ -1,27 +1,18 @@
-"""CCCD (citizen-ID card) applications: CSV import by officers, lookup by citizens.
+"""CCCD (citizen-ID card) applications: the rules of an import and of a lookup (no I/O).
 
-Records are keyed by receipt number (`keys.cccd_record`). The applicant's name and date of birth are
-stored encrypted (`crypto.encrypt_text`); a lookup needs both the receipt number and the date of birth,
-and a wrong pair gets exactly the same answer as an unknown receipt, so nothing leaks. Lookups are
-limited per citizen (`LOOKUPS_PER_WINDOW` in a fixed `WINDOW_MINUTES` window) against enumeration.
+A row is validated on its own (`validate`); a lookup phrase is parsed by `parse_lookup_phrase`; the
+citizen's answer is written by `answer_text`. Wrong pairs and unknown receipts get the same answer.
 """
 
 from __future__ import annotations
 
 import csv
-import hmac
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from anninh import aws, keys
-from anninh.clock import VN_TZ, iso, utcnow
-from anninh.crypto import decrypt_text, encrypt_text
-from anninh.stats.counters import count
 from anninh.text import fold
 
 HEADER = ("receipt_no", "full_name", "dob", "status", "ready_at", "pickup_place")
@@ -122,7 +113,7 @@ def _status_code(value: str) -> str | None:
     return _STATUS_ALIASES.get(fold(value))
 
 
-def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.reader(lines)
     try:
         header = next(reader)
@@ -137,7 +128,7 @@ def _rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
         yield reader.line_num, dict(zip(HEADER, [*row, *[""] * len(HEADER)][: len(HEADER)], strict=True))
 
 
-def _validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, str]:
+def validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, str]:
     receipt = normalise_receipt(row["receipt_no"])
     if not receipt:
         return None, "thiếu số biên nhận (receipt_no)"
@@ -176,101 +167,6 @@ def _validate(row: dict[str, str], today: date) -> tuple[dict[str, Any] | None, 
     }, ""
 
 
-def _owners(table: Any, receipts: list[str]) -> dict[str, str]:
-    """receipt -> unit_id of the records already stored (one BatchGetItem per 100 receipts)."""
-    owners: dict[str, str] = {}
-    client = table.meta.client  # the resource's client: plain Python values in and out
-    for start in range(0, len(receipts), 100):
-        request: dict[str, Any] = {
-            table.name: {
-                "Keys": [keys.cccd_record(r) for r in receipts[start : start + 100]],
-                "ProjectionExpression": "receipt_no, unit_id",
-            }
-        }
-        while request:
-            page = client.batch_get_item(RequestItems=request)
-            for item in page.get("Responses", {}).get(table.name, []):
-                owners[str(item.get("receipt_no"))] = str(item.get("unit_id") or "")
-            request = page.get("UnprocessedKeys") or {}
-    return owners
-
-
-def import_csv(
-    lines: Iterable[str],
-    *,
-    imported_by: str,
-    unit_id: str,
-    at: datetime | None = None,
-    table: Any | None = None,
-    kms: Any | None = None,
-) -> ImportReport:
-    """Import rows one by one (streamed); a bad row is reported and skipped, never the whole file.
-
-    A receipt already in the table is updated when it belongs to the importing unit (imports carry
-    status changes); a receipt of another unit is never overwritten: the row is reported. A receipt
-    seen twice in the same file keeps its first row and reports the second.
-    """
-    at = at or utcnow()
-    today = at.astimezone(VN_TZ).date()
-    table = table or aws.table()
-    report = ImportReport()
-    seen: set[str] = set()
-    expires = int((at + timedelta(days=RECORD_TTL_DAYS)).timestamp())
-    pending: list[tuple[int, str, dict[str, Any]]] = []
-
-    def reject(line: int, receipt: str, error: str) -> None:
-        report.rejected += 1
-        if len(report.errors) < MAX_LISTED_ERRORS:
-            report.errors.append(RowError(line, receipt[:40], error))
-
-    def flush(batch: Any) -> None:
-        owners = _owners(table, [receipt for _, receipt, _ in pending])
-        for line, receipt, record in pending:
-            owner = owners.get(receipt)
-            if owner is not None and owner != unit_id:
-                reject(line, receipt, f"số biên nhận {receipt} thuộc hồ sơ của đơn vị khác; không ghi đè")
-                continue
-            batch.put_item(
-                Item={
-                    **keys.cccd_record(receipt),
-                    "type": "cccd",
-                    "receipt_no": receipt,
-                    "full_name": encrypt_text(record["full_name"], kms, f"CCCD#{receipt}|full_name"),
-                    "dob": encrypt_text(record["dob"], kms, f"CCCD#{receipt}|dob"),
-                    "status": record["status"],
-                    "ready_at": record["ready_at"],
-                    "pickup_place": record["pickup_place"],
-                    "unit_id": unit_id,
-                    "imported_by": imported_by,
-                    "imported_at": iso(at),
-                    "expires_at": expires,
-                }
-            )
-            report.imported += 1
-        pending.clear()
-
-    with table.batch_writer(overwrite_by_pkeys=["PK", "SK"]) as batch:
-        for line, row in _rows(lines):
-            report.total += 1
-            record, error = _validate(row, today)
-            receipt = normalise_receipt(row.get("receipt_no", ""))
-            if record is not None and receipt in seen:
-                record, error = (
-                    None,
-                    f"số biên nhận {receipt} bị trùng trong tệp (giữ dòng xuất hiện đầu tiên)",
-                )
-            if record is None:
-                reject(line, receipt, error)
-                continue
-            seen.add(receipt)
-            pending.append((line, receipt, record))
-            if len(pending) >= 100:
-                flush(batch)
-        flush(batch)
-    report.errors.sort(key=lambda e: e.line)
-    return report
-
-
 # --- lookup -------------------------------------------------------------------------------------
 
 _PHRASE = re.compile(
@@ -302,34 +198,22 @@ NOT_FOUND = (
 )
 
 
-def _limited_text(retry_minutes: int) -> str:
+def limited_text(retry_minutes: int) -> str:
     return (
         f"Anh/chị đã tra cứu quá {LOOKUPS_PER_WINDOW} lần trong {WINDOW_MINUTES} phút. "
         f"Vui lòng thử lại sau khoảng {retry_minutes} phút. Xin cảm ơn!"
     )
 
 
-def _allow(oa_id: str, user_id: str, at: datetime, table: Any) -> tuple[bool, int]:
-    """Count one lookup in the citizen's current window; (allowed, minutes until the window ends)."""
+def lookup_window(at: datetime) -> tuple[datetime, datetime]:
+    """The fixed window a lookup at `at` is counted in: (start, end)."""
     minute = at.minute - at.minute % WINDOW_MINUTES
     start = at.replace(minute=minute, second=0, microsecond=0)
-    end = start + timedelta(minutes=WINDOW_MINUTES)
-    try:
-        table.update_item(
-            Key=keys.cccd_lookup_window(oa_id, user_id, iso(start)),
-            UpdateExpression="ADD lookups :one SET expires_at = :exp",
-            ConditionExpression="attribute_not_exists(lookups) OR lookups < :max",
-            ExpressionAttributeValues={
-                ":one": 1,
-                ":max": LOOKUPS_PER_WINDOW,
-                ":exp": int(end.timestamp()) + 3600,
-            },
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False, max(1, int((end - at).total_seconds() // 60) + 1)
-        raise
-    return True, 0
+    return start, start + timedelta(minutes=WINDOW_MINUTES)
+
+
+def minutes_left(at: datetime, end: datetime) -> int:
+    return max(1, int((end - at).total_seconds() // 60) + 1)
 
 
 def _format_date(value: str | None) -> str:
@@ -338,7 +222,7 @@ def _format_date(value: str | None) -> str:
     return date.fromisoformat(value).strftime("%d/%m/%Y")
 
 
-def _masked_name(name: str) -> str:
+def masked_name(name: str) -> str:
     words = name.split()
     if len(words) <= 1:
         return name[:1] + "***"
@@ -352,7 +236,7 @@ def answer_text(item: dict[str, Any], name: str) -> str:
     place = str(item.get("pickup_place") or "").strip()
     lines = [
         f"Kết quả tra cứu hồ sơ cấp thẻ căn cước, số biên nhận {item['receipt_no']}:",
-        f"- Người đề nghị: {_masked_name(name)}",
+        f"- Người đề nghị: {masked_name(name)}",
         f"- Tình trạng: {label}",
     ]
     if status == "ready":
@@ -374,38 +258,3 @@ def answer_text(item: dict[str, Any], name: str) -> str:
     elif status == "rejected":
         lines.append(f"Anh/chị vui lòng liên hệ {place or 'nơi đã nộp hồ sơ'} để được hướng dẫn.")
     return "\n".join(lines)
-
-
-def lookup(
-    receipt_no: str,
-    dob: date,
-    *,
-    oa_id: str,
-    user_id: str,
-    unit_id: str,
-    event_key: str,
-    at: datetime | None = None,
-    table: Any | None = None,
-    kms: Any | None = None,
-    counter: Any = count,
-) -> LookupAnswer:
-    """The citizen's answer for a receipt + date of birth; wrong pairs and unknown receipts look alike."""
-    at = at or utcnow()
-    table = table or aws.table()
-    allowed, minutes = _allow(oa_id, user_id, at, table)
-    if not allowed:
-        return LookupAnswer(_limited_text(minutes), found=False, limited=True)
-    counter(f"cccd:{event_key}", oa_id, unit_id, at, cccd_lookups=1)
-    item = table.get_item(Key=keys.cccd_record(normalise_receipt(receipt_no))).get("Item")
-    expected = dob.strftime("%d/%m/%Y").encode()
-    context = f"CCCD#{item.get('receipt_no')}|" if item else ""
-    stored = (decrypt_text(item.get("dob"), kms, context + "dob") or "").encode() if item else b"\x00"
-    # Compare even when the receipt is unknown, so both failures take the same path.
-    if not hmac.compare_digest(stored, expected) or item is None:
-        return LookupAnswer(NOT_FOUND, found=False)
-    return LookupAnswer(answer_text(item, record_name(item, kms)), found=True)
-
-
-def record_name(item: dict[str, Any], kms: Any | None = None) -> str:
-    """The citizen's name on an imported record, opened under the record's own context."""
-    return str(decrypt_text(item.get("full_name"), kms, f"CCCD#{item.get('receipt_no')}|full_name") or "")

@@ -1,0 +1,90 @@
+"""CCCD (citizen-ID card) applications: CSV import by officers, lookup by citizens.
+
+`rules` (validation, answers; no I/O), `store` (the only module that builds DynamoDB requests),
+`service` (what routes and the bot call). `service()` builds the real service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from anninh.cccd.rules import (
+    HEADER,
+    LOOKUPS_PER_WINDOW,
+    NOT_FOUND,
+    STATUS_LABELS,
+    WINDOW_MINUTES,
+    CsvHeaderError,
+    ImportReport,
+    LookupAnswer,
+    RowError,
+    answer_text,
+    masked_name,
+    normalise_receipt,
+    parse_date,
+    parse_lookup_phrase,
+)
+from anninh.cccd.service import CccdService, record_name
+from anninh.cccd.store import CccdStore, DynamoCccdStore, RecordWriter, default_store
+
+__all__ = [
+    "HEADER",
+    "LOOKUPS_PER_WINDOW",
+    "NOT_FOUND",
+    "STATUS_LABELS",
+    "WINDOW_MINUTES",
+    "CccdService",
+    "CccdStore",
+    "CsvHeaderError",
+    "DynamoCccdStore",
+    "ImportReport",
+    "LookupAnswer",
+    "RecordWriter",
+    "RowError",
+    "answer_text",
+    "default_store",
+    "import_csv",
+    "lookup",
+    "masked_name",
+    "normalise_receipt",
+    "parse_date",
+    "parse_lookup_phrase",
+    "record_name",
+    "service",
+]
+
+
+def service(kms: Any | None = None) -> CccdService:
+    """The service over the main table, counting lookups in the statistics."""
+    from anninh.stats.counters import count
+
+    return CccdService(default_store(), count, kms)
+
+
+def import_csv(
+    lines: Iterable[str],
+    *,
+    imported_by: str,
+    unit_id: str,
+    at: datetime | None = None,
+    kms: Any | None = None,
+) -> ImportReport:
+    return service(kms).import_csv(lines, imported_by=imported_by, unit_id=unit_id, at=at)
+
+
+def lookup(
+    receipt_no: str,
+    dob: date,
+    *,
+    oa_id: str,
+    user_id: str,
+    unit_id: str,
+    event_key: str,
+    at: datetime | None = None,
+    kms: Any | None = None,
+) -> LookupAnswer:
+    return service(kms).lookup(
+        receipt_no, dob, oa_id=oa_id, user_id=user_id, unit_id=unit_id, event_key=event_key, at=at
+    )
