@@ -11,9 +11,11 @@ DEMO_FILE = Path(__file__).resolve().parent / "data" / "notices_demo.json"
 
 def seed(table: Any | None = None) -> int:
     """Put the demo notices (idempotent); returns how many were written."""
-    from anninh import notices
+    from anninh import aws
+    from anninh.notices import DynamoNoticeStore, Notice
 
+    store = DynamoNoticeStore(table or aws.table())
     data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     for raw in data["notices"]:
-        notices.put(notices.Notice.model_validate({**raw, "created_by": "demo"}), table)
+        store.put(Notice.model_validate({**raw, "created_by": "demo"}))
     return len(data["notices"])

@@ -175,6 +175,9 @@ class MotoServer:
             create_backend_app,
         )
 
+        from localcloud import moto_speed
+
+        moto_speed.install()
         app = DomainDispatcherApplication(create_backend_app)
         self.app = SerializedMoto(app)
         self._server: BaseWSGIServer = make_server(

@@ -82,6 +82,35 @@ def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[
     }
 
 
+def sqs_event(
+    messages: list[dict[str, Any]], queue_arn: str, region: str = "ap-southeast-1"
+) -> dict[str, Any]:
+    """The event Lambda's SQS poller hands a function for these ReceiveMessage results."""
+    return {"Records": [lambda_record(m, queue_arn, region) for m in messages]}
+
+
+def receive_all(sqs: Any, queue_url: str, visibility_timeout: int | None = 30) -> list[dict[str, Any]]:
+    """Every message now visible on a queue, received and deleted (a poller's work without the
+    function: tests and scripts hand the messages to a function themselves, see `sqs_event`)."""
+    out: list[dict[str, Any]] = []
+    extra = {} if visibility_timeout is None else {"VisibilityTimeout": visibility_timeout}
+    while True:
+        got = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=MAX_RECEIVE,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+            **extra,
+        ).get("Messages", [])
+        if not got:
+            return out
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(got)],
+        )
+        out.extend(got)
+
+
 def failed_ids(result: Any, message_ids: list[str], report_failures: bool) -> set[str]:
     """Which messages of a batch stay on the queue after the function returned `result`."""
     if not report_failures or not isinstance(result, dict) or not result.get("batchItemFailures"):

@@ -102,6 +102,9 @@ def deploy(
     a saved deployment (`Deployment.saved()`) whose resources were restored: they are adopted, and
     only resources the template gained since are created.
     """
+    from localcloud import moto_speed
+
+    moto_speed.install()  # moto in this process (mock_aws) answers in time independent of the data
     template = load_template(template_path)
     params = {name: str(p.get("Default", "")) for name, p in template.get("Parameters", {}).items()}
     params.update(parameters or {})

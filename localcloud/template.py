@@ -181,6 +181,7 @@ class FunctionSpec:
     handler: str
     timeout: int
     environment: dict[str, Any]
+    memory_size: int = 128  # MB: the function's MemorySize, else Globals', else Lambda's default
     routes: list[HttpRoute] = field(default_factory=list)
     queues: list[QueueSource] = field(default_factory=list)
     schedules: list[ScheduleSource] = field(default_factory=list)
@@ -214,6 +215,7 @@ def functions(template: dict[str, Any]) -> list[FunctionSpec]:
             handler=props.get("Handler", globals_fn.get("Handler", "app.handler")),
             timeout=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
             environment=env,
+            memory_size=int(props.get("MemorySize", globals_fn.get("MemorySize", 128))),
         )
         for name, event in props.get("Events", {}).items():
             eprops = event.get("Properties", {})

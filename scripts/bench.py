@@ -449,6 +449,7 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
         from anninh import aws, crypto, wiring
         from anninh.registry.store import save_registry
         from localcloud.lambdas import LambdaContext, load_handler, spec_for
+        from localcloud.pollers import sqs_event
 
         save_registry(stack.registry)
         crypto.reset_crypto_caches()
@@ -496,22 +497,7 @@ def bench_encryption(args: argparse.Namespace) -> dict[str, Any]:
                 ).get("Messages", [])
                 if not got:
                     break
-                batch = {
-                    "Records": [
-                        {
-                            "messageId": m["MessageId"],
-                            "receiptHandle": m["ReceiptHandle"],
-                            "body": m["Body"],
-                            "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
-                            "messageAttributes": {},
-                            "md5OfBody": m["MD5OfBody"],
-                            "eventSource": "aws:sqs",
-                            "eventSourceARN": arn,
-                            "awsRegion": "ap-southeast-1",
-                        }
-                        for m in got
-                    ]
-                }
+                batch = sqs_event(got, arn)
                 started = time.perf_counter()
                 inbound(batch, context)
                 inbound_ms += (time.perf_counter() - started) * 1000

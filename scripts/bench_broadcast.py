@@ -25,7 +25,7 @@ def planner_calls(followers: int = 10_000) -> dict[str, Any]:
 
     from anninh import aws
     from anninh.campaigns.planner import Planner
-    from anninh.campaigns.store import CampaignStore
+    from anninh.campaigns.store import default_campaign_store
     from anninh.clock import iso
     from anninh.settings import reset_settings
     from localcloud.resources import deploy
@@ -50,7 +50,7 @@ def planner_calls(followers: int = 10_000) -> dict[str, Any]:
             now = datetime.now(UTC)
             oas = ["2200000000000000001", "2200000000000000002"]
             seed_followers(aws.table(), oas, followers, now)
-            store = CampaignStore()
+            store = default_campaign_store()
             store.create(
                 {
                     "id": "bench",

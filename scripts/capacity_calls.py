@@ -68,40 +68,6 @@ class _Counting:
         return out
 
 
-def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
-    """Every message now on a queue, received and deleted (what the Lambda poller does)."""
-    out: list[dict[str, Any]] = []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
-            "Messages", []
-        )
-        if not got:
-            return out
-        for m in got:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        out.extend(got)
-
-
-def as_sqs_event(messages: list[dict[str, Any]], arn: str) -> dict[str, Any]:
-    """The event the Lambda poller hands a function for these messages."""
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "ap-southeast-1",
-            }
-            for m in messages
-        ]
-    }
-
-
 def _webhook_and_inbound(n: int) -> dict[str, Any]:
     from moto import mock_aws
 
@@ -110,6 +76,7 @@ def _webhook_and_inbound(n: int) -> dict[str, Any]:
     from anninh.registry.store import forget_cached_registry, save_app_secrets, save_registry
     from anninh.settings import reset_settings
     from localcloud.lambdas import forget_handlers, invoke
+    from localcloud.pollers import receive_all, sqs_event
     from localcloud.resources import deploy
     from scripts.bench import _signed_events
 
@@ -135,7 +102,7 @@ def _webhook_and_inbound(n: int) -> dict[str, Any]:
             invoke("WebhookFunction", events[0])  # warm-up: caches, the first lazy clients
             first = receive_all(sqs, deployment.queue_urls["InboundQueue"])
             arn = "arn:aws:sqs:ap-southeast-1:123456789012:anninh-local-InboundQueue.fifo"
-            invoke("InboundFunction", as_sqs_event(first, arn))
+            invoke("InboundFunction", sqs_event(first, arn))
             receive_all(sqs, deployment.queue_urls["OutboxQueue"])
             counting.on = True
             for event in events[1:]:
@@ -146,7 +113,7 @@ def _webhook_and_inbound(n: int) -> dict[str, Any]:
             inbound: Counter[str] = Counter()
             for start in range(0, len(queued), 10):
                 counting.on = True
-                invoke("InboundFunction", as_sqs_event(queued[start : start + 10], arn))
+                invoke("InboundFunction", sqs_event(queued[start : start + 10], arn))
                 counting.on = False
                 inbound.update(counting.take())
             replies = len(receive_all(sqs, deployment.queue_urls["OutboxQueue"]))

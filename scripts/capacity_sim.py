@@ -396,7 +396,7 @@ def simulate(
     from anninh.campaigns.gateway import ZaloGateway
     from anninh.campaigns.planner import Planner
     from anninh.campaigns.sender import BroadcastSender
-    from anninh.ratelimit import LocalTokens, RateLimiter
+    from anninh.ratelimit import DynamoBucketStore, LocalTokens, RateLimiter
     from anninh.registry import OA, App, Registry, Unit
 
     class StretchedTokens(LocalTokens):
@@ -483,7 +483,7 @@ def simulate(
         nonlocal busy, peak_busy, dropped
         limiter = RateLimiter(
             limit_per_minute / k,  # type: ignore[arg-type]
-            table=bucket,
+            store=DynamoBucketStore(bucket),  # type: ignore[arg-type]  # the bucket in memory
             clock=clock,
             spend_within=0.5 * k,
             horizon=1.0 * k,

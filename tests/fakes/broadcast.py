@@ -320,7 +320,8 @@ class MemoryBucketTable:
 
 
 class MemoryDeliveryStore:
-    """DeliveryStore's contract in memory (claims with leases, final records)."""
+    """DeliveryStore's contract in memory (claims with leases judged by the send ledger's rule, final
+    records)."""
 
     def __init__(self, latency: float = 0.0, lease_seconds: int = 180) -> None:
         self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -335,7 +336,7 @@ class MemoryDeliveryStore:
             time.sleep(self.latency)
 
     def claim(self, campaign_id: str, oa_id: str, user_id: str, now: Any, capped: bool = False) -> Any:
-        from anninh.campaigns.deliveries import Claim
+        from anninh.sending.ledger import Claim, judge, lease_end
 
         self._pause()
         key = (campaign_id, oa_id, user_id)
@@ -346,14 +347,10 @@ class MemoryDeliveryStore:
                 self.records[key] = {
                     "status": "claimed",
                     "claim_id": claim_id,
-                    "lease_until": now.timestamp() + self.lease_seconds,
+                    "claim_until": lease_end(now, self.lease_seconds),
                 }
                 return Claim("mine", claim_id)
-            if existing["status"] != "claimed":
-                return Claim("done", existing=dict(existing))
-            if existing["lease_until"] > now.timestamp():
-                return Claim("busy", existing=dict(existing))
-            return Claim("abandoned", existing["claim_id"], dict(existing))
+            return judge(existing, now, "claimed")
 
     def finish(
         self,
@@ -455,7 +452,7 @@ def run_memory_load(
     from anninh.campaigns.gateway import ZaloGateway
     from anninh.campaigns.model import Batch
     from anninh.campaigns.sender import BroadcastSender
-    from anninh.ratelimit import RateLimiter
+    from anninh.ratelimit import DynamoBucketStore, RateLimiter
     from anninh.registry import OA, App, Registry, Unit
     from anninh.zalo.client import ZaloClient
 
@@ -515,7 +512,7 @@ def run_memory_load(
     memory_deliveries: Any = deliveries
 
     def worker(deadline: float) -> None:
-        limiter = RateLimiter(limit, table=bucket, clock=clock)
+        limiter = RateLimiter(limit, store=DynamoBucketStore(bucket), clock=clock)
         sender = BroadcastSender(
             registry=registry,
             gateway=gateway,

@@ -26,7 +26,7 @@ from anninh.campaigns import sender as sender_module
 from anninh.campaigns.gateway import ZaloGateway
 from anninh.campaigns.model import CampaignRequest
 from anninh.campaigns.service import CampaignService
-from anninh.campaigns.store import CampaignStore
+from anninh.campaigns.store import default_campaign_store
 from anninh.clock import utcnow
 from anninh.ratelimit import RateLimiter
 from anninh.registry.store import current_registry
@@ -124,7 +124,7 @@ def _campaign(count: int, *, outside_window: int = 0) -> tuple[str, list[tuple[s
 
 
 def _send_all(rig: dict[str, Any], campaign_id: str, timeout: float) -> SenderPool:
-    store = CampaignStore()
+    store = default_campaign_store()
     pool = SenderPool(
         handler=load_handler(spec_for("BroadcastSenderFunction")),
         context_factory=lambda: LambdaContext("broadcast-sender", 14),
@@ -144,7 +144,7 @@ def test_four_senders_through_the_handler_never_exceed_the_limit(rig: dict[str, 
     _send_all(rig, campaign_id, timeout=90)
 
     zalo: SimulatedZalo = rig["zalo"]
-    campaign = CampaignStore().get(campaign_id)
+    campaign = default_campaign_store().get(campaign_id)
     assert campaign.status == "done"
     assert (campaign.total, campaign.sent, campaign.failed, campaign.skipped) == (count + 23, count, 0, 23)
     assert campaign.skipped_reasons == {"outside_window": 20, "unfollowed": 3}
@@ -173,7 +173,7 @@ def test_every_follower_gets_it_exactly_once_despite_faults_and_a_killed_sender(
 
     pool = _send_all(rig, campaign_id, timeout=100)
 
-    campaign = CampaignStore().get(campaign_id)
+    campaign = default_campaign_store().get(campaign_id)
     assert pool.crashes == 2 and pool.errors == 0
     assert campaign.status == "done"
     assert zalo.limited == 0

@@ -14,9 +14,9 @@ from anninh.campaigns.model import Batch, CampaignRequest
 from anninh.campaigns.planner import Planner
 from anninh.campaigns.sender import BroadcastSender
 from anninh.campaigns.service import CampaignError, CampaignService
-from anninh.campaigns.store import CampaignStore
+from anninh.campaigns.store import default_campaign_store
 from anninh.clock import iso
-from anninh.ratelimit import RateLimiter
+from anninh.ratelimit import DynamoBucketStore, RateLimiter
 from anninh.registry.store import current_registry
 from localcloud.lambdas import LambdaContext, load_handler, spec_for
 from tests.fakes.broadcast import MemoryBucketTable, seed_followers
@@ -81,7 +81,7 @@ def sender(zalo: FakeZalo, now: datetime, counter: Any = None) -> BroadcastSende
     return BroadcastSender(
         registry=current_registry(),
         gateway=zalo,  # type: ignore[arg-type]
-        limiter=RateLimiter(4000, table=MemoryBucketTable()),
+        limiter=RateLimiter(4000, store=DynamoBucketStore(MemoryBucketTable())),
         counter=counter or (lambda *a, **k: True),
         now=lambda: now,
     )
@@ -110,12 +110,12 @@ def test_a_scheduled_campaign_runs_at_its_time_and_not_before(aws_stack: Any) ->
 
     assert sweep_at(send_at - timedelta(seconds=1))["due"] == 0
     assert drain(aws_stack) == []
-    assert CampaignStore().get(campaign.id).status == "scheduled"
+    assert default_campaign_store().get(campaign.id).status == "scheduled"
 
     assert sweep_at(send_at + timedelta(seconds=30))["due"] == 1
     batches = drain(aws_stack)
     assert sum(len(b.recipients) for b in batches) == 30
-    started = CampaignStore().get(campaign.id)
+    started = default_campaign_store().get(campaign.id)
     assert started.status == "running" and started.total == 30 and started.planning_done
     # A later sweep does not start it again.
     assert sweep_at(send_at + timedelta(minutes=1, seconds=30))["due"] == 0
@@ -144,10 +144,10 @@ def test_the_due_sweep_through_the_scheduled_function_event(
     handler = load_handler(spec_for("CampaignPlannerFunction"))
     monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(minutes=4))
     assert handler(load_event("schedule_due_campaigns.json"), LambdaContext("planner", 150))["due"] == 0
-    assert CampaignStore().get(campaign.id).status == "scheduled"
+    assert default_campaign_store().get(campaign.id).status == "scheduled"
     monkeypatch.setattr(clock, "utcnow", lambda: NOW + timedelta(minutes=6))
     assert handler(load_event("schedule_due_campaigns.json"), LambdaContext("planner", 150))["due"] == 1
-    assert CampaignStore().get(campaign.id).status == "running"
+    assert default_campaign_store().get(campaign.id).status == "running"
     # The start is one broadcast of that OA in the statistics, counted once even if planned again.
     handler(load_event("schedule_due_campaigns.json"), LambdaContext("planner", 150))
     items = aws.table().scan(
@@ -169,7 +169,7 @@ def test_planner_retried_after_a_crash_neither_duplicates_batches_nor_counts(aws
     class Crash(Exception):
         pass
 
-    store = CampaignStore()
+    store = default_campaign_store()
     real_checkpoint = store.checkpoint
     calls = {"n": 0}
 
@@ -192,7 +192,7 @@ def test_planner_retried_after_a_crash_neither_duplicates_batches_nor_counts(aws
         worker.send_batch(batch)
     # ...and nobody received it twice; the totals were added once.
     assert len(zalo.sent) == len({u for _, u, _, _ in zalo.sent}) == 120
-    done = CampaignStore().get(campaign.id)
+    done = default_campaign_store().get(campaign.id)
     assert (done.status, done.total, done.sent) == ("done", 120, 120)
 
 
@@ -218,7 +218,7 @@ def test_pause_parks_batches_resume_sends_them_cancel_stops(aws_stack: Any) -> N
     assert again.batch_id == second.batch_id
     sender(zalo, NOW).send_batch(again)
     assert len(zalo.sent) == 100
-    finished = CampaignStore().get(campaign.id)
+    finished = default_campaign_store().get(campaign.id)
     assert (finished.status, finished.sent) == ("done", 100)
     with pytest.raises(Exception, match="done"):
         service.cancel(editor(), campaign.id)
@@ -290,7 +290,7 @@ def test_promotions_respect_the_per_follower_daily_cap(aws_stack: Any) -> None:
         for batch in drain(aws_stack):
             sender(zalo, NOW).send_batch(batch)
         ids.append(c.id)
-    first, second = (CampaignStore().get(i) for i in ids)
+    first, second = (default_campaign_store().get(i) for i in ids)
     assert first.sent == 10
     assert second.sent == 0 and second.skipped_reasons == {"follower_cap": 10}
     assert {t for *_, t in zalo.sent} == {"promotion"}
@@ -329,7 +329,7 @@ def test_article_broadcast_is_one_request_per_oa_and_never_twice(aws_stack: Any)
     Planner(now=lambda: NOW, articles=zalo).plan(campaign.id)
     Planner(now=lambda: NOW, articles=zalo).plan(campaign.id)  # a duplicate planner message
     assert [b[0] for b in zalo.broadcasts] == oas
-    done = CampaignStore().get(campaign.id)
+    done = default_campaign_store().get(campaign.id)
     assert (done.status, done.total, done.sent) == ("done", 2, 2)
     assert done.article_ids == {OA: "art-01", "2200000000000000002": "art-02"}
 
@@ -432,7 +432,7 @@ def test_the_sweep_recounts_a_stalled_campaign_from_its_delivery_records(aws_sta
     for batch in drain(aws_stack):
         sender(zalo, NOW).send_batch(batch)
     # A sender killed outright after recording its deliveries never added its batch's counts.
-    store = CampaignStore()
+    store = default_campaign_store()
     store.set_fields(campaign.id, sent=10, status="running", progress_at=iso(NOW))
     later = NOW + timedelta(minutes=20)
     assert Planner(now=lambda: NOW + timedelta(minutes=5)).sweep()["recounted"] == 0
@@ -495,13 +495,13 @@ def test_preview_counts_tiers_and_a_campaign_beyond_the_quota_is_refused(aws_sta
 
 def test_per_recipient_delivery_records_show_pseudonyms_and_reasons(aws_stack: Any, registry: Any) -> None:
     from anninh import crypto
-    from anninh.campaigns.deliveries import DeliveryStore
+    from anninh.campaigns.store import default_deliveries
 
     commander = claims_for(registry, "hieptan.chihuy")
     body = {"name": "Thông báo họp", "oa_ids": [OA], "message": {"text": "Mời bà con dự họp tổ dân phố."}}
     status, created = call("POST", "/api/v1/campaigns", commander, body)
     assert status == 201, created
-    store = DeliveryStore()
+    store = default_deliveries()
     now = datetime.now(UTC)
     store.record(created["id"], OA, "u-capped", status="skipped", reason="capped", now=now)
     store.record(created["id"], OA, "u-window", status="skipped", reason="window", now=now)

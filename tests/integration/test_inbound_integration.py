@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from anninh import aws, conversations, followers, wiring
+from anninh import alerts, aws, conversations, followers, wiring
 from anninh.cases import store
 from anninh.clock import from_millis, iso
 from anninh.intake.envelope import InboundEnvelope
@@ -153,7 +153,7 @@ def test_urgent_tip_alerts_the_unit_and_tells_the_citizen_to_call_113(aws_stack:
     drain_inbound(aws_stack)
     (case,) = cases_of("p-phu-thanh")  # "phường Phú Thạnh" in the text
     assert case.urgent and set(case.urgent_terms) >= {"dao", "đánh nhau"} and case.routing == "address"
-    (alert,) = store.list_alerts("p-phu-thanh")
+    (alert,) = alerts.list_for_units(["p-phu-thanh"], open_only=False)
     assert alert["case_id"] == case.case_id and "Tin báo khẩn" in alert["text"]
     assert alert["class"] == "violence" and case.emergency_class == "violence"
     texts = [r["message"]["text"] for r in outbox_texts(aws_stack)]

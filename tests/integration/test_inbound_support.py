@@ -9,6 +9,8 @@ from typing import Any
 
 from anninh.intake.pipeline import default_pipeline
 from localcloud.lambdas import invoke, load_handler, spec_for
+from localcloud.pollers import receive_all
+from localcloud.pollers import sqs_event as as_sqs_event
 from tests.conftest import load_event
 
 
@@ -16,39 +18,6 @@ def post(name_or_event: str | dict[str, Any]) -> dict[str, Any]:
     event = load_event(name_or_event) if isinstance(name_or_event, str) else name_or_event
     result: dict[str, Any] = invoke("WebhookFunction", event)
     return result
-
-
-def receive_all(sqs: Any, url: str) -> list[dict[str, Any]]:
-    """Every message currently on a queue (received and deleted)."""
-    out: list[dict[str, Any]] = []
-    while True:
-        got = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=30
-        ).get("Messages", [])
-        if not got:
-            return out
-        for m in got:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        out.extend(got)
-
-
-def as_sqs_event(messages: list[dict[str, Any]], arn: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {k: str(v) for k, v in m.get("Attributes", {}).items()},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn,
-                "awsRegion": "ap-southeast-1",
-            }
-            for m in messages
-        ]
-    }
 
 
 def use_bot(bot: Any) -> None:

@@ -15,6 +15,7 @@ import pytest
 from anninh.clock import iso, utcnow
 from anninh.zalo.client import ZaloClient
 from anninh.zalo.errors import TokenUnavailableError
+from anninh.zalo.store import DynamoTokenLeases
 from anninh.zalo.tokens import TokenRecord, TokenStore
 
 OA_ID = "2200000000000000001"  # Phường Hiệp Tân (demo registry)
@@ -206,7 +207,9 @@ def test_concurrent_refreshes_use_the_refresh_token_once(aws_stack: Any) -> None
     table = AtomicTable()
 
     def refresher() -> None:
-        store = TokenStore(table=table, client=fake.client(), poll_seconds=0.05)  # one per "Lambda"
+        store = TokenStore(
+            leases=DynamoTokenLeases(table), client=fake.client(), poll_seconds=0.05
+        )  # one per "Lambda"
         start.wait()
         try:
             results.append(store.refresh(OA_ID, "A0"))

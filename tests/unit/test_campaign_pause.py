@@ -14,7 +14,7 @@ from typing import Any
 from anninh.campaigns.gateway import ZaloGateway
 from anninh.campaigns.model import Batch
 from anninh.campaigns.sender import BroadcastSender
-from anninh.ratelimit import RateLimiter
+from anninh.ratelimit import DynamoBucketStore, RateLimiter
 from anninh.registry import OA, App, Registry, Unit
 from anninh.zalo.client import ZaloClient
 from tests.fakes.broadcast import (
@@ -100,7 +100,7 @@ def run_campaign(inject_32: bool) -> float:
         sender = BroadcastSender(
             registry=registry,
             gateway=gateway,
-            limiter=RateLimiter(LIMIT, table=bucket, clock=clock),
+            limiter=RateLimiter(LIMIT, store=DynamoBucketStore(bucket), clock=clock),
             store=store,
             deliveries=deliveries,
             counter=lambda *a, **k: True,

@@ -9,7 +9,7 @@ import pytest
 
 from anninh.campaigns.model import Batch, CampaignRequest
 from anninh.campaigns.sender import BroadcastSender
-from anninh.ratelimit import RateLimiter
+from anninh.ratelimit import DynamoBucketStore, RateLimiter
 from anninh.registry import Registry
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
 from tests.fakes.broadcast import MemoryBucketTable, MemoryCampaignStore, MemoryDeliveryStore
@@ -67,7 +67,7 @@ class Rig:
         self.store = MemoryCampaignStore(campaign_item(**item))
         self.deliveries = MemoryDeliveryStore()
         self.table = MemoryBucketTable()
-        self.limiter = RateLimiter(4000, table=self.table, penalty_seconds=0.01)
+        self.limiter = RateLimiter(4000, store=DynamoBucketStore(self.table), penalty_seconds=0.01)
         self.zalo = zalo
         self.requeued: list[Batch] = []
         self.remaining = 60.0

@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 
-from anninh.ratelimit import LocalTokens, RateLimiter
+from anninh.ratelimit import DynamoBucketStore, LocalTokens, RateLimiter
 from tests.fakes.broadcast import MemoryBucketTable
+
+
+def bucket(table: Any = None) -> DynamoBucketStore:
+    """The limiter's real store over an in-memory bucket table."""
+    return DynamoBucketStore(table if table is not None else MemoryBucketTable())
 
 
 class ManualClock:
@@ -23,7 +28,7 @@ class ManualClock:
 
 def test_slots_are_spaced_at_just_under_the_limit() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(600, table=MemoryBucketTable(), clock=clock)
+    limiter = RateLimiter(600, store=bucket(), clock=clock)
     first = limiter.acquire("app", 4)
     second = limiter.acquire("app", 4)
     assert first.tokens == second.tokens == 4
@@ -34,7 +39,7 @@ def test_slots_are_spaced_at_just_under_the_limit() -> None:
 
 def test_a_sender_cannot_reserve_beyond_the_horizon() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(60, table=MemoryBucketTable(), clock=clock, horizon=1.0)
+    limiter = RateLimiter(60, store=bucket(), clock=clock, horizon=1.0)
     assert limiter.acquire("app", 3).tokens == 3  # ~3 s of slots (one per ~1.02 s)
     refused = limiter.acquire("app", 1)
     assert refused.tokens == 0 and refused.wait > 0
@@ -43,7 +48,7 @@ def test_a_sender_cannot_reserve_beyond_the_horizon() -> None:
 def test_two_lambdas_sharing_the_bucket_stay_under_the_limit_in_every_minute() -> None:
     clock = ManualClock()
     table = MemoryBucketTable()
-    senders = [LocalTokens(RateLimiter(600, table=table, clock=clock), "app") for _ in range(2)]
+    senders = [LocalTokens(RateLimiter(600, store=bucket(table), clock=clock), "app") for _ in range(2)]
     sends: list[float] = []
     # Alternate the two senders for five simulated minutes, each sending as fast as it is allowed.
     end = clock.t + 300
@@ -67,8 +72,8 @@ def test_two_lambdas_sharing_the_bucket_stay_under_the_limit_in_every_minute() -
 def test_minus_32_pauses_every_sender_of_the_app_until_the_end_of_the_minute() -> None:
     clock = ManualClock(start=1_800_000_030.0)  # half-way through a minute
     table = MemoryBucketTable()
-    a = RateLimiter(600, table=table, clock=clock)
-    b = RateLimiter(600, table=table, clock=clock)
+    a = RateLimiter(600, store=bucket(table), clock=clock)
+    b = RateLimiter(600, store=bucket(table), clock=clock)
     assert a.acquire("app").tokens == 1
     until = a.penalize("app")
     assert until == pytest.approx(1_800_000_060.0)
@@ -80,7 +85,7 @@ def test_minus_32_pauses_every_sender_of_the_app_until_the_end_of_the_minute() -
 
 def test_stale_slots_are_dropped_not_spent_late() -> None:
     clock = ManualClock()
-    tokens = LocalTokens(RateLimiter(600, table=MemoryBucketTable(), clock=clock), "app", chunk=4)
+    tokens = LocalTokens(RateLimiter(600, store=bucket(), clock=clock), "app", chunk=4)
     assert tokens.take_one(10)  # one slot while the sender's pace is unknown
     assert tokens.take_one(10)  # a fast sender: a chunk of 4, one spent
     clock.t += 5.0  # the sender stalled far past its reserved slots
@@ -101,7 +106,7 @@ class ContendedTable(MemoryBucketTable):
 
 def test_a_slow_sender_reserves_only_slots_it_can_reach_in_time() -> None:
     clock = ManualClock()
-    limiter = RateLimiter(4000, table=MemoryBucketTable(), clock=clock)  # slots ~15 ms apart
+    limiter = RateLimiter(4000, store=bucket(), clock=clock)  # slots ~15 ms apart
     tokens = LocalTokens(limiter, "app", chunk=8)
     for _ in range(200):  # each message takes the sender 150 ms (Zalo's answer), ten times the spacing
         assert tokens.take_one(50)
@@ -115,8 +120,8 @@ def test_a_slow_sender_reserves_only_slots_it_can_reach_in_time() -> None:
 def test_under_contention_a_sender_backs_off_instead_of_writing_again_and_again() -> None:
     clock = ManualClock()
     table = ContendedTable()
-    RateLimiter(600, table=table, clock=clock).acquire("app", 1)  # the bucket exists
-    limiter = RateLimiter(600, table=table, clock=clock)
+    RateLimiter(600, store=bucket(table), clock=clock).acquire("app", 1)  # the bucket exists
+    limiter = RateLimiter(600, store=bucket(table), clock=clock)
     before = table.calls
     grant = limiter.acquire("app", 4)
     # one write, one retry with what the failure returned, then a jittered pause (no 8 writes)

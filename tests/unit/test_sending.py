@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from anninh.outbox import OutboundMessage, text
-from anninh.sending.records import Claim
+from anninh.sending.ledger import Claim
 from anninh.sending.sender import OutboxSender, RetryPolicy
 from anninh.sending.tiers import ReplyWindow, vn_month
 from anninh.zalo.client import ZaloClient
@@ -36,8 +36,8 @@ class MemoryRecords:
                 "claim_until": now + timedelta(seconds=claim_seconds),
                 "attempts": old.get("attempts", 0) + 1,
             }
-            return Claim(True, old, took_over_stale=stale)
-        return Claim(False, old)
+            return Claim("abandoned" if stale else "mine", record=old)
+        return Claim("busy" if item["status"] == "sending" else "done", record=old)
 
     def mark_sent(self, key: str, message_id: str, at: datetime, **classification: Any) -> None:
         self.items[key].update(status="sent", message_id=message_id, sent_at=at.isoformat(), **classification)

@@ -173,7 +173,7 @@ def follower_cap(oa_id: str, user_id: str, period: str) -> dict[str, str]:
 #   ticket: SK=TICKET#<number:04d>; citizen's tickets: GSI1PK=CITIZEN#<oa>#<user>#TICKETS
 # Notice: PK=NOTICE#<id> SK=NOTICE GSI1PK=NOTICES GSI1SK=<published_iso>
 # KB entry override: PK=KB#<entry_id> SK=KB
-# Hotline per unit: PK=UNIT#<unit_id> SK=HOTLINE#<id>
+# Hotlines per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#LIST (the whole list, one item)
 def cccd_record(receipt_no: str) -> dict[str, str]:
     return {"PK": f"CCCD#{receipt_no.strip().upper()}", "SK": "CCCD"}
 
@@ -339,6 +339,8 @@ def queue_place(place_id: str) -> dict[str, str]:
 
 # Notices feed (newest first): GSI1PK=NOTICES GSI1SK=<published_iso>#<notice_id>
 NOTICES_GSI = "NOTICES"
+# Every notice, whatever its status (editors' list): GSI2PK=NOTICES#ALL GSI2SK=<published_iso>#<notice_id>
+ALL_NOTICES_GSI = "NOTICES#ALL"
 
 
 # Security-news links per OA: PK=OA#<oa_id> SK=NEWS#<news_id>  GSI1PK=OA#<oa_id>#NEWS GSI1SK=<published_iso>
@@ -350,7 +352,9 @@ def oa_news_gsi(oa_id: str) -> str:
     return f"OA#{oa_id}#NEWS"
 
 
-# Hotline per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#<id> (see above), GSI1PK=HOTLINES
+def unit_hotlines(unit_id: str) -> dict[str, str]:
+    """A unit's hotline list edited by an admin (see "Self-service" above)."""
+    return {"PK": f"UNIT#{unit_id}", "SK": "HOTLINE#LIST"}
 
 
 # --- Reorganisations (anninh.reorg) -------------------------------------------------------------

@@ -8,11 +8,16 @@ from datetime import date, datetime
 from typing import Any
 
 from anninh import cccd, hotlines, kb, notices, queueing
-from anninh.bot import news
 from anninh.bot.messages import Reply, image, phone_button, query_button, url_button
+from anninh.bot.news import News
+from anninh.bot.news import service as news_service
 from anninh.bot.phrases import Command, is_small_talk
+from anninh.hotlines import Hotlines
+from anninh.hotlines import service as hotlines_service
 from anninh.kb.entries import KbEntry
 from anninh.kb.matcher import Matcher
+from anninh.notices import Notices
+from anninh.notices import service as notices_service
 from anninh.registry import Registry
 from anninh.stats.counters import count, faq_counter
 
@@ -37,6 +42,9 @@ class Ports:
     registry: Callable[[], Registry | None] = _default_registry
     knowledge: Callable[[], tuple[dict[str, KbEntry], Matcher]] = kb.current
     counter: Callable[..., bool] = count
+    hotlines: Callable[[], Hotlines] = hotlines_service
+    news: Callable[[], News] = news_service
+    notices: Callable[[], Notices] = notices_service
 
 
 @dataclass
@@ -386,9 +394,9 @@ def queue_cancel(ctx: Context, command: Command, reply: Reply) -> Outcome:
 def notices_page(ctx: Context, command: Command, reply: Reply) -> Outcome:
     cursor = ctx.state.get("notice_cursor") if command.args.get("more") else None
     try:
-        page, next_cursor = notices.list_published(NOTICES_PER_PAGE, cursor, table=ctx.ports.table)
+        page, next_cursor = ctx.ports.notices().list_published(NOTICES_PER_PAGE, cursor)
     except ValueError:
-        page, next_cursor = notices.list_published(NOTICES_PER_PAGE, None, table=ctx.ports.table)
+        page, next_cursor = ctx.ports.notices().list_published(NOTICES_PER_PAGE, None)
     if not page:
         reply.text(
             "Hiện chưa có thông báo truy nã hoặc tìm người thân mới."
@@ -422,7 +430,7 @@ def hotline(ctx: Context, command: Command, reply: Reply) -> Outcome:
     lines: list[str] = []
     buttons: list[dict[str, Any]] = []
     if ctx.registry is not None:
-        name, own = hotlines.for_unit(ctx.unit_id, ctx.registry, ctx.ports.table)
+        name, own = ctx.ports.hotlines().for_unit(ctx.unit_id, ctx.registry)
         if own:
             lines.append(f"Đường dây nóng {name}:")
             lines.extend(f"- {h.label}: {h.phone}" for h in own)
@@ -436,7 +444,7 @@ def hotline(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 
 def news_list(ctx: Context, command: Command, reply: Reply) -> Outcome:
-    links = news.latest(ctx.oa_id, 5, ctx.ports.table)
+    links = ctx.ports.news().latest(ctx.oa_id, 5)
     body = "Tin an ninh mới nhất:\n" + "\n".join(f"- {link.title}" for link in links)
     reply.text(body, [url_button(link.title[:60], link.url) for link in links])
     return Outcome("news")

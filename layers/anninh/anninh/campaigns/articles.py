@@ -12,8 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from anninh.campaigns.deliveries import DeliveryStore
-from anninh.campaigns.store import CampaignStore
+from anninh.campaigns.store import CampaignStore, DeliveryStore, default_deliveries
 from anninh.observability import logger
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
 
@@ -44,7 +43,7 @@ def broadcast_articles(
     from anninh.campaigns.gateway import ZaloGateway
 
     gateway = gateway or ZaloGateway()
-    deliveries = deliveries or DeliveryStore()
+    deliveries = deliveries or default_deliveries()
     cid = str(item["id"])
     spec = item.get("spec") or {}
     oa_ids = [str(o) for o in item["oa_ids"]]

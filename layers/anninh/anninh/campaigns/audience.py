@@ -1,8 +1,9 @@
 """The audience of a campaign: followers of the chosen OAs, read page by page from the followers
 index (GSI1PK=OA#<oa_id>#FOLLOWERS, GSI1SK=<last interaction>) with a resumable cursor.
 
-The follower registry (`anninh.followers`) owns the items; this module only reads them, page by page
-with the DynamoDB cursor, because the planner must checkpoint between pages.
+The follower registry (`anninh.followers`) owns the items; the campaign store reads them
+(`anninh.campaigns.store.DynamoAudience`), page by page with the DynamoDB cursor, because the planner
+must checkpoint between pages. The same pages give the quota figures their open conversations.
 """
 
 from __future__ import annotations
@@ -11,11 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from boto3.dynamodb.conditions import Key
-
-from anninh import aws, keys
 from anninh.campaigns.eligibility import AudienceMember
-from anninh.clock import iso
 
 PAGE_SIZE = 1000
 
@@ -49,6 +46,13 @@ class AudienceSource(Protocol):
     ) -> AudiencePage: ...
 
 
+def members_of(items: list[dict[str, Any]], flt: AudienceFilter) -> list[AudienceMember]:
+    """The followers of a page that the filter keeps (any of its tags, when it names some)."""
+    wanted = set(flt.tags)
+    members = [member_from_item(item) for item in items]
+    return [m for m in members if not wanted or wanted.intersection(m.tags)]
+
+
 def member_from_item(item: dict[str, Any]) -> AudienceMember:
     user_id = str(item.get("user_id") or str(item.get("SK", "")).removeprefix("FOLLOWER#"))
     return AudienceMember(
@@ -58,47 +62,3 @@ def member_from_item(item: dict[str, Any]) -> AudienceMember:
         last_interaction_at=item.get("last_interaction_at") or item.get("GSI1SK"),
         tags=frozenset(item.get("tags") or ()),
     )
-
-
-class DynamoAudience:
-    """Followers from the main table's GSI1 (one Query per page)."""
-
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
-
-    def page(
-        self,
-        oa_id: str,
-        flt: AudienceFilter,
-        now: datetime,
-        cursor: dict[str, Any] | None,
-        limit: int = PAGE_SIZE,
-    ) -> AudiencePage:
-        condition: Any = Key("GSI1PK").eq(keys.followers_by_interaction_gsi(oa_id))
-        since = flt.since(now)
-        if since is not None:
-            condition = condition & Key("GSI1SK").gte(iso(since))
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI1",
-            "KeyConditionExpression": condition,
-            "Limit": limit,
-            "ProjectionExpression": "PK, SK, GSI1PK, GSI1SK, user_id, following, withdrawn, "
-            "last_interaction_at, tags",
-        }
-        if cursor:
-            kwargs["ExclusiveStartKey"] = cursor
-        result = self.table.query(**kwargs)
-        wanted = set(flt.tags)
-        members = []
-        for item in result.get("Items", []):
-            member = member_from_item(item)
-            if wanted and not wanted.intersection(member.tags):
-                continue
-            members.append(member)
-        return AudiencePage(members=members, cursor=result.get("LastEvaluatedKey"))

@@ -1,5 +1,6 @@
 """The campaign's way to Zalo: the OA's token from the TokenStore, one refresh-and-retry on token
-errors, and the ZaloClient calls a broadcast needs. Tests pass fakes with the same methods."""
+errors (`TokenSession`, the path the outbox sender takes too), and the ZaloClient calls a broadcast
+needs. Tests pass fakes with the same methods."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 from anninh.zalo.client import MessageKind, ZaloClient
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
-from anninh.zalo.tokens import TokenStore
+from anninh.zalo.tokens import AccessTokens, TokenSession, TokenStore
 
 T = TypeVar("T")
 
@@ -26,7 +27,7 @@ class BroadcastGateway(Protocol):
 
 
 class ZaloGateway:
-    def __init__(self, client: ZaloClient | None = None, tokens: TokenStore | None = None) -> None:
+    def __init__(self, client: ZaloClient | None = None, tokens: AccessTokens | None = None) -> None:
         self._client = client
         self._tokens = tokens
 
@@ -37,19 +38,13 @@ class ZaloGateway:
         return self._client
 
     @property
-    def tokens(self) -> TokenStore:
+    def tokens(self) -> AccessTokens:
         if self._tokens is None:
             self._tokens = TokenStore(client=self.client)
         return self._tokens
 
     def _with_token(self, oa_id: str, call: Callable[[str], T]) -> T:
-        token = self.tokens.access_token(oa_id)
-        try:
-            return call(token)
-        except ZaloError as exc:
-            if exc.kind != "token":
-                raise
-            return call(self.tokens.refresh(oa_id, token))
+        return TokenSession(self.tokens, oa_id).call(call)
 
     def find_sent(
         self, oa_id: str, user_id: str, message: dict[str, Any], since_ms: int

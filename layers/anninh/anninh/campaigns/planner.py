@@ -20,10 +20,10 @@ from datetime import datetime
 from typing import Any
 
 from anninh import aws, clock
-from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudienceSource, DynamoAudience
+from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudienceSource
 from anninh.campaigns.eligibility import in_quiet_hours, ineligible_reason, quiet_hours_end, restricted
 from anninh.campaigns.model import Batch
-from anninh.campaigns.store import CampaignNotFound, CampaignStore
+from anninh.campaigns.store import CampaignNotFound, CampaignStore, default_audience, default_campaign_store
 from anninh.clock import parse_iso
 from anninh.observability import logger
 from anninh.settings import get_settings
@@ -106,8 +106,8 @@ class Planner:
         count_start: Callable[[str, str, datetime], None] | None = None,
         app_of: Callable[[str], str] | None = None,
     ) -> None:
-        self.store = store or CampaignStore()
-        self.audience = audience or DynamoAudience()
+        self.store = store or default_campaign_store()
+        self.audience = audience or default_audience()
         self.broadcast = broadcast or QueueWriter()
         self.requeue = requeue or enqueue_campaign
         self.articles = articles

@@ -21,11 +21,16 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from anninh import clock
-from anninh.campaigns.deliveries import DeliveryStore
 from anninh.campaigns.eligibility import in_quiet_hours, quiet_hours_end, restricted
 from anninh.campaigns.gateway import BroadcastGateway
 from anninh.campaigns.model import Batch
-from anninh.campaigns.store import CampaignNotFound, CampaignStore
+from anninh.campaigns.store import (
+    CampaignNotFound,
+    CampaignStore,
+    DeliveryStore,
+    default_campaign_store,
+    default_deliveries,
+)
 from anninh.clock import iso
 from anninh.observability import logger
 from anninh.ratelimit import LocalTokens, RateLimiter
@@ -106,8 +111,8 @@ class BroadcastSender:
         self.registry = registry
         self.gateway = gateway
         self.limiter = limiter
-        self.store = store or CampaignStore()
-        self.deliveries = deliveries or DeliveryStore()
+        self.store = store or default_campaign_store()
+        self.deliveries = deliveries or default_deliveries()
         self.counter = counter or _default_counter
         self.enqueue = enqueue
         self.now = now or _now

@@ -13,19 +13,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from anninh import clock, keys
-from anninh.campaigns.audience import AudienceFilter, AudienceSource, DynamoAudience
+from anninh import clock
+from anninh.campaigns.audience import AudienceFilter, AudienceSource
+from anninh.campaigns.deliveries import Delivery
 from anninh.campaigns.eligibility import (
-    CAP_PER_DAY,
-    CAP_PER_MONTH,
     in_quiet_hours,
     ineligible_reason,
     restricted,
 )
 from anninh.campaigns.model import REASONS, Campaign, CampaignRequest
 from anninh.campaigns.planner import QueueWriter, enqueue_campaign, requeue_parked
-from anninh.campaigns.store import CampaignStore, to_campaign
-from anninh.clock import VN_TZ, iso
+from anninh.campaigns.store import (
+    CampaignStore,
+    DeliveryStore,
+    default_audience,
+    default_campaign_store,
+    default_deliveries,
+    to_campaign,
+)
+from anninh.clock import iso
 from anninh.registry import Registry
 
 # Editors and admins, and commanders for the OAs of their own unit and the units under it (a ward
@@ -93,17 +99,17 @@ class CampaignService:
         enqueue: Callable[[str], None] | None = None,
         broadcast: QueueWriter | None = None,
         now: Callable[[], datetime] | None = None,
-        table: Any | None = None,
         quota_of: Callable[[str], dict[str, Any]] | None = None,
+        deliveries: DeliveryStore | None = None,
     ) -> None:
         self.registry = registry
         self.quota_of = quota_of or _oa_quota
-        self.store = store or CampaignStore()
-        self.audience = audience or DynamoAudience()
+        self.store = store or default_campaign_store()
+        self.deliveries = deliveries or default_deliveries()
+        self.audience = audience or default_audience()
         self.enqueue = enqueue or enqueue_campaign
         self.broadcast = broadcast or QueueWriter()
         self.now = now or _now
-        self._table = table
 
     # ------------------------------------------------------------------ rules
     def _require_editor(self, caller: Caller) -> None:
@@ -366,26 +372,41 @@ class CampaignService:
 
     def _capped(self, members: list[tuple[str, str]], at: datetime) -> tuple[int, int]:
         """How many of these followers already reached their daily or monthly cap."""
-        from anninh import aws
-        from anninh.settings import get_settings
+        return self.deliveries.capped(members, at), len(members)
 
-        local = at.astimezone(VN_TZ)
-        day, month = f"DAY#{local:%Y-%m-%d}", f"MONTH#{local:%Y-%m}"
-        capped: set[str] = set()
-        resource = aws.table().meta.client if self._table is None else self._table.meta.client
-        table_name = get_settings().table_name
-        for start in range(0, len(members), 50):
-            chunk = members[start : start + 50]
-            request_keys = [keys.follower_cap(o, u, sk) for o, u in chunk for sk in (day, month)]
-            pending: dict[str, Any] = {table_name: {"Keys": request_keys}}
-            while pending:
-                out = resource.batch_get_item(RequestItems=pending)
-                for item in out.get("Responses", {}).get(table_name, []):
-                    limit = CAP_PER_DAY if str(item["SK"]).startswith("DAY#") else CAP_PER_MONTH
-                    if int(item.get("n", 0)) >= limit:
-                        capped.add(str(item["PK"]))
-                pending = out.get("UnprocessedKeys") or {}
-        return len(capped), len(members)
+    # ------------------------------------------------------------------ delivery records
+    def deliveries_page(
+        self,
+        caller: Caller,
+        campaign_id: str,
+        *,
+        oa_id: str | None = None,
+        status: str | None = None,
+        cursor: dict[str, str] | None = None,
+        limit: int = 50,
+    ) -> DeliveryPage:
+        """One OA's delivery records of a campaign the caller may read (the campaign's first OA unless
+        one is named). CampaignNotFound for a campaign the caller cannot see; CampaignError
+        `not_found` for an OA the campaign does not go through."""
+        campaign = self.get(caller, campaign_id)
+        oa_ids = [str(o) for o in campaign.oa_ids]
+        chosen = oa_id or (oa_ids[0] if oa_ids else None)
+        if chosen is None or chosen not in oa_ids:
+            raise CampaignError("not_found", "Chiến dịch không gửi qua kênh này.")
+        records, next_cursor = self.deliveries.page(
+            campaign_id, chosen, status=status, cursor=cursor, limit=limit
+        )
+        oa = self.registry.oa(chosen)
+        return DeliveryPage(chosen, oa.unit_id if oa else "", oa_ids, records, next_cursor)
+
+
+@dataclass
+class DeliveryPage:
+    oa_id: str
+    unit_id: str  # of the OA: recipients are shown by that unit's pseudonyms
+    oa_ids: list[str]
+    records: list[Delivery]
+    next_cursor: dict[str, str] | None
 
 
 def _labels(reasons: set[str]) -> dict[str, str]:

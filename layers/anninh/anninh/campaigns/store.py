@@ -16,18 +16,28 @@ from __future__ import annotations
 
 import builtins
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
+from anninh.campaigns import deliveries
+from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudiencePage, members_of
+from anninh.campaigns.deliveries import CLAIMED, Claim, Delivery
+from anninh.campaigns.eligibility import CAP_PER_DAY, CAP_PER_MONTH
 from anninh.campaigns.model import STATUS_LABELS, Campaign
-from anninh.clock import iso, parse_iso
-from anninh.dynamo import condition_failed
+from anninh.clock import VN_TZ, iso, parse_iso
+from anninh.dynamo import condition_failed, error_code, query_items
+from anninh.sending.ledger import LEASE_FIELD, LEGACY_LEASE_FIELD, judge, lease_end
+from anninh.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 SCHEDULED_GSI = "CAMPAIGNS#SCHEDULED"
 LIST_GSI = "CAMPAIGNS"
@@ -108,15 +118,9 @@ def _progress(c: Campaign, now: datetime | None) -> None:
 
 
 class CampaignStore:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
+    def __init__(self, table: Table) -> None:
+        self.table = table
         self.calls = 0
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
 
     # ------------------------------------------------------------------ campaign item
     def create(self, item: dict[str, Any]) -> None:
@@ -157,18 +161,13 @@ class CampaignStore:
 
     def due(self, now: datetime) -> builtins.list[str]:
         """Ids of scheduled campaigns whose send time has come (the due sweep)."""
-        ids: builtins.list[str] = []
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI2",
-            "KeyConditionExpression": Key("GSI2PK").eq(SCHEDULED_GSI) & Key("GSI2SK").lte(f"{iso(now)}#~"),
-        }
-        while True:
-            self.calls += 1
-            page = self.table.query(**kwargs)
-            ids.extend(i["id"] for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return ids
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self.calls += 1
+        items = query_items(
+            self.table,
+            IndexName="GSI2",
+            KeyConditionExpression=Key("GSI2PK").eq(SCHEDULED_GSI) & Key("GSI2SK").lte(f"{iso(now)}#~"),
+        )
+        return [str(i["id"]) for i in items]
 
     def start(self, campaign_id: str, now: datetime, from_status: tuple[str, ...] = ("scheduled",)) -> bool:
         """scheduled -> running (once: the due sweep and the queue may both try)."""
@@ -280,26 +279,22 @@ class CampaignStore:
         partitions = [keys.campaign_delivery_pk(campaign_id, str(o)) for o in item.get("oa_ids") or []]
         partitions.append(keys.campaign_delivery_legacy_pk(campaign_id))  # started before the split
         for partition in partitions:
-            kwargs: dict[str, Any] = {
-                "KeyConditionExpression": Key("PK").eq(partition) & Key("SK").begins_with("DELIVERY#"),
-                "ProjectionExpression": "#s, reason",
-                "ExpressionAttributeNames": {"#s": "status"},
-            }
-            while True:
-                self.calls += 1
-                page = self.table.query(**kwargs)
-                for record in page.get("Items", []):
-                    status, reason = record.get("status"), record.get("reason")
-                    if status == "sent":
-                        counts["sent"] += 1
-                    elif status == "failed":
-                        counts["failed"] += 1
-                        counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
-                    elif status == "skipped":
-                        sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            self.calls += 1
+            records = query_items(
+                self.table,
+                KeyConditionExpression=Key("PK").eq(partition) & Key("SK").begins_with("DELIVERY#"),
+                ProjectionExpression="#s, reason",
+                ExpressionAttributeNames={"#s": "status"},
+            )
+            for record in records:
+                status, reason = record.get("status"), str(record.get("reason"))
+                if status == "sent":
+                    counts["sent"] += 1
+                elif status == "failed":
+                    counts["failed"] += 1
+                    counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
+                elif status == "skipped":
+                    sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
         planner_skips = {
             k: int(v) for k, v in item.items() if k.startswith("skip_") and k not in SENDER_SKIPS
         }
@@ -404,18 +399,15 @@ class CampaignStore:
         self.table.put_item(Item=item)
 
     def parked(self, campaign_id: str) -> Iterator[tuple[str, dict[str, Any], str | None]]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(keys.campaign(campaign_id)["PK"])
-            & Key("SK").begins_with("PARKED#")
-        }
-        while True:
-            self.calls += 1
-            page = self.table.query(**kwargs)
-            for item in page.get("Items", []):
-                yield item["SK"], json.loads(item["batch"]), item.get("resume_at")
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self.calls += 1
+        items = query_items(
+            self.table,
+            KeyConditionExpression=Key("PK").eq(keys.campaign(campaign_id)["PK"])
+            & Key("SK").begins_with("PARKED#"),
+        )
+        for item in items:
+            resume_at = item.get("resume_at")
+            yield str(item["SK"]), json.loads(str(item["batch"])), str(resume_at) if resume_at else None
 
     def unpark(self, campaign_id: str, sk: str) -> None:
         self.calls += 1
@@ -425,3 +417,296 @@ class CampaignStore:
         """Running campaigns (listed newest first, bounded) that may hold parked batches."""
         items, _ = self.list(limit=100)
         return [str(i["id"]) for i in items if i.get("status") == "running" and i.get("has_parked")]
+
+
+class DynamoAudience:
+    """Followers of an OA from the main table's GSI1 (GSI1PK=OA#<oa_id>#FOLLOWERS, GSI1SK=<last
+    interaction>), one Query per page with a resumable cursor (`anninh.campaigns.audience`)."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def page(
+        self,
+        oa_id: str,
+        flt: AudienceFilter,
+        now: datetime,
+        cursor: dict[str, Any] | None,
+        limit: int = PAGE_SIZE,
+    ) -> AudiencePage:
+        condition: Any = Key("GSI1PK").eq(keys.followers_by_interaction_gsi(oa_id))
+        since = flt.since(now)
+        if since is not None:
+            condition = condition & Key("GSI1SK").gte(iso(since))
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": condition,
+            "Limit": limit,
+            "ProjectionExpression": "PK, SK, GSI1PK, GSI1SK, user_id, following, withdrawn, "
+            "last_interaction_at, tags",
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        result = self.table.query(**kwargs)
+        return AudiencePage(
+            members=members_of(result.get("Items", []), flt), cursor=result.get("LastEvaluatedKey")
+        )
+
+
+def default_audience() -> DynamoAudience:
+    return DynamoAudience(aws.table())
+
+
+def default_campaign_store() -> CampaignStore:
+    return CampaignStore(aws.table())
+
+
+# ---------------------------------------------------------------------- delivery records and caps
+def _cap_keys(oa_id: str, user_id: str, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
+    local = now.astimezone(VN_TZ)
+    return (
+        keys.follower_cap(oa_id, user_id, f"DAY#{local:%Y-%m-%d}"),
+        keys.follower_cap(oa_id, user_id, f"MONTH#{local:%Y-%m}"),
+    )
+
+
+def _from_low_level(item: dict[str, Any]) -> dict[str, Any]:
+    """A low-level (typed) item as plain values."""
+    out: dict[str, Any] = {}
+    for k, v in item.items():
+        if isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N", "BOOL"):
+            tag, raw = next(iter(v.items()))
+            out[k] = int(raw) if tag == "N" else raw
+        else:
+            out[k] = v
+    return out
+
+
+class DeliveryStore:
+    """The campaign side of the send ledger (`anninh.campaigns.deliveries`) and the per-follower caps."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.client: Any = table.meta.client  # the resource's client: plain values, like the table
+        self.calls = 0
+
+    def claim(self, campaign_id: str, oa_id: str, user_id: str, now: datetime, capped: bool = False) -> Claim:
+        """Create the recipient's record (status claimed). With `capped`, also count the message
+        against the follower's daily and monthly caps in the same transaction."""
+        claim_id = uuid.uuid4().hex
+        key = keys.campaign_delivery(campaign_id, oa_id, user_id)
+        item: dict[str, Any] = {
+            **key,
+            "status": CLAIMED,
+            "claim_id": claim_id,
+            "oa_id": oa_id,
+            "user_id": user_id,
+            "claimed_at": iso(now),
+            LEASE_FIELD: lease_end(now, deliveries.LEASE_SECONDS),
+        }
+        if capped:
+            return self._claim_capped(item, claim_id, now)
+        self.calls += 1
+        try:
+            self.table.put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
+            existing: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
+            return judge(_from_low_level(existing) if existing else self._read(key), now, CLAIMED)
+        return Claim("mine", claim_id)
+
+    def _claim_capped(self, item: dict[str, Any], claim_id: str, now: datetime) -> Claim:
+        table = get_settings().table_name
+        day, month = _cap_keys(item["oa_id"], item["user_id"], now)
+        expires = {"N": str(int(now.timestamp()) + deliveries.CAP_TTL_SECONDS)}
+
+        def cap_update(key: dict[str, str], limit: int) -> dict[str, Any]:
+            return {
+                "Update": {
+                    "TableName": table,
+                    "Key": {k: {"S": v} for k, v in key.items()},
+                    "UpdateExpression": "ADD n :one SET expires_at = :exp",
+                    "ConditionExpression": "attribute_not_exists(n) OR n < :limit",
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"},
+                        ":limit": {"N": str(limit)},
+                        ":exp": expires,
+                    },
+                }
+            }
+
+        put_item = {k: ({"N": str(v)} if isinstance(v, int) else {"S": str(v)}) for k, v in item.items()}
+        self.calls += 1
+        try:
+            self._low_level().transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": table,
+                            "Item": put_item,
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    cap_update(day, CAP_PER_DAY),
+                    cap_update(month, CAP_PER_MONTH),
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [r.get("Code") for r in reasons]
+            key = {"PK": item["PK"], "SK": item["SK"]}
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return judge(self._read(key), now, CLAIMED)
+            if "ConditionalCheckFailed" in codes:
+                return Claim("capped")
+            raise
+        return Claim("mine", claim_id)
+
+    @staticmethod
+    def _low_level() -> Any:
+        """The plain DynamoDB client (typed attribute values, unlike the table resource's)."""
+        return aws.client("dynamodb")
+
+    def uncount_cap(self, oa_id: str, user_id: str, now: datetime) -> None:
+        """A capped message that Zalo did not take: give the follower's allowance back."""
+        for key in _cap_keys(oa_id, user_id, now):
+            self.calls += 1
+            self.table.update_item(
+                Key=key, UpdateExpression="ADD n :minus", ExpressionAttributeValues={":minus": -1}
+            )
+
+    def capped(self, members: builtins.list[tuple[str, str]], at: datetime) -> int:
+        """How many of these (oa_id, user_id) followers already reached their daily or monthly cap."""
+        local = at.astimezone(VN_TZ)
+        day, month = f"DAY#{local:%Y-%m-%d}", f"MONTH#{local:%Y-%m}"
+        capped: set[str] = set()
+        table_name = get_settings().table_name
+        for start in range(0, len(members), 50):
+            chunk = members[start : start + 50]
+            request_keys = [keys.follower_cap(o, u, sk) for o, u in chunk for sk in (day, month)]
+            pending: dict[str, Any] = {table_name: {"Keys": request_keys}}
+            while pending:
+                out = self.client.batch_get_item(RequestItems=pending)
+                for item in out.get("Responses", {}).get(table_name, []):
+                    limit = CAP_PER_DAY if str(item["SK"]).startswith("DAY#") else CAP_PER_MONTH
+                    if int(item.get("n", 0)) >= limit:
+                        capped.add(str(item["PK"]))
+                pending = out.get("UnprocessedKeys") or {}
+        return len(capped)
+
+    def _read(self, key: dict[str, str]) -> dict[str, Any] | None:
+        self.calls += 1
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return dict(item) if item else None
+
+    def finish(
+        self,
+        campaign_id: str,
+        oa_id: str,
+        user_id: str,
+        claim_id: str,
+        *,
+        status: str,
+        now: datetime,
+        reason: str | None = None,
+        message_id: str | None = None,
+    ) -> bool:
+        """claimed (by claim_id) -> sent | failed | skipped. False when the claim is no longer ours."""
+        sets = ["#s = :s", "finished_at = :now"]
+        values: dict[str, Any] = {":s": status, ":now": iso(now), ":claimed": CLAIMED, ":cid": claim_id}
+        if reason:
+            sets.append("reason = :r")
+            values[":r"] = reason
+        if message_id:
+            sets.append("message_id = :m")
+            values[":m"] = message_id
+        self.calls += 1
+        try:
+            self.table.update_item(
+                Key=keys.campaign_delivery(campaign_id, oa_id, user_id),
+                UpdateExpression="SET " + ", ".join(sets) + f" REMOVE {LEASE_FIELD}, {LEGACY_LEASE_FIELD}",
+                ConditionExpression="#s = :claimed AND claim_id = :cid",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def record(
+        self, campaign_id: str, oa_id: str, user_id: str, *, status: str, reason: str, now: datetime
+    ) -> bool:
+        """A recipient decided without sending (e.g. capped): a final record; False if one existed."""
+        self.calls += 1
+        try:
+            self.table.put_item(
+                Item={
+                    **keys.campaign_delivery(campaign_id, oa_id, user_id),
+                    "status": status,
+                    "reason": reason,
+                    "oa_id": oa_id,
+                    "user_id": user_id,
+                    "finished_at": iso(now),
+                },
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def release(self, campaign_id: str, oa_id: str, user_id: str, claim_id: str) -> None:
+        """Zalo certainly did not take the message: drop our claim so the recipient is tried again."""
+        self.calls += 1
+        try:
+            self.table.delete_item(
+                Key=keys.campaign_delivery(campaign_id, oa_id, user_id),
+                ConditionExpression="claim_id = :cid AND #s = :claimed",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":cid": claim_id, ":claimed": CLAIMED},
+            )
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def get(self, campaign_id: str, oa_id: str, user_id: str) -> Delivery | None:
+        item = self._read(keys.campaign_delivery(campaign_id, oa_id, user_id))
+        return Delivery.from_item(item, campaign_id) if item else None
+
+    def page(
+        self,
+        campaign_id: str,
+        oa_id: str,
+        *,
+        status: str | None = None,
+        cursor: dict[str, str] | None = None,
+        limit: int = 50,
+    ) -> tuple[builtins.list[Delivery], dict[str, str] | None]:
+        """One page of an OA's delivery records of the campaign, and the cursor of the next."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.campaign_delivery_pk(campaign_id, oa_id))
+            & Key("SK").begins_with("DELIVERY#"),
+            "Limit": limit,
+        }
+        if status:
+            kwargs["FilterExpression"] = Attr("status").eq(status)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        page = self.table.query(**kwargs)
+        last = page.get("LastEvaluatedKey")
+        records = [Delivery.from_item(item, campaign_id) for item in page.get("Items", [])]
+        return records, ({"PK": str(last["PK"]), "SK": str(last["SK"])} if last else None)
+
+
+def default_deliveries() -> DeliveryStore:
+    return DeliveryStore(aws.table())

@@ -10,18 +10,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
+
+import boto3
+from botocore.config import Config
 
 from anninh.cases import inbox, overdue, queries, workflow
 from anninh.cases.model import Case
 from anninh.cases.store import CaseStore
 from anninh.principal import Principal
 from anninh.registry import Registry
+from anninh.settings import get_settings
+
+MEDIA_LINK_SECONDS = 300
+Presign = Callable[[str, str, int], str]  # (bucket, key, seconds) -> a GET link
+
+
+@cache
+def _s3_presigner() -> Any:
+    """S3 client for presigned GETs: SigV4 (required for KMS-encrypted objects), regional endpoint."""
+    settings = get_settings()
+    return boto3.client(
+        "s3",
+        region_name=settings.region,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
+    )
+
+
+def presigned_get(bucket: str, key: str, seconds: int) -> str:
+    """A link that downloads the object for `seconds` (signing needs no request to S3)."""
+    return str(
+        _s3_presigner().generate_presigned_url(
+            "get_object", ExpiresIn=seconds, Params={"Bucket": bucket, "Key": key}
+        )
+    )
+
+
+def media_key(media: dict[str, Any]) -> str | None:
+    """Where an attachment's bytes are in the media bucket (the media worker's field names)."""
+    for name in ("s3_key", "object_key", "key", "s3Key"):
+        value = media.get(name)
+        if isinstance(value, str) and value:
+            return value
+    data = media.get("data")
+    return media_key(data) if isinstance(data, dict) else None
 
 
 class CaseService:
-    def __init__(self, ports: workflow.Ports) -> None:
+    def __init__(self, ports: workflow.Ports, presign: Presign = presigned_get) -> None:
         self.ports = ports
+        self.presign = presign
 
     @property
     def store(self) -> CaseStore:
@@ -46,6 +85,13 @@ class CaseService:
         return queries.conversation_messages(
             case.oa_id, case.user_id, start_iso, limit=limit, store=self.store
         )
+
+    def media_link(self, media: dict[str, Any]) -> str | None:
+        """A short-lived download link of an attachment (None once it was purged or never stored)."""
+        key = media_key(media)
+        if not key or media.get("purged_at"):
+            return None
+        return self.presign(str(media.get("bucket") or get_settings().media_bucket), key, MEDIA_LINK_SECONDS)
 
     def update(
         self,

@@ -51,6 +51,11 @@ def load_registry() -> Registry:
     return Registry(apps=apps, units=units, oas=oas, officers=officers)
 
 
+def officers_enabled() -> dict[str, bool]:
+    """username (lower case) -> enabled, for every officer record."""
+    return {str(i.get("GSI1SK")): bool(i.get("enabled", True)) for i in _query_all("OFFICERS")}
+
+
 def officer_state(username: str) -> tuple[Officer, bool] | None:
     """(officer record, enabled) from the OFFICER item, or None when there is no such officer.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from decimal import Decimal
 from typing import Any, Protocol
@@ -10,10 +9,11 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from anninh import audit, aws, hotlines, keys, queueing
+from anninh import audit, aws, keys, queueing
 from anninh.dynamo import condition_failed, query_all
-from anninh.hotlines import hotline_key
+from anninh.hotlines import DynamoHotlineStore, Hotline, Hotlines
 from anninh.registry import OA, Registry, Unit
+from anninh.registry.directory import NoDirectory, OfficerDirectory
 from anninh.reorg.plan import Handoff, OpenCase, Placed
 from anninh.stats.figures import plain
 
@@ -48,10 +48,9 @@ def _data(model: Any) -> dict[str, Any]:
 
 
 class DynamoReorgStore:
-    def __init__(self, table: Any | None = None, cognito: Any | None = None, user_pool_id: str = "") -> None:
+    def __init__(self, table: Any | None = None, directory: OfficerDirectory | None = None) -> None:
         self._table = table
-        self._cognito = cognito
-        self._pool = user_pool_id
+        self._directory = directory or NoDirectory()
 
     @property
     def table(self) -> Any:
@@ -101,8 +100,7 @@ class DynamoReorgStore:
         ]
 
     def hotlines(self, unit_id: str) -> list[dict[str, str]]:
-        item = self.table.get_item(Key=hotline_key(unit_id)).get("Item") or {}
-        return [{"label": str(h["label"]), "phone": str(h["phone"])} for h in item.get("hotlines") or []]
+        return DynamoHotlineStore(self.table).get(unit_id)
 
     def net_follows_since(self, unit_id: str, day: str) -> int:
         """Follows less unfollows counted for the unit on or after `day` (one GSI query)."""
@@ -131,14 +129,8 @@ class DynamoReorgStore:
         if officer is None:
             return
         registry_store.put_officer(officer.model_copy(update={"unit_id": unit_id}))
-        if self._cognito is not None and self._pool:
-            # A registry officer without a sign-in account yet has nothing to update.
-            with contextlib.suppress(self._cognito.exceptions.UserNotFoundException):
-                self._cognito.admin_update_user_attributes(
-                    UserPoolId=self._pool,
-                    Username=username,
-                    UserAttributes=[{"Name": "custom:unit_id", "Value": unit_id}],
-                )
+        # A registry officer without a sign-in account yet has nothing to update.
+        self._directory.set_unit(username, unit_id, missing_ok=True)
 
     def move_case(self, case: OpenCase, unit_id: str, reorg_id: str, at: str) -> None:
         """The case changes unit; its id, code, evidence and history stay where they are."""
@@ -188,7 +180,9 @@ class DynamoReorgStore:
         )
 
     def put_hotlines(self, unit_id: str, lines: list[dict[str, str]], by: str, at: str) -> None:
-        hotlines.save(unit_id, [hotlines.Hotline.model_validate(h) for h in lines], by, at, self.table)
+        Hotlines(DynamoHotlineStore(self.table)).save(
+            unit_id, [Hotline.model_validate(h) for h in lines], by, at
+        )
 
     def drop_rollups(self, unit_id: str, first_day: str) -> int:
         items = self._query(

@@ -16,10 +16,9 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
-from anninh import aws, keys
-from anninh.clock import iso, utcnow
+from anninh.campaigns.audience import AudienceFilter, AudienceSource
+from anninh.campaigns.store import default_audience
+from anninh.clock import utcnow
 from anninh.observability import logger
 from anninh.sending.tiers import (
     FREE_REPLIES,
@@ -80,30 +79,28 @@ def forget_zalo_quota() -> None:
         _zalo_cache.clear()
 
 
-def free_replies_open(oa_id: str, now: datetime, table: Any | None = None) -> int:
+def free_replies_open(
+    oa_id: str,
+    now: datetime,
+    *,
+    audience: AudienceSource | None = None,
+    windows: ConversationWindows | None = None,
+) -> int:
     """Conversations of the OA whose citizen wrote less than 48 hours ago and that have free replies
-    left. Candidates come from the followers' last interaction (GSI1), then each conversation's log."""
-    table = table or aws.table()
-    windows = ConversationWindows(table)
-    since = iso(now - REPLY_WINDOW)
-    count, seen, start = 0, 0, None
+    left. Candidates come from the followers' last interaction (the campaigns' audience pages, GSI1),
+    then each conversation's log."""
+    audience = audience or default_audience()
+    windows = windows or ConversationWindows()
+    recent = AudienceFilter(interacted_within_days=REPLY_WINDOW.days)
+    count, seen, cursor = 0, 0, None
     while seen < MAX_OPEN_CANDIDATES:
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI1",
-            "KeyConditionExpression": Key("GSI1PK").eq(keys.followers_by_interaction_gsi(oa_id))
-            & Key("GSI1SK").gte(since),
-            "Limit": 100,
-        }
-        if start:
-            kwargs["ExclusiveStartKey"] = start
-        page = table.query(**kwargs)
-        for item in page.get("Items", []):
+        page = audience.page(oa_id, recent, now, cursor, limit=100)
+        for member in page.members:
             seen += 1
-            user_id = str(item.get("SK", "")).removeprefix("FOLLOWER#")
-            if user_id and windows.window(oa_id, user_id).free_left(now) > 0:
+            if member.user_id and windows.window(oa_id, member.user_id).free_left(now) > 0:
                 count += 1
-        start = page.get("LastEvaluatedKey")
-        if not start:
+        cursor = page.cursor
+        if not cursor:
             break
     return count
 

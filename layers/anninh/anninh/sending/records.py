@@ -1,4 +1,5 @@
-"""Outbox delivery records: one item per message key, the idempotency of sending.
+"""Outbox delivery records: one item per message key, the idempotency of sending (the send ledger of
+`anninh.sending.ledger`, which campaign deliveries share).
 
 Item ``PK=OUTBOX#<key> SK=OUTBOX`` with ``status``:
 
@@ -18,16 +19,14 @@ officers of the OA's unit: ``GSI1PK=UNIT#<unit_id>#UNDELIVERED GSI1SK=<iso>#<key
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
-
-from anninh import aws, crypto, keys
+from anninh import crypto, keys
 from anninh.clock import iso
 from anninh.outbox import OutboundMessage
+from anninh.sending.ledger import Claim, epoch_ms, judge, lease_end
+from anninh.sending.store import OutboxStore, default_sending_store
 from anninh.settings import get_settings
 
 Status = Literal["sending", "retrying", "sent", "failed", "undeliverable_window"]
@@ -49,90 +48,45 @@ CAUSE_LABELS: dict[str, str] = {
     "unknown": "Chưa rõ đã gửi được hay chưa: kết nối với Zalo bị ngắt sau khi gửi và Zalo không cho biết "
     "kết quả. Hãy xem lại cuộc trò chuyện trên Zalo trước khi gửi lại.",
 }
+# The same causes in a few words, for a badge next to the message (the long text explains).
+CAUSE_SHORT_LABELS: dict[str, str] = {
+    "window": "Quá 7 ngày chưa tương tác",
+    "recipient": "Người nhận không nhận được tin",
+    "oa": "OA bị Zalo từ chối",
+    "invalid": "Nội dung không hợp lệ",
+    "retries": "Lỗi kết nối với Zalo",
+    "quota": "Hết hạn mức tin chủ động",
+    "unknown": "Chưa rõ đã gửi được",
+}
 FINAL_STATUSES = frozenset({"sent", "failed", "undeliverable_window"})
 SENT_TTL_SECONDS = 40 * 24 * 3600
-CLAIM_UPDATE = (
-    "SET #status = :sending, claim_until = :until, attempts = if_not_exists(attempts, :zero) + :one,"
-    " oa_id = :oa, user_id = :user, origin = :origin,"
-    " created_at = if_not_exists(created_at, :now), updated_at = :now, #type = :type"
-)
-# New, or retrying after a visible failure, or a claim whose sender died (expired).
-CLAIM_CONDITION = (
-    "attribute_not_exists(PK) OR #status = :retrying OR (#status = :sending AND claim_until < :now_ms)"
-)
-
-
-@dataclass
-class Claim:
-    """The result of trying to take a message for sending."""
-
-    claimed: bool
-    record: dict[str, Any]
-    # True when we took over a `sending` claim that expired: the previous sender may have sent it.
-    took_over_stale: bool = False
-
-    @property
-    def status(self) -> str:
-        return str(self.record.get("status", ""))
 
 
 class OutboxRecords:
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
+    """The outbox ledger: what each record says, written through the sending store."""
 
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
+    def __init__(self, store: OutboxStore | None = None) -> None:
+        self.store: OutboxStore = store or default_sending_store()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        item = self.table.get_item(Key=keys.outbox_record(key), ConsistentRead=True).get("Item")
-        return dict(item) if item else None
+        return self.store.get(key)
 
     def claim(self, msg: OutboundMessage, now: datetime, claim_seconds: float) -> Claim:
         """Take the message unless it is final or another sender's claim is still live."""
-        now_ms = int(now.timestamp() * 1000)
-        try:
-            result = self.table.update_item(
-                Key=keys.outbox_record(msg.key),
-                UpdateExpression=CLAIM_UPDATE,
-                ConditionExpression=CLAIM_CONDITION,
-                ExpressionAttributeNames={"#status": "status", "#type": "type"},
-                ExpressionAttributeValues={
-                    ":sending": "sending",
-                    ":retrying": "retrying",
-                    ":until": now_ms + int(claim_seconds * 1000),
-                    ":now_ms": now_ms,
-                    ":zero": 0,
-                    ":one": 1,
-                    ":oa": msg.oa_id,
-                    ":user": msg.user_id,
-                    ":origin": msg.origin,
-                    ":now": iso(now),
-                    ":type": "outbox",
-                },
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            return Claim(claimed=False, record=self.get(msg.key) or {})
-        old = dict(result.get("Attributes") or {})
-        return Claim(claimed=True, record=old, took_over_stale=old.get("status") == "sending")
+        claimed, record = self.store.claim(
+            msg.key,
+            {"oa_id": msg.oa_id, "user_id": msg.user_id, "origin": msg.origin},
+            iso(now),
+            epoch_ms(now),
+            lease_end(now, claim_seconds),
+        )
+        if not claimed:
+            return judge(record or None, now, "sending")
+        # Taken: new, given back after a visible failure, or a dead sender's (see the sender).
+        return Claim("abandoned" if record.get("status") == "sending" else "mine", record=record)
 
     def _update(self, key: str, sets: dict[str, Any], remove: tuple[str, ...] = ()) -> None:
-        names = {f"#a{i}": name for i, name in enumerate(sets)}
-        values = {f":v{i}": value for i, value in enumerate(sets.values())}
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(sets)))
-        if remove:
-            expression += " REMOVE " + ", ".join(remove)
-        self.table.update_item(
-            Key=keys.outbox_record(key),
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        self.store.update(key, sets, remove)
 
     def mark_sent(
         self,
@@ -205,7 +159,7 @@ class OutboxRecords:
         self._update(msg.key, sets, remove=("claim_until",))
 
 
-def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) -> list[dict[str, Any]]:
+def list_undelivered(unit_id: str, limit: int = 50, store: OutboxStore | None = None) -> list[dict[str, Any]]:
     """Messages to citizens of a unit's OAs that could not be delivered, newest first.
 
     Each item: key, status (`undeliverable_window` | `failed`), cause (`window` | `recipient` | `oa` |
@@ -213,15 +167,9 @@ def list_undelivered(unit_id: str, limit: int = 50, table: Any | None = None) ->
     user_id (the Zalo id: map it to the conversation before showing it), case_id, officer, origin,
     message (the Zalo message object), at.
     """
-    table = table or aws.table()
-    page = table.query(
-        IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_undelivered_gsi(unit_id)),
-        ScanIndexForward=False,
-        Limit=limit,
-    )
+    items = (store or default_sending_store()).undelivered(unit_id, limit)
     out: list[dict[str, Any]] = []
-    for item in page.get("Items", []):
+    for item in items:
         plain = crypto.decrypt_text(item.get("message"), context=f"{item['PK']}|message") or "{}"
         out.append(
             {

@@ -62,7 +62,7 @@ from anninh.sending.records import OutboxRecords
 from anninh.sending.tiers import ConversationWindows, QuotaLedger, TierDecision, decide
 from anninh.zalo.client import MessageKind, SendResult, ZaloClient
 from anninh.zalo.errors import OUT_OF_QUOTA, RATE_LIMITED, TokenUnavailableError, ZaloError
-from anninh.zalo.tokens import TokenStore
+from anninh.zalo.tokens import AccessTokens, TokenSession, TokenStore
 
 WINDOW = timedelta(days=7)
 MAX_VISIBILITY = 12 * 3600  # SQS limit
@@ -122,7 +122,7 @@ class OutboxSender:
         self,
         *,
         zalo: ZaloClient | None = None,
-        tokens: TokenStore | None = None,
+        tokens: AccessTokens | None = None,
         records: OutboxRecords | None = None,
         followers: Followers | None = None,
         conversations: Conversations | None = None,
@@ -302,11 +302,11 @@ class OutboxSender:
     ) -> SendResult:
         requested = msg.meta.get("kind")
         kind: MessageKind = requested if requested in ("transaction", "promotion") else "cs"
+        session = TokenSession(self.tokens, msg.oa_id, log)
         try:
-            token = self.tokens.access_token(msg.oa_id)
+            session.token()
         except TokenUnavailableError as exc:
             self._token_unavailable(exc, log)
-        refreshed = False
         failures = 0
         slept = 0.0
         while True:
@@ -325,17 +325,16 @@ class OutboxSender:
             attempt_at = self.clock()
             try:
                 reply_to = decision.reply_to if decision is not None else None
-                return self.zalo.send_message(token, msg.user_id, msg.message, kind=kind, reply_to=reply_to)
+                return self.zalo.send_message(
+                    session.token(), msg.user_id, msg.message, kind=kind, reply_to=reply_to
+                )
             except ZaloError as exc:
-                if exc.kind == "token" and not refreshed:
-                    refreshed = True
-                    logger.info("Zalo refused the token; refreshing once", extra={**log, "code": exc.code})
+                if exc.kind == "token":
                     try:
-                        token = self.tokens.refresh(msg.oa_id, token)
+                        if session.renew(exc):
+                            continue  # the same path as every sender's (TokenSession.call)
                     except TokenUnavailableError as unavailable:
                         self._token_unavailable(unavailable, log)
-                    continue
-                if exc.kind == "token":
                     metrics.add_metric(name="OutboundNeedsOperator", unit=MetricUnit.Count, value=1)
                     raise _RetryLater(
                         self.policy.token_unavailable_delay, f"token refused after a refresh ({exc.code})"
@@ -345,7 +344,7 @@ class OutboxSender:
                 failures += 1
                 if exc.maybe_delivered:
                     # The request went out and the answer was lost: ask Zalo before sending again.
-                    found = self._reconcile(token, msg, attempt_at, log)
+                    found = self._reconcile(session.token(), msg, attempt_at, log)
                     if found:
                         return SendResult(message_id=found, user_id=msg.user_id)
                     if found is None:

@@ -6,7 +6,8 @@ reset each time the citizen writes again, and only when the send names the citiz
 monthly quota (Vietnam month; 1,000 free for a verified OA). Broadcasts and ZNS have their own quotas.
 
 - `window_from_log(items)` / `decide(window, now)` — the pure rule, on the conversation log;
-- `ConversationWindows` — reads the latest items of a conversation (one query, at most 9 items);
+- `ConversationWindows` — the window from the latest items of a conversation (one query, at most 9
+  items, `anninh.sending.store`);
 - `QuotaLedger` — proactive sends per OA and month, counted once per outbox message key.
 """
 
@@ -17,11 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
-
-from anninh import aws, keys
 from anninh.clock import VN_TZ, iso, parse_iso
+from anninh.sending.store import ConversationTail, QuotaStore, default_sending_store
 
 Tier = Literal["reply", "proactive", "broadcast", "zns"]
 TIERS: tuple[Tier, ...] = ("reply", "proactive", "broadcast", "zns")
@@ -100,25 +98,11 @@ def vn_month(at: datetime) -> str:
 class ConversationWindows:
     """Reads the reply window of a conversation from the conversation log (anninh.conversations)."""
 
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
+    def __init__(self, log: ConversationTail | None = None) -> None:
+        self.log: ConversationTail = log or default_sending_store()
 
     def window(self, oa_id: str, user_id: str) -> ReplyWindow:
-        page = self.table.query(
-            KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
-            & Key("SK").begins_with("MSG#"),
-            ScanIndexForward=False,
-            Limit=LOOKBACK,
-            ProjectionExpression="direction, #at, msg_id",
-            ExpressionAttributeNames={"#at": "at"},
-        )
-        return window_from_log(page.get("Items", []))
+        return window_from_log(self.log.latest(oa_id, user_id, LOOKBACK))
 
 
 class QuotaLedger:
@@ -128,61 +112,14 @@ class QuotaLedger:
     redelivered message (the sender repeats its bookkeeping) or a retried batch is never counted twice.
     """
 
-    def __init__(self, table: Any | None = None) -> None:
-        self._table = table
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
+    def __init__(self, store: QuotaStore | None = None) -> None:
+        self.store: QuotaStore = store or default_sending_store()
 
     def count_proactive(self, oa_id: str, message_key: str, at: datetime, n: int = 1) -> bool:
         """Add `n` proactive sends to the OA's month, once per `message_key` (an outbox message key, or
         a campaign batch key); False when that key was counted already."""
-        month = vn_month(at)
-        name = self.table.name
-        try:
-            self.table.meta.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": name,
-                            "Item": {
-                                **keys.oa_quota_marker(message_key),
-                                "type": "oa_quota_marker",
-                                "oa_id": oa_id,
-                                "month": month,
-                                "n": n,
-                                "expires_at": int(at.timestamp()) + MARKER_TTL_SECONDS,
-                            },
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": name,
-                            "Key": keys.oa_quota_month(oa_id, month),
-                            "UpdateExpression": (
-                                "ADD proactive :n SET oa_id = :oa, #month = :month, #type = :type"
-                            ),
-                            "ExpressionAttributeNames": {"#month": "month", "#type": "type"},
-                            "ExpressionAttributeValues": {
-                                ":n": n,
-                                ":oa": oa_id,
-                                ":month": month,
-                                ":type": "oa_quota",
-                            },
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                return False  # counted already
-            raise
-        return True
+        expires_at = int(at.timestamp()) + MARKER_TTL_SECONDS
+        return self.store.add_proactive(oa_id, vn_month(at), message_key, n, expires_at)
 
     def used(self, oa_id: str, month: str) -> int:
-        item = self.table.get_item(Key=keys.oa_quota_month(oa_id, month), ConsistentRead=True).get("Item")
-        return int(item.get("proactive", 0)) if item else 0
+        return self.store.proactive_used(oa_id, month)

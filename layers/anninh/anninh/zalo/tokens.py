@@ -12,7 +12,6 @@ Secret `TOKEN_SECRET_PREFIX + oa_id`:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -20,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
@@ -33,6 +32,9 @@ from anninh.registry.store import current_registry
 from anninh.settings import get_settings
 from anninh.zalo.client import TokenPair, ZaloClient
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
+from anninh.zalo.store import TokenLeases, default_leases
+
+T = TypeVar("T")
 
 # Watched by TokenRefreshFailedAlarm (template.yaml): namespace POWERTOOLS_METRICS_NAMESPACE,
 # dimension service=POWERTOOLS_SERVICE_NAME only (an extra dimension would hide it from the alarm).
@@ -86,7 +88,7 @@ class TokenStore:
     def __init__(
         self,
         secrets: Any | None = None,
-        table: Any | None = None,
+        leases: TokenLeases | None = None,
         client: ZaloClient | None = None,
         *,
         app_secret: Callable[[str], str] = _registry_app_secret,
@@ -99,7 +101,7 @@ class TokenStore:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._secrets = secrets
-        self._table = table
+        self.leases: TokenLeases = leases or default_leases()
         self._client = client
         self._app_secret = app_secret
         self.cache_seconds = cache_seconds
@@ -118,12 +120,6 @@ class TokenStore:
         if self._secrets is None:
             self._secrets = aws.client("secretsmanager")
         return self._secrets
-
-    @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
 
     @property
     def client(self) -> ZaloClient:
@@ -197,51 +193,11 @@ class TokenStore:
     def _acquire(self, oa_id: str, owner: str) -> dict[str, Any] | None:
         """Take the OA's refresh lease; returns the previous lease item ({} if none), None if held."""
         now = self._clock()
-        try:
-            result = self.table.update_item(
-                Key=keys.token_lease(oa_id),
-                UpdateExpression="SET #owner = :me, lease_until = :until, oa_id = :oa, expires_at = :ttl",
-                ConditionExpression="attribute_not_exists(PK) OR lease_until < :now",
-                ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={
-                    ":me": owner,
-                    ":until": int((now + self.lease_seconds) * 1000),
-                    ":now": int(now * 1000),
-                    ":oa": oa_id,
-                    ":ttl": int(now) + 7 * 24 * 3600,
-                },
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return None
-            raise
-        return dict(result.get("Attributes") or {})
+        return self.leases.acquire(oa_id, owner, int(now * 1000), int((now + self.lease_seconds) * 1000))
 
     def _release(self, oa_id: str, owner: str) -> None:
         """Drop our lease; a parked (unsaved) pair stays on the item for the next refresher."""
-        names = {"#owner": "owner"}
-        try:
-            self.table.delete_item(
-                Key=keys.token_lease(oa_id),
-                ConditionExpression="#owner = :me AND attribute_not_exists(unsaved_pair)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={":me": owner},
-            )
-            return
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                logger.warning("could not release the token lease", extra={"oa_id": oa_id})
-                return
-        # If someone else holds it now (ours expired), there is nothing to release.
-        with contextlib.suppress(ClientError):
-            self.table.update_item(
-                Key=keys.token_lease(oa_id),
-                UpdateExpression="SET lease_until = :zero",
-                ConditionExpression="#owner = :me",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={":me": owner, ":zero": 0},
-            )
+        self.leases.release(oa_id, owner)
 
     # ------------------------------------------------------------------ refresh
     def refresh(self, oa_id: str, stale_access_token: str) -> str:
@@ -322,11 +278,7 @@ class TokenStore:
             sealed = crypto.encrypt_text(
                 record.model_dump_json(), context=keys.token_lease(record.oa_id)["PK"] + "|unsaved_pair"
             )
-            self.table.update_item(
-                Key=keys.token_lease(record.oa_id),
-                UpdateExpression="SET unsaved_pair = :p",
-                ExpressionAttributeValues={":p": sealed},
-            )
+            self.leases.park_pair(record.oa_id, sealed)
             logger.critical("token pair parked on the lease item", extra={"oa_id": record.oa_id})
         except Exception:
             logger.critical(
@@ -343,7 +295,7 @@ class TokenStore:
         return TokenRecord.model_validate_json(plain) if plain else None
 
     def _clear_rescue(self, oa_id: str) -> None:
-        self.table.update_item(Key=keys.token_lease(oa_id), UpdateExpression="REMOVE unsaved_pair")
+        self.leases.clear_pair(oa_id)
 
     # ------------------------------------------------------------------ scheduled refresh
     def refresh_expiring(self, within: timedelta, oa_ids: list[str] | None = None) -> RefreshReport:
@@ -370,3 +322,52 @@ class TokenStore:
                 logger.exception("scheduled token refresh failed", extra={"oa_id": oa_id})
                 report.failed[oa_id] = str(exc)
         return report
+
+
+class AccessTokens(Protocol):
+    """What a sender needs of the TokenStore (tests pass fakes)."""
+
+    def access_token(self, oa_id: str) -> str: ...
+
+    def refresh(self, oa_id: str, stale_access_token: str) -> str: ...
+
+
+class TokenSession:
+    """The one refresh-and-retry path of every sender (outbox replies and campaigns).
+
+    Holds the OA's access token for one delivery: the first call that Zalo refuses for the token
+    (-216 and the other token codes, docs/zalo.md) refreshes it once (`TokenStore.refresh` serialises
+    refreshes across functions) and is repeated with the new token; a second refusal in the same
+    delivery is raised to the caller, which decides (retry later, or record the OA's failure).
+    `TokenUnavailableError` (not connected, refresh refused or too slow) is raised as it comes."""
+
+    def __init__(self, tokens: AccessTokens, oa_id: str, log: dict[str, Any] | None = None) -> None:
+        self.tokens = tokens
+        self.oa_id = oa_id
+        self.log = log or {"oa_id": oa_id}
+        self.refreshed = False
+        self._token: str | None = None
+
+    def token(self) -> str:
+        if self._token is None:
+            self._token = self.tokens.access_token(self.oa_id)
+        return self._token
+
+    def renew(self, exc: ZaloError) -> bool:
+        """After Zalo refused the token: refresh it, once per session; False when already done."""
+        if self.refreshed:
+            return False
+        self.refreshed = True
+        logger.info("Zalo refused the token; refreshing once", extra={**self.log, "code": exc.code})
+        self._token = self.tokens.refresh(self.oa_id, self.token())
+        return True
+
+    def call(self, request: Callable[[str], T]) -> T:
+        """`request(token)`, repeated once with a refreshed token when Zalo refuses the token."""
+        while True:
+            try:
+                return request(self.token())
+            except ZaloError as exc:
+                if exc.kind == "token" and self.renew(exc):
+                    continue
+                raise

@@ -11,13 +11,12 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from boto3.dynamodb.conditions import Attr, Key
 
-from anninh import aws, crypto, keys
+from anninh import crypto
 from anninh.api.auth import principal
 from anninh.api.errors import BadRequest, NotFound
 from anninh.campaigns.model import REASONS
-from anninh.campaigns.service import CampaignService
+from anninh.campaigns.service import CampaignError, CampaignService
 from anninh.campaigns.store import CampaignNotFound
 from anninh.registry.store import current_registry
 
@@ -27,7 +26,7 @@ CampaignId = Annotated[str, Path(min_length=1, max_length=80)]
 STATUS_LABELS = {"sent": "Đã gửi", "failed": "Gửi lỗi", "skipped": "Bỏ qua", "claimed": "Đang gửi"}
 
 
-def _cursor(value: str | None) -> dict[str, Any] | None:
+def _cursor(value: str | None) -> dict[str, str] | None:
     if not value:
         return None
     try:
@@ -51,49 +50,30 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     p = principal()
-    registry = current_registry()
     try:
-        campaign = CampaignService(registry).get(p, campaign_id)
+        page = CampaignService(current_registry()).deliveries_page(
+            p, campaign_id, oa_id=oa_id, status=status, cursor=_cursor(cursor), limit=limit
+        )
     except CampaignNotFound as exc:
         raise NotFound("Không tìm thấy chiến dịch.") from exc
-    oas = [str(o) for o in campaign.oa_ids]
-    chosen = oa_id or (oas[0] if oas else None)
-    if chosen is None or chosen not in oas:
-        raise NotFound("Chiến dịch không gửi qua kênh này.")
-    oa = registry.oa(chosen)
-    unit_id = oa.unit_id if oa else ""
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(keys.campaign_delivery_pk(campaign_id, chosen))
-        & Key("SK").begins_with("DELIVERY#"),
-        "Limit": limit,
-    }
-    if status:
-        kwargs["FilterExpression"] = Attr("status").eq(status)
-    start = _cursor(cursor)
-    if start:
-        kwargs["ExclusiveStartKey"] = start
-    page = aws.table().query(**kwargs)
-    items = []
-    for record in page.get("Items", []):
-        user_id = str(record.get("SK", "")).rsplit("#", 1)[-1]
-        state = str(record.get("status", ""))
-        reason = record.get("reason")
-        items.append(
-            {
-                "recipient": crypto.pseudonym(unit_id, user_id),
-                "status": state,
-                "status_label": STATUS_LABELS.get(state, state),
-                "reason": reason,
-                "reason_label": REASONS.get(str(reason), str(reason)) if reason else None,
-                "finished_at": record.get("finished_at"),
-            }
-        )
-    last = page.get("LastEvaluatedKey")
+    except CampaignError as exc:
+        raise NotFound(exc.message) from exc
+    items = [
+        {
+            "recipient": crypto.pseudonym(page.unit_id, record.user_id),
+            "status": record.status,
+            "status_label": STATUS_LABELS.get(record.status, record.status),
+            "reason": record.reason,
+            "reason_label": REASONS.get(record.reason, record.reason) if record.reason else None,
+            "finished_at": record.finished_at,
+        }
+        for record in page.records
+    ]
     return {
         "campaign_id": campaign_id,
-        "oa_id": chosen,
-        "oa_ids": oas,
+        "oa_id": page.oa_id,
+        "oa_ids": page.oa_ids,
         "items": items,
         "count": len(items),
-        "next_cursor": json.dumps({"PK": last["PK"], "SK": last["SK"]}) if last else None,
+        "next_cursor": json.dumps(page.next_cursor) if page.next_cursor else None,
     }

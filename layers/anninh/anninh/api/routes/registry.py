@@ -14,22 +14,21 @@ record on the next request (see `anninh.api.auth`).
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, aws
+from anninh import audit
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anninh.clock import iso, utcnow
 from anninh.registry import OA, Officer, Role, Unit, UnitKind
-from anninh.registry.store import current_registry, forget_cached_registry, put_oa, put_officer, put_unit
-from anninh.settings import get_settings
+from anninh.registry.directory import UsernameTaken, WeakPassword
+from anninh.registry.service import default_service
+from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
 
@@ -191,8 +190,7 @@ def put_unit_route(unit_id: UnitId, body: Annotated[UnitIn, Body()]) -> dict[str
     before = existing
     kept = {name: getattr(before, name) for name in REORG_FIELDS} if before else {}
     unit = Unit(unit_id=unit_id, **body.model_dump(), **kept)
-    put_unit(unit)
-    forget_cached_registry()
+    default_service().save_unit(unit)
     audit.record(
         p.username,
         "unit.put",
@@ -227,8 +225,7 @@ def put_oa_route(oa_id: OaId, body: Annotated[OaIn, Body()]) -> dict[str, Any]:
         raise Unprocessable(f"Không có ứng dụng Zalo '{body.app_id}'.", details=[{"loc": ["body", "app_id"]}])
     before = registry.oa(oa_id)
     oa = OA(oa_id=oa_id, **body.model_dump())
-    put_oa(oa)
-    forget_cached_registry()
+    default_service().save_oa(oa)
     audit.record(
         p.username,
         "oa.put",
@@ -253,15 +250,7 @@ def _officer_view(o: Officer, enabled: bool = True) -> dict[str, Any]:
 
 
 def _enabled_map() -> dict[str, bool]:
-    page_items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"IndexName": "GSI1", "KeyConditionExpression": Key("GSI1PK").eq("OFFICERS")}
-    while True:
-        page = aws.table().query(**kwargs)
-        page_items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return {str(i.get("GSI1SK")): bool(i.get("enabled", True)) for i in page_items}
+    return default_service().officers_enabled()
 
 
 @router.get("/officers", summary="Officers of the units the caller sees (its own unit and those below)")
@@ -292,10 +281,6 @@ class OfficerPatch(BaseModel):
     enabled: bool | None = None
 
 
-def _cognito() -> tuple[Any, str]:
-    return aws.client("cognito-idp"), get_settings().user_pool_id
-
-
 def _check_unit(unit_id: str) -> None:
     if current_registry().unit(unit_id) is None:
         raise Unprocessable(f"Không có đơn vị '{unit_id}'.", details=[{"loc": ["body", "unit_id"]}])
@@ -314,28 +299,6 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
     if any(o.username.lower() == username for o in current_registry().officers):
         raise Conflict("Tên đăng nhập đã tồn tại.", code="officer_exists")
     roles = sorted(set(body.roles))
-    cognito, pool = _cognito()
-    if pool:
-        kwargs: dict[str, Any] = {
-            "UserPoolId": pool,
-            "Username": username,
-            "UserAttributes": [{"Name": "custom:unit_id", "Value": body.unit_id}]
-            + ([{"Name": "name", "Value": body.display_name}] if body.display_name else []),
-        }
-        if body.temporary_password:
-            kwargs["TemporaryPassword"] = body.temporary_password
-            kwargs["MessageAction"] = "SUPPRESS"
-        try:
-            cognito.admin_create_user(**kwargs)
-        except cognito.exceptions.UsernameExistsException as exc:
-            raise Conflict("Tên đăng nhập đã tồn tại.", code="officer_exists") from exc
-        except cognito.exceptions.InvalidPasswordException as exc:
-            raise Unprocessable(
-                "Mật khẩu tạm không đạt yêu cầu (ít nhất 12 ký tự, có chữ hoa, chữ thường, số).",
-                details=[{"loc": ["body", "temporary_password"]}],
-            ) from exc
-        for role in roles:
-            cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=role)
     now = iso(utcnow())
     officer = Officer(
         username=username,
@@ -344,8 +307,15 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
         display_name=body.display_name,
         roles_since={str(r): now for r in roles},
     )
-    put_officer(officer, enabled=True)
-    forget_cached_registry()
+    try:
+        default_service().create_officer(officer, body.temporary_password)
+    except UsernameTaken as exc:
+        raise Conflict("Tên đăng nhập đã tồn tại.", code="officer_exists") from exc
+    except WeakPassword as exc:
+        raise Unprocessable(
+            "Mật khẩu tạm không đạt yêu cầu (ít nhất 12 ký tự, có chữ hoa, chữ thường, số).",
+            details=[{"loc": ["body", "temporary_password"]}],
+        ) from exc
     _record_grants(p, username, body.unit_id, set(roles))
     audit.record(
         p.username,
@@ -357,12 +327,6 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
         after=_officer_view(officer),
     )
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=_officer_view(officer))
-
-
-def _sign_out(cognito: Any, pool: str, username: str) -> None:
-    """Revoke the user's refresh tokens: no new IdToken after a disable, move or role change."""
-    with contextlib.suppress(cognito.exceptions.UserNotFoundException):
-        cognito.admin_user_global_sign_out(UserPoolId=pool, Username=username)
 
 
 @router.patch("/officers/<username>", summary="Change an officer's unit, roles, name or access (admins)")
@@ -390,9 +354,7 @@ def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> 
         )
     before = _officer_view(current, enabled_before)
     updated = current.model_copy(deep=True)
-    cognito, pool = _cognito()
     now = iso(utcnow())
-    revoke = False
     target_unit = body.unit_id if body.unit_id is not None else current.unit_id
     final_roles: set[str] = set(body.roles) if body.roles is not None else set(current.roles)
     moved = target_unit != current.unit_id
@@ -404,40 +366,18 @@ def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> 
         _inside(p, body.unit_id, "officer.update", "officer", name)
         updated.unit_id = body.unit_id
         updated.roles_since = {str(r): now for r in updated.roles}  # roles at the new unit start now
-        revoke = True
-        if pool:
-            cognito.admin_update_user_attributes(
-                UserPoolId=pool,
-                Username=name,
-                UserAttributes=[{"Name": "custom:unit_id", "Value": body.unit_id}],
-            )
     granted: set[str] = set()
     if body.roles is not None:
         roles = sorted(set(body.roles))
         granted = {str(r) for r in roles} - set(current.roles)
-        if pool:
-            for role in granted:
-                cognito.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName=role)
-            for role in set(current.roles) - set(roles):
-                cognito.admin_remove_user_from_group(UserPoolId=pool, Username=name, GroupName=role)
         since: dict[str, str] = {r: t for r, t in updated.roles_since.items() if r in roles}
         since.update(dict.fromkeys(granted, now))
         updated.roles = roles  # type: ignore[assignment]
         updated.roles_since = since
-        revoke = revoke or set(roles) != set(current.roles)
     if body.display_name is not None:
         updated.display_name = body.display_name
     enabled = enabled_before if body.enabled is None else body.enabled
-    if pool and body.enabled is not None and body.enabled != enabled_before:
-        if body.enabled:
-            cognito.admin_enable_user(UserPoolId=pool, Username=name)
-        else:
-            cognito.admin_disable_user(UserPoolId=pool, Username=name)
-            revoke = True
-    put_officer(updated, enabled=enabled)
-    forget_cached_registry()
-    if pool and revoke:
-        _sign_out(cognito, pool, name)
+    default_service().update_officer(current, updated, enabled_before, enabled)
     after = _officer_view(updated, enabled)
     audit.record(
         p.username,

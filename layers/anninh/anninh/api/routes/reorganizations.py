@@ -14,16 +14,16 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit, aws
+from anninh import audit
 from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
 from anninh.registry import Registry
+from anninh.registry.directory import default_directory
 from anninh.registry.store import current_registry, forget_cached_registry
 from anninh.reorg import service
 from anninh.reorg.plan import Plan, PlanError, ReorgRequest
 from anninh.reorg.store import DynamoReorgStore
-from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()
 
@@ -31,8 +31,7 @@ ReorgId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-f0-9]{1
 
 
 def _store() -> DynamoReorgStore:
-    pool = get_settings().user_pool_id
-    return DynamoReorgStore(cognito=aws.client("cognito-idp") if pool else None, user_pool_id=pool)
+    return DynamoReorgStore(directory=default_directory())
 
 
 def _outside(p: Principal, registry: Registry, request: ReorgRequest, plan: Plan) -> list[str]:

@@ -195,7 +195,7 @@ def get_day(place_id: PlaceId, day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\
 @router.get("/notices", summary="Wanted/missing notices, newest first (published and withdrawn)")
 def get_notices() -> dict[str, Any]:
     principal()
-    items = [n.model_dump() for n in notices.list_for_editors()]
+    items = [n.model_dump() for n in notices.service().list_for_editors()]
     return {"items": items, "count": len(items)}
 
 
@@ -205,7 +205,7 @@ def post_notice(body: Annotated[notices.NoticeInput, Body()]) -> Response[dict[s
     require_role(p, *EDIT_ROLES)
     if body.unit_id:
         _visible_unit(p, body.unit_id)
-    notice = notices.create(body, unit_id=p.unit_id, editor=p.username)
+    notice = notices.service().create(body, unit_id=p.unit_id, editor=p.username)
     _audit(p, "notice.create", "notice", notice.notice_id, after={"title": notice.title, "kind": notice.kind})
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=notice.model_dump())
 
@@ -213,14 +213,14 @@ def post_notice(body: Annotated[notices.NoticeInput, Body()]) -> Response[dict[s
 @router.get("/notices/<notice_id>", summary="One notice")
 def get_notice(notice_id: NoticeId) -> dict[str, Any]:
     principal()
-    notice = notices.get(notice_id)
+    notice = notices.service().get(notice_id)
     if notice is None:
         raise NotFound("Không tìm thấy thông báo.")
     return notice.model_dump()
 
 
 def _own_notice(p: Principal, notice_id: str) -> notices.Notice:
-    notice = notices.get(notice_id)
+    notice = notices.service().get(notice_id)
     if notice is None or not p.can_see_unit(notice.unit_id):
         raise NotFound("Không tìm thấy thông báo.")
     return notice
@@ -231,7 +231,7 @@ def patch_notice(notice_id: NoticeId, body: Annotated[notices.NoticePatch, Body(
     p = principal()
     require_role(p, *EDIT_ROLES)
     before = _own_notice(p, notice_id)
-    notice = notices.update(notice_id, body)
+    notice = notices.service().update(notice_id, body)
     if notice is None:
         raise NotFound("Không tìm thấy thông báo.")
     _audit(
@@ -250,7 +250,7 @@ def delete_notice(notice_id: NoticeId) -> dict[str, Any]:
     p = principal()
     require_role(p, *EDIT_ROLES)
     _own_notice(p, notice_id)
-    notice = notices.withdraw(notice_id)
+    notice = notices.service().withdraw(notice_id)
     _audit(p, "notice.withdraw", "notice", notice_id)
     return notice.model_dump() if notice else {}
 
@@ -269,7 +269,7 @@ def get_hotlines(unit_id: UnitId) -> dict[str, Any]:
     registry = current_registry()
     if registry.unit(unit_id) is None:
         raise NotFound("Không tìm thấy đơn vị.")
-    shown_for, own = hotlines.for_unit(unit_id, registry)
+    shown_for, own = hotlines.service().for_unit(unit_id, registry)
     return {
         "unit_id": unit_id,
         "shown_for": shown_for,
@@ -283,7 +283,7 @@ def put_hotlines(unit_id: UnitId, body: Annotated[HotlinesIn, Body()]) -> dict[s
     p = principal()
     require_role(p, "admin")
     _visible_unit(p, unit_id)
-    hotlines.save(unit_id, body.hotlines, p.username, iso(utcnow()))
+    hotlines.service().save(unit_id, body.hotlines, p.username, iso(utcnow()))
     _audit(p, "hotlines.update", "unit", unit_id, after=body.model_dump())
     return get_hotlines(unit_id)
 
@@ -297,7 +297,7 @@ def _visible_oa(p: Principal, oa_id: str) -> None:
 @router.get("/news/<oa_id>", summary="Security-news links the OA shows (newest first)")
 def get_news(oa_id: OaId, limit: Annotated[int, Query(ge=1, le=20)] = 5) -> dict[str, Any]:
     principal()
-    items = [n.model_dump() for n in news.latest(oa_id, limit)]
+    items = [n.model_dump() for n in news.service().latest(oa_id, limit)]
     return {"items": items, "count": len(items)}
 
 
@@ -308,7 +308,7 @@ def post_news(oa_id: OaId, body: Annotated[news.NewsInput, Body()]) -> Response[
     p = principal()
     require_role(p, *EDIT_ROLES)
     _visible_oa(p, oa_id)
-    link = news.add(oa_id, body, p.username)
+    link = news.service().add(oa_id, body, p.username)
     _audit(p, "news.create", "news", link.news_id, after={"title": link.title, "url": link.url})
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=link.model_dump())
 
@@ -318,7 +318,7 @@ def delete_news(oa_id: OaId, news_id: Annotated[str, Path(min_length=1, max_leng
     p = principal()
     require_role(p, *EDIT_ROLES)
     _visible_oa(p, oa_id)
-    if not news.remove(oa_id, news_id):
+    if not news.service().remove(oa_id, news_id):
         raise NotFound("Không tìm thấy tin.")
     _audit(p, "news.delete", "news", news_id)
     return Response(status_code=204, content_type=content_types.TEXT_PLAIN, body="")

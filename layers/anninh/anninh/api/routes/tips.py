@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Annotated, Any, Literal
 
-import boto3
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
-from botocore.config import Config
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit, conversations, crypto
@@ -19,28 +16,15 @@ from anninh.api.auth import Principal, principal, require_role, require_visible_
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import queries, workflow
 from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI, Case, CaseStatus, Outcome
-from anninh.cases.officers import CaseService, case_service
+from anninh.cases.officers import MEDIA_LINK_SECONDS, CaseService, case_service
 from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger
 from anninh.registry.store import current_registry
-from anninh.settings import get_settings
 
 router = APIGatewayHttpRouter()
 
-PRESIGN_SECONDS = 300
 TipId = Annotated[str, Path(min_length=1, max_length=100, description="Case id")]
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@cache
-def presigner() -> Any:
-    """S3 client for presigned GETs: SigV4 (required for KMS-encrypted objects), regional endpoint."""
-    settings = get_settings()
-    return boto3.client(
-        "s3",
-        region_name=settings.region,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "virtual"}),
-    )
 
 
 def case_worker() -> Principal:
@@ -115,24 +99,8 @@ def case_row(case: Case, item: dict[str, Any], p: Principal, access: str) -> dic
     }
 
 
-def _media_key(media: dict[str, Any]) -> str | None:
-    for name in ("s3_key", "object_key", "key", "s3Key"):
-        value = media.get(name)
-        if isinstance(value, str) and value:
-            return value
-    data = media.get("data")
-    return _media_key(data) if isinstance(data, dict) else None
-
-
-def _media_view(media: dict[str, Any], s3: Any) -> dict[str, Any]:
-    key = _media_key(media)
-    url = None
-    if key and not media.get("purged_at"):
-        url = s3.generate_presigned_url(
-            "get_object",
-            ExpiresIn=PRESIGN_SECONDS,
-            Params={"Bucket": media.get("bucket") or get_settings().media_bucket, "Key": key},
-        )
+def _media_view(media: dict[str, Any], cases: CaseService) -> dict[str, Any]:
+    url = cases.media_link(media)
     keep = (
         "kind",
         "type",
@@ -153,7 +121,7 @@ def _media_view(media: dict[str, Any], s3: Any) -> dict[str, Any]:
     view = {k: media[k] for k in keep if k in media and not isinstance(media[k], dict)}
     view["media_id"] = str(media.get("SK", "")).removeprefix("MEDIA#")
     view["url"] = url
-    view["url_expires_in"] = PRESIGN_SECONDS if url else None
+    view["url_expires_in"] = MEDIA_LINK_SECONDS if url else None
     return view
 
 
@@ -175,7 +143,6 @@ def _strip_keys(item: dict[str, Any]) -> dict[str, Any]:
 def case_detail(cases: CaseService, loaded: workflow.Loaded, p: Principal) -> dict[str, Any]:
     case = loaded.case
     children = cases.children(case.case_id)
-    s3 = presigner()
     view = case_row(case, loaded.item, p, loaded.access)
     view.update(
         {
@@ -186,7 +153,7 @@ def case_detail(cases: CaseService, loaded: workflow.Loaded, p: Principal) -> di
                 {**m, "pseudonym": view["pseudonym"]} if m.get("direction") == "in" else m
                 for m in _case_messages(cases, case)
             ],
-            "media": [_media_view(m, s3) for m in children["MEDIA"]],
+            "media": [_media_view(m, cases) for m in children["MEDIA"]],
             "notes": [_strip_keys(n) for n in children["NOTE"]],
             "history": [_strip_keys(conversations.open_message(e)) for e in children["EVENT"]],
         }

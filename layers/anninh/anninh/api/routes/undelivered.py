@@ -14,9 +14,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit, aws, crypto, keys, sending
-from anninh.api.auth import Principal, principal, require_role
-from anninh.api.errors import NotFound
+from anninh import conversations, crypto, sending
+from anninh.api.auth import Principal, principal, require_role, require_visible_unit
 from anninh.cases.queries import load_case_item
 from anninh.observability import logger
 from anninh.registry.store import current_registry
@@ -63,9 +62,11 @@ def _conversation_id(oa_id: str, user_id: str, cache: dict[tuple[str, str], str 
     if not oa_id or not user_id:
         return None
     if (oa_id, user_id) not in cache:
-        item = aws.table().get_item(Key=keys.conversation_state(oa_id, user_id)).get("Item") or {}
-        cid = item.get("conversation_id")
-        cache[(oa_id, user_id)] = str(cid) if cid else None
+        try:
+            state = conversations.get_state(oa_id, user_id)
+        except ValueError:  # a state item without its opaque id: nothing to link to
+            state = None
+        cache[(oa_id, user_id)] = state.conversation_id if state and state.conversation_id else None
     return cache[(oa_id, user_id)]
 
 
@@ -136,18 +137,8 @@ def list_undelivered(
 ) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander")
-    if unit_id and not p.can_see_unit(unit_id):
-        audit.record(
-            p.username,
-            "undelivered.list",
-            "unit",
-            unit_id,
-            actor_unit=p.unit_id,
-            outcome="denied",
-            reason="unit not visible",
-            request_id=p.request_id,
-        )
-        raise NotFound("Không tìm thấy đơn vị.")
+    if unit_id:
+        require_visible_unit(p, unit_id, "undelivered.list")
     rows: list[tuple[str, dict[str, Any]]] = []
     for unit in [unit_id] if unit_id else p.visible_units:
         rows.extend((unit, row) for row in sending.list_undelivered(unit, limit=limit))

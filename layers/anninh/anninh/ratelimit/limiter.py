@@ -29,13 +29,9 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
-from anninh import aws, keys
-from anninh.dynamo import condition_failed
+from anninh.ratelimit.store import BucketChanged, BucketStore, default_bucket_store
 from anninh.settings import get_settings
 
 
@@ -83,13 +79,13 @@ def _num(value: Any, default: float = 0.0) -> float:
 
 
 class RateLimiter:
-    """GCRA slots per app, shared through one DynamoDB item."""
+    """GCRA slots per app, shared through one DynamoDB item (`anninh.ratelimit.store`)."""
 
     def __init__(
         self,
         per_minute: int | None = None,
         *,
-        table: Any | None = None,
+        store: BucketStore | None = None,
         clock: Clock | None = None,
         target_fraction: float = 0.98,
         spend_within: float = 0.5,
@@ -109,26 +105,22 @@ class RateLimiter:
         self.horizon = max(horizon, self.spacing)  # how far ahead a sender may reserve
         self.penalty_seconds = penalty_seconds
         self.clock: Clock = clock or SystemClock()
-        self._table = table
+        self.store: BucketStore = store or default_bucket_store()
         self.max_attempts = max_attempts
         self.max_pause = max_pause  # longest sleep between two tries in take()
         self.retries_on_conflict = retries_on_conflict  # immediate retries before backing off
         self.horizon_jitter = horizon_jitter
         self._seen: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
-        self.calls = 0  # DynamoDB calls made (bench figures)
 
     @property
-    def table(self) -> Any:
-        if self._table is None:
-            self._table = aws.table()
-        return self._table
+    def calls(self) -> int:
+        """DynamoDB calls made (bench figures)."""
+        return self.store.calls
 
     # ------------------------------------------------------------------ reading
     def _read(self, app_id: str) -> _Bucket:
-        self.calls += 1
-        item = self.table.get_item(Key=keys.rate_bucket(app_id), ConsistentRead=True).get("Item")
-        return self._parse(item)
+        return self._parse(self.store.read(app_id))
 
     def _parse(self, item: dict[str, Any] | None) -> _Bucket:
         if not item:
@@ -192,26 +184,10 @@ class RateLimiter:
         return random.uniform(low, max(low, high))  # noqa: S311  # nosec B311 - spreading retries, not a secret
 
     def _write(self, app_id: str, old: _Bucket, new: _Bucket) -> None:
-        self.calls += 1
-        values: dict[str, Any] = {":tat": new.tat_us}
-        if old.exists:
-            condition = "tat_us = :old"
-            values[":old"] = old.tat_us
-        else:
-            condition = "attribute_not_exists(PK)"
         try:
-            self.table.update_item(
-                Key=keys.rate_bucket(app_id),
-                UpdateExpression="SET tat_us = :tat",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise
-            item: dict[str, Any] | None = exc.response.get("Item")  # type: ignore[assignment]
-            raise _Conflict(self._parse(item) if item else self._read(app_id)) from exc
+            self.store.reserve(app_id, old.tat_us if old.exists else None, new.tat_us)
+        except BucketChanged as changed:
+            raise _Conflict(self._parse(changed.current)) from changed
 
     def take(
         self, app_id: str, want: int = 1, max_wait: float = 30.0, backdate: float | None = None
@@ -243,17 +219,7 @@ class RateLimiter:
         if seconds is None:
             seconds = self.penalty_seconds if self.penalty_seconds is not None else 60.0 - (now % 60.0)
         until = now + max(0.5, seconds)
-        self.calls += 1
-        try:
-            self.table.update_item(
-                Key=keys.rate_bucket(app_id),
-                UpdateExpression="SET tat_us = :tat, blocked_until = :until",
-                ConditionExpression="attribute_not_exists(blocked_until) OR blocked_until < :until",
-                ExpressionAttributeValues={":tat": int(until * 1e6), ":until": Decimal(f"{until:.6f}")},
-            )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise
+        self.store.block(app_id, int(until * 1e6), until)
         self._remember(app_id, _Bucket(tat_us=int(until * 1e6), blocked_until=until, exists=True))
         return until
 

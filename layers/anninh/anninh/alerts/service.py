@@ -21,17 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
-
-from anninh import aws, keys
+from anninh import aws
+from anninh.alerts.store import AlertStore, default_store
 from anninh.clock import VN_TZ, iso, parse_iso
-from anninh.dynamo import condition_failed
 from anninh.observability import logger, metrics
 from anninh.registry import OnCall, Registry
 from anninh.settings import get_settings
 
-OPEN_GSI = "ALERTS#OPEN"
 # What an officer's SMS says: short, no citizen data (an SMS is not a place for a tipster's words).
 CLASS_SMS_VI = {
     "violence": "bạo lực/tội phạm (113)",
@@ -136,29 +132,15 @@ def escalate_after() -> timedelta:
     return timedelta(minutes=get_settings().alert_escalate_minutes)
 
 
-def mark_notified(case_id: str, notified: Notified, at: datetime) -> None:
+def mark_notified(case_id: str, notified: Notified, at: datetime, store: AlertStore | None = None) -> None:
     """Record who was reached and put the alert in the open index, due to escalate one delay later."""
-    due = iso(at + escalate_after())
-    aws.table().update_item(
-        Key=keys.case_alert(case_id),
-        UpdateExpression=(
-            "SET notified_units = :units, notified_phones = :phones, level_unit = :level, "
-            "escalate_at = :due, GSI2PK = :open, GSI2SK = :due"
-        ),
-        ConditionExpression="attribute_exists(PK) AND attribute_not_exists(acknowledged_at)",
-        ExpressionAttributeValues={
-            ":units": [notified.unit_id] if notified.unit_id else [],
-            ":phones": notified.phones,
-            ":level": notified.unit_id or "",
-            ":due": due,
-            ":open": OPEN_GSI,
-        },
+    (store or default_store()).mark_notified(
+        case_id, notified.unit_id, notified.phones, iso(at + escalate_after())
     )
 
 
-def get(alert_id: str) -> dict[str, Any] | None:
-    item: dict[str, Any] | None = aws.table().get_item(Key=keys.case_alert(alert_id)).get("Item")
-    return item
+def get(alert_id: str, store: AlertStore | None = None) -> dict[str, Any] | None:
+    return (store or default_store()).get(alert_id)
 
 
 def view(item: dict[str, Any]) -> dict[str, Any]:
@@ -181,51 +163,38 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_for_units(unit_ids: list[str], open_only: bool, limit: int = 100) -> list[dict[str, Any]]:
-    """Alerts of the units (their own feed, plus those escalated to them), newest first."""
-    from anninh.cases.store import list_alerts
-
+def list_for_units(
+    unit_ids: list[str], open_only: bool, limit: int = 100, store: AlertStore | None = None
+) -> list[dict[str, Any]]:
+    """Alerts of the units' own feeds, newest first."""
+    store = store or default_store()
     seen: dict[str, dict[str, Any]] = {}
     for unit_id in unit_ids:
-        for item in list_alerts(unit_id, limit=limit):
+        for item in store.unit_feed(unit_id, limit):
             seen[str(item["case_id"])] = item
     rows = [i for i in seen.values() if not (open_only and i.get("acknowledged_at"))]
     rows.sort(key=lambda i: str(i.get("created_at") or ""), reverse=True)
     return rows[:limit]
 
 
-def acknowledge(alert_id: str, officer: str, at: datetime) -> dict[str, Any] | None:
+def acknowledge(
+    alert_id: str, officer: str, at: datetime, store: AlertStore | None = None
+) -> dict[str, Any] | None:
     """Acknowledge once; returns the updated item, or None if it was acknowledged already."""
-    try:
-        result = aws.table().update_item(
-            Key=keys.case_alert(alert_id),
-            UpdateExpression="SET acknowledged_at = :at, acknowledged_by = :by, acknowledged = :t "
-            "REMOVE GSI2PK, GSI2SK",
-            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(acknowledged_at)",
-            ExpressionAttributeValues={":at": iso(at), ":by": officer, ":t": True},
-            ReturnValues="ALL_NEW",
-        )
-    except ClientError as exc:
-        if condition_failed(exc):
-            return None
-        raise
-    item: dict[str, Any] = result["Attributes"]
-    return item
+    return (store or default_store()).acknowledge(alert_id, officer, iso(at))
 
 
-def due(now: datetime, limit: int = 100) -> list[dict[str, Any]]:
-    page = aws.table().query(
-        IndexName="GSI2",
-        KeyConditionExpression=Key("GSI2PK").eq(OPEN_GSI) & Key("GSI2SK").lte(iso(now)),
-        Limit=limit,
-    )
-    return list(page.get("Items", []))
+def due(now: datetime, limit: int = 100, store: AlertStore | None = None) -> list[dict[str, Any]]:
+    return (store or default_store()).due(iso(now), limit)
 
 
-def escalate_due(registry: Registry, now: datetime, publish: Publish | None = None) -> list[dict[str, Any]]:
+def escalate_due(
+    registry: Registry, now: datetime, publish: Publish | None = None, store: AlertStore | None = None
+) -> list[dict[str, Any]]:
     """Escalate every unacknowledged alert whose time has come; what was done, one entry per alert."""
+    store = store or default_store()
     done: list[dict[str, Any]] = []
-    for item in due(now):
+    for item in store.due(iso(now), 100):
         case_id = str(item["case_id"])
         level = str(item.get("level_unit") or item.get("unit_id") or "")
         if registry.unit(level) is None:  # the unit was merged away (reorganisation): its successor
@@ -235,26 +204,8 @@ def escalate_due(registry: Registry, now: datetime, publish: Publish | None = No
         # Claim this escalation step first (a concurrent run or a retry must not send it twice).
         step_due = str(item.get("GSI2SK"))
         next_due = iso(now + escalate_after())
-        if parent:
-            update = (
-                "SET level_unit = :parent, escalate_at = :next, GSI2SK = :next, "
-                "escalated_to = list_append(if_not_exists(escalated_to, :empty), :to)"
-            )
-            values: dict[str, Any] = {":parent": parent, ":next": next_due, ":empty": [], ":to": [parent]}
-        else:
-            update = "REMOVE GSI2PK, GSI2SK SET escalation_exhausted_at = :now"
-            values = {":now": iso(now)}
-        try:
-            aws.table().update_item(
-                Key=keys.case_alert(case_id),
-                UpdateExpression=update,
-                ConditionExpression="GSI2SK = :step AND attribute_not_exists(acknowledged_at)",
-                ExpressionAttributeValues={**values, ":step": step_due},
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                continue  # acknowledged or escalated meanwhile
-            raise
+        if not store.claim_escalation(case_id, step_due, parent, next_due, iso(now)):
+            continue  # acknowledged or escalated meanwhile
         if not parent:
             done.append({"alert_id": case_id, "escalated_to": None})
             continue
@@ -268,12 +219,7 @@ def escalate_due(registry: Registry, now: datetime, publish: Publish | None = No
         )
         notified = notify(registry, parent, text, now, alert_id=case_id, kind="escalation", publish=publish)
         if notified.phones:
-            aws.table().update_item(
-                Key=keys.case_alert(case_id),
-                UpdateExpression="SET notified_phones = list_append(if_not_exists(notified_phones, :e), :p), "
-                "notified_units = list_append(if_not_exists(notified_units, :e), :u)",
-                ExpressionAttributeValues={":e": [], ":p": notified.phones, ":u": [notified.unit_id]},
-            )
+            store.add_notified(case_id, notified.unit_id, notified.phones)
         metrics.add_metric(name="AlertsEscalated", unit="Count", value=1)
         logger.warning(
             "urgent alert escalated",
