@@ -275,7 +275,7 @@ def _conditional_failure(item: dict[str, Any] | None) -> Exception:
 
 
 class MemoryBucketTable:
-    """The rate bucket item, with the two conditional updates RateLimiter makes."""
+    """The rate bucket item as a table, with the two conditional updates DynamoBucketStore makes."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self.items: dict[str, dict[str, Any]] = {}

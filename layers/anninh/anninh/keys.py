@@ -100,6 +100,18 @@ def officer_audit_gsi(username: str) -> str:
     return f"OFFICER#{username.lower()}#AUDIT"
 
 
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit_partition(target_kind: str, target_id: str) -> str:
+    """Where a target's audit records live: the case's own partition, or TARGET#<kind>#<id>."""
+    return case_pk(target_id) if target_kind == "case" else f"TARGET#{target_kind}#{target_id}"
+
+
+def audit_record(target_kind: str, target_id: str, at_iso: str, audit_id: str) -> dict[str, str]:
+    return {"PK": audit_partition(target_kind, target_id), "SK": f"{AUDIT_PREFIX}{at_iso}#{audit_id}"}
+
+
 # --- Outbound -------------------------------------------------------------------------------
 # Outbox delivery record (idempotency of sends): PK=OUTBOX#<message_key> SK=OUTBOX
 #   status sending | retrying | sent | failed | undeliverable_window (see anninh.sending.records)
@@ -188,6 +200,10 @@ def notice(notice_id: str) -> dict[str, str]:
 
 def kb_entry(entry_id: str) -> dict[str, str]:
     return {"PK": f"KB#{entry_id}", "SK": "KB"}
+
+
+# Every knowledge-base override, on GSI1 (GSI1SK=<entry_id>)
+KB_OVERRIDES_GSI = "KBS"
 
 
 # --- Statistics -----------------------------------------------------------------------------

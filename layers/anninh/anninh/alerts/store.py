@@ -3,7 +3,7 @@
 Access patterns: one alert by case id; a unit's feed (GSI1 UNIT#<unit>#ALERTS, newest first); the
 open-alert index (GSI2 ALERTS#OPEN, sorted by when the alert escalates next). Every state change is
 conditional on the alert not being acknowledged, so an acknowledgement always wins over escalation.
-The alert itself is written by the tip desk with the urgent case (anninh.cases.store.put_alert).
+The tip desk raises the alert of an urgent case (`anninh.alerts.raise_alert`); one per case.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed
+from anninh.dynamo import put_new, update_if
 
 OPEN_GSI = "ALERTS#OPEN"
 
 
 class AlertStore(Protocol):
+    def add(self, item: dict[str, Any]) -> bool: ...
     def get(self, alert_id: str) -> dict[str, Any] | None: ...
     def unit_feed(self, unit_id: str, limit: int) -> list[dict[str, Any]]: ...
     def mark_notified(self, alert_id: str, unit_id: str, phones: list[str], due: str) -> None: ...
@@ -36,6 +36,10 @@ class DynamoAlertStore:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+
+    def add(self, item: dict[str, Any]) -> bool:
+        """A new alert; False if the case has one already (a redelivered event)."""
+        return put_new(self._table, item)
 
     def get(self, alert_id: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self._table.get_item(Key=keys.case_alert(alert_id)).get("Item")
@@ -71,21 +75,16 @@ class DynamoAlertStore:
 
     def acknowledge(self, alert_id: str, officer: str, at: str) -> dict[str, Any] | None:
         """Acknowledge once; the updated item, or None if it was acknowledged already (or is unknown)."""
-        try:
-            result = self._table.update_item(
-                Key=keys.case_alert(alert_id),
-                UpdateExpression="SET acknowledged_at = :at, acknowledged_by = :by, acknowledged = :t "
-                "REMOVE GSI2PK, GSI2SK",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(acknowledged_at)",
-                ExpressionAttributeValues={":at": at, ":by": officer, ":t": True},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return None
-            raise
-        item: dict[str, Any] = result["Attributes"]
-        return item
+        result = update_if(
+            self._table,
+            Key=keys.case_alert(alert_id),
+            UpdateExpression="SET acknowledged_at = :at, acknowledged_by = :by, acknowledged = :t "
+            "REMOVE GSI2PK, GSI2SK",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(acknowledged_at)",
+            ExpressionAttributeValues={":at": at, ":by": officer, ":t": True},
+            ReturnValues="ALL_NEW",
+        )
+        return None if result is None else dict(result["Attributes"])
 
     def due(self, now: str, limit: int) -> list[dict[str, Any]]:
         """Unacknowledged alerts whose next escalation is at or before `now`."""
@@ -108,18 +107,14 @@ class DynamoAlertStore:
         else:
             update = "REMOVE GSI2PK, GSI2SK SET escalation_exhausted_at = :now"
             values = {":now": now}
-        try:
-            self._table.update_item(
-                Key=keys.case_alert(alert_id),
-                UpdateExpression=update,
-                ConditionExpression="GSI2SK = :step AND attribute_not_exists(acknowledged_at)",
-                ExpressionAttributeValues={**values, ":step": step},
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        claimed = update_if(
+            self._table,
+            Key=keys.case_alert(alert_id),
+            UpdateExpression=update,
+            ConditionExpression="GSI2SK = :step AND attribute_not_exists(acknowledged_at)",
+            ExpressionAttributeValues={**values, ":step": step},
+        )
+        return claimed is not None
 
     def add_notified(self, alert_id: str, unit_id: str, phones: list[str]) -> None:
         self._table.update_item(

@@ -6,7 +6,7 @@ over the main table; tests use the in-memory tests/fakes/cases.py).
 
 Case:   PK=CASE#<id> SK=CASE   GSI1 = unit inbox (UNIT#<unit>#CASES, <created>#<id>), GSI2 = human code
 Children in the case's partition: SK=EVENT#<iso>#<key> (what the citizen sent, one per event),
-SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert, GSI1 = unit feed).
+SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert: anninh.alerts).
 Every write that an event causes is conditional on that event's own child item, so a redelivered
 event changes nothing.
 """
@@ -28,7 +28,8 @@ from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
 from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
-from anninh.dynamo import condition_failed, query_all, query_items
+from anninh.conversations import message_context
+from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
 
 
 class DuplicateActivity(Exception):
@@ -64,8 +65,6 @@ def case_from_item(item: dict[str, Any]) -> Case:
 
 def sealed_activity(activity: dict[str, Any]) -> dict[str, Any]:
     """A case event item with its text sealed (same associated data as conversation messages)."""
-    from anninh.conversations import message_context
-
     if isinstance(activity.get("text"), str) and activity["text"]:
         return {
             **activity,
@@ -182,12 +181,10 @@ class DynamoCaseStore:
         ]
         actions += [{"Put": {"TableName": table_name, "Item": to_dynamo(item)}} for item in change.puts]
         actions += [{"Delete": {"TableName": table_name, "Key": key}} for key in change.deletes]
-        client = self._table.meta.client
         try:
-            client.transact_write_items(TransactItems=actions)
-        except client.exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            self._table.meta.client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if transaction_refused(exc):
                 raise StaleCase(change.case_id) from exc
             raise
 
@@ -197,16 +194,7 @@ class DynamoCaseStore:
 
     def mark_notice(self, case_id: str, kind: str, at: str) -> bool:
         """Note that the citizen was told `kind` about the case; False if they were before."""
-        try:
-            self._table.put_item(
-                Item={**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at},
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return put_new(self._table, {**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at})
 
     def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self._table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
@@ -376,10 +364,8 @@ class DynamoCaseStore:
         try:
             table.meta.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                reasons = exc.response.get("CancellationReasons", [])
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                    raise DuplicateActivity() from exc
+            if transaction_refused(exc):
+                raise DuplicateActivity() from exc
             raise
 
     def next_sequence(self, prefix: str, month: str) -> int:
@@ -469,51 +455,16 @@ class DynamoCaseStore:
 
     def flag_urgent(self, case_id: str, terms: list[str], at: datetime, cls: str = "violence") -> bool:
         """Mark the case urgent; False if it already was (the alert then exists already)."""
-        try:
-            self._table.update_item(
-                Key=keys.case(case_id),
-                UpdateExpression=(
-                    "SET urgent = :t, urgent_terms = :terms, emergency_class = :cls, updated_at = :at"
-                ),
-                ConditionExpression="attribute_exists(PK) AND urgent = :f",
-                ExpressionAttributeValues={
-                    ":t": True,
-                    ":f": False,
-                    ":terms": terms,
-                    ":cls": cls,
-                    ":at": iso(at),
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
-    def put_alert(self, case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
-        """The unit's alert for an urgent case (one per case), newest first on GSI1."""
-        item = {
-            "class": cls,
-            **keys.case_alert(case.case_id),
-            "type": "alert",
-            "case_id": case.case_id,
-            "code": case.code,
-            "unit_id": case.unit_id,
-            "oa_id": case.oa_id,
-            "terms": terms,
-            "text": text,
-            "created_at": iso(at),
-            "acknowledged": False,
-            "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
-            "GSI1SK": iso(at),
-        }
-        try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        changed = update_if(
+            self._table,
+            Key=keys.case(case_id),
+            UpdateExpression=(
+                "SET urgent = :t, urgent_terms = :terms, emergency_class = :cls, updated_at = :at"
+            ),
+            ConditionExpression="attribute_exists(PK) AND urgent = :f",
+            ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":cls": cls, ":at": iso(at)},
+        )
+        return changed is not None
 
     def reroute(self, case: Case, unit_id: str, routing: str, at: datetime) -> None:
         """Move a new case to another unit's inbox (a location arrived after the opening text)."""
@@ -561,22 +512,18 @@ class DynamoCaseStore:
     def take_case_slot(self, oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
         """Count a new case against the citizen's hourly allowance; False when it is used up."""
         hour = at.strftime("%Y%m%d%H")
-        try:
-            self._table.update_item(
-                Key=keys.case_rate(oa_id, user_id, hour),
-                UpdateExpression="ADD n :one SET expires_at = :exp",
-                ConditionExpression="attribute_not_exists(n) OR n < :limit",
-                ExpressionAttributeValues={
-                    ":one": 1,
-                    ":limit": limit,
-                    ":exp": int((at + timedelta(hours=2)).timestamp()),
-                },
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        counted = update_if(
+            self._table,
+            Key=keys.case_rate(oa_id, user_id, hour),
+            UpdateExpression="ADD n :one SET expires_at = :exp",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":limit": limit,
+                ":exp": int((at + timedelta(hours=2)).timestamp()),
+            },
+        )
+        return counted is not None
 
 
 def default_store() -> DynamoCaseStore:
