@@ -202,6 +202,10 @@ def kb_entry(entry_id: str) -> dict[str, str]:
     return {"PK": f"KB#{entry_id}", "SK": "KB"}
 
 
+# Every knowledge-base override, on GSI1 (GSI1SK=<entry_id>)
+KB_OVERRIDES_GSI = "KBS"
+
+
 # --- Statistics -----------------------------------------------------------------------------
 # Daily counters per OA: PK=STATS#<yyyy-mm-dd> SK=OA#<oa_id>  (unit_id stored on the item)
 #   GSI1PK=STATS#UNIT#<unit_id> GSI1SK=<yyyy-mm-dd>#<oa_id>
@@ -347,6 +351,11 @@ def citizen_tickets_gsi(oa_id: str, user_id: str) -> str:
 # Queue place edited by an admin (merged over the shipped places): PK=PLACE#<id> SK=PLACE GSI1PK=PLACES
 def queue_place(place_id: str) -> dict[str, str]:
     return {"PK": f"PLACE#{place_id}", "SK": "PLACE"}
+
+
+QUEUE_PLACES_GSI = "PLACES"
+QUEUE_DAY_SK = "DAY"
+QUEUE_TICKET_PREFIX = "TICKET#"
 
 
 # Notices feed (newest first): GSI1PK=NOTICES GSI1SK=<published_iso>#<notice_id>

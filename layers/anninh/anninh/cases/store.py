@@ -6,7 +6,7 @@ over the main table; tests use the in-memory tests/fakes/cases.py).
 
 Case:   PK=CASE#<id> SK=CASE   GSI1 = unit inbox (UNIT#<unit>#CASES, <created>#<id>), GSI2 = human code
 Children in the case's partition: SK=EVENT#<iso>#<key> (what the citizen sent, one per event),
-SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert, GSI1 = unit feed).
+SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert: anninh.alerts).
 Every write that an event causes is conditional on that event's own child item, so a redelivered
 event changes nothing.
 """
@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -28,7 +28,11 @@ from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
 from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
+from anninh.conversations import message_context
 from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class DuplicateActivity(Exception):
@@ -64,8 +68,6 @@ def case_from_item(item: dict[str, Any]) -> Case:
 
 def sealed_activity(activity: dict[str, Any]) -> dict[str, Any]:
     """A case event item with its text sealed (same associated data as conversation messages)."""
-    from anninh.conversations import message_context
-
     if isinstance(activity.get("text"), str) and activity["text"]:
         return {
             **activity,
@@ -132,8 +134,13 @@ class CaseStore(Protocol):
 class DynamoCaseStore:
     """`CaseStore` over the main table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
+
+    @property
+    def _client(self) -> Any:
+        """The low-level client behind the table (transactions, batch reads)."""
+        return self._table.meta.client
 
     def case_item(self, case_id: str) -> dict[str, Any] | None:
         if not case_id or len(case_id) > 200:
@@ -183,7 +190,7 @@ class DynamoCaseStore:
         actions += [{"Put": {"TableName": table_name, "Item": to_dynamo(item)}} for item in change.puts]
         actions += [{"Delete": {"TableName": table_name, "Key": key}} for key in change.deletes]
         try:
-            self._table.meta.client.transact_write_items(TransactItems=actions)
+            self._client.transact_write_items(TransactItems=actions)
         except ClientError as exc:
             if transaction_refused(exc):
                 raise StaleCase(change.case_id) from exc
@@ -239,7 +246,7 @@ class DynamoCaseStore:
         while True:
             page = self._table.query(**kwargs)
             for item in page.get("Items", []):
-                if upper and item.get("GSI1SK", "") >= upper:
+                if upper and str(item.get("GSI1SK", "")) >= upper:
                     continue
                 yield item
             if "LastEvaluatedKey" not in page:
@@ -264,7 +271,7 @@ class DynamoCaseStore:
         """When the officer last opened each of the cases (absent: never)."""
         wanted = list(dict.fromkeys(case_ids))
         out: dict[str, str] = {}
-        client, name = self._table.meta.client, self._table.name
+        client, name = self._client, self._table.name
         for start in range(0, len(wanted), 100):
             request = {name: {"Keys": [keys.case_seen(username, c) for c in wanted[start : start + 100]]}}
             while request:
@@ -359,11 +366,10 @@ class DynamoCaseStore:
     # --- the tip desk: opening cases, follow-ups, media, urgent alerts, spam guards ---------------
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
-        table = self._table
         for entry in items:
-            next(iter(entry.values()))["TableName"] = table.name
+            next(iter(entry.values()))["TableName"] = self._table.name
         try:
-            table.meta.client.transact_write_items(TransactItems=items)
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if transaction_refused(exc):
                 raise DuplicateActivity() from exc
@@ -376,7 +382,8 @@ class DynamoCaseStore:
             ExpressionAttributeValues={":one": 1},
             ReturnValues="UPDATED_NEW",
         )
-        return int(result["Attributes"]["seq"])
+        seq: Any = result["Attributes"]["seq"]
+        return int(seq)
 
     def create_case(self, case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
         """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the
@@ -466,25 +473,6 @@ class DynamoCaseStore:
             ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":cls": cls, ":at": iso(at)},
         )
         return changed is not None
-
-    def put_alert(self, case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
-        """The unit's alert for an urgent case (one per case), newest first on GSI1."""
-        item = {
-            "class": cls,
-            **keys.case_alert(case.case_id),
-            "type": "alert",
-            "case_id": case.case_id,
-            "code": case.code,
-            "unit_id": case.unit_id,
-            "oa_id": case.oa_id,
-            "terms": terms,
-            "text": text,
-            "created_at": iso(at),
-            "acknowledged": False,
-            "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
-            "GSI1SK": iso(at),
-        }
-        return put_new(self._table, item)
 
     def reroute(self, case: Case, unit_id: str, routing: str, at: datetime) -> None:
         """Move a new case to another unit's inbox (a location arrived after the opening text)."""
