@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr
 
-from anninh import aws
+from anninh import aws, keys
 
 OutOfTime = Callable[[], bool]
 
@@ -44,9 +44,9 @@ class DynamoRetentionStore:
 
     def delete_messages_before(self, cutoff_iso: str, out_of_time: OutOfTime) -> int:
         old = (
-            Attr("SK").begins_with("MSG#")
-            & Attr("SK").lt(f"MSG#{cutoff_iso}")
-            & Attr("PK").begins_with("CONV#")
+            Attr("SK").begins_with(keys.MESSAGE_PREFIX)
+            & Attr("SK").lt(f"{keys.MESSAGE_PREFIX}{cutoff_iso}")
+            & Attr("PK").begins_with(keys.CONVERSATION_PREFIX)
         )
         deleted = 0
         with self.table.batch_writer() as batch:
@@ -57,8 +57,8 @@ class DynamoRetentionStore:
 
     def unpurged_media(self, out_of_time: OutOfTime) -> Iterator[dict[str, Any]]:
         media = (
-            Attr("SK").begins_with("MEDIA#")
-            & Attr("PK").begins_with("CASE#")
+            Attr("SK").begins_with(keys.MEDIA_PREFIX)
+            & Attr("PK").begins_with(keys.CASE_PREFIX)
             & Attr("purged_at").not_exists()
         )
         yield from _scan(self.table, media, out_of_time)
