@@ -9,7 +9,10 @@ moto spending most of each inbound event in two places whose cost grows with wha
   transaction (all or nothing, `TransactionCanceledException` with its reasons) is unchanged.
 - every SQS send and receive reads `Queue.attributes` several times, and each read counts the visible,
   in-flight and delayed messages of the whole queue with one clock read (a datetime conversion) per
-  message, and converts each attribute name with a regular expression. Here a count reads the clock
+  message, and converts each attribute name with a regular expression.
+- every Query, on the table or an index, sorted all the table's items before filtering them. Here a
+  table Query reads its own partition and an index Query filters the items unsorted; moto then
+  sorts the matches as before, so results and pages are the same. Here a count reads the clock
   once, the name conversion is cached, and the retention check reads the queue's retention field.
 
 `install()` is idempotent and applies to moto in this process (the local cloud's embedded server,
@@ -93,10 +96,47 @@ def roll_back(saved: Journal) -> None:
             table.items[hash_value][range_value] = item
 
 
+_ALL = object()  # `all_items` outside a query: moto's own (sorted, as Scan pages need)
+# Inside `Table.query`: the partition asked for (a base-table query) or None (an index query).
+_query_partition: contextvars.ContextVar[Any] = contextvars.ContextVar("moto_speed_query", default=_ALL)
+
+
+def _patch_query(table_type: type) -> None:
+    """A base-table Query reads its partition instead of sorting the whole table to filter it; an
+    index Query filters the table unsorted (moto sorts the matches by the index's keys itself)."""
+    original_all_items = table_type.all_items  # type: ignore[attr-defined]
+    original_query = table_type.query  # type: ignore[attr-defined]
+
+    def all_items(self: Any) -> list[Any]:
+        wanted = _query_partition.get()
+        if wanted is _ALL:
+            return list(original_all_items(self))
+        if wanted is None:
+            if self.range_key_attr:
+                return [item for bucket in self.items.values() for item in bucket.values()]
+            return list(self.items.values())
+        bucket = self.items.get(wanted)
+        if bucket is None:
+            return []
+        return list(bucket.values()) if self.range_key_attr else [bucket]
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        token = _query_partition.set(None if index_name else hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            _query_partition.reset(token)
+
+    table_type.all_items = all_items  # type: ignore[attr-defined]
+    table_type.query = query  # type: ignore[attr-defined]
+
+
 def _patch_dynamodb() -> None:
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
 
+    _patch_query(Table)
     backend_type = models.DynamoDBBackend
     original = backend_type.transact_write_items
     models.copy = _CopyShim(Table)  # type: ignore[assignment]

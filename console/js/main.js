@@ -1,7 +1,7 @@
 // Shell and hash router. Each page module exports render(main, params, ctx) and may return a cleanup.
 import { api, endSession, getConfig, isSignedIn, listOf, loadConfig, mfaStatus, onSessionEnd, resumeSession, signOut } from "./api.js";
 import { clear, errorBox, h, loading, toast } from "./dom.js";
-import { ROLE_LABELS } from "./labels.js";
+import { ROLE_LABELS, setLabels } from "./labels.js";
 import { startAlerts, stopAlerts } from "./alerts.js";
 
 const PAGES = {
@@ -63,6 +63,7 @@ export function go(hash) {
 async function loadMe() {
   if (ctx.me) return ctx.me;
   ctx.me = await api("/me");
+  setLabels(ctx.me.labels);
   return ctx.me;
 }
 

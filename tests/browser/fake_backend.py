@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from anninh.labels import console_labels
+
 CONSOLE = Path(__file__).resolve().parents[2] / "console"
 PASSWORD = "Demo-Passw0rd-2026"
 
@@ -178,6 +180,7 @@ class FakeBackend:
                 "visible_units": ["p-hiep-tan"],
                 "can_reveal": "commander" in roles,
                 "can_edit_content": "editor" in roles,
+                "labels": console_labels(),  # the server's own maps, as GET /me serves them
             }
         if len(parts) == 3 and parts[0] in ("tips", "conversations") and parts[2] == "reply-tier":
             free = {

@@ -1,7 +1,7 @@
 """In-memory stores of the sending area (anninh.sending.store's Protocols), for pure unit tests.
 
 `MemoryOutboxStore` applies the outbox claim's condition the way DynamoDB does (new, `retrying`, or
-`sending` with an expired `claim_until`); `MemoryConversationLog` and `MemoryQuotaStore` hold what the
+`sending` with an expired `claim_until`); `MemoryConversationTail` and `MemoryQuotaStore` hold what the
 tier rule and the proactive ledger read and write.
 """
 
@@ -63,7 +63,7 @@ class MemoryOutboxStore:
         return rows[:limit]
 
 
-class MemoryConversationLog:
+class MemoryConversationTail:
     """Conversation items per (oa_id, user_id), oldest first as they were written."""
 
     def __init__(self) -> None:

@@ -38,7 +38,7 @@ def _build() -> None:
     env = {
         **os.environ,
         "PATH": f"{python_dir}:{os.environ.get('PATH', '')}",
-        "PIP": f"{sys.executable} -m pip",
+        "UV": str(ROOT / ".venv-tools" / "bin" / "uv"),  # as `make template` builds the layers
         "SAM_CLI_TELEMETRY": "0",
     }
     subprocess.run(

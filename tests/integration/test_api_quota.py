@@ -90,6 +90,16 @@ def test_tiers_are_decided_recorded_counted_and_shown(
     assert status == 404
     status, unit = call("GET", "/api/v1/units/p-hiep-tan/quota", claims)
     assert status == 200 and [o["oa_id"] for o in unit["oas"]] == [OA_ID]
+    # Another ward is refused as if the unit did not exist, and the refusal is in the audit trail.
+    status, _ = call("GET", "/api/v1/units/p-hiep-tan/quota", claims_for(registry, OTHER_WARD))
+    assert status == 404
+    from anninh import audit
+
+    refused, _ = audit.list_for_officer(OTHER_WARD, limit=20)
+    assert {(r.action, r.target_id, r.outcome) for r in refused} >= {
+        ("quota.read", OA_ID, "denied"),
+        ("quota.read", "p-hiep-tan", "denied"),
+    }
 
     # Zalo says the month's proactive quota is used up: the reply box says so before sending.
     quota.forget_zalo_quota()

@@ -144,3 +144,60 @@ def test_queues_still_count_deduplicate_and_hide_in_flight_messages() -> None:
             "0",
             "1",
         )
+
+
+def test_queries_on_the_table_and_an_index_return_the_same_pages(ddb: Any) -> None:
+    ddb.update_table(
+        TableName="t",
+        AttributeDefinitions=[
+            {"AttributeName": "g", "AttributeType": "S"},
+            {"AttributeName": "at", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "byG",
+                    "KeySchema": [
+                        {"AttributeName": "g", "KeyType": "HASH"},
+                        {"AttributeName": "at", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+    for p in ("a", "b", "c"):
+        for i in (3, 1, 2, 5, 4):
+            item = {"pk": {"S": p}, "sk": {"S": f"{i:02d}"}, "at": {"S": f"{9 - i}"}}
+            if p != "c":
+                item["g"] = {"S": "g1"}
+            ddb.put_item(TableName="t", Item=item)
+
+    def pages(**kwargs: Any) -> list[list[str]]:
+        out, start = [], None
+        while True:
+            extra = {"ExclusiveStartKey": start} if start else {}
+            got = ddb.query(TableName="t", Limit=2, **kwargs, **extra)
+            out.append([f"{i['pk']['S']}{i['sk']['S']}" for i in got["Items"]])
+            start = got.get("LastEvaluatedKey")
+            if not start:
+                return out
+
+    assert pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}}) == [
+        ["b01", "b02"],
+        ["b03", "b04"],
+        ["b05"],
+    ]
+    assert pages(
+        KeyConditionExpression="pk = :p AND sk > :s",
+        ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "02"}},
+        ScanIndexForward=False,
+    ) == [["a05", "a04"], ["a03"]]
+    assert pages(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "zz"}}) == [[]]
+    by_index = pages(
+        IndexName="byG", KeyConditionExpression="g = :g", ExpressionAttributeValues={":g": {"S": "g1"}}
+    )
+    flat = [key for page in by_index for key in page]
+    assert flat == ["a05", "b05", "a04", "b04", "a03", "b03", "a02", "b02", "a01", "b01"]  # by `at`, then pk
+    scanned = [f"{i['pk']['S']}{i['sk']['S']}" for i in ddb.scan(TableName="t")["Items"]]
+    assert scanned == sorted(scanned)  # Scan keeps moto's key order

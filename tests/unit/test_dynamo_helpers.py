@@ -1,12 +1,13 @@
-"""anninh.dynamo: the pagination loop and the conditional-failure check the stores share."""
+"""anninh.dynamo: the pagination loop, conditional writes and the failure checks the stores share."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
-from anninh.dynamo import condition_failed, query_all, query_items
+from anninh.dynamo import condition_failed, put_new, query_all, query_items, transaction_refused, update_if
 
 
 class PagedTable:
@@ -49,3 +50,55 @@ def test_only_a_failed_condition_counts_as_one() -> None:
     assert condition_failed(_client_error("ConditionalCheckFailedException"))
     assert not condition_failed(_client_error("ProvisionedThroughputExceededException"))
     assert not condition_failed(ValueError("ConditionalCheckFailedException"))
+
+
+class ConditionalTable:
+    """put_item/update_item that refuse (or fail otherwise) on request, like DynamoDB would."""
+
+    def __init__(self, error: str | None = None) -> None:
+        self.error = error
+        self.calls: list[dict[str, Any]] = []
+
+    def _answer(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        if self.error:
+            raise ClientError({"Error": {"Code": self.error, "Message": "m"}}, operation)
+        return {"Attributes": {"n": 1}}
+
+    def put_item(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("PutItem", kwargs)
+
+    def update_item(self, **kwargs: Any) -> dict[str, Any]:
+        return self._answer("UpdateItem", kwargs)
+
+
+def test_put_new_is_false_when_the_key_exists_and_raises_anything_else() -> None:
+    table = ConditionalTable()
+    assert put_new(table, {"PK": "a", "SK": "b"})
+    assert table.calls[0]["ConditionExpression"] == "attribute_not_exists(PK)"
+    assert not put_new(ConditionalTable("ConditionalCheckFailedException"), {"PK": "a", "SK": "b"})
+    with pytest.raises(ClientError):
+        put_new(ConditionalTable("ProvisionedThroughputExceededException"), {"PK": "a", "SK": "b"})
+
+
+def test_update_if_answers_the_response_or_none_when_refused() -> None:
+    assert update_if(ConditionalTable(), Key={}, ReturnValues="ALL_NEW") == {"Attributes": {"n": 1}}
+    assert update_if(ConditionalTable("ConditionalCheckFailedException"), Key={}) is None
+    with pytest.raises(ClientError):
+        update_if(ConditionalTable("ValidationException"), Key={})
+
+
+def test_a_transaction_is_refused_only_when_its_first_condition_failed() -> None:
+    def cancelled(*codes: str) -> ClientError:
+        return ClientError(
+            {
+                "Error": {"Code": "TransactionCanceledException", "Message": "m"},
+                "CancellationReasons": [{"Code": c} for c in codes],
+            },
+            "TransactWriteItems",
+        )
+
+    assert transaction_refused(cancelled("ConditionalCheckFailed", "None"))
+    assert not transaction_refused(cancelled("None", "ConditionalCheckFailed"))
+    assert not transaction_refused(cancelled("ThrottlingError"))
+    assert not transaction_refused(_client_error("ConditionalCheckFailedException"))

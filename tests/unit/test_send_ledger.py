@@ -17,7 +17,7 @@ from anninh.sending.tiers import ConversationWindows, QuotaLedger
 from anninh.zalo.errors import ZaloError
 from anninh.zalo.tokens import TokenSession
 from tests.fakes.broadcast import MemoryDeliveryStore
-from tests.fakes.sending import MemoryConversationLog, MemoryOutboxStore, MemoryQuotaStore
+from tests.fakes.sending import MemoryConversationTail, MemoryOutboxStore, MemoryQuotaStore
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 OA, USER = "oa-1", "u-1"
@@ -160,7 +160,7 @@ def test_other_errors_do_not_refresh() -> None:
 
 # ---------------------------------------------------------------------- tiers and quota on the stores
 def test_reply_window_and_proactive_ledger_on_their_stores() -> None:
-    log = MemoryConversationLog()
+    log = MemoryConversationTail()
     log.add(OA, USER, "in", iso(NOW - timedelta(hours=3)), "m1")
     log.add(OA, USER, "out", iso(NOW - timedelta(hours=2)))
     window = ConversationWindows(log).window(OA, USER)
@@ -187,7 +187,7 @@ def test_open_free_replies_count_recent_conversations_with_replies_left() -> Non
             users = ["u-1", "u-2", "u-3"]
             return AudiencePage([AudienceMember(user_id=u) for u in users], cursor=None)
 
-    log = MemoryConversationLog()
+    log = MemoryConversationTail()
     log.add(OA, "u-1", "in", iso(NOW - timedelta(hours=1)), "m1")  # free replies left
     log.add(OA, "u-2", "in", iso(NOW - timedelta(hours=49)), "m2")  # the window closed
     for _ in range(8):
@@ -195,3 +195,40 @@ def test_open_free_replies_count_recent_conversations_with_replies_left() -> Non
     audience = Audience()
     assert free_replies_open(OA, NOW, audience=audience, windows=ConversationWindows(log)) == 1
     assert audience.filters[0].since(NOW) == NOW - timedelta(hours=48)
+
+
+# ---------------------------------------------------------------------- kept for the officers
+@pytest.fixture
+def sealed() -> Any:
+    from anninh import crypto
+    from tests.fakes.kms import FakeKms
+
+    crypto.reset_crypto_caches()
+    crypto.encrypt_text("prime", FakeKms())  # the data key every seal in this test uses (no KMS call)
+    yield
+    crypto.reset_crypto_caches()
+
+
+def test_a_message_not_sent_is_kept_sealed_for_the_units_officers_newest_first(sealed: Any) -> None:
+    from anninh.sending.records import CAUSE_LABELS, list_undelivered
+
+    store = MemoryOutboxStore()
+    records = OutboxRecords(store)
+    first = text(OA, USER, "Mời anh lên phường", key="officer:r1", origin="officer", case_id="c-1")
+    second = text(OA, USER, "Nhắc lịch hẹn", key="system:s1", origin="system")
+    silent = text(OA, USER, "Tin nội bộ", key="system:s2", origin="system", keep_for_officer=False)
+    for n, msg in enumerate((first, second, silent)):
+        records.claim(msg, NOW, 60)
+        records.mark_final(
+            msg=msg,
+            status="failed",
+            cause="quota",
+            reason="-211",
+            at=NOW + timedelta(minutes=n),
+            unit_id="p-1",
+        )
+    assert "Nhắc lịch hẹn" not in str(store.items["system:s1"]["message"])  # sealed at rest
+    kept = list_undelivered("p-1", store=store)
+    assert [k["key"] for k in kept] == ["system:s1", "officer:r1"]  # not the one the producer let go
+    assert kept[1]["message"] == {"text": "Mời anh lên phường"} and kept[1]["case_id"] == "c-1"
+    assert kept[0]["label"] == CAUSE_LABELS["quota"] and "claim_until" not in store.items["system:s1"]

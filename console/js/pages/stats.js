@@ -5,7 +5,8 @@ import { busy, clear, empty, errorBox, field, formatNumber, h, loading, saveBlob
 import { OUTCOME_LABELS, STATS_LABELS } from "../labels.js";
 import { unitQuotaPanel } from "../quota.js";
 
-const KEYS = Object.keys(STATS_LABELS);
+// The headline tiles, in order (their names come from the API's labels).
+const KEYS = ["followers", "follows", "unfollows", "messages_in", "messages_out", "inquiries", "bot_answered", "tips", "tips_valuable", "broadcast_sent"];
 
 function tiles(totals) {
   return h(

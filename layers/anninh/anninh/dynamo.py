@@ -38,3 +38,36 @@ def error_code(exc: BaseException) -> str:
 def condition_failed(exc: BaseException) -> bool:
     """True when a single-item write was refused by its ConditionExpression."""
     return error_code(exc) == CONDITION_FAILED
+
+
+def put_new(
+    table: Any, item: dict[str, Any], condition: str = "attribute_not_exists(PK)", **kwargs: Any
+) -> bool:
+    """Put `item` on a condition (by default: no item has its key yet); False when it was refused."""
+    try:
+        table.put_item(Item=item, ConditionExpression=condition, **kwargs)
+    except Exception as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def update_if(table: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """`table.update_item(**kwargs)` with a ConditionExpression: its response, or None when refused."""
+    try:
+        response: dict[str, Any] = table.update_item(**kwargs)
+    except Exception as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    return response
+
+
+def transaction_refused(exc: BaseException) -> bool:
+    """True when a transaction was cancelled because its first item's condition failed (the item whose
+    condition the caller wrote first: the case's version, an event's first processing...)."""
+    if error_code(exc) != "TransactionCanceledException":
+        return False
+    reasons = getattr(exc, "response", {}).get("CancellationReasons", [])
+    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"

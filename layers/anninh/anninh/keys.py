@@ -110,6 +110,18 @@ def officer_audit_gsi(username: str) -> str:
     return f"OFFICER#{username.lower()}#AUDIT"
 
 
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit_partition(target_kind: str, target_id: str) -> str:
+    """Where a target's audit records live: the case's own partition, or TARGET#<kind>#<id>."""
+    return case_pk(target_id) if target_kind == "case" else f"TARGET#{target_kind}#{target_id}"
+
+
+def audit_record(target_kind: str, target_id: str, at_iso: str, audit_id: str) -> dict[str, str]:
+    return {"PK": audit_partition(target_kind, target_id), "SK": f"{AUDIT_PREFIX}{at_iso}#{audit_id}"}
+
+
 # --- Outbound -------------------------------------------------------------------------------
 # Outbox delivery record (idempotency of sends): PK=OUTBOX#<message_key> SK=OUTBOX
 #   status sending | retrying | sent | failed | undeliverable_window (see anninh.sending.records)

@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed
+from anninh.dynamo import update_if
 
 OPEN_GSI = "ALERTS#OPEN"
 
@@ -71,21 +70,16 @@ class DynamoAlertStore:
 
     def acknowledge(self, alert_id: str, officer: str, at: str) -> dict[str, Any] | None:
         """Acknowledge once; the updated item, or None if it was acknowledged already (or is unknown)."""
-        try:
-            result = self._table.update_item(
-                Key=keys.case_alert(alert_id),
-                UpdateExpression="SET acknowledged_at = :at, acknowledged_by = :by, acknowledged = :t "
-                "REMOVE GSI2PK, GSI2SK",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(acknowledged_at)",
-                ExpressionAttributeValues={":at": at, ":by": officer, ":t": True},
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return None
-            raise
-        item: dict[str, Any] = result["Attributes"]
-        return item
+        result = update_if(
+            self._table,
+            Key=keys.case_alert(alert_id),
+            UpdateExpression="SET acknowledged_at = :at, acknowledged_by = :by, acknowledged = :t "
+            "REMOVE GSI2PK, GSI2SK",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(acknowledged_at)",
+            ExpressionAttributeValues={":at": at, ":by": officer, ":t": True},
+            ReturnValues="ALL_NEW",
+        )
+        return None if result is None else dict(result["Attributes"])
 
     def due(self, now: str, limit: int) -> list[dict[str, Any]]:
         """Unacknowledged alerts whose next escalation is at or before `now`."""
@@ -108,18 +102,14 @@ class DynamoAlertStore:
         else:
             update = "REMOVE GSI2PK, GSI2SK SET escalation_exhausted_at = :now"
             values = {":now": now}
-        try:
-            self._table.update_item(
-                Key=keys.case_alert(alert_id),
-                UpdateExpression=update,
-                ConditionExpression="GSI2SK = :step AND attribute_not_exists(acknowledged_at)",
-                ExpressionAttributeValues={**values, ":step": step},
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        claimed = update_if(
+            self._table,
+            Key=keys.case_alert(alert_id),
+            UpdateExpression=update,
+            ConditionExpression="GSI2SK = :step AND attribute_not_exists(acknowledged_at)",
+            ExpressionAttributeValues={**values, ":step": step},
+        )
+        return claimed is not None
 
     def add_notified(self, alert_id: str, unit_id: str, phones: list[str]) -> None:
         self._table.update_item(

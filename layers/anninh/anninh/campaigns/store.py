@@ -32,7 +32,7 @@ from anninh.campaigns.deliveries import CLAIMED, Claim, Delivery
 from anninh.campaigns.eligibility import CAP_PER_DAY, CAP_PER_MONTH
 from anninh.campaigns.model import STATUS_LABELS, Campaign
 from anninh.clock import VN_TZ, iso, parse_iso
-from anninh.dynamo import condition_failed, error_code
+from anninh.dynamo import condition_failed, error_code, query_items
 from anninh.sending.ledger import LEASE_FIELD, LEGACY_LEASE_FIELD, judge, lease_end
 from anninh.settings import get_settings
 
@@ -161,18 +161,13 @@ class CampaignStore:
 
     def due(self, now: datetime) -> builtins.list[str]:
         """Ids of scheduled campaigns whose send time has come (the due sweep)."""
-        ids: builtins.list[str] = []
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI2",
-            "KeyConditionExpression": Key("GSI2PK").eq(SCHEDULED_GSI) & Key("GSI2SK").lte(f"{iso(now)}#~"),
-        }
-        while True:
-            self.calls += 1
-            page = self.table.query(**kwargs)
-            ids.extend(str(i["id"]) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return ids
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self.calls += 1
+        items = query_items(
+            self.table,
+            IndexName="GSI2",
+            KeyConditionExpression=Key("GSI2PK").eq(SCHEDULED_GSI) & Key("GSI2SK").lte(f"{iso(now)}#~"),
+        )
+        return [str(i["id"]) for i in items]
 
     def start(self, campaign_id: str, now: datetime, from_status: tuple[str, ...] = ("scheduled",)) -> bool:
         """scheduled -> running (once: the due sweep and the queue may both try)."""
@@ -284,26 +279,22 @@ class CampaignStore:
         partitions = [keys.campaign_delivery_pk(campaign_id, str(o)) for o in item.get("oa_ids") or []]
         partitions.append(keys.campaign_delivery_legacy_pk(campaign_id))  # started before the split
         for partition in partitions:
-            kwargs: dict[str, Any] = {
-                "KeyConditionExpression": Key("PK").eq(partition) & Key("SK").begins_with("DELIVERY#"),
-                "ProjectionExpression": "#s, reason",
-                "ExpressionAttributeNames": {"#s": "status"},
-            }
-            while True:
-                self.calls += 1
-                page = self.table.query(**kwargs)
-                for record in page.get("Items", []):
-                    status, reason = record.get("status"), str(record.get("reason"))
-                    if status == "sent":
-                        counts["sent"] += 1
-                    elif status == "failed":
-                        counts["failed"] += 1
-                        counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
-                    elif status == "skipped":
-                        sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            self.calls += 1
+            records = query_items(
+                self.table,
+                KeyConditionExpression=Key("PK").eq(partition) & Key("SK").begins_with("DELIVERY#"),
+                ProjectionExpression="#s, reason",
+                ExpressionAttributeNames={"#s": "status"},
+            )
+            for record in records:
+                status, reason = record.get("status"), str(record.get("reason"))
+                if status == "sent":
+                    counts["sent"] += 1
+                elif status == "failed":
+                    counts["failed"] += 1
+                    counts[f"fail_{reason}"] = counts.get(f"fail_{reason}", 0) + 1
+                elif status == "skipped":
+                    sender_skips[f"skip_{reason}"] = sender_skips.get(f"skip_{reason}", 0) + 1
         planner_skips = {
             k: int(v) for k, v in item.items() if k.startswith("skip_") and k not in SENDER_SKIPS
         }
@@ -408,19 +399,15 @@ class CampaignStore:
         self.table.put_item(Item=item)
 
     def parked(self, campaign_id: str) -> Iterator[tuple[str, dict[str, Any], str | None]]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(keys.campaign(campaign_id)["PK"])
-            & Key("SK").begins_with("PARKED#")
-        }
-        while True:
-            self.calls += 1
-            page = self.table.query(**kwargs)
-            for item in page.get("Items", []):
-                resume_at = item.get("resume_at")
-                yield str(item["SK"]), json.loads(str(item["batch"])), str(resume_at) if resume_at else None
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        self.calls += 1
+        items = query_items(
+            self.table,
+            KeyConditionExpression=Key("PK").eq(keys.campaign(campaign_id)["PK"])
+            & Key("SK").begins_with("PARKED#"),
+        )
+        for item in items:
+            resume_at = item.get("resume_at")
+            yield str(item["SK"]), json.loads(str(item["batch"])), str(resume_at) if resume_at else None
 
     def unpark(self, campaign_id: str, sk: str) -> None:
         self.calls += 1

@@ -22,6 +22,7 @@ from anninh.cases.codes import format_code, yymm
 from anninh.cases.emergency import NUMBERS, Emergency, classify
 from anninh.cases.model import STATUS_LABELS_VI, Case, Location
 from anninh.cases.routing import Route, routable, route
+from anninh.cases.store import DynamoCaseStore, default_store
 from anninh.cases.urgent import urgent_terms
 from anninh.clock import iso
 from anninh.conversations import ConversationState
@@ -126,10 +127,13 @@ def _extra_text(a: Attachment) -> str | None:
 
 
 class TipDesk:
-    def __init__(self, registry: Registry, settings: Settings, ports: TipPorts) -> None:
+    def __init__(
+        self, registry: Registry, settings: Settings, ports: TipPorts, cases: DynamoCaseStore | None = None
+    ) -> None:
         self.registry = registry
         self.settings = settings
         self.ports = ports
+        self.store = cases or default_store()
 
     @property
     def window(self) -> timedelta:
@@ -150,7 +154,7 @@ class TipDesk:
             if addressed is not None:
                 target = self._own_case_by_code(addressed[0], event, oa)
                 if target is not None:
-                    if store.is_blocked(oa.oa_id, event.sender.id):
+                    if self.store.is_blocked(oa.oa_id, event.sender.id):
                         return TipResult(handled=True, blocked=True)
                     return self._append(event, oa, target, event_key, texts=[addressed[1]], confirm=True)
         open_case = self._open_case(state, now)
@@ -166,7 +170,7 @@ class TipDesk:
             return TipResult(handled=False)
         if candidates and kind not in rules.FOLLOWUP_KINDS:
             return TipResult(handled=False)
-        if store.is_blocked(oa.oa_id, event.sender.id):
+        if self.store.is_blocked(oa.oa_id, event.sender.id):
             logger.info("blocked citizen: message logged, no case", extra={"oa_id": oa.oa_id})
             return TipResult(handled=True, blocked=True)
         if not candidates:
@@ -182,20 +186,20 @@ class TipDesk:
         return self._append(event, oa, target, event_key)
 
     def _own_case_by_code(self, code: str, event: UserMessageEvent, oa: OA) -> Case | None:
-        case = store.find_by_code(code)
+        case = self.store.find_by_code(code)
         if case is None or case.user_id != event.sender.id or case.oa_id != oa.oa_id:
             return None
         if case.merged_into:
-            case = store.get_case(case.merged_into) or case
+            case = self.store.get_case(case.merged_into) or case
         return case if case.status != "spam" else None
 
     def _thread_cases(self, state: ConversationState, now: datetime, open_case: Case | None) -> list[Case]:
         """Cases an officer recently wrote to the citizen about (newest first), besides the open one."""
         out: list[Case] = []
         for case_id in state.active_threads(now)[:5]:
-            case = store.get_case(case_id)
+            case = self.store.get_case(case_id)
             if case is not None and case.merged_into:
-                case = store.get_case(case.merged_into)
+                case = self.store.get_case(case.merged_into)
             if case is None or case.status == "spam" or case.user_id != state.user_id:
                 continue
             if (open_case and case.case_id == open_case.case_id) or any(
@@ -260,7 +264,7 @@ class TipDesk:
     def _open_case(self, state: ConversationState, now: datetime) -> Case | None:
         if not state.case_window_open(now) or not state.open_case_id:
             return None
-        case = store.get_case(state.open_case_id)
+        case = self.store.get_case(state.open_case_id)
         return case if case is not None and case.status in OPEN_STATUSES else None
 
     def _reply(
@@ -338,7 +342,7 @@ class TipDesk:
         unit = self.registry.unit(case.unit_id)
         unit_name = unit.name if unit else case.unit_id
         terms = urgent.all_terms
-        created = store.put_alert(
+        created = self.store.put_alert(
             case, terms, messages.alert_text(case.code, unit_name, terms), at, cls=urgent.cls
         )
         if not created:  # redelivered event: the officers were told the first time
@@ -395,7 +399,7 @@ class TipDesk:
     # --- the three things a tip message can be ---------------------------------------------
 
     def _lookup(self, event: UserMessageEvent, oa: OA, code: str, event_key: str) -> TipResult:
-        case = store.find_by_code(code) if code else None
+        case = self.store.find_by_code(code) if code else None
         # Only the citizen who sent the tip, on the OA they sent it to, learns anything about it.
         if case is not None and case.user_id == event.sender.id and case.oa_id == oa.oa_id:
             body = messages.lookup_found(case.code, STATUS_LABELS_VI.get(case.status, case.status))
@@ -410,9 +414,9 @@ class TipDesk:
         texts = self._texts(event)
         urgent = urgency(texts)
         media = self._media_items(case_id, event, event_key)
-        case = store.get_case(case_id)  # exists when this event was processed before (redelivery)
+        case = self.store.get_case(case_id)  # exists when this event was processed before (redelivery)
         if case is None:
-            if not store.take_case_slot(oa.oa_id, user_id, now, self.settings.case_rate_limit_per_hour):
+            if not self.store.take_case_slot(oa.oa_id, user_id, now, self.settings.case_rate_limit_per_hour):
                 refused: list[OutboundMessage] = []
                 if urgent:  # the number first; nothing was passed on, so nothing is claimed
                     refused.append(self._guidance(event, oa, urgent, None, None, f"case:{event_key}:urgent"))
@@ -421,13 +425,13 @@ class TipDesk:
                 metrics.add_metric(name="TipsRateLimited", unit="Count", value=1)
                 return TipResult(handled=True, rate_limited=True)
             case = self._new_case(event, oa, case_id, texts, urgent)
-            similar = duplicates.suggestions(case, store.list_unit_cases(case.unit_id, limit=50), now)
+            similar = duplicates.suggestions(case, self.store.list_unit_cases(case.unit_id, limit=50), now)
             if similar:
                 case.extra["possible_duplicates"] = similar
             try:
-                store.create_case(case, self._activity(case_id, event, event_key, media), media)
+                self.store.create_case(case, self._activity(case_id, event, event_key, media), media)
             except store.DuplicateActivity:
-                case = store.get_case(case_id) or case
+                case = self.store.get_case(case_id) or case
         conversations.set_open_case(oa.oa_id, user_id, case_id, now + self.window)
         replies: list[OutboundMessage] = []
         if urgent:
@@ -475,7 +479,7 @@ class TipDesk:
         unit = self.registry.unit(chosen.unit_id)
         prefix = unit.case_prefix if unit else oa.unit_id[:4].upper()
         month = yymm(now)
-        code = format_code(prefix, month, store.next_sequence(prefix, month))
+        code = format_code(prefix, month, self.store.next_sequence(prefix, month))
         first = rules.tip_body(texts[0]) if texts else ""
         label = KIND_LABELS_VI.get(event.kind, "Chưa có nội dung")
         summary = first[:500] if first else f"[{label}]"
@@ -521,7 +525,7 @@ class TipDesk:
         if texts and case.summary.startswith("[") and not case.texts:
             summary = rules.tip_body(texts[0])[:500]
         try:
-            store.add_activity(
+            self.store.add_activity(
                 case.case_id,
                 self._activity(case.case_id, event, event_key, media),
                 media,
@@ -539,13 +543,17 @@ class TipDesk:
             )
             if chosen.routing != "oa":
                 try:
-                    store.reroute(case, chosen.unit_id, chosen.routing, now)
+                    self.store.reroute(case, chosen.unit_id, chosen.routing, now)
                     case = case.model_copy(update={"unit_id": chosen.unit_id, "routing": chosen.routing})
                 except ClientError:  # moved meanwhile by an officer: leave it where they put it
                     logger.info("case not rerouted", extra={"case_id": case.case_id})
         flagged = False
         urgent = urgency(texts)
-        if urgent and not case.urgent and store.flag_urgent(case.case_id, urgent.all_terms, now, urgent.cls):
+        if (
+            urgent
+            and not case.urgent
+            and self.store.flag_urgent(case.case_id, urgent.all_terms, now, urgent.cls)
+        ):
             flagged = True
             notified = self._alert(case, urgent, now)
             self.ports.enqueue(

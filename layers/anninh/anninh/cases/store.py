@@ -28,7 +28,7 @@ from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
 from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
-from anninh.dynamo import condition_failed, query_all, query_items
+from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
 
 
 class DuplicateActivity(Exception):
@@ -80,241 +80,6 @@ def activity_sk(at: datetime, event_key: str) -> str:
 
 def media_seq(at: datetime, event_key: str) -> str:
     return f"{int(at.timestamp() * 1000):013d}-{hashlib.sha256(event_key.encode()).hexdigest()[:6]}"
-
-
-def _transact(items: list[dict[str, Any]]) -> None:
-    table = aws.table()
-    for entry in items:
-        next(iter(entry.values()))["TableName"] = table.name
-    try:
-        table.meta.client.transact_write_items(TransactItems=items)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "TransactionCanceledException":
-            reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                raise DuplicateActivity() from exc
-        raise
-
-
-def next_sequence(prefix: str, month: str) -> int:
-    result = aws.table().update_item(
-        Key=keys.case_sequence(prefix, month),
-        UpdateExpression="ADD seq :one",
-        ExpressionAttributeValues={":one": 1},
-        ReturnValues="UPDATED_NEW",
-    )
-    return int(result["Attributes"]["seq"])
-
-
-def create_case(case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
-    """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the
-    case exists: the opening event was processed before)."""
-    items: list[dict[str, Any]] = [
-        {"Put": {"Item": case_item(case), "ConditionExpression": "attribute_not_exists(PK)"}},
-        {"Put": {"Item": _ddb(sealed_activity(activity))}},
-    ]
-    items += [{"Put": {"Item": _ddb(m)}} for m in media]
-    _transact(items)
-
-
-def add_activity(
-    case_id: str,
-    activity: dict[str, Any],
-    media: list[dict[str, Any]],
-    at: datetime,
-    *,
-    text: str | None = None,
-    location: dict[str, float] | None = None,
-    summary: str | None = None,
-) -> None:
-    """Append a follow-up (text, media, location) to a case; DuplicateActivity on redelivery."""
-    sets = ["last_activity_at = :at", "updated_at = :at"]
-    values: dict[str, Any] = {":at": iso(at)}
-    if text:
-        sets.append("texts = list_append(if_not_exists(texts, :empty), :text)")
-        values.update({":empty": [], ":text": [seal_case_text(case_id, text)]})
-    if location:
-        sets.append("#loc = :loc")
-        values[":loc"] = _ddb(location)
-    if summary:
-        sets.append("summary = :summary")
-        values[":summary"] = crypto.encrypt_text(summary, context=case_context(case_id, "summary"))
-    expression = "SET " + ", ".join(sets)
-    if media:
-        expression += " ADD media_count :n"
-        values[":n"] = len(media)
-    update: dict[str, Any] = {
-        "Key": keys.case(case_id),
-        "UpdateExpression": expression,
-        "ExpressionAttributeValues": values,
-        "ConditionExpression": "attribute_exists(PK)",
-    }
-    if location:
-        update["ExpressionAttributeNames"] = {"#loc": "location"}
-    items: list[dict[str, Any]] = [
-        {"Put": {"Item": _ddb(sealed_activity(activity)), "ConditionExpression": "attribute_not_exists(PK)"}},
-        {"Update": update},
-    ]
-    items += [{"Put": {"Item": _ddb(m)}} for m in media]
-    _transact(items)
-
-
-def get_case(case_id: str) -> Case | None:
-    item = aws.table().get_item(Key=keys.case(case_id)).get("Item")
-    return case_from_item(item) if item else None
-
-
-def find_by_code(code: str) -> Case | None:
-    return default_store().find_by_code(code)
-
-
-def case_children(case_id: str, prefix: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix)
-    }
-    while True:
-        page = aws.table().query(**kwargs)
-        items.extend(page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return items
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def list_media(case_id: str) -> list[dict[str, Any]]:
-    return case_children(case_id, "MEDIA#")
-
-
-def flag_urgent(case_id: str, terms: list[str], at: datetime, cls: str = "violence") -> bool:
-    """Mark the case urgent; False if it already was (the alert then exists already)."""
-    try:
-        aws.table().update_item(
-            Key=keys.case(case_id),
-            UpdateExpression=(
-                "SET urgent = :t, urgent_terms = :terms, emergency_class = :cls, updated_at = :at"
-            ),
-            ConditionExpression="attribute_exists(PK) AND urgent = :f",
-            ExpressionAttributeValues={
-                ":t": True,
-                ":f": False,
-                ":terms": terms,
-                ":cls": cls,
-                ":at": iso(at),
-            },
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def put_alert(case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
-    """The unit's alert for an urgent case (one per case), newest first on GSI1."""
-    item = {
-        "class": cls,
-        **keys.case_alert(case.case_id),
-        "type": "alert",
-        "case_id": case.case_id,
-        "code": case.code,
-        "unit_id": case.unit_id,
-        "oa_id": case.oa_id,
-        "terms": terms,
-        "text": text,
-        "created_at": iso(at),
-        "acknowledged": False,
-        "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
-        "GSI1SK": iso(at),
-    }
-    try:
-        aws.table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
-
-
-def reroute(case: Case, unit_id: str, routing: str, at: datetime) -> None:
-    """Move a new case to another unit's inbox (a location arrived after the opening text)."""
-    aws.table().update_item(
-        Key=keys.case(case.case_id),
-        UpdateExpression="SET unit_id = :u, routing = :r, GSI1PK = :g, updated_at = :at",
-        ConditionExpression="unit_id = :old AND #s = :new",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={
-            ":u": unit_id,
-            ":r": routing,
-            ":g": keys.unit_cases_gsi(unit_id),
-            ":at": iso(at),
-            ":old": case.unit_id,
-            ":new": "new",
-        },
-    )
-
-
-def list_unit_cases(unit_id: str, limit: int = 50) -> list[Case]:
-    page = aws.table().query(
-        IndexName="GSI1",
-        KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
-        ScanIndexForward=False,
-        Limit=limit,
-    )
-    return [case_from_item(i) for i in page.get("Items", [])]
-
-
-# --- media records ----------------------------------------------------------------------------
-
-
-def get_media(case_id: str, sk: str) -> dict[str, Any] | None:
-    item: dict[str, Any] | None = (
-        aws.table().get_item(Key={"PK": keys.case_pk(case_id), "SK": sk}).get("Item")
-    )
-    return item
-
-
-def update_media(case_id: str, sk: str, **fields: Any) -> None:
-    names = {f"#f{i}": k for i, k in enumerate(fields)}
-    values = {f":v{i}": v for i, v in enumerate(_ddb(fields).values())}
-    sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
-    aws.table().update_item(
-        Key={"PK": keys.case_pk(case_id), "SK": sk},
-        UpdateExpression=f"SET {sets}",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    )
-
-
-# --- spam: block list and rate limit ------------------------------------------------------------
-
-
-def is_blocked(oa_id: str, user_id: str) -> bool:
-    return default_store().is_blocked(oa_id, user_id)
-
-
-def block(oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
-    default_store().block(oa_id, user_id, reason, by, at)
-
-
-def take_case_slot(oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
-    """Count a new case against the citizen's hourly allowance; False when it is used up."""
-    hour = at.strftime("%Y%m%d%H")
-    try:
-        aws.table().update_item(
-            Key=keys.case_rate(oa_id, user_id, hour),
-            UpdateExpression="ADD n :one SET expires_at = :exp",
-            ConditionExpression="attribute_not_exists(n) OR n < :limit",
-            ExpressionAttributeValues={
-                ":one": 1,
-                ":limit": limit,
-                ":exp": int((at + timedelta(hours=2)).timestamp()),
-            },
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
 
 
 # --- the officer side: workflow, case view, inbox ---------------------------------------------------
@@ -417,12 +182,10 @@ class DynamoCaseStore:
         ]
         actions += [{"Put": {"TableName": table_name, "Item": to_dynamo(item)}} for item in change.puts]
         actions += [{"Delete": {"TableName": table_name, "Key": key}} for key in change.deletes]
-        client = self._table.meta.client
         try:
-            client.transact_write_items(TransactItems=actions)
-        except client.exceptions.TransactionCanceledException as exc:
-            reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+            self._table.meta.client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if transaction_refused(exc):
                 raise StaleCase(change.case_id) from exc
             raise
 
@@ -432,16 +195,7 @@ class DynamoCaseStore:
 
     def mark_notice(self, case_id: str, kind: str, at: str) -> bool:
         """Note that the citizen was told `kind` about the case; False if they were before."""
-        try:
-            self._table.put_item(
-                Item={**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at},
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return put_new(self._table, {**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at})
 
     def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self._table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
@@ -602,7 +356,239 @@ class DynamoCaseStore:
     def unblock(self, oa_id: str, user_id: str) -> None:
         self._table.delete_item(Key=keys.citizen_block(oa_id, user_id))
 
+    # --- the tip desk: opening cases, follow-ups, media, urgent alerts, spam guards ---------------
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        table = self._table
+        for entry in items:
+            next(iter(entry.values()))["TableName"] = table.name
+        try:
+            table.meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if transaction_refused(exc):
+                raise DuplicateActivity() from exc
+            raise
+
+    def next_sequence(self, prefix: str, month: str) -> int:
+        result = self._table.update_item(
+            Key=keys.case_sequence(prefix, month),
+            UpdateExpression="ADD seq :one",
+            ExpressionAttributeValues={":one": 1},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(result["Attributes"]["seq"])
+
+    def create_case(self, case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
+        """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the
+        case exists: the opening event was processed before)."""
+        items: list[dict[str, Any]] = [
+            {"Put": {"Item": case_item(case), "ConditionExpression": "attribute_not_exists(PK)"}},
+            {"Put": {"Item": _ddb(sealed_activity(activity))}},
+        ]
+        items += [{"Put": {"Item": _ddb(m)}} for m in media]
+        self._transact(items)
+
+    def add_activity(
+        self,
+        case_id: str,
+        activity: dict[str, Any],
+        media: list[dict[str, Any]],
+        at: datetime,
+        *,
+        text: str | None = None,
+        location: dict[str, float] | None = None,
+        summary: str | None = None,
+    ) -> None:
+        """Append a follow-up (text, media, location) to a case; DuplicateActivity on redelivery."""
+        sets = ["last_activity_at = :at", "updated_at = :at"]
+        values: dict[str, Any] = {":at": iso(at)}
+        if text:
+            sets.append("texts = list_append(if_not_exists(texts, :empty), :text)")
+            values.update({":empty": [], ":text": [seal_case_text(case_id, text)]})
+        if location:
+            sets.append("#loc = :loc")
+            values[":loc"] = _ddb(location)
+        if summary:
+            sets.append("summary = :summary")
+            values[":summary"] = crypto.encrypt_text(summary, context=case_context(case_id, "summary"))
+        expression = "SET " + ", ".join(sets)
+        if media:
+            expression += " ADD media_count :n"
+            values[":n"] = len(media)
+        update: dict[str, Any] = {
+            "Key": keys.case(case_id),
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": values,
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+        if location:
+            update["ExpressionAttributeNames"] = {"#loc": "location"}
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": _ddb(sealed_activity(activity)),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {"Update": update},
+        ]
+        items += [{"Put": {"Item": _ddb(m)}} for m in media]
+        self._transact(items)
+
+    def get_case(self, case_id: str) -> Case | None:
+        item = self._table.get_item(Key=keys.case(case_id)).get("Item")
+        return case_from_item(item) if item else None
+
+    def case_children(self, case_id: str, prefix: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix)
+        }
+        while True:
+            page = self._table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def list_media(self, case_id: str) -> list[dict[str, Any]]:
+        return self.case_children(case_id, "MEDIA#")
+
+    def flag_urgent(self, case_id: str, terms: list[str], at: datetime, cls: str = "violence") -> bool:
+        """Mark the case urgent; False if it already was (the alert then exists already)."""
+        changed = update_if(
+            self._table,
+            Key=keys.case(case_id),
+            UpdateExpression=(
+                "SET urgent = :t, urgent_terms = :terms, emergency_class = :cls, updated_at = :at"
+            ),
+            ConditionExpression="attribute_exists(PK) AND urgent = :f",
+            ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":cls": cls, ":at": iso(at)},
+        )
+        return changed is not None
+
+    def put_alert(self, case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
+        """The unit's alert for an urgent case (one per case), newest first on GSI1."""
+        item = {
+            "class": cls,
+            **keys.case_alert(case.case_id),
+            "type": "alert",
+            "case_id": case.case_id,
+            "code": case.code,
+            "unit_id": case.unit_id,
+            "oa_id": case.oa_id,
+            "terms": terms,
+            "text": text,
+            "created_at": iso(at),
+            "acknowledged": False,
+            "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
+            "GSI1SK": iso(at),
+        }
+        return put_new(self._table, item)
+
+    def reroute(self, case: Case, unit_id: str, routing: str, at: datetime) -> None:
+        """Move a new case to another unit's inbox (a location arrived after the opening text)."""
+        self._table.update_item(
+            Key=keys.case(case.case_id),
+            UpdateExpression="SET unit_id = :u, routing = :r, GSI1PK = :g, updated_at = :at",
+            ConditionExpression="unit_id = :old AND #s = :new",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":u": unit_id,
+                ":r": routing,
+                ":g": keys.unit_cases_gsi(unit_id),
+                ":at": iso(at),
+                ":old": case.unit_id,
+                ":new": "new",
+            },
+        )
+
+    def list_unit_cases(self, unit_id: str, limit: int = 50) -> list[Case]:
+        page = self._table.query(
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(keys.unit_cases_gsi(unit_id)),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [case_from_item(i) for i in page.get("Items", [])]
+
+    def get_media(self, case_id: str, sk: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(Key={"PK": keys.case_pk(case_id), "SK": sk}).get(
+            "Item"
+        )
+        return item
+
+    def update_media(self, case_id: str, sk: str, **fields: Any) -> None:
+        names = {f"#f{i}": k for i, k in enumerate(fields)}
+        values = {f":v{i}": v for i, v in enumerate(_ddb(fields).values())}
+        sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        self._table.update_item(
+            Key={"PK": keys.case_pk(case_id), "SK": sk},
+            UpdateExpression=f"SET {sets}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def take_case_slot(self, oa_id: str, user_id: str, at: datetime, limit: int) -> bool:
+        """Count a new case against the citizen's hourly allowance; False when it is used up."""
+        hour = at.strftime("%Y%m%d%H")
+        counted = update_if(
+            self._table,
+            Key=keys.case_rate(oa_id, user_id, hour),
+            UpdateExpression="ADD n :one SET expires_at = :exp",
+            ConditionExpression="attribute_not_exists(n) OR n < :limit",
+            ExpressionAttributeValues={
+                ":one": 1,
+                ":limit": limit,
+                ":exp": int((at + timedelta(hours=2)).timestamp()),
+            },
+        )
+        return counted is not None
+
 
 def default_store() -> DynamoCaseStore:
     """The case store over the main table (the composition root's choice for the officer API)."""
     return DynamoCaseStore(aws.table())
+
+
+# --- module functions: the default store's methods, for the areas and tests that call them ---------
+
+
+def next_sequence(prefix: str, month: str) -> int:
+    return default_store().next_sequence(prefix, month)
+
+
+def create_case(case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
+    default_store().create_case(case, activity, media)
+
+
+def get_case(case_id: str) -> Case | None:
+    return default_store().get_case(case_id)
+
+
+def list_media(case_id: str) -> list[dict[str, Any]]:
+    return default_store().list_media(case_id)
+
+
+def list_unit_cases(unit_id: str, limit: int = 50) -> list[Case]:
+    return default_store().list_unit_cases(unit_id, limit)
+
+
+def get_media(case_id: str, sk: str) -> dict[str, Any] | None:
+    return default_store().get_media(case_id, sk)
+
+
+def update_media(case_id: str, sk: str, **fields: Any) -> None:
+    default_store().update_media(case_id, sk, **fields)
+
+
+def find_by_code(code: str) -> Case | None:
+    return default_store().find_by_code(code)
+
+
+def is_blocked(oa_id: str, user_id: str) -> bool:
+    return default_store().is_blocked(oa_id, user_id)
+
+
+def block(oa_id: str, user_id: str, reason: str, by: str, at: datetime) -> None:
+    default_store().block(oa_id, user_id, reason, by, at)

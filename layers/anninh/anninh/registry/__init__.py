@@ -20,6 +20,12 @@ Role = Literal["officer", "commander", "editor", "admin"]
 # district and team stay for the structures before the reform (and for specialist teams).
 UnitKind = Literal["province", "city", "district", "commune", "ward", "special_zone", "team"]
 ROLES: tuple[Role, ...] = ("officer", "commander", "editor", "admin")
+ROLE_LABELS_VI: dict[Role, str] = {
+    "officer": "Cán bộ",
+    "commander": "Chỉ huy",
+    "editor": "Biên tập viên",
+    "admin": "Quản trị",
+}
 
 
 class App(BaseModel):

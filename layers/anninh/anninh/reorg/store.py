@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from anninh import audit, aws, keys, queueing
+from anninh import aws, keys, queueing
+from anninh.audit import AuditTrail, DynamoAuditStore
 from anninh.dynamo import condition_failed, query_all
 from anninh.hotlines import DynamoHotlineStore, Hotline, Hotlines
 from anninh.registry import OA, Registry, Unit
@@ -209,7 +210,7 @@ class DynamoReorgStore:
 
     def audit(self, record: dict[str, Any], actor_unit: str, request_id: str) -> None:
         """The operation's one audit entry, with its details."""
-        audit.record(
+        AuditTrail(DynamoAuditStore(self.table)).record(
             record["applied_by"],
             "reorganization.apply",
             "reorganization",
@@ -218,7 +219,6 @@ class DynamoReorgStore:
             request_id=request_id,
             after={"effective_date": record["effective_date"], "counts": record["counts"]},
             details=record["details"],
-            table=self.table,
         )
 
     def get_record(self, reorg_id: str) -> dict[str, Any] | None:

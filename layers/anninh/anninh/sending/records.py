@@ -48,6 +48,16 @@ CAUSE_LABELS: dict[str, str] = {
     "unknown": "Chưa rõ đã gửi được hay chưa: kết nối với Zalo bị ngắt sau khi gửi và Zalo không cho biết "
     "kết quả. Hãy xem lại cuộc trò chuyện trên Zalo trước khi gửi lại.",
 }
+# The same causes in a few words, for a badge next to the message (the long text explains).
+CAUSE_SHORT_LABELS: dict[str, str] = {
+    "window": "Quá 7 ngày chưa tương tác",
+    "recipient": "Người nhận không nhận được tin",
+    "oa": "OA bị Zalo từ chối",
+    "invalid": "Nội dung không hợp lệ",
+    "retries": "Lỗi kết nối với Zalo",
+    "quota": "Hết hạn mức tin chủ động",
+    "unknown": "Chưa rõ đã gửi được",
+}
 FINAL_STATUSES = frozenset({"sent", "failed", "undeliverable_window"})
 SENT_TTL_SECONDS = 40 * 24 * 3600
 

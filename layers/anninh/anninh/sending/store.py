@@ -50,7 +50,7 @@ class OutboxStore(Protocol):
         ...
 
 
-class ConversationLog(Protocol):
+class ConversationTail(Protocol):
     def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
         """The conversation's latest messages, newest first (`direction`, `at`, `msg_id`)."""
         ...

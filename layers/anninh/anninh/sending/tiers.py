@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from anninh.clock import VN_TZ, iso, parse_iso
-from anninh.sending.store import ConversationLog, QuotaStore, default_sending_store
+from anninh.sending.store import ConversationTail, QuotaStore, default_sending_store
 
 Tier = Literal["reply", "proactive", "broadcast", "zns"]
 TIERS: tuple[Tier, ...] = ("reply", "proactive", "broadcast", "zns")
@@ -98,8 +98,8 @@ def vn_month(at: datetime) -> str:
 class ConversationWindows:
     """Reads the reply window of a conversation from the conversation log (anninh.conversations)."""
 
-    def __init__(self, log: ConversationLog | None = None) -> None:
-        self.log: ConversationLog = log or default_sending_store()
+    def __init__(self, log: ConversationTail | None = None) -> None:
+        self.log: ConversationTail = log or default_sending_store()
 
     def window(self, oa_id: str, user_id: str) -> ReplyWindow:
         return window_from_log(self.log.latest(oa_id, user_id, LOOKBACK))

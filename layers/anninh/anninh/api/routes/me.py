@@ -11,6 +11,7 @@ from anninh.api.auth import principal
 from anninh.api.errors import NotFound, Unprocessable
 from anninh.cases import overdue
 from anninh.clock import utcnow, vn_day
+from anninh.labels import console_labels
 from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
@@ -34,6 +35,7 @@ def get_me() -> dict[str, Any]:
         "can_admin": p.has_role("admin"),
         "can_campaign": p.has_role("editor", "admin", "commander"),
         "can_handle_cases": p.has_role("officer", "commander"),
+        "labels": console_labels(),
     }
 
 

@@ -16,8 +16,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit
-from anninh.api.auth import principal, require_role
+from anninh.api.auth import deny_as_not_found, principal, require_role, require_visible_unit
 from anninh.api.errors import NotFound
 from anninh.api.routes.conversations import _load as load_conversation
 from anninh.cases import queries
@@ -40,17 +39,14 @@ def get_oa_quota(oa_id: OaId) -> dict[str, Any]:
     p = principal()
     oa = current_registry().oa(oa_id)
     if oa is None or not p.can_see_unit(oa.unit_id):
-        audit.record(
-            p.username,
+        deny_as_not_found(
+            p,
             "quota.read",
             "oa",
             oa_id,
-            actor_unit=p.unit_id,
-            outcome="denied",
             reason="not visible" if oa else "no such OA",
-            request_id=p.request_id,
+            message="Không tìm thấy kênh Zalo này.",
         )
-        raise NotFound("Không tìm thấy kênh Zalo này.")
     return {**quota.oa_quota(oa_id), "oa_name": oa.name, "unit_id": oa.unit_id}
 
 
@@ -58,8 +54,11 @@ def get_oa_quota(oa_id: OaId) -> dict[str, Any]:
 def get_unit_quota(unit_id: UnitId) -> dict[str, Any]:
     p = principal()
     registry = current_registry()
-    if registry.unit(unit_id) is None or not p.can_see_unit(unit_id):
-        raise NotFound("Không tìm thấy đơn vị.")
+    if registry.unit(unit_id) is None:
+        deny_as_not_found(
+            p, "quota.read", "unit", unit_id, reason="no such unit", message="Không tìm thấy đơn vị."
+        )
+    require_visible_unit(p, unit_id, "quota.read")
     units = set(registry.subtree(unit_id))
     oas = [
         {**quota.oa_quota(oa.oa_id), "oa_name": oa.name, "unit_id": oa.unit_id}
@@ -98,5 +97,7 @@ def tip_reply_tier(tip_id: TipId) -> dict[str, Any]:
         raise NotFound()
     case = queries.case_from_item(item)
     if not p.can_see_unit(case.unit_id):
-        raise NotFound()
+        deny_as_not_found(
+            p, "case.reply_tier", "case", tip_id, reason="unit not visible", message="Không tìm thấy."
+        )
     return quota.reply_tier(case.oa_id, case.user_id)

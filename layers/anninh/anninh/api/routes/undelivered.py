@@ -14,9 +14,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit, conversations, crypto, sending
-from anninh.api.auth import Principal, principal, require_role
-from anninh.api.errors import NotFound
+from anninh import conversations, crypto, sending
+from anninh.api.auth import Principal, principal, require_role, require_visible_unit
 from anninh.cases.queries import load_case_item
 from anninh.observability import logger
 from anninh.registry.store import current_registry
@@ -138,18 +137,8 @@ def list_undelivered(
 ) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander")
-    if unit_id and not p.can_see_unit(unit_id):
-        audit.record(
-            p.username,
-            "undelivered.list",
-            "unit",
-            unit_id,
-            actor_unit=p.unit_id,
-            outcome="denied",
-            reason="unit not visible",
-            request_id=p.request_id,
-        )
-        raise NotFound("Không tìm thấy đơn vị.")
+    if unit_id:
+        require_visible_unit(p, unit_id, "undelivered.list")
     rows: list[tuple[str, dict[str, Any]]] = []
     for unit in [unit_id] if unit_id else p.visible_units:
         rows.extend((unit, row) for row in sending.list_undelivered(unit, limit=limit))
