@@ -413,11 +413,14 @@ class Authorizer:
 
     def check(self, function: str, service: str, operation: str, params: dict[str, Any]) -> None:
         pairs = requests_for(service, operation, params, self.aliases)
+        # What each function's code does (LOCAL_IAM_RECORD collects it): allowed calls only, so a test
+        # that provokes AccessDenied on purpose does not make its refused action look needed.
+        granted = {action for action, resource in pairs if self.allowed(function, action, resource)}
         with self._lock:
             seen = self.observed.setdefault(function, set())
-            new = {action for action, _ in pairs} - seen
+            new = granted - seen
             seen.update(new)
-        if new and os.environ.get("LOCAL_IAM_RECORD"):  # collect what each function's code does
+        if new and os.environ.get("LOCAL_IAM_RECORD"):
             with open(os.environ["LOCAL_IAM_RECORD"], "a", encoding="utf-8") as out:
                 for action in sorted(new):
                     out.write(json.dumps({"function": function, "action": action}) + "\n")

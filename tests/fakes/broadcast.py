@@ -275,7 +275,7 @@ def _conditional_failure(item: dict[str, Any] | None) -> Exception:
 
 
 class MemoryBucketTable:
-    """The rate bucket item, with the two conditional updates RateLimiter makes."""
+    """The rate bucket item as a table, with the two conditional updates DynamoBucketStore makes."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self.items: dict[str, dict[str, Any]] = {}
@@ -391,6 +391,37 @@ class MemoryDeliveryStore:
 
     def uncount_cap(self, oa_id: str, user_id: str, now: Any) -> None:
         self._pause()
+
+    def capped(self, members: list[tuple[str, str]], at: Any) -> int:
+        self._pause()
+        return 0
+
+    def page(
+        self,
+        campaign_id: str,
+        oa_id: str,
+        *,
+        status: str | None = None,
+        cursor: dict[str, str] | None = None,
+        limit: int = 50,
+    ) -> tuple[list[Any], dict[str, str] | None]:
+        """An OA's records of the campaign as typed `Delivery` records, in user order; the cursor is
+        the last user id given (like DynamoDB's LastEvaluatedKey, only when more may follow)."""
+        from anninh.campaigns.deliveries import Delivery
+
+        self._pause()
+        with self._lock:
+            rows = sorted(
+                (user_id, record)
+                for (cid, oa, user_id), record in self.records.items()
+                if cid == campaign_id and oa == oa_id and (status is None or record["status"] == status)
+            )
+        after = (cursor or {}).get("SK", "")
+        rows = [(u, r) for u, r in rows if u > after]
+        page = rows[:limit]
+        records = [Delivery.from_item({**r, "user_id": u, "oa_id": oa_id}, campaign_id) for u, r in page]
+        more = len(rows) > limit
+        return records, ({"PK": oa_id, "SK": page[-1][0]} if more and page else None)
 
 
 class MemoryCampaignStore:

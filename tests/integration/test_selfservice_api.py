@@ -15,7 +15,7 @@ from tests.integration.test_api_support import call, claims_for
 
 @pytest.fixture
 def stack(aws_stack: Any) -> Any:
-    from anninh.kb.entries import forget_cached_entries
+    from anninh.kb import forget_cached_entries
 
     forget_cached_entries()
     yield aws_stack

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from anninh import aws, keys, wiring
+from anninh import aws, crypto, keys, wiring
 from tests.integration.test_api_support import api_event, call, claims_for, open_case, outbox_messages
 from tests.integration.test_inbound_support import drain_inbound, post
 from tests.stack import zalo_signature
@@ -70,6 +70,10 @@ def test_a_180_kb_signed_body_is_accepted_and_processed_within_the_real_queue_li
         & Key("SK").begins_with("MSG#")
     )["Items"]
     assert len(stored) == 1
+    # The receipt the queue message referred to keeps the body sealed, never as citizen text.
+    receipt = aws.table().get_item(Key=keys.event_receipt("user_send_text:big-1"))["Item"]
+    assert crypto.is_encrypted(receipt["raw"])
+    assert "Báo tin" not in json.dumps(receipt, default=str, ensure_ascii=False)
 
 
 def test_a_year_old_replay_is_kept_aside_by_the_deployed_window(aws_stack, registry, monkeypatch):

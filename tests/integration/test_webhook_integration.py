@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from anninh import wiring
+from anninh import crypto, wiring
 from anninh.intake.envelope import InboundEnvelope
+from anninh.intake.store import raw_context
 from tests.integration.test_inbound_support import post, receive_all, stack_sqs
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -55,8 +56,18 @@ def test_every_sample_event_is_accepted_stored_and_queued(aws_stack: Any) -> Non
     envelopes = [json.loads(m["Body"]) for m in messages]
     for envelope in envelopes:
         stored = receipt(aws_stack, envelope["dedupe_key"])
-        assert stored is not None and stored["raw"] == envelope["body"]
-        assert stored["expires_at"] > 1795000000  # a TTL about 30 days out
+        assert stored is not None and stored["expires_at"] > 1795000000  # a TTL about 30 days out
+        # The raw copy is sealed: a table reader sees no citizen text, and it opens only as this
+        # receipt's body (docs/security.md).
+        assert crypto.is_encrypted(stored["raw"])
+        assert "tạm trú" not in json.dumps(stored, default=str, ensure_ascii=False)
+        assert (
+            crypto.decrypt_text(stored["raw"], context=raw_context(envelope["dedupe_key"]))
+            == envelope["body"]
+        )
+        other = next(e["dedupe_key"] for e in envelopes if e["dedupe_key"] != envelope["dedupe_key"])
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt_text(stored["raw"], context=raw_context(other))
     text = next(e for e in envelopes if e["dedupe_key"].startswith("user_send_text:t-"))
     assert json.loads(text["body"])["message"]["text"] == "Cho tôi hỏi thủ tục đăng ký tạm trú"
     unknown = [e for e in envelopes if e["event_name"] == "some_future_event"]

@@ -36,7 +36,7 @@ def test_a_call_outside_the_functions_role_is_access_denied(aws_stack: Any) -> N
     assert "StatsRollupFunctionRole" in message and "s3:PutObject" in message
     assert f"arn:aws:s3:::{bucket}/media/evidence.jpg" in message
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)  # nothing reached the bucket
-    with acting_as("MediaFunction"):  # its role has S3WritePolicy on the media bucket
+    with acting_as("MediaFunction"):  # its role may write under media/ in the media bucket
         s3.put_object(Bucket=bucket, Key="media/evidence.jpg", Body=b"photo")
     with acting_as("WebhookFunction"), pytest.raises(ClientError) as wrong_queue:
         aws.client("sqs").send_message(QueueUrl=aws_stack.queue_urls["OutboxQueue"], MessageBody="{}")

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from anninh.kb.entries import KbEntryPatch, KbSource, file_entries, merge, save_override
+from anninh.kb import EntryCache, KnowledgeBase
+from anninh.kb.entries import KbEntryPatch, KbSource, file_entries, merge
 
 
 def test_override_changes_only_the_fields_it_names() -> None:
@@ -60,31 +61,38 @@ def test_2026_facts_the_legal_check_found() -> None:
     assert any("64/2025" in n for n in lai.review_notes) and "31/12/2026" not in lai.fee
 
 
-class _Table:
+class _Overrides:
+    """An in-memory override store."""
+
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
 
-    def get_item(self, Key: dict[str, str]) -> dict[str, Any]:
-        item = self.items.get(Key["PK"])
-        return {"Item": item} if item else {}
+    def overrides(self) -> list[dict[str, Any]]:
+        return [{"entry_id": k, **v} for k, v in self.items.items()]
 
-    def put_item(self, Item: dict[str, Any]) -> None:
-        self.items[Item["PK"]] = Item
+    def fields_of(self, entry_id: str) -> dict[str, Any]:
+        item = self.items.get(entry_id) or {}
+        return dict(item.get("fields") or {}) if not item.get("deleted") else {}
+
+    def put(self, entry_id: str, fields: dict[str, Any], *, deleted: bool, editor: str, at_iso: str) -> None:
+        self.items[entry_id] = {"fields": fields, "deleted": deleted, "updated_by": editor}
 
 
 def test_an_editors_change_dates_the_entry_unless_the_editor_gives_the_date() -> None:
-    table = _Table()
-    changed = save_override(
-        "ho-chieu", KbEntryPatch(fee="Theo biểu phí mới."), "bientap", "2027-01-05T03:00:00Z", table
+    kb = KnowledgeBase(_Overrides(), EntryCache())  # a cache of its own, not the container's
+    changed = kb.save_override(
+        "ho-chieu", KbEntryPatch(fee="Theo biểu phí mới."), "bientap", "2027-01-05T03:00:00Z"
     )
     assert changed.as_of == "2027-01-05"
-    dated = save_override(
+    dated = kb.save_override(
         "ho-chieu",
         KbEntryPatch(as_of="2026-12-31", sources=[KbSource(title="Thông tư mới", url="https://vbpl.vn")]),
         "bientap",
         "2027-01-06T03:00:00Z",
-        table,
     )
+    assert kb.current_entries(max_age=0)["ho-chieu"].as_of == "2026-12-31"
+    kb.delete_entry("ho-chieu", "bientap", "2027-01-07T03:00:00Z")
+    assert "ho-chieu" not in kb.current_entries(max_age=0)
     assert dated.as_of == "2026-12-31" and dated.sources[0].title == "Thông tư mới"
     with pytest.raises(ValueError):
         KbEntryPatch(as_of="05/01/2027")

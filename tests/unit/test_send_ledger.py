@@ -232,3 +232,72 @@ def test_a_message_not_sent_is_kept_sealed_for_the_units_officers_newest_first(s
     assert [k["key"] for k in kept] == ["system:s1", "officer:r1"]  # not the one the producer let go
     assert kept[1]["message"] == {"text": "Mời anh lên phường"} and kept[1]["case_id"] == "c-1"
     assert kept[0]["label"] == CAUSE_LABELS["quota"] and "claim_until" not in store.items["system:s1"]
+
+
+# ---------------------------------------------------------------------- delivery pages for officers
+def test_officers_read_one_oas_typed_delivery_records_page_by_page() -> None:
+    from anninh.campaigns.service import CampaignError, CampaignService
+    from anninh.campaigns.store import CampaignNotFound
+    from anninh.registry import OA as RegistryOA
+    from anninh.registry import App, Registry, Unit
+    from tests.fakes.broadcast import MemoryCampaignStore
+
+    registry = Registry(
+        apps=[App(app_id="app", app_secret="s", oa_secret_key="k")],
+        units=[
+            Unit(unit_id="p-1", name="Phường 1", kind="ward"),
+            Unit(unit_id="p-2", name="Phường 2", kind="ward"),
+        ],
+        oas=[
+            RegistryOA(oa_id="oa-1", app_id="app", name="OA 1", unit_id="p-1"),
+            RegistryOA(oa_id="oa-2", app_id="app", name="OA 2", unit_id="p-1"),
+        ],
+    )
+    item = {
+        "id": "c1",
+        "name": "Họp tổ dân phố",
+        "kind": "text",
+        "message_type": "cs",
+        "status": "running",
+        "oa_ids": ["oa-1", "oa-2"],
+        "unit_id": "p-1",
+        "created_by": "p1.chihuy",
+        "created_at": iso(NOW),
+        "message": {"text": "Mời họp"},
+        "total": 3,
+    }
+    deliveries = MemoryDeliveryStore()
+    deliveries.record("c1", "oa-1", "u-a", status="skipped", reason="follower_cap", now=NOW)
+    deliveries.record("c1", "oa-1", "u-b", status="failed", reason="not_follower", now=NOW)
+    deliveries.record("c1", "oa-2", "u-c", status="skipped", reason="follower_cap", now=NOW)
+    store: Any = MemoryCampaignStore(item)
+
+    class NoAudience:  # reading delivery records never pages through followers
+        def page(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("the audience is not read")
+
+    service = CampaignService(
+        registry, store=store, deliveries=deliveries, audience=NoAudience(), enqueue=lambda _: None
+    )
+
+    class Caller:
+        username, unit_id, visible_units = "p1.canbo", "p-1", ("p-1",)
+
+        def has_role(self, *roles: str) -> bool:
+            return "officer" in roles
+
+    first = service.deliveries_page(Caller(), "c1", limit=1)  # the campaign's first OA unless named
+    assert first.oa_id == "oa-1" and first.unit_id == "p-1" and first.oa_ids == ["oa-1", "oa-2"]
+    assert [(d.user_id, d.status, d.reason) for d in first.records] == [("u-a", "skipped", "follower_cap")]
+    rest = service.deliveries_page(Caller(), "c1", cursor=first.next_cursor, limit=1)
+    assert [d.user_id for d in rest.records] == ["u-b"] and rest.next_cursor is None
+    failed = service.deliveries_page(Caller(), "c1", oa_id="oa-2", status="failed")
+    assert failed.records == []
+    with pytest.raises(CampaignError):
+        service.deliveries_page(Caller(), "c1", oa_id="oa-9")  # not an OA of this campaign
+
+    class Stranger(Caller):
+        username, unit_id, visible_units = "p2.canbo", "p-2", ("p-2",)
+
+    with pytest.raises(CampaignNotFound):
+        service.deliveries_page(Stranger(), "c1")  # another ward does not learn the campaign exists

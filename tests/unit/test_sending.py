@@ -1,69 +1,39 @@
-"""OutboxSender logic with in-memory ports: window, retries with backoff, token refresh, idempotency."""
+"""OutboxSender logic with in-memory ports (the real outbox ledger on an in-memory store): window,
+retries with backoff, token refresh, idempotency."""
 
 from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from anninh import crypto
 from anninh.outbox import OutboundMessage, text
-from anninh.sending.ledger import Claim
+from anninh.sending.ledger import epoch_ms
+from anninh.sending.records import OutboxRecords
 from anninh.sending.sender import OutboxSender, RetryPolicy
 from anninh.sending.tiers import ReplyWindow, vn_month
 from anninh.zalo.client import ZaloClient
 from anninh.zalo.errors import TokenUnavailableError
+from tests.fakes.kms import FakeKms
+from tests.fakes.sending import MemoryOutboxStore
 
 NOW = datetime(2026, 5, 4, 3, 0, tzinfo=UTC)
 OA, USER = "oa-1", "u-1"
 
 
-class MemoryRecords:
-    def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
-
-    def claim(self, msg: OutboundMessage, now: datetime, claim_seconds: float) -> Claim:
-        item = self.items.get(msg.key)
-        old = dict(item or {})
-        stale = item is not None and item["status"] == "sending" and item["claim_until"] < now
-        if item is None or item["status"] == "retrying" or stale:
-            self.items[msg.key] = {
-                **old,
-                "status": "sending",
-                "claim_until": now + timedelta(seconds=claim_seconds),
-                "attempts": old.get("attempts", 0) + 1,
-            }
-            return Claim("abandoned" if stale else "mine", record=old)
-        return Claim("busy" if item["status"] == "sending" else "done", record=old)
-
-    def mark_sent(self, key: str, message_id: str, at: datetime, **classification: Any) -> None:
-        self.items[key].update(status="sent", message_id=message_id, sent_at=at.isoformat(), **classification)
-
-    def mark_retrying(self, key: str, error: str, at: datetime, retry_after: int) -> None:
-        self.items[key].update(status="retrying", last_error=error)
-
-    def mark_final(
-        self,
-        *,
-        msg: OutboundMessage,
-        status: str,
-        cause: str,
-        reason: str,
-        at: datetime,
-        unit_id: str,
-        error_code: int | None = None,
-    ) -> None:
-        self.items[msg.key].update(
-            status=status,
-            cause=cause,
-            reason=reason,
-            error_code=error_code,
-            unit_id=unit_id,
-            kept=msg.keep_for_officer,
-        )
+@pytest.fixture(autouse=True)
+def sealed() -> Iterator[None]:
+    """Messages kept for the officers are sealed: with a fake KMS's data key (no AWS call)."""
+    crypto.reset_crypto_caches()
+    crypto.encrypt_text("prime", FakeKms())
+    yield
+    crypto.reset_crypto_caches()
 
 
 class Tokens:
@@ -157,7 +127,8 @@ class World:
         self, *script: int | str, last_interaction: datetime | None = NOW - timedelta(hours=1)
     ) -> None:
         self.zalo = Scripted(*script)
-        self.records = MemoryRecords()
+        self.store = MemoryOutboxStore()
+        self.records = OutboxRecords(self.store)
         self.tokens = Tokens()
         self.conversation = Conversation()
         self.stats = Stats()
@@ -172,7 +143,7 @@ class World:
                 transport=httpx.MockTransport(self.zalo),
             ),
             tokens=self.tokens,  # type: ignore[arg-type]
-            records=self.records,  # type: ignore[arg-type]
+            records=self.records,
             followers=Followers(last_interaction),
             conversations=self.conversation,
             stats=self.stats,
@@ -200,7 +171,7 @@ def test_sends_once_and_records_it() -> None:
     ]
     assert world.conversation.messages == [("bot:e1:0", "z1")]
     assert world.stats.counted == ["out:bot:e1:0"]
-    assert world.records.items["bot:e1:0"]["status"] == "sent"
+    assert world.store.items["bot:e1:0"]["status"] == "sent"
 
 
 def test_redelivery_sends_nothing() -> None:
@@ -239,7 +210,7 @@ def test_second_token_error_goes_back_to_the_queue_not_a_refresh_loop() -> None:
     assert outcome.status == "retry"
     assert world.tokens.refreshes == 1
     assert world.zalo.delivered == []
-    assert world.records.items["bot:e1:0"]["status"] == "retrying"
+    assert world.store.items["bot:e1:0"]["status"] == "retrying"
 
 
 def test_transient_errors_retry_inline_with_jittered_backoff() -> None:
@@ -281,8 +252,8 @@ def test_recipient_errors_are_recorded_and_never_retried(code: int) -> None:
     outcome = world.sender.deliver(message())
     assert outcome.status == "failed"
     assert len(world.zalo.requests) == 1
-    assert world.records.items["bot:e1:0"]["error_code"] == code
-    assert world.records.items["bot:e1:0"]["cause"] == "recipient"
+    assert world.store.items["bot:e1:0"]["error_code"] == code
+    assert world.store.items["bot:e1:0"]["cause"] == "recipient"
     assert world.sender.deliver(message(), receive_count=2).status == "skipped"
     assert len(world.zalo.requests) == 1
 
@@ -291,9 +262,9 @@ def test_window_error_from_zalo_keeps_the_message_for_officers() -> None:
     world = World(-230)
     outcome = world.sender.deliver(message())
     assert outcome.status == "undeliverable_window"
-    item = world.records.items["bot:e1:0"]
+    item = world.store.items["bot:e1:0"]
     assert item["status"] == "undeliverable_window"
-    assert item["kept"] is True and item["unit_id"] == "p-hiep-tan"
+    assert item["keep_for_officer"] is True and item["unit_id"] == "p-hiep-tan"
 
 
 def test_outside_the_window_zalo_is_not_called() -> None:
@@ -313,8 +284,8 @@ def test_oa_error_is_recorded_not_retried() -> None:
     world = World(-221)
     outcome = world.sender.deliver(message())
     assert outcome.status == "failed"
-    assert world.records.items["bot:e1:0"]["reason"].startswith("oa:")
-    assert world.records.items["bot:e1:0"]["cause"] == "oa"
+    assert world.store.items["bot:e1:0"]["reason"].startswith("oa:")
+    assert world.store.items["bot:e1:0"]["cause"] == "oa"
 
 
 def test_reply_inside_the_window_names_the_citizens_message() -> None:
@@ -323,7 +294,7 @@ def test_reply_inside_the_window_names_the_citizens_message() -> None:
     outcome = world.sender.deliver(message())
     assert outcome.status == "sent" and outcome.tier == "reply"
     assert world.zalo.delivered[0]["recipient"] == {"message_id": "msg-77"}
-    record = world.records.items["bot:e1:0"]
+    record = world.store.items["bot:e1:0"]
     assert record["tier"] == "reply" and record["reply_to"] == "msg-77"
     assert world.ledger.counted == {}
 
@@ -342,7 +313,7 @@ def test_outside_the_free_replies_it_is_proactive_and_counted_once(window: Reply
     outcome = world.sender.deliver(message())
     assert outcome.tier == "proactive"
     assert world.zalo.delivered[0]["recipient"] == {"user_id": USER}
-    assert world.records.items["bot:e1:0"]["tier"] == "proactive"
+    assert world.store.items["bot:e1:0"]["tier"] == "proactive"
     world.sender.deliver(message(), receive_count=2)  # a redelivery repeats the bookkeeping only
     assert world.ledger.counted == {"bot:e1:0": "2026-05"}
 
@@ -359,15 +330,15 @@ def test_zalo_quota_answer_is_recorded() -> None:
         api_base="http://z", oauth_base="http://o", zns_base="http://n", transport=httpx.MockTransport(answer)
     )
     world.sender.deliver(message())
-    assert world.records.items["bot:e1:0"]["quota"] == quota
+    assert world.store.items["bot:e1:0"]["quota"] == quota
 
 
 def test_out_of_proactive_quota_is_kept_for_officers_with_the_quota_cause() -> None:
     world = World(-211)
     outcome = world.sender.deliver(message())
     assert outcome.status == "failed"
-    record = world.records.items["bot:e1:0"]
-    assert record["cause"] == "quota" and record["error_code"] == -211 and record["kept"] is True
+    record = world.store.items["bot:e1:0"]
+    assert record["cause"] == "quota" and record["error_code"] == -211 and record["keep_for_officer"] is True
     assert len(world.zalo.requests) == 1  # never retried
 
 
@@ -388,7 +359,7 @@ def test_unconnected_oa_retries_later_then_gives_up_for_the_officer() -> None:
     world.zalo.script = [-216]
     last = world.sender.deliver(message(), receive_count=RetryPolicy().max_receives)
     assert last.status == "failed"
-    assert world.records.items["bot:e1:0"]["status"] == "failed"
+    assert world.store.items["bot:e1:0"]["status"] == "failed"
 
 
 def test_no_call_is_started_that_would_outlive_the_function() -> None:
@@ -403,7 +374,7 @@ def test_no_call_is_started_that_would_outlive_the_function() -> None:
 
 def test_live_claim_by_another_sender_is_not_sent_twice() -> None:
     world = World()
-    world.records.items["bot:e1:0"] = {"status": "sending", "claim_until": NOW + timedelta(seconds=30)}
+    world.store.items["bot:e1:0"] = {"status": "sending", "claim_until": epoch_ms(NOW) + 30_000}
     outcome = world.sender.deliver(message())
     assert outcome.status == "retry"
     assert world.zalo.requests == []
@@ -419,7 +390,7 @@ def test_our_own_failure_before_the_call_is_retried_without_a_duplicate_warning(
     world.sender.followers = Broken()
     outcome = world.sender.deliver(message())
     assert outcome.status == "retry"
-    assert world.records.items["bot:e1:0"]["status"] == "retrying"  # not left "sending"
+    assert world.store.items["bot:e1:0"]["status"] == "retrying"  # not left "sending"
     assert world.zalo.requests == []
     world.sender.followers = Followers(NOW)
     assert world.sender.deliver(message(), receive_count=2).status == "sent"
@@ -525,8 +496,8 @@ def test_lost_answer_zalo_cannot_tell_is_kept_for_the_officers() -> None:
     world = lost_answer_world(zalo)
     outcome = world.sender.deliver(message())
     assert outcome.status == "failed" and zalo.sends == 1
-    record = world.records.items["bot:e1:0"]
-    assert record["cause"] == "unknown" and record["kept"] is True
+    record = world.store.items["bot:e1:0"]
+    assert record["cause"] == "unknown" and record["keep_for_officer"] is True
 
 
 def test_after_a_minus_32_the_message_comes_back_before_the_minute_is_over() -> None:

@@ -212,6 +212,10 @@ def kb_entry(entry_id: str) -> dict[str, str]:
     return {"PK": f"KB#{entry_id}", "SK": "KB"}
 
 
+# Every knowledge-base override, on GSI1 (GSI1SK=<entry_id>)
+KB_OVERRIDES_GSI = "KBS"
+
+
 # --- Statistics -----------------------------------------------------------------------------
 # Daily counters per OA: PK=STATS#<yyyy-mm-dd> SK=OA#<oa_id>  (unit_id stored on the item)
 #   GSI1PK=STATS#UNIT#<unit_id> GSI1SK=<yyyy-mm-dd>#<oa_id>

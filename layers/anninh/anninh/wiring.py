@@ -46,7 +46,7 @@ def webhook() -> Webhook:
         settings = get_settings()
         return Webhook(
             secrets=AppSecretCache(),
-            receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name),
+            receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name, aws.client("kms")),
             queue=SqsInboundQueue(aws.client("sqs"), settings.inbound_queue_url),
             max_body_bytes=settings.webhook_max_body_bytes,
             max_event_age_seconds=settings.webhook_max_event_age_seconds,

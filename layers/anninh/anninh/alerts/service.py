@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from anninh import aws
+from anninh import aws, keys
 from anninh.alerts.store import AlertStore, default_store
 from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger, metrics
@@ -130,6 +130,38 @@ def notify(
 
 def escalate_after() -> timedelta:
     return timedelta(minutes=get_settings().alert_escalate_minutes)
+
+
+def raise_alert(
+    case_id: str,
+    *,
+    code: str,
+    unit_id: str,
+    oa_id: str,
+    terms: list[str],
+    text: str,
+    at: datetime,
+    cls: str = "violence",
+    store: AlertStore | None = None,
+) -> bool:
+    """The unit's alert for an urgent case (one per case, newest first in the unit's feed); False when
+    the case has one already (the event was processed before: its officers were told then)."""
+    item = {
+        "class": cls,
+        **keys.case_alert(case_id),
+        "type": "alert",
+        "case_id": case_id,
+        "code": code,
+        "unit_id": unit_id,
+        "oa_id": oa_id,
+        "terms": terms,
+        "text": text,
+        "created_at": iso(at),
+        "acknowledged": False,
+        "GSI1PK": keys.unit_alerts_gsi(unit_id),
+        "GSI1SK": iso(at),
+    }
+    return (store or default_store()).add(item)
 
 
 def mark_notified(case_id: str, notified: Notified, at: datetime, store: AlertStore | None = None) -> None:

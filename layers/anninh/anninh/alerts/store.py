@@ -3,7 +3,7 @@
 Access patterns: one alert by case id; a unit's feed (GSI1 UNIT#<unit>#ALERTS, newest first); the
 open-alert index (GSI2 ALERTS#OPEN, sorted by when the alert escalates next). Every state change is
 conditional on the alert not being acknowledged, so an acknowledgement always wins over escalation.
-The alert itself is written by the tip desk with the urgent case (anninh.cases.store.put_alert).
+The tip desk raises the alert of an urgent case (`anninh.alerts.raise_alert`); one per case.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
-from anninh.dynamo import update_if
+from anninh.dynamo import put_new, update_if
 
 OPEN_GSI = "ALERTS#OPEN"
 
 
 class AlertStore(Protocol):
+    def add(self, item: dict[str, Any]) -> bool: ...
     def get(self, alert_id: str) -> dict[str, Any] | None: ...
     def unit_feed(self, unit_id: str, limit: int) -> list[dict[str, Any]]: ...
     def mark_notified(self, alert_id: str, unit_id: str, phones: list[str], due: str) -> None: ...
@@ -35,6 +36,10 @@ class DynamoAlertStore:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+
+    def add(self, item: dict[str, Any]) -> bool:
+        """A new alert; False if the case has one already (a redelivered event)."""
+        return put_new(self._table, item)
 
     def get(self, alert_id: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self._table.get_item(Key=keys.case_alert(alert_id)).get("Item")

@@ -3,7 +3,7 @@
 API Gateway (and the local cloud's emulation of it) has already checked signature, issuer, audience and
 expiry; the function reads the claims from `requestContext.authorizer.jwt.claims`, but takes only the
 username from them. Unit, roles and whether the account is enabled come from the officer's record in
-our table (`registry.store.officer_state`, cached for a few seconds per container), never from token
+our table (`registry.store.officer_state`, read on every request, never cached), never from token
 claims: a token stays valid for hours after an admin disables or moves the officer, and a user-writable
 attribute must never decide what a caller sees. A unit sees its own work and that of the units under it
 (`Registry.subtree`), so the district commander sees every unit.

@@ -32,7 +32,7 @@ from anninh.campaigns.deliveries import CLAIMED, Claim, Delivery
 from anninh.campaigns.eligibility import CAP_PER_DAY, CAP_PER_MONTH
 from anninh.campaigns.model import STATUS_LABELS, Campaign
 from anninh.clock import VN_TZ, iso, parse_iso
-from anninh.dynamo import condition_failed, error_code, query_items
+from anninh.dynamo import condition_failed, error_code, put_new, query_items, update_if
 from anninh.sending.ledger import LEASE_FIELD, LEGACY_LEASE_FIELD, judge, lease_end
 from anninh.settings import get_settings
 
@@ -172,20 +172,16 @@ class CampaignStore:
     def start(self, campaign_id: str, now: datetime, from_status: tuple[str, ...] = ("scheduled",)) -> bool:
         """scheduled -> running (once: the due sweep and the queue may both try)."""
         self.calls += 1
-        try:
-            self.table.update_item(
-                Key=keys.campaign(campaign_id),
-                UpdateExpression="SET #s = :running, started_at = if_not_exists(started_at, :now) "
-                "REMOVE GSI2PK, GSI2SK, deferred_until",
-                ConditionExpression=Attr("status").is_in(list(from_status)),
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":running": "running", ":now": iso(now)},
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        started = update_if(
+            self.table,
+            Key=keys.campaign(campaign_id),
+            UpdateExpression="SET #s = :running, started_at = if_not_exists(started_at, :now) "
+            "REMOVE GSI2PK, GSI2SK, deferred_until",
+            ConditionExpression=Attr("status").is_in(list(from_status)),
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":running": "running", ":now": iso(now)},
+        )
+        return started is not None
 
     def defer(self, campaign_id: str, until: datetime, reason: str) -> None:
         """Back to scheduled until `until` (e.g. promotion kinds in quiet hours)."""
@@ -312,26 +308,17 @@ class CampaignStore:
         if processed < int(item.get("total", 0)):
             return False
         self.calls += 1
-        try:
-            self.table.update_item(
-                Key=keys.campaign(str(item["id"])),
-                UpdateExpression="SET #s = :done, finished_at = :now",
-                # Counters only grow and total is fixed once planning is done, so the totals read
-                # from ALL_NEW above stay true; the condition makes the switch happen once.
-                ConditionExpression="#s = :running AND planning_done = :t",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
-                    ":done": "done",
-                    ":running": "running",
-                    ":now": iso(now),
-                    ":t": True,
-                },
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        finished = update_if(
+            self.table,
+            Key=keys.campaign(str(item["id"])),
+            UpdateExpression="SET #s = :done, finished_at = :now",
+            # Counters only grow and total is fixed once planning is done, so the totals read
+            # from ALL_NEW above stay true; the condition makes the switch happen once.
+            ConditionExpression="#s = :running AND planning_done = :t",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":done": "done", ":running": "running", ":now": iso(now), ":t": True},
+        )
+        return finished is not None
 
     def set_fields(self, campaign_id: str, **fields: Any) -> None:
         self.calls += 1
@@ -628,42 +615,30 @@ class DeliveryStore:
             sets.append("message_id = :m")
             values[":m"] = message_id
         self.calls += 1
-        try:
-            self.table.update_item(
-                Key=keys.campaign_delivery(campaign_id, oa_id, user_id),
-                UpdateExpression="SET " + ", ".join(sets) + f" REMOVE {LEASE_FIELD}, {LEGACY_LEASE_FIELD}",
-                ConditionExpression="#s = :claimed AND claim_id = :cid",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        finished = update_if(
+            self.table,
+            Key=keys.campaign_delivery(campaign_id, oa_id, user_id),
+            UpdateExpression="SET " + ", ".join(sets) + f" REMOVE {LEASE_FIELD}, {LEGACY_LEASE_FIELD}",
+            ConditionExpression="#s = :claimed AND claim_id = :cid",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=values,
+        )
+        return finished is not None
 
     def record(
         self, campaign_id: str, oa_id: str, user_id: str, *, status: str, reason: str, now: datetime
     ) -> bool:
         """A recipient decided without sending (e.g. capped): a final record; False if one existed."""
         self.calls += 1
-        try:
-            self.table.put_item(
-                Item={
-                    **keys.campaign_delivery(campaign_id, oa_id, user_id),
-                    "status": status,
-                    "reason": reason,
-                    "oa_id": oa_id,
-                    "user_id": user_id,
-                    "finished_at": iso(now),
-                },
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        item = {
+            **keys.campaign_delivery(campaign_id, oa_id, user_id),
+            "status": status,
+            "reason": reason,
+            "oa_id": oa_id,
+            "user_id": user_id,
+            "finished_at": iso(now),
+        }
+        return put_new(self.table, item)
 
     def release(self, campaign_id: str, oa_id: str, user_id: str, claim_id: str) -> None:
         """Zalo certainly did not take the message: drop our claim so the recipient is tried again."""

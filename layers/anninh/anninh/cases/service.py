@@ -16,7 +16,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from anninh import alerts, conversations
+from anninh import alerts, conversations, kb
+from anninh.bot.messages import phone_button, query_button, with_buttons
+from anninh.bot.phrases import parse
 from anninh.cases import duplicates, messages, rules, store
 from anninh.cases.codes import format_code, yymm
 from anninh.cases.emergency import NUMBERS, Emergency, classify
@@ -212,8 +214,6 @@ class TipDesk:
     @staticmethod
     def _bot_question(body: str) -> bool:
         """A question the bot answers (procedures, queue numbers, CCCD, notices, hotlines)."""
-        from anninh import kb
-        from anninh.bot.phrases import parse
 
         command = parse(body, {})
         if command.name in {
@@ -240,7 +240,6 @@ class TipDesk:
     def _ask_which(
         self, event: UserMessageEvent, oa: OA, candidates: list[Case], event_key: str
     ) -> TipResult:
-        from anninh.bot.messages import query_button, with_buttons
 
         body = (event.message.text or "").strip()
         codes = [c.code for c in candidates[:5]]
@@ -342,8 +341,15 @@ class TipDesk:
         unit = self.registry.unit(case.unit_id)
         unit_name = unit.name if unit else case.unit_id
         terms = urgent.all_terms
-        created = self.store.put_alert(
-            case, terms, messages.alert_text(case.code, unit_name, terms), at, cls=urgent.cls
+        created = alerts.raise_alert(
+            case.case_id,
+            code=case.code,
+            unit_id=case.unit_id,
+            oa_id=case.oa_id,
+            terms=terms,
+            text=messages.alert_text(case.code, unit_name, terms),
+            at=at,
+            cls=urgent.cls,
         )
         if not created:  # redelivered event: the officers were told the first time
             existing = alerts.get(case.case_id) or {}
@@ -375,7 +381,6 @@ class TipDesk:
         notified: alerts.Notified | None,
         key: str,
     ) -> OutboundMessage:
-        from anninh.bot.messages import phone_button, with_buttons
 
         where = None
         if case is not None:

@@ -6,7 +6,7 @@ over the main table; tests use the in-memory tests/fakes/cases.py).
 
 Case:   PK=CASE#<id> SK=CASE   GSI1 = unit inbox (UNIT#<unit>#CASES, <created>#<id>), GSI2 = human code
 Children in the case's partition: SK=EVENT#<iso>#<key> (what the citizen sent, one per event),
-SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert, GSI1 = unit feed).
+SK=MEDIA#<seq>#<n> (each attachment and its download status), SK=ALERT (urgent alert: anninh.alerts).
 Every write that an event causes is conditional on that event's own child item, so a redelivered
 event changes nothing.
 """
@@ -28,6 +28,7 @@ from anninh.cases.errors import StaleCase
 from anninh.cases.model import Case, case_context, open_case_fields, seal_case_fields, seal_case_text
 from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
+from anninh.conversations import message_context
 from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
 
 
@@ -64,8 +65,6 @@ def case_from_item(item: dict[str, Any]) -> Case:
 
 def sealed_activity(activity: dict[str, Any]) -> dict[str, Any]:
     """A case event item with its text sealed (same associated data as conversation messages)."""
-    from anninh.conversations import message_context
-
     if isinstance(activity.get("text"), str) and activity["text"]:
         return {
             **activity,
@@ -466,25 +465,6 @@ class DynamoCaseStore:
             ExpressionAttributeValues={":t": True, ":f": False, ":terms": terms, ":cls": cls, ":at": iso(at)},
         )
         return changed is not None
-
-    def put_alert(self, case: Case, terms: list[str], text: str, at: datetime, cls: str = "violence") -> bool:
-        """The unit's alert for an urgent case (one per case), newest first on GSI1."""
-        item = {
-            "class": cls,
-            **keys.case_alert(case.case_id),
-            "type": "alert",
-            "case_id": case.case_id,
-            "code": case.code,
-            "unit_id": case.unit_id,
-            "oa_id": case.oa_id,
-            "terms": terms,
-            "text": text,
-            "created_at": iso(at),
-            "acknowledged": False,
-            "GSI1PK": keys.unit_alerts_gsi(case.unit_id),
-            "GSI1SK": iso(at),
-        }
-        return put_new(self._table, item)
 
     def reroute(self, case: Case, unit_id: str, routing: str, at: datetime) -> None:
         """Move a new case to another unit's inbox (a location arrived after the opening text)."""

@@ -1,27 +1,21 @@
-"""Procedure knowledge-base entries: reviewable JSON files, with editors' overrides from the table.
+"""Procedure knowledge-base entries: reviewable JSON files, with editors' overrides merged over them.
 
 Each file under `entries/` is one entry (`<id>.json`). Editors change or add entries through the API;
-those are stored as items `keys.kb_entry(id)` (GSI1PK=KBS) and merged over the files, field by field.
-An override with `deleted: true` hides the entry.
+those are stored as overrides (`kb.store`) and merged over the files, field by field (`merge`). An
+override with `deleted: true` hides the entry. Pure: no I/O but reading the shipped files.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from anninh import aws, keys
-
 ENTRIES_DIR = Path(__file__).resolve().parent / "entries"
-OVERRIDES_GSI = "KBS"
-CACHE_SECONDS = 60.0
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -139,87 +133,22 @@ def merge(base: dict[str, KbEntry], overrides: list[dict[str, Any]]) -> dict[str
     return merged
 
 
-# --- overrides in the table ------------------------------------------------------------------
-
-_lock = threading.Lock()
-_cached: tuple[float, dict[str, KbEntry]] | None = None
+def valid_id(entry_id: str) -> bool:
+    return bool(_ID.match(entry_id))
 
 
-def load_overrides(table: Any | None = None) -> list[dict[str, Any]]:
-    from boto3.dynamodb.conditions import Key
-
-    from anninh.dynamo import query_all
-
-    return query_all(
-        table or aws.table(), IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq(OVERRIDES_GSI)
-    )
-
-
-def current_entries(table: Any | None = None, max_age: float = CACHE_SECONDS) -> dict[str, KbEntry]:
-    """File entries with overrides applied, cached for a minute per container."""
-    global _cached
-    with _lock:
-        now = time.monotonic()
-        if _cached is not None and now - _cached[0] <= max_age:
-            return _cached[1]
-    merged = merge(file_entries(), load_overrides(table))
-    with _lock:
-        _cached = (time.monotonic(), merged)
-    return merged
-
-
-def forget_cached_entries() -> None:
-    global _cached
-    with _lock:
-        _cached = None
-
-
-def save_override(
-    entry_id: str, patch: KbEntryPatch, editor: str, at_iso: str, table: Any | None = None
-) -> KbEntry:
-    """Store an editor's change; returns the merged entry. New ids need at least a title."""
-    if not _ID.match(entry_id):
-        raise ValueError("id: lower-case letters, digits and hyphens")
-    table = table or aws.table()
-    existing = table.get_item(Key=keys.kb_entry(entry_id)).get("Item") or {}
-    fields = dict(existing.get("fields") or {}) if not existing.get("deleted") else {}
+def apply_patch(
+    entry_id: str, saved_fields: dict[str, Any], patch: KbEntryPatch, at_iso: str
+) -> dict[str, Any]:
+    """The override's fields after an editor's change (dated by the change unless the editor dates it)."""
+    fields = dict(saved_fields)
     fields.update(patch.model_dump(exclude_none=True))
     if patch.as_of is None:
         fields["as_of"] = at_iso[:10]  # an editor's change is the entry's latest update
+    return fields
+
+
+def entry_with(entry_id: str, fields: dict[str, Any]) -> KbEntry:
+    """The shipped entry (if any) with the override's fields; raises ValueError when incomplete."""
     base = file_entries().get(entry_id)
-    candidate = {**(base.model_dump() if base else {"id": entry_id}), **fields}
-    entry = KbEntry.model_validate(candidate)  # raises ValueError when incomplete
-    table.put_item(
-        Item={
-            **keys.kb_entry(entry_id),
-            "GSI1PK": OVERRIDES_GSI,
-            "GSI1SK": entry_id,
-            "type": "kb_entry",
-            "entry_id": entry_id,
-            "fields": fields,
-            "deleted": False,
-            "updated_by": editor,
-            "updated_at": at_iso,
-        }
-    )
-    forget_cached_entries()
-    return entry
-
-
-def delete_entry(entry_id: str, editor: str, at_iso: str, table: Any | None = None) -> None:
-    """Hide an entry (a tombstone, so a file entry can be hidden too)."""
-    table = table or aws.table()
-    table.put_item(
-        Item={
-            **keys.kb_entry(entry_id),
-            "GSI1PK": OVERRIDES_GSI,
-            "GSI1SK": entry_id,
-            "type": "kb_entry",
-            "entry_id": entry_id,
-            "fields": {},
-            "deleted": True,
-            "updated_by": editor,
-            "updated_at": at_iso,
-        }
-    )
-    forget_cached_entries()
+    return KbEntry.model_validate({**(base.model_dump() if base else {"id": entry_id}), **fields})

@@ -7,8 +7,8 @@ carries app secrets (the officer API has no access to them); `load_app_secrets()
 functions that sign or refresh (webhook signature, token refresh).
 
 `officer_state(username)` is what the officer API trusts about a caller: unit, roles and enabled state
-from the OFFICER item, cached `OFFICER_CACHE_SECONDS` per container and forgotten at once in the
-container that changes it.
+from the OFFICER item, read (strongly consistent) on every request and never cached, so disabling or
+moving an officer takes effect on the very next request in every container (one GetItem per request).
 """
 
 from __future__ import annotations
@@ -28,10 +28,8 @@ from anninh.registry import OA, App, Officer, Registry, Unit
 from anninh.settings import get_settings
 
 CACHE_SECONDS = 60.0
-OFFICER_CACHE_SECONDS = 30.0
 _lock = threading.Lock()
 _cached: tuple[float, Registry] | None = None
-_officers: dict[str, tuple[float, tuple[Officer, bool] | None]] = {}
 
 
 def _query_all(index_pk: str) -> list[dict[str, Any]]:
@@ -58,21 +56,13 @@ def officers_enabled() -> dict[str, bool]:
     return {str(i.get("GSI1SK")): bool(i.get("enabled", True)) for i in _query_all("OFFICERS")}
 
 
-def officer_state(username: str, max_age: float = OFFICER_CACHE_SECONDS) -> tuple[Officer, bool] | None:
-    """(officer record, enabled) from the OFFICER item, or None when there is no such officer."""
-    name = username.lower()
-    now = time.monotonic()
-    with _lock:
-        hit = _officers.get(name)
-        if hit is not None and now - hit[0] <= max_age:
-            return hit[1]
-    item = aws.table().get_item(Key=keys.officer(name), ConsistentRead=True).get("Item")
-    state = (Officer.model_validate(item["data"]), bool(item.get("enabled", True))) if item else None
-    with _lock:
-        if len(_officers) > 5000:  # bounded: one entry per officer who called recently
-            _officers.clear()
-        _officers[name] = (now, state)
-    return state
+def officer_state(username: str) -> tuple[Officer, bool] | None:
+    """(officer record, enabled) from the OFFICER item, or None when there is no such officer.
+
+    Read on every request, strongly consistent: a change made in any container applies at once.
+    """
+    item = aws.table().get_item(Key=keys.officer(username.lower()), ConsistentRead=True).get("Item")
+    return (Officer.model_validate(item["data"]), bool(item.get("enabled", True))) if item else None
 
 
 def current_registry(max_age: float = CACHE_SECONDS) -> Registry:
@@ -88,7 +78,6 @@ def forget_cached_registry() -> None:
     global _cached
     with _lock:
         _cached = None
-        _officers.clear()
 
 
 def _item_data(model: BaseModel, **kw: Any) -> dict[str, Any]:

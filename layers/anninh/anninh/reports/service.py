@@ -55,7 +55,7 @@ class ReportPorts:
 def kb_titles() -> dict[str, str]:
     """Titles of the procedure knowledge-base entries (top questions show titles, not ids)."""
     try:
-        from anninh.kb.entries import current_entries
+        from anninh.kb import current_entries
 
         return {entry_id: entry.title for entry_id, entry in current_entries().items()}
     except Exception:  # the report still renders, with entry ids, if the KB cannot be read

@@ -4,7 +4,6 @@ builds DynamoDB requests.
 - the outbox ledger, one item per message key (`keys.outbox_record`, see `anninh.sending.records`):
   the conditional claim, the updates after Zalo answered, and the unit's undelivered index
   (GSI1PK=UNIT#<unit_id>#UNDELIVERED, newest first);
-- the tail of a conversation's log (the citizen's reply window, `anninh.sending.tiers`);
 - the proactive quota ledger per OA and Vietnam month (`keys.oa_quota_month`), counted once per key
   with a marker item (`keys.oa_quota_marker`) in one transaction.
 """
@@ -17,7 +16,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed, error_code
+from anninh.dynamo import error_code, update_if
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -50,12 +49,6 @@ class OutboxStore(Protocol):
         ...
 
 
-class ConversationTail(Protocol):
-    def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
-        """The conversation's latest messages, newest first (`direction`, `at`, `msg_id`)."""
-        ...
-
-
 class QuotaStore(Protocol):
     def add_proactive(self, oa_id: str, month: str, message_key: str, n: int, expires_at: int) -> bool:
         """Add `n` to the OA's month once per `message_key`; False when the key was counted already."""
@@ -78,30 +71,28 @@ class DynamoSendingStore:
     def claim(
         self, key: str, fields: dict[str, str], now_iso: str, now_ms: int, until_ms: int
     ) -> tuple[bool, dict[str, Any]]:
-        try:
-            result = self.table.update_item(
-                Key=keys.outbox_record(key),
-                UpdateExpression=CLAIM_UPDATE,
-                ConditionExpression=CLAIM_CONDITION,
-                ExpressionAttributeNames={"#status": "status", "#type": "type"},
-                ExpressionAttributeValues={
-                    ":sending": "sending",
-                    ":retrying": "retrying",
-                    ":until": until_ms,
-                    ":now_ms": now_ms,
-                    ":zero": 0,
-                    ":one": 1,
-                    ":oa": fields["oa_id"],
-                    ":user": fields["user_id"],
-                    ":origin": fields["origin"],
-                    ":now": now_iso,
-                    ":type": "outbox",
-                },
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if not condition_failed(exc):
-                raise
+        result = update_if(
+            self.table,
+            Key=keys.outbox_record(key),
+            UpdateExpression=CLAIM_UPDATE,
+            ConditionExpression=CLAIM_CONDITION,
+            ExpressionAttributeNames={"#status": "status", "#type": "type"},
+            ExpressionAttributeValues={
+                ":sending": "sending",
+                ":retrying": "retrying",
+                ":until": until_ms,
+                ":now_ms": now_ms,
+                ":zero": 0,
+                ":one": 1,
+                ":oa": fields["oa_id"],
+                ":user": fields["user_id"],
+                ":origin": fields["origin"],
+                ":now": now_iso,
+                ":type": "outbox",
+            },
+            ReturnValues="ALL_OLD",
+        )
+        if result is None:
             return False, self.get(key) or {}
         return True, dict(result.get("Attributes") or {})
 
@@ -124,18 +115,6 @@ class DynamoSendingStore:
             KeyConditionExpression=Key("GSI1PK").eq(keys.unit_undelivered_gsi(unit_id)),
             ScanIndexForward=False,
             Limit=limit,
-        )
-        return list(page.get("Items", []))
-
-    # ------------------------------------------------------------------ conversation log (read only)
-    def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
-        page = self.table.query(
-            KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
-            & Key("SK").begins_with("MSG#"),
-            ScanIndexForward=False,
-            Limit=limit,
-            ProjectionExpression="direction, #at, msg_id",
-            ExpressionAttributeNames={"#at": "at"},
         )
         return list(page.get("Items", []))
 

@@ -7,7 +7,7 @@ monthly quota (Vietnam month; 1,000 free for a verified OA). Broadcasts and ZNS 
 
 - `window_from_log(items)` / `decide(window, now)` — the pure rule, on the conversation log;
 - `ConversationWindows` — the window from the latest items of a conversation (one query, at most 9
-  items, `anninh.sending.store`);
+  items, read through the conversations' store);
 - `QuotaLedger` — proactive sends per OA and month, counted once per outbox message key.
 """
 
@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
+from anninh import keys
 from anninh.clock import VN_TZ, iso, parse_iso
-from anninh.sending.store import ConversationTail, QuotaStore, default_sending_store
+from anninh.conversations.store import ConversationStore
+from anninh.conversations.store import default_store as default_conversation_store
+from anninh.sending.store import QuotaStore, default_sending_store
 
 Tier = Literal["reply", "proactive", "broadcast", "zns"]
 TIERS: tuple[Tier, ...] = ("reply", "proactive", "broadcast", "zns")
@@ -95,11 +98,29 @@ def vn_month(at: datetime) -> str:
     return at.astimezone(VN_TZ).strftime("%Y-%m")
 
 
+class ConversationTail(Protocol):
+    def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
+        """The conversation's latest messages, newest first (`direction`, `at`, `msg_id`)."""
+        ...
+
+
+class ConversationLogTail:
+    """The latest messages of a conversation, from the conversations' own store (one query)."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self.store = store
+
+    def latest(self, oa_id: str, user_id: str, limit: int) -> list[dict[str, Any]]:
+        pk = keys.conversation_pk(oa_id, user_id)
+        items, _ = self.store.messages_page(pk, "MSG#", "MSG#~", limit, start=None, newest_first=True)
+        return items
+
+
 class ConversationWindows:
     """Reads the reply window of a conversation from the conversation log (anninh.conversations)."""
 
     def __init__(self, log: ConversationTail | None = None) -> None:
-        self.log: ConversationTail = log or default_sending_store()
+        self.log: ConversationTail = log or ConversationLogTail(default_conversation_store())
 
     def window(self, oa_id: str, user_id: str) -> ReplyWindow:
         return window_from_log(self.log.latest(oa_id, user_id, LOOKBACK))

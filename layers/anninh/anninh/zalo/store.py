@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed
+from anninh.dynamo import condition_failed, update_if
 from anninh.observability import logger
 
 if TYPE_CHECKING:
@@ -41,25 +41,23 @@ class DynamoTokenLeases:
         self.table = table
 
     def acquire(self, oa_id: str, owner: str, now_ms: int, until_ms: int) -> dict[str, Any] | None:
-        try:
-            result = self.table.update_item(
-                Key=keys.token_lease(oa_id),
-                UpdateExpression="SET #owner = :me, lease_until = :until, oa_id = :oa, expires_at = :ttl",
-                ConditionExpression="attribute_not_exists(PK) OR lease_until < :now",
-                ExpressionAttributeNames={"#owner": "owner"},
-                ExpressionAttributeValues={
-                    ":me": owner,
-                    ":until": until_ms,
-                    ":now": now_ms,
-                    ":oa": oa_id,
-                    ":ttl": now_ms // 1000 + LEASE_TTL_SECONDS,
-                },
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if condition_failed(exc):
-                return None
-            raise
+        result = update_if(
+            self.table,
+            Key=keys.token_lease(oa_id),
+            UpdateExpression="SET #owner = :me, lease_until = :until, oa_id = :oa, expires_at = :ttl",
+            ConditionExpression="attribute_not_exists(PK) OR lease_until < :now",
+            ExpressionAttributeNames={"#owner": "owner"},
+            ExpressionAttributeValues={
+                ":me": owner,
+                ":until": until_ms,
+                ":now": now_ms,
+                ":oa": oa_id,
+                ":ttl": now_ms // 1000 + LEASE_TTL_SECONDS,
+            },
+            ReturnValues="ALL_OLD",
+        )
+        if result is None:
+            return None
         return dict(result.get("Attributes") or {})
 
     def release(self, oa_id: str, owner: str) -> None:

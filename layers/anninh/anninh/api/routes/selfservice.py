@@ -22,7 +22,7 @@ from anninh.api.errors import BadRequest, NotFound, Unprocessable
 from anninh.bot import news
 from anninh.clock import iso, utcnow
 from anninh.hotlines import Hotline
-from anninh.kb.entries import KbEntryPatch, delete_entry, file_entries, save_override
+from anninh.kb.entries import KbEntryPatch, file_entries
 from anninh.registry.store import current_registry
 
 router = APIGatewayHttpRouter()
@@ -87,7 +87,7 @@ def put_entry(entry_id: EntryId, body: Annotated[KbEntryPatch, Body()]) -> dict[
     require_role(p, *EDIT_ROLES)
     before = kb.current()[0].get(entry_id)
     try:
-        entry = save_override(entry_id, body, p.username, iso(utcnow()))
+        entry = kb.save_override(entry_id, body, p.username, iso(utcnow()))
     except ValidationError as exc:
         raise Unprocessable(
             "Mục hỏi đáp chưa đủ thông tin (cần ít nhất tiêu đề).",
@@ -112,7 +112,7 @@ def remove_entry(entry_id: EntryId) -> Response[str]:
     require_role(p, *EDIT_ROLES)
     if entry_id not in kb.current()[0]:
         raise NotFound("Không tìm thấy mục hỏi đáp.")
-    delete_entry(entry_id, p.username, iso(utcnow()))
+    kb.delete_entry(entry_id, p.username, iso(utcnow()))
     _audit(p, "kb.delete", "kb_entry", entry_id)
     return Response(status_code=204, content_type=content_types.TEXT_PLAIN, body="")
 
