@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -253,9 +253,17 @@ def _queue(url_or_name: str) -> str:
     return _arn("sqs", url_or_name.rstrip("/").rsplit("/", 1)[-1])
 
 
+# Set in a function's worker process (localcloud.worker), where moto's backends are not in memory.
+secret_arn_lookup: Callable[[str], str | None] | None = None
+
+
 def _secret(secret_id: str) -> str:
     if secret_id.startswith("arn:"):
         return secret_id
+    if secret_arn_lookup is not None:  # a function's worker process asks the local cloud's moto
+        found_arn = secret_arn_lookup(secret_id)
+        if found_arn:
+            return found_arn
     try:  # a name: AWS authorises against the secret's full ARN (with its random suffix)
         from moto.secretsmanager.models import secretsmanager_backends
 

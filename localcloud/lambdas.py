@@ -113,6 +113,12 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
         return handler
 
 
+def load_raw_handler(spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
+    """The handler itself (a worker process runs it under the function's role on its own)."""
+    load_handler(spec)
+    return _raw[spec.logical_id]
+
+
 def invoke(logical_id: str, event: dict[str, Any]) -> Any:
     return invoke_spec(spec_for(logical_id), event)
 

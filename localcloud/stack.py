@@ -75,6 +75,16 @@ class RequestHandler(WSGIRequestHandler):
         return environ
 
 
+def _secret_arns() -> dict[str, str]:
+    """Every secret's ARN by name, from this process's moto (workers are told at their start)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    from localcloud.resources import ACCOUNT_ID
+
+    found = secretsmanager_backends[ACCOUNT_ID][REGION].secrets
+    return {str(name): str(secret.arn) for name, secret in list(found.items())}
+
+
 def reset_process_caches() -> None:
     """Forget what the shared layer cached from a previous environment."""
     from anninh.aws import reset_clients
@@ -126,6 +136,7 @@ class LocalCloud:
     _snapshot_thread: threading.Thread | None = None
     _snapshot_stop: threading.Event = field(default_factory=threading.Event)
     _snapshot_version: int = -1
+    pool: Any = None  # localcloud.workers.WorkerPool: functions in processes of their own
 
     @property
     def base_url(self) -> str:
@@ -154,7 +165,7 @@ class LocalCloud:
 
     def _start_scheduler(self) -> None:
         self.scheduler = Scheduler(
-            self.specs, invoke_spec, region=REGION, stack=STACK, enabled=self.schedules
+            self.specs, self.invoke, region=REGION, stack=STACK, enabled=self.schedules
         )
         self.scheduler.start()
 
@@ -167,6 +178,8 @@ class LocalCloud:
         deadline = time.monotonic() + 3.0  # in all: a poller in a long poll is a daemon thread
         for poller in self.queue_pollers:
             poller.stop(timeout=max(0.01, deadline - time.monotonic()))
+        if self.pool is not None:
+            self.pool.close()
         if self._http:
             self._http.shutdown()
             self._http.server_close()
@@ -268,11 +281,50 @@ class LocalCloud:
         os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "1")  # no X-Ray daemon here
         reset_process_caches()
         self.specs = functions(self.deployment.template)
+        self._start_workers()
         for logical, res in self.deployment.template["Resources"].items():
             if res["Type"] == "AWS::Cognito::UserPool" and not self.user_pool_id:
                 self.user_pool_id = self.deployment.physical[logical]
             elif res["Type"] == "AWS::Cognito::UserPoolClient" and not self.user_pool_client_id:
                 self.user_pool_client_id = self.deployment.physical[logical]
+
+    def invoke(self, spec: FunctionSpec, event: dict[str, Any]) -> Any:
+        """Run a function as Lambda would: in a worker process of its own (or, with LOCAL_WORKERS=off,
+        in this process)."""
+        if self.pool is not None:
+            return self.pool.invoke(spec, event)
+        return invoke_spec(spec, event)
+
+    def _start_workers(self) -> None:
+        from localcloud import iam, workers
+
+        if not workers.enabled():
+            return
+        assert self.deployment is not None
+        deployment = self.deployment
+        authorizer = iam.active()
+        aws = {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.moto_url}
+        # What the local cloud overrides for every function: the replay window of dated demo traffic,
+        # no X-Ray daemon, and where the policy coverage test collects the actions functions use.
+        local = {
+            key: os.environ[key]
+            for key in ("WEBHOOK_MAX_EVENT_AGE_SECONDS", "POWERTOOLS_TRACE_DISABLED", "LOCAL_IAM_RECORD")
+            if os.environ.get(key)
+        }
+
+        def environment(spec: FunctionSpec) -> dict[str, str]:
+            own = deployment.function_environment(spec.logical_id)
+            return workers.lambda_environment(spec, own, f"{STACK}-{spec.logical_id}", aws, local)
+
+        def setup(spec: FunctionSpec) -> dict[str, Any]:
+            role = authorizer.roles.get(spec.logical_id) if authorizer is not None else None
+            if authorizer is not None and role is None:  # no role, no permissions: every call denied
+                role = iam.Role(spec.logical_id, f"{spec.logical_id}Role", [], [], [])
+            aliases = authorizer.aliases if authorizer is not None else {}
+            return workers.worker_setup(spec, role, aliases, f"{STACK}-{spec.logical_id}", _secret_arns())
+
+        per_function = int(os.environ.get("LOCAL_WORKERS_PER_FUNCTION") or 3)
+        self.pool = workers.WorkerPool(environment, setup, per_function=per_function)
 
     def _sign_in_accounts(self, officers: list[Any]) -> None:
         """Cognito accounts (demo passwords, groups) for registry officers that have none yet."""
@@ -374,7 +426,7 @@ class LocalCloud:
         cors: dict[str, Any] = {}
         for api in {r.route.api for r in routes}:
             cors = self.deployment.resolver.resolve(cors_configuration(template, api)) or cors
-        self.gateway = Gateway(routes, invoke_spec, verifiers, cors)
+        self.gateway = Gateway(routes, self.invoke, verifiers, cors)
 
     def _start_pollers(self) -> None:
         assert self.deployment is not None
@@ -386,7 +438,7 @@ class LocalCloud:
                     spec,
                     queue_url=self.deployment.queue_urls[source.queue],
                     queue_arn=resolver.attrs[(source.queue, "Arn")],
-                    invoke=invoke_spec,
+                    invoke=self.invoke,
                     client_factory=lambda: boto3.client(
                         "sqs", region_name=REGION, endpoint_url=self.moto_url
                     ),
@@ -507,7 +559,9 @@ class LocalCloud:
                 result = self.scheduler.fire(job, at=at)
             except Exception as exc:
                 log.error("schedule %s/%s raised:\n%s", parts[2], parts[3], traceback.format_exc())
-                return json_response({"errorType": type(exc).__name__, "errorMessage": str(exc)}, 500)
+                error_type = getattr(exc, "error_type", type(exc).__name__)  # a worker's error keeps its type
+                message = getattr(exc, "error_message", str(exc))
+                return json_response({"errorType": error_type, "errorMessage": message}, 500)
             return Response(
                 json.dumps(result, ensure_ascii=False, default=str), 200, content_type="application/json"
             )

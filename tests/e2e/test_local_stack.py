@@ -28,13 +28,27 @@ DEMO_PASSWORD = "Demo-Passw0rd-2026"
 LocalStack = Any  # tests/stack.py's LocalStack
 
 PROBE_HANDLER = '''
-"""Test-only function: echoes HTTP events, records SQS deliveries, answers schedules."""
+"""Test-only function: echoes HTTP events, records SQS deliveries, answers schedules.
+
+Deliveries go to a file (PROBE_LOG): each concurrent invocation runs in an execution environment
+(process) of its own, which shares no memory with the others, as in Lambda.
+"""
 import json
-import threading
+import os
 import time
 
-DELIVERIES = []
-_lock = threading.Lock()
+
+def _record(entry):
+    with open(os.environ["PROBE_LOG"], "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\\n")  # one short append: whole lines, whoever writes at once
+
+
+def _deliveries():
+    try:
+        with open(os.environ["PROBE_LOG"], encoding="utf-8") as log:
+            return [json.loads(line) for line in log if line.strip()]
+    except FileNotFoundError:
+        return []
 
 
 def handler(event, context):
@@ -45,9 +59,8 @@ def handler(event, context):
             started = time.time()
             if body.get("sleep"):
                 time.sleep(body["sleep"])
-            with _lock:
-                DELIVERIES.append({"record": record, "body": body, "started": started, "ended": time.time(),
-                                   "batch_size": len(event["Records"])})
+            _record({"record": record, "body": body, "started": started, "ended": time.time(),
+                     "batch_size": len(event["Records"])})
             if body.get("raise"):
                 raise RuntimeError("the probe was asked to raise")
             if body.get("fail"):
@@ -57,9 +70,12 @@ def handler(event, context):
     if http:
         path = event["rawPath"]
         if path.endswith("/deliveries"):
-            with _lock:
-                return {"statusCode": 200, "headers": {"content-type": "application/json"},
-                        "body": json.dumps(DELIVERIES)}
+            return {"statusCode": 200, "headers": {"content-type": "application/json"},
+                    "body": json.dumps(_deliveries())}
+        if path.endswith("/runtime"):
+            return {"statusCode": 200, "headers": {"content-type": "application/json"},
+                    "body": json.dumps({"environment": dict(os.environ),
+                                        "memory": context.memory_limit_in_mb})}
         if path.endswith("/boom"):
             raise RuntimeError("boom")
         if path.endswith("/binary"):
@@ -97,6 +113,7 @@ PROBE_RESOURCES = """
           PROBE_QUEUE_URL: !Ref ProbeQueue
           PROBE_FIFO_QUEUE_URL: !Ref ProbeFifoQueue
           PROBE_DLQ_URL: !Ref ProbeDLQ
+          PROBE_LOG: {log_path}
       Events:
         Echo:
           Type: HttpApi
@@ -142,7 +159,7 @@ def probe_template(directory: Path) -> Path:
     (code / "app.py").write_text(textwrap.dedent(PROBE_HANDLER), encoding="utf-8")
     original = (ROOT / "template.yaml").read_text(encoding="utf-8")
     assert "\nResources:\n" in original
-    extra = PROBE_RESOURCES.format(code_uri=f"{code}/")
+    extra = PROBE_RESOURCES.format(code_uri=f"{code}/", log_path=directory / "deliveries.jsonl")
     path = directory / "template.yaml"
     path.write_text(original.replace("\nResources:\n", "\nResources:\n" + extra, 1), encoding="utf-8")
     return path
@@ -371,6 +388,23 @@ def test_open_route_bodies_binary_responses_and_handler_errors(probe_stack: Loca
     boom = probe_stack.http.get("/probe/boom")
     assert boom.status_code == 500 and boom.json() == {"message": "Internal Server Error"}
     assert "RuntimeError: boom" in probe_stack.log_text()
+
+
+def test_a_function_sees_only_its_own_environment_and_memory_size(probe_stack: LocalStack) -> None:
+    seen = probe_stack.http.get("/probe/runtime").json()
+    env = seen["environment"]
+    assert env["PROBE_QUEUE_URL"] == probe_stack.environment["PROBE_QUEUE_URL"]  # its own variables
+    assert env["TABLE_NAME"] == probe_stack.environment["TABLE_NAME"]  # and the template's Globals
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "512" and seen["memory"] == 512  # Globals' MemorySize
+    # never the local cloud's own settings (the stack was started with these)
+    for leaked in (
+        "LOCAL_SCHEDULES",
+        "LOCAL_STATE_DIR",
+        "ANNINH_REGISTRY",
+        "ANNINH_TEMPLATE",
+        "LOCAL_TIMEOUT_SCALE",
+    ):
+        assert leaked not in env, leaked
 
 
 def test_poller_honours_partial_batch_failures_and_redrives_to_the_dlq(probe_stack: LocalStack) -> None:

@@ -34,9 +34,8 @@ def stack(aws_stack: Any) -> Any:
 
 
 def _take(user: str, day: date = TUESDAY, table: Any | None = None) -> queueing.TakeResult:
-    return queueing.take_number(
-        PLACE, day, oa_id="oa1", user_id=user, unit_id="tan-phu", now=NOW, table=table
-    )
+    queue = queueing.Queue(queueing.DynamoQueueStore(table)) if table is not None else queueing.service()
+    return queue.take_number(PLACE, day, oa_id="oa1", user_id=user, unit_id="tan-phu", now=NOW)
 
 
 @pytest.fixture

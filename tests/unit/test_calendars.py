@@ -14,11 +14,11 @@ PLACE = queueing.Place(
 )
 
 
-class NoTable:
+class NoStore:
     """A closed day is refused before anything is written."""
 
     def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the table was used ({name}) for a closed day")
+        raise AssertionError(f"the store was used ({name}) for a closed day")
 
 
 def _vn_morning(day: date) -> datetime:
@@ -33,14 +33,13 @@ def test_national_day_and_tet_are_public_holidays_with_their_vietnamese_names() 
 
 
 def test_a_queue_number_cannot_be_taken_for_2_september() -> None:
-    result = queueing.take_number(
+    result = queueing.Queue(NoStore()).take_number(  # type: ignore[arg-type]
         PLACE,
         date(2026, 9, 2),
         oa_id="oa",
         user_id="u",
         unit_id="p-tan-phu",
         now=_vn_morning(date(2026, 8, 25)),
-        table=NoTable(),
     )
     assert result.outcome == "closed" and result.ticket is None
     why = queueing.check_day(PLACE, date(2026, 9, 2), _vn_morning(date(2026, 8, 25)))
@@ -53,8 +52,8 @@ def test_a_queue_number_cannot_be_taken_for_2_september() -> None:
 def test_a_queue_number_cannot_be_taken_for_any_weekday_of_tet() -> None:
     now = _vn_morning(date(2027, 1, 29))
     for day in (date(2027, 2, 4), date(2027, 2, 5), date(2027, 2, 8), date(2027, 2, 9), date(2027, 2, 10)):
-        result = queueing.take_number(
-            PLACE, day, oa_id="oa", user_id="u", unit_id="p-tan-phu", now=now, table=NoTable()
+        result = queueing.Queue(NoStore()).take_number(  # type: ignore[arg-type]
+            PLACE, day, oa_id="oa", user_id="u", unit_id="p-tan-phu", now=now
         )
         assert result.outcome == "closed", day
     assert queueing.check_day(PLACE, date(2027, 2, 11), now) is None  # back at work on Thursday

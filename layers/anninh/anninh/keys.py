@@ -363,6 +363,11 @@ def queue_place(place_id: str) -> dict[str, str]:
     return {"PK": f"PLACE#{place_id}", "SK": "PLACE"}
 
 
+QUEUE_PLACES_GSI = "PLACES"
+QUEUE_DAY_SK = "DAY"
+QUEUE_TICKET_PREFIX = "TICKET#"
+
+
 # Notices feed (newest first): GSI1PK=NOTICES GSI1SK=<published_iso>#<notice_id>
 NOTICES_GSI = "NOTICES"
 # Every notice, whatever its status (editors' list): GSI2PK=NOTICES#ALL GSI2SK=<published_iso>#<notice_id>

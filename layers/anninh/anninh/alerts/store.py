@@ -8,12 +8,15 @@ The tip desk raises the alert of an urgent case (`anninh.alerts.raise_alert`); o
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.dynamo import put_new, update_if
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 OPEN_GSI = "ALERTS#OPEN"
 
@@ -34,7 +37,7 @@ class AlertStore(Protocol):
 class DynamoAlertStore:
     """`AlertStore` over the main table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
 
     def add(self, item: dict[str, Any]) -> bool:

@@ -243,8 +243,18 @@ def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
 # --- queue numbers ------------------------------------------------------------------------------
 
 
+def _queue(ctx: Context) -> queueing.Queue:
+    """Queue numbers on the bot's table (the main table unless a test gives one), counted by its counter."""
+    store = (
+        queueing.DynamoQueueStore(ctx.ports.table)
+        if ctx.ports.table is not None
+        else queueing.default_store()
+    )
+    return queueing.Queue(store, ctx.ports.counter)
+
+
 def _places(ctx: Context) -> list[queueing.Place]:
-    return queueing.places_for_unit(ctx.unit_id, ctx.registry, ctx.ports.table)
+    return _queue(ctx).places_for_unit(ctx.unit_id, ctx.registry)
 
 
 def _day_buttons(place: queueing.Place, ctx: Context, skip: str = "") -> list[dict[str, Any]]:
@@ -269,15 +279,13 @@ def _ticket_buttons(ticket: queueing.Ticket) -> list[dict[str, Any]]:
 
 
 def _take(ctx: Context, place: queueing.Place, day: date, reply: Reply) -> Outcome:
-    result = queueing.take_number(
+    result = _queue(ctx).take_number(
         place,
         day,
         oa_id=ctx.oa_id,
         user_id=ctx.user_id,
         unit_id=ctx.unit_id,
         now=ctx.at,
-        table=ctx.ports.table,
-        counter=ctx.ports.counter,
         closed_days=queueing.unit_closed_days(place, ctx.registry),
     )
     ctx.state.pop("flow", None)
@@ -322,7 +330,7 @@ def queue(ctx: Context, command: Command, reply: Reply) -> Outcome:
     wanted = command.args.get("place_id")
     place = next((p for p in places if p.place_id == wanted), None) if wanted else None
     if wanted and place is None:
-        place = queueing.list_places(ctx.ports.table).get(wanted)
+        place = _queue(ctx).list_places().get(wanted)
     if place is None and len(places) == 1:
         place = places[0]
     if place is None:
@@ -348,7 +356,7 @@ def queue(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 def queue_day(ctx: Context, command: Command, reply: Reply) -> Outcome:
     day = queueing.parse_day(command.args["day"], ctx.at)
-    place = queueing.list_places(ctx.ports.table).get(str(ctx.state.get("queue_place", "")))
+    place = _queue(ctx).list_places().get(str(ctx.state.get("queue_place", "")))
     if day is None or place is None:
         ctx.state.pop("flow", None)
         return faq(ctx, Command("faq", command.text), reply)
@@ -356,11 +364,11 @@ def queue_day(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 
 def queue_mine(ctx: Context, command: Command, reply: Reply) -> Outcome:
-    tickets = queueing.my_tickets(ctx.oa_id, ctx.user_id, ctx.at, ctx.ports.table)
+    tickets = _queue(ctx).my_tickets(ctx.oa_id, ctx.user_id, ctx.at)
     if not tickets:
         reply.text("Anh/chị chưa có số thứ tự nào còn hiệu lực.", [query_button("Lấy số thứ tự", "lấy số")])
         return Outcome("queue")
-    places = queueing.list_places(ctx.ports.table)
+    places = _queue(ctx).list_places()
     for ticket in tickets[:3]:
         place = places.get(ticket.place_id)
         if place:
@@ -371,12 +379,12 @@ def queue_mine(ctx: Context, command: Command, reply: Reply) -> Outcome:
 def queue_cancel(ctx: Context, command: Command, reply: Reply) -> Outcome:
     ref = command.args.get("ref") or ""
     if not ref:
-        tickets = queueing.my_tickets(ctx.oa_id, ctx.user_id, ctx.at, ctx.ports.table)
+        tickets = _queue(ctx).my_tickets(ctx.oa_id, ctx.user_id, ctx.at)
         if len(tickets) != 1:
             return queue_mine(ctx, command, reply)
         ref = tickets[0].ref
     try:
-        ticket = queueing.cancel(ref, oa_id=ctx.oa_id, user_id=ctx.user_id, now=ctx.at, table=ctx.ports.table)
+        ticket = _queue(ctx).cancel(ref, oa_id=ctx.oa_id, user_id=ctx.user_id, now=ctx.at)
     except queueing.QueueError as exc:
         reply.text(str(exc))
         return Outcome("queue")

@@ -115,16 +115,6 @@ def counts(entries: list[Entry], username: str) -> dict[str, dict[str, int]]:
 # ------------------------------------------------------------------------------ storage
 
 
-def open_case_items(unit_ids: Iterable[str], store: CaseStore | None = None) -> list[dict[str, Any]]:
-    """The open cases of the units (their own partitions: info-only copies are not work to do)."""
-    return (store or default_store()).open_case_items(unit_ids, OPEN)
-
-
-def seen_map(username: str, case_ids: Iterable[str], store: CaseStore | None = None) -> dict[str, str]:
-    """When the officer last opened each of the cases (absent: never)."""
-    return (store or default_store()).seen(username, case_ids)
-
-
 def mark_seen(username: str, case_id: str, now: datetime, store: CaseStore | None = None) -> list[str]:
     """Record that the officer opened the case (read and present); returns who else is looking."""
     store = store or default_store()

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from anninh.audit import InvalidCursor, decode_cursor, encode_cursor
 from anninh.cases.errors import CaseNotFound, StaleCase
 from anninh.cases.model import Case, open_case_fields
-from anninh.cases.store import CaseStore, default_store, to_dynamo
+from anninh.cases.store import CaseStore, default_store
 from anninh.clock import iso
 from anninh.text import fold
 
@@ -47,9 +47,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(plain(v) for v in value)
     return value
-
-
-dynamo = to_dynamo
 
 
 def case_from_item(item: dict[str, Any]) -> Case:
@@ -186,8 +183,3 @@ def conversation_messages(
     """Messages of a citizen's conversation with an OA between two instants, oldest first."""
     found = (store or default_store()).conversation_messages(oa_id, user_id, start_iso, end_iso, limit)
     return [plain(i) for i in found]
-
-
-def follower_item(oa_id: str, user_id: str, store: CaseStore | None = None) -> dict[str, Any] | None:
-    item = (store or default_store()).follower(oa_id, user_id)
-    return plain(item) if item else None

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -30,6 +30,9 @@ from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
 from anninh.conversations import message_context
 from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class DuplicateActivity(Exception):
@@ -131,8 +134,13 @@ class CaseStore(Protocol):
 class DynamoCaseStore:
     """`CaseStore` over the main table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self._table = table
+
+    @property
+    def _client(self) -> Any:
+        """The low-level client behind the table (transactions, batch reads)."""
+        return self._table.meta.client
 
     def case_item(self, case_id: str) -> dict[str, Any] | None:
         if not case_id or len(case_id) > 200:
@@ -182,7 +190,7 @@ class DynamoCaseStore:
         actions += [{"Put": {"TableName": table_name, "Item": to_dynamo(item)}} for item in change.puts]
         actions += [{"Delete": {"TableName": table_name, "Key": key}} for key in change.deletes]
         try:
-            self._table.meta.client.transact_write_items(TransactItems=actions)
+            self._client.transact_write_items(TransactItems=actions)
         except ClientError as exc:
             if transaction_refused(exc):
                 raise StaleCase(change.case_id) from exc
@@ -238,7 +246,7 @@ class DynamoCaseStore:
         while True:
             page = self._table.query(**kwargs)
             for item in page.get("Items", []):
-                if upper and item.get("GSI1SK", "") >= upper:
+                if upper and str(item.get("GSI1SK", "")) >= upper:
                     continue
                 yield item
             if "LastEvaluatedKey" not in page:
@@ -263,7 +271,7 @@ class DynamoCaseStore:
         """When the officer last opened each of the cases (absent: never)."""
         wanted = list(dict.fromkeys(case_ids))
         out: dict[str, str] = {}
-        client, name = self._table.meta.client, self._table.name
+        client, name = self._client, self._table.name
         for start in range(0, len(wanted), 100):
             request = {name: {"Keys": [keys.case_seen(username, c) for c in wanted[start : start + 100]]}}
             while request:
@@ -358,11 +366,10 @@ class DynamoCaseStore:
     # --- the tip desk: opening cases, follow-ups, media, urgent alerts, spam guards ---------------
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
-        table = self._table
         for entry in items:
-            next(iter(entry.values()))["TableName"] = table.name
+            next(iter(entry.values()))["TableName"] = self._table.name
         try:
-            table.meta.client.transact_write_items(TransactItems=items)
+            self._client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if transaction_refused(exc):
                 raise DuplicateActivity() from exc
@@ -375,7 +382,8 @@ class DynamoCaseStore:
             ExpressionAttributeValues={":one": 1},
             ReturnValues="UPDATED_NEW",
         )
-        return int(result["Attributes"]["seq"])
+        seq: Any = result["Attributes"]["seq"]
+        return int(seq)
 
     def create_case(self, case: Case, activity: dict[str, Any], media: list[dict[str, Any]]) -> None:
         """The case, its opening activity and its attachments in one transaction (DuplicateActivity if the

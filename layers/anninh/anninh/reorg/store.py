@@ -9,10 +9,11 @@ from typing import Any, Protocol
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from anninh import aws, keys, queueing
+from anninh import aws, keys
 from anninh.audit import AuditTrail, DynamoAuditStore
 from anninh.dynamo import condition_failed, query_all
 from anninh.hotlines import DynamoHotlineStore, Hotline, Hotlines
+from anninh.queueing import DynamoQueueStore, Queue
 from anninh.registry import OA, Registry, Unit
 from anninh.registry.directory import NoDirectory, OfficerDirectory
 from anninh.reorg.plan import Handoff, OpenCase, Placed
@@ -90,7 +91,9 @@ class DynamoReorgStore:
         return {str(i["oa_id"]): int(i.get("followers", 0)) for i in items if "oa_id" in i}
 
     def places(self) -> list[Placed]:
-        return [Placed(p.place_id, p.unit_id) for p in queueing.list_places(self.table).values()]
+        return [
+            Placed(p.place_id, p.unit_id) for p in Queue(DynamoQueueStore(self.table)).list_places().values()
+        ]
 
     def canned(self) -> list[Placed]:
         items = self._query(IndexName="GSI1", KeyConditionExpression=Key("GSI1PK").eq("CANNED"))
@@ -168,9 +171,9 @@ class DynamoReorgStore:
         )
 
     def move_place(self, place_id: str, unit_id: str) -> None:
-        place = queueing.list_places(self.table).get(place_id)
+        place = Queue(DynamoQueueStore(self.table)).list_places().get(place_id)
         if place is not None:
-            queueing.save_place(place.model_copy(update={"unit_id": unit_id}), self.table)
+            Queue(DynamoQueueStore(self.table)).save_place(place.model_copy(update={"unit_id": unit_id}))
 
     def move_canned(self, reply_id: str, unit_id: str) -> None:
         self.table.update_item(

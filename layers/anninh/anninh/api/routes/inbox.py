@@ -21,9 +21,9 @@ from anninh.api.auth import Principal, require_visible_unit
 from anninh.api.errors import Unprocessable
 from anninh.api.routes.tips import _decrypt, case_row, case_worker, service
 from anninh.cases import inbox, workflow
+from anninh.cases.errors import CaseNotFound, StaleCase
 from anninh.cases.model import STATUS_LABELS_VI
 from anninh.cases.officers import CaseService
-from anninh.cases.queries import CaseNotFound, StaleCase
 from anninh.clock import utcnow
 from anninh.observability import logger
 
