@@ -237,9 +237,16 @@ def bench_stack(args: Any) -> dict[str, Any]:
             "citizens_answered": stack.answered(citizens),
         }
         _progress("burst_300_from_60", figures["burst_300_from_60"])
+        by_function: dict[str, float] = {}
+        for function, operations in (after.get("by_function") or {}).items():
+            earlier = (before.get("by_function") or {}).get(function, {})
+            spent = sum(n - earlier.get(op, 0) for op, n in operations.items())
+            if spent:
+                by_function[function] = round(spent / accepted, 2)
         figures["aws_calls_per_inbound_message"] = {
             "accepted_events": accepted,
             "total": round(calls / accepted, 2),
+            "by_function": by_function,  # the functions' own calls (pollers' receives/deletes apart)
             "by_operation": {op: round(n / accepted, 2) for op, n in sorted(per_op.items())},
             "empty_polls_during_burst": after["empty_receives"] - before["empty_receives"],
         }

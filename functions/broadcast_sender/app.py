@@ -12,8 +12,8 @@ from anninh.observability import logger, metrics
 from anninh.sqs_batch import SqsRecord, process
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     worker = runtime.sender(context.get_remaining_time_in_millis)
 

@@ -56,8 +56,14 @@ def conversation_pk(oa_id: str, user_id: str) -> str:
     return f"CONV#{oa_id}#{citizen_ref(user_id)}"
 
 
+CONVERSATION_PREFIX = "CONV#"
+MESSAGE_PREFIX = "MSG#"
+CASE_PREFIX = "CASE#"
+MEDIA_PREFIX = "MEDIA#"
+
+
 def message(oa_id: str, user_id: str, at_iso: str, msg_id: str) -> dict[str, str]:
-    return {"PK": conversation_pk(oa_id, user_id), "SK": f"MSG#{at_iso}#{msg_id}"}
+    return {"PK": conversation_pk(oa_id, user_id), "SK": f"{MESSAGE_PREFIX}{at_iso}#{msg_id}"}
 
 
 # Conversation state (open case, bot flow, hand-off flag): PK=CONV#<oa>#<user_hash> SK=STATE
@@ -262,6 +268,20 @@ def stats_unit_day(day: str, unit_id: str) -> dict[str, str]:
 
 def stats_rollup_gsi(unit_id: str) -> str:
     return f"STATS#ROLLUP#{unit_id}"
+
+
+def stats_day_pk(day: str) -> str:
+    """The partition of a day's counters and roll-ups (SK=OA#... per OA, SK=UNIT#... per unit)."""
+    return f"STATS#{day}"
+
+
+STATS_OA_PREFIX = "OA#"
+STATS_FOLLOWERS_PK = "STATS#FOLLOWERS"
+
+
+def stats_unit_gsi(unit_id: str) -> str:
+    """A unit's per-OA day counters on GSI1 (GSI1SK=<yyyy-mm-dd>#<oa_id>)."""
+    return f"STATS#UNIT#{unit_id}"
 
 
 def report(report_id: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+from anninh.campaigns.gateway import ZaloGateway
 from anninh.campaigns.store import CampaignStore, DeliveryStore, default_deliveries
 from anninh.observability import logger
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
@@ -40,8 +41,6 @@ def broadcast_articles(
     now: datetime,
     deliveries: DeliveryStore | None = None,
 ) -> Counter[str]:
-    from anninh.campaigns.gateway import ZaloGateway
-
     gateway = gateway or ZaloGateway()
     deliveries = deliveries or default_deliveries()
     cid = str(item["id"])

@@ -3,6 +3,7 @@ built once per container so warm invocations reuse clients, cached tokens and th
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from anninh.observability import logger
 from anninh.ratelimit import RateLimiter
 from anninh.registry.store import current_registry
 from anninh.sending.tiers import QuotaLedger
+from anninh.stats.counters import count
 
 
 @cache
@@ -39,8 +41,6 @@ def _app_of(oa_id: str) -> str:
 
 
 def _count_broadcast(campaign_id: str, oa_id: str, at: Any) -> None:
-    from anninh.stats.counters import count
-
     oa = current_registry().oa(oa_id)
     if oa is not None:  # idempotent on the key: a planner retry does not count twice
         count(f"campaign:{campaign_id}:{oa_id}", oa_id, oa.unit_id, at, broadcasts=1)
@@ -75,8 +75,6 @@ def send_record_body(body: str, worker: BroadcastSender) -> None:
 def plan_record_body(body: str, worker: Planner) -> None:
     """One CampaignQueue message: {"campaign_id"}."""
     try:
-        import json
-
         campaign_id = str(json.loads(body)["campaign_id"])
     except (ValueError, KeyError, TypeError):
         logger.error("campaign message without campaign_id; dropped", extra={"body": body[:500]})

@@ -35,6 +35,7 @@ from anninh.clock import iso
 from anninh.observability import logger
 from anninh.ratelimit import LocalTokens, RateLimiter
 from anninh.registry import Registry
+from anninh.stats.counters import count
 from anninh.zalo.errors import RATE_LIMITED, TokenUnavailableError, ZaloError
 
 RECIPIENT_REASONS = {
@@ -85,8 +86,6 @@ class BatchResult:
 def _default_counter(
     event_key: str, oa_id: str, unit_id: str, at: datetime | None = None, **increments: int
 ) -> bool:
-    from anninh.stats.counters import count
-
     return count(event_key, oa_id, unit_id, at, **increments)
 
 

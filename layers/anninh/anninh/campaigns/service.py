@@ -24,6 +24,7 @@ from anninh.campaigns.eligibility import (
 from anninh.campaigns.model import REASONS, Campaign, CampaignRequest
 from anninh.campaigns.planner import QueueWriter, enqueue_campaign, requeue_parked
 from anninh.campaigns.store import (
+    CampaignNotFound,
     CampaignStore,
     DeliveryStore,
     default_audience,
@@ -33,6 +34,8 @@ from anninh.campaigns.store import (
 )
 from anninh.clock import iso
 from anninh.registry import Registry
+from anninh.sending.quota import oa_quota
+from anninh.sending.tiers import vn_month
 
 # Editors and admins, and commanders for the OAs of their own unit and the units under it (a ward
 # commander sends to the ward's own followers; issue 17).
@@ -84,8 +87,6 @@ class Preview:
 
 
 def _oa_quota(oa_id: str) -> dict[str, Any]:
-    from anninh.sending.quota import oa_quota
-
     return oa_quota(oa_id, open_replies=False)
 
 
@@ -205,8 +206,6 @@ class CampaignService:
     def get(self, caller: Caller, campaign_id: str) -> Campaign:
         item = self.store.get_item(campaign_id)
         if not self._visible(caller, item):
-            from anninh.campaigns.store import CampaignNotFound
-
             raise CampaignNotFound(campaign_id)  # never confirm that another unit's campaign exists
         return to_campaign(item, self.now())
 
@@ -346,8 +345,6 @@ class CampaignService:
     def _quota_needs(self, per_oa: Counter[str], share: float, send_at: datetime) -> list[dict[str, Any]]:
         """Per OA: proactive sends the campaign needs against what is left of the month's quota. A
         campaign sent in a later month is checked against a full month (the quota resets on the 1st)."""
-        from anninh.sending.tiers import vn_month
-
         later_month = vn_month(send_at) != vn_month(self.now())
         out = []
         for oa_id, count in sorted(per_oa.items()):

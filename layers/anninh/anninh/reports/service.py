@@ -5,28 +5,35 @@ request answers 202 at once; `make_report` (ReportFunction, the only function wi
 builds the content, renders HTML and PDF into S3 (REPORTS_BUCKET) and marks the record ready, or
 failed with a reason; `load_report` shows the progress and, once ready, fresh presigned links.
 
-Record: PK=REPORT#<id> SK=REPORT, GSI1PK=REPORTS#<unit_id> GSI1SK=<created_iso> (anninh.keys).
+Record: `reports.store` (PK=REPORT#<id> SK=REPORT, GSI1PK=REPORTS#<unit_id>; anninh.keys).
 Objects: reports/<unit_id>/<id>/bao-cao-so-ket.html and .pdf (expired by the bucket's lifecycle).
 """
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from anninh import aws, keys
+from pydantic import BaseModel, Field
+
+from anninh import aws
 from anninh.clock import iso, vn_day
 from anninh.registry import Registry
+from anninh.reports.store import ReportStore, default_store
 from anninh.settings import get_settings
-from anninh.stats.figures import plain
 from anninh.stats.store import StatsStore
 
 URL_SECONDS = 900
 FILE_NAME = "bao-cao-so-ket"
 Status = Literal["queued", "ready", "failed"]
+
+
+class ReportJob(BaseModel):
+    """A ReportQueue message: the id of the report to render."""
+
+    report_id: str = Field(min_length=1, max_length=80)
 
 
 class ReportNotFound(LookupError):
@@ -38,15 +45,12 @@ class ReportPorts:
     registry: Registry
     store: StatsStore
     s3: Any = None
-    table: Any = None
+    records: ReportStore = field(default_factory=default_store)
     sqs: Any = None
     kb_titles: dict[str, str] | None = None
 
     def s3_client(self) -> Any:
         return self.s3 or aws.client("s3")
-
-    def tbl(self) -> Any:
-        return self.table or aws.table()
 
     def sqs_client(self) -> Any:
         return self.sqs or aws.client("sqs")
@@ -63,15 +67,7 @@ def kb_titles() -> dict[str, str]:
 
 
 def _put(ports: ReportPorts, record: dict[str, Any]) -> None:
-    ports.tbl().put_item(
-        Item={
-            **keys.report(record["report_id"]),
-            "GSI1PK": keys.unit_reports_gsi(record["unit_id"]),
-            "GSI1SK": f"{record['created_at']}#{record['report_id']}",
-            "type": "report",
-            "data": record,
-        }
-    )
+    ports.records.put(record)
 
 
 def request_report(
@@ -94,7 +90,7 @@ def request_report(
     }
     _put(ports, record)
     ports.sqs_client().send_message(
-        QueueUrl=get_settings().report_queue_url, MessageBody=json.dumps({"report_id": report_id})
+        QueueUrl=get_settings().report_queue_url, MessageBody=ReportJob(report_id=report_id).model_dump_json()
     )
     return record
 
@@ -105,10 +101,9 @@ def make_report(ports: ReportPorts, report_id: str, *, now: datetime) -> dict[st
     from anninh.reports.html import render_html
     from anninh.reports.pdf import render_pdf
 
-    item = ports.tbl().get_item(Key=keys.report(report_id)).get("Item")
-    if not item:
+    record = ports.records.get(report_id)
+    if record is None:
         raise ReportNotFound(report_id)
-    record = plain(item["data"])
     if record.get("status") == "ready":
         return record
     start, end = date.fromisoformat(record["from"]), date.fromisoformat(record["to"])
@@ -154,10 +149,9 @@ def make_report(ports: ReportPorts, report_id: str, *, now: datetime) -> dict[st
 
 def mark_failed(ports: ReportPorts, report_id: str, reason: str, *, now: datetime) -> None:
     """The report function gave up on a report: the officer sees it failed instead of waiting."""
-    item = ports.tbl().get_item(Key=keys.report(report_id)).get("Item")
-    if not item:
+    record = ports.records.get(report_id)
+    if record is None:
         return
-    record = plain(item["data"])
     if record.get("status") != "ready":
         _put(ports, {**record, "status": "failed", "error": reason[:300], "finished_at": iso(now)})
 
@@ -165,10 +159,9 @@ def mark_failed(ports: ReportPorts, report_id: str, reason: str, *, now: datetim
 def load_report(ports: ReportPorts, report_id: str) -> dict[str, Any]:
     if not report_id or len(report_id) > 80:
         raise ReportNotFound(report_id)
-    item = ports.tbl().get_item(Key=keys.report(report_id)).get("Item")
-    if not item:
+    record = ports.records.get(report_id)
+    if record is None:
         raise ReportNotFound(report_id)
-    record = plain(item["data"])
     record.setdefault("status", "ready")  # reports made before the queue were rendered in the request
     return with_urls(ports, record) if record["status"] == "ready" else record
 

@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from anninh import aws
 from anninh.observability import logger
 from anninh.outbox import OutboundMessage
+from anninh.ratelimit import RateLimiter
 from anninh.sending.sender import MAX_VISIBILITY, OutboxSender
+from anninh.settings import get_settings
 from anninh.sqs_batch import SqsRecord, process
 
 _default: OutboxSender | None = None
@@ -21,8 +23,6 @@ def default_sender() -> OutboxSender:
     """One sender per container (it holds the HTTP connection pool and the token cache)."""
     global _default
     if _default is None:
-        from anninh.ratelimit import RateLimiter
-
         _default = OutboxSender(limiter=RateLimiter())
     return _default
 
@@ -73,8 +73,6 @@ def handle_outbox_batch(
 def _delay_failed(event: dict[str, Any], failed: set[str], delays: dict[str, int], sqs: Any | None) -> None:
     """Make failed items come back after their backoff; items skipped behind a failed one in the
     same FIFO group come back with it, so the citizen still receives replies in order."""
-    from anninh.settings import get_settings
-
     queue_url = get_settings().outbox_queue_url
     sqs = sqs or aws.client("sqs")
     group_delay: dict[str, int] = {}

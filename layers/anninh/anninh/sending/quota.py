@@ -18,7 +18,7 @@ from typing import Any
 
 from anninh.campaigns.audience import AudienceFilter, AudienceSource
 from anninh.campaigns.store import default_audience
-from anninh.clock import utcnow
+from anninh.clock import VN_TZ, utcnow
 from anninh.observability import logger
 from anninh.sending.tiers import (
     FREE_REPLIES,
@@ -29,6 +29,8 @@ from anninh.sending.tiers import (
     vn_month,
 )
 from anninh.settings import get_settings
+from anninh.zalo.client import ZaloClient
+from anninh.zalo.tokens import TokenStore
 
 WARN_AT_PERCENT = 80.0
 MAX_OPEN_CANDIDATES = 500  # conversations looked at for `free_replies_open`
@@ -50,9 +52,6 @@ def zalo_proactive_quota(oa_id: str) -> dict[str, Any] | None:
         return cached[1]
     answer: dict[str, Any] | None = None
     try:
-        from anninh.zalo.client import ZaloClient
-        from anninh.zalo.tokens import TokenStore
-
         record = TokenStore().load(oa_id)
         if record is not None and not record.expires_within(timedelta(seconds=30)):
             client = ZaloClient(timeout=3.0)
@@ -178,6 +177,4 @@ def reply_tier(oa_id: str, user_id: str, now: datetime | None = None) -> dict[st
 def _vn_time(at: datetime | None) -> str:
     if at is None:
         return ""
-    from anninh.clock import VN_TZ
-
     return at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")

@@ -57,7 +57,8 @@ class DynamoStatsStore:
     def _oa_items_of(self, day: str) -> list[dict[str, Any]]:
         if day not in self._oa_items:
             self._oa_items[day] = self._query(
-                KeyConditionExpression=Key("PK").eq(f"STATS#{day}") & Key("SK").begins_with("OA#")
+                KeyConditionExpression=Key("PK").eq(keys.stats_day_pk(day))
+                & Key("SK").begins_with(keys.STATS_OA_PREFIX)
             )
         return self._oa_items[day]
 
@@ -66,7 +67,7 @@ class DynamoStatsStore:
         return [(item["oa_id"], item.get("unit_id", ""), figures_of(item)) for item in self._oa_items_of(day)]
 
     def follower_gauges(self) -> dict[str, int]:
-        items = self._query(KeyConditionExpression=Key("PK").eq("STATS#FOLLOWERS"))
+        items = self._query(KeyConditionExpression=Key("PK").eq(keys.STATS_FOLLOWERS_PK))
         return {item["oa_id"]: int(item.get("followers", 0)) for item in items}
 
     def put_rollup(
@@ -146,7 +147,7 @@ class DynamoCounterStore:
         names = {f"#c{i}": name for i, name in enumerate(increments)}
         values: dict[str, Any] = {f":v{i}": {"N": str(v)} for i, v in enumerate(increments.values())}
         values[":unit"] = {"S": unit_id}
-        values[":gpk"] = {"S": f"STATS#UNIT#{unit_id}"}
+        values[":gpk"] = {"S": keys.stats_unit_gsi(unit_id)}
         values[":gsk"] = {"S": f"{day}#{oa_id}"}
         values[":day"] = {"S": day}
         values[":oa"] = {"S": oa_id}

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from anninh import aws, crypto, keys
 from anninh.clock import iso, parse_iso, utcnow
 from anninh.observability import logger, metrics
-from anninh.registry.store import current_registry
+from anninh.registry.store import current_registry, load_app_secrets
 from anninh.settings import get_settings
 from anninh.zalo.client import TokenPair, ZaloClient
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
@@ -66,8 +66,6 @@ class TokenRecord(BaseModel):
 
 
 def _registry_app_secret(app_id: str) -> str:
-    from anninh.registry.store import load_app_secrets
-
     app = next((a for a in load_app_secrets() if a.app_id == app_id), None)
     if app is None:
         raise TokenUnavailableError("?", f"app {app_id} is not in the registry")
