@@ -156,9 +156,20 @@ def _pepper_bytes() -> bytes:
     return _pepper
 
 
+def use_pepper(pepper: bytes | None) -> None:
+    """Set the pepper instead of reading the pseudonym secret (unit tests' stand-in); None forgets it."""
+    global _pepper
+    _pepper = pepper
+
+
 def user_hash(user_id: str) -> str:
     """Keyed hash of a Zalo user id (HMAC-SHA256 with the pepper): for lookups, never reversible."""
-    return hmac.new(_pepper_bytes(), f"user|{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
+    return user_hash_with(_pepper_bytes(), user_id)
+
+
+def user_hash_with(pepper: bytes, user_id: str) -> str:
+    """`user_hash` under a given pepper (tools and tests that read a stack's pepper themselves)."""
+    return hmac.new(pepper, f"user|{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
