@@ -43,6 +43,7 @@ _lock = threading.Lock()
 _data_key: tuple[float, bytes, bytes] | None = None  # (made at, plaintext key, encrypted key)
 _plain_keys: OrderedDict[bytes, bytes] = OrderedDict()
 _pepper: bytes | None = None
+_pinned_pepper: bytes | None = None
 kms_calls: dict[str, int] = {"GenerateDataKey": 0, "Decrypt": 0}
 
 
@@ -157,9 +158,10 @@ def _pepper_bytes() -> bytes:
 
 
 def use_pepper(pepper: bytes | None) -> None:
-    """Set the pepper instead of reading the pseudonym secret (unit tests' stand-in); None forgets it."""
-    global _pepper
-    _pepper = pepper
+    """Pin the pepper instead of reading the pseudonym secret (unit tests' stand-in; kept across
+    `reset_crypto_caches`); None unpins it."""
+    global _pepper, _pinned_pepper
+    _pepper = _pinned_pepper = pepper
 
 
 def user_hash(user_id: str) -> str:
@@ -187,4 +189,4 @@ def reset_crypto_caches() -> None:
     with _lock:
         _data_key = None
         _plain_keys.clear()
-        _pepper = None
+        _pepper = _pinned_pepper
