@@ -104,6 +104,15 @@ class LocalStack:
         )
         return resource.Table(name or self.environment["TABLE_NAME"])
 
+    def citizen_ref(self, user_id: str) -> str:
+        """How the stack's keys name a citizen (`anninh.keys.citizen_ref`, under the stack's pepper)."""
+        from anninh.crypto import user_hash_with
+
+        secret = self.aws_client("secretsmanager").get_secret_value(
+            SecretId=self.environment["PSEUDONYM_SECRET_ID"]
+        )["SecretString"]
+        return user_hash_with(secret.encode(), user_id)
+
     # ---------------------------------------------------------------- webhook
     def app_for_oa(self, oa_id: str) -> dict[str, Any]:
         oa = next(o for o in self.registry["oas"] if o["oa_id"] == oa_id)

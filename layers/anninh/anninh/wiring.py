@@ -18,12 +18,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from anninh.campaigns.planner import Planner
+    from anninh.campaigns.sender import BroadcastSender
     from anninh.intake.pipeline import Pipeline
     from anninh.intake.webhook import Webhook
     from anninh.media.worker import MediaWorker
     from anninh.queueing import Queue
     from anninh.reports.service import ReportPorts
     from anninh.retention import Retention
+    from anninh.sending import OutboxSender
     from anninh.stats.store import DynamoStatsStore
     from anninh.zalo.tokens import TokenStore
 
@@ -130,6 +133,27 @@ def token_store() -> TokenStore:
     from anninh.zalo.tokens import TokenStore
 
     return TokenStore()
+
+
+def outbox_sender() -> OutboxSender:
+    """The outbox sender: one per container (HTTP pool, token cache, the shared limiter)."""
+    from anninh.sending import default_sender
+
+    return default_sender()
+
+
+def broadcast_sender(remaining_ms: Callable[[], int] | None = None) -> BroadcastSender:
+    """The campaign batch sender (registry, Zalo gateway, shared limiter, quota ledger, queue writer)."""
+    from anninh.campaigns import runtime
+
+    return runtime.sender(remaining_ms)
+
+
+def campaign_planner(remaining_ms: Callable[[], int] | None = None) -> Planner:
+    """The campaign planner (audience, batches, article creation through the gateway)."""
+    from anninh.campaigns import runtime
+
+    return runtime.planner(remaining_ms)
 
 
 # The builders whose result is kept per container (what `provide` may stand in for).

@@ -11,7 +11,7 @@ Key shapes are in `anninh.keys` (section "Statistics"). Access patterns:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
@@ -20,6 +20,9 @@ from anninh.clock import iso, utcnow
 from anninh.dynamo import query_all
 from anninh.settings import get_settings
 from anninh.stats.figures import Figures, figures_of, plain
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class StatsStore(Protocol):
@@ -47,7 +50,7 @@ def _to_dynamo(value: Any) -> Any:
 class DynamoStatsStore:
     """The stats aggregate over the main table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
         self._oa_items: dict[str, list[dict[str, Any]]] = {}  # per day: one store per request or run
 
