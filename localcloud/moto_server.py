@@ -25,18 +25,62 @@ from werkzeug.serving import BaseWSGIServer, make_server
 RECEIVE_TARGET = "AmazonSQS.ReceiveMessage"
 
 
+class TurnLock:
+    """A lock whose waiting holders of `urgent` requests go first.
+
+    moto answers one request at a time, where DynamoDB and SQS would answer all of them at once; so
+    a webhook's two calls (Zalo waits on its acknowledgement) do not queue behind a burst of queue
+    consumers' calls, the calls of functions behind an HTTP route are served before the others that
+    are waiting. Nothing is refused or reordered within either kind.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._held = False
+        self._urgent_waiting = 0
+
+    def acquire(self, urgent: bool = False) -> None:
+        with self._cond:
+            if urgent:
+                self._urgent_waiting += 1
+                try:
+                    while self._held:
+                        self._cond.wait()
+                finally:
+                    self._urgent_waiting -= 1
+            else:
+                while self._held or self._urgent_waiting:
+                    self._cond.wait()
+            self._held = True
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+    def __enter__(self) -> TurnLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class SerializedMoto:
     """WSGI wrapper that runs one moto request at a time."""
 
     def __init__(self, app: Any, recheck_seconds: float = 3.0) -> None:
         self.app = app
         self.recheck_seconds = recheck_seconds
-        self._lock = threading.Lock()
+        self._lock = TurnLock()
+        self.urgent: frozenset[str] = frozenset()  # functions whose calls go first (HTTP routes)
         self._changed = threading.Condition()
         self._versions: dict[str, int] = {}  # queue name -> number of changes seen
         self.changes = 0  # requests that may have changed state (the state snapshot reads it)
         # AWS calls by operation (what the bill counts); empty long polls apart (Lambda's pollers make them).
         self.calls: Counter[str] = Counter()
+        # The same by function (`LOCAL_KEY_PREFIX` + logical id: each function's own access key).
+        self.calls_by_function: Counter[tuple[str, str]] = Counter()
         self.empty_receives = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
@@ -45,12 +89,12 @@ class SerializedMoto:
             status, headers, body = self._receive(environ)
             if b'"Messages"' in body:  # receive counts and visibility changed
                 self.changes += 1
-                self.calls["sqs.ReceiveMessage"] += 1
+                self._count(environ, "sqs.ReceiveMessage")
             else:
                 self.empty_receives += 1
             start_response(status, headers)
             return [body]
-        self.calls[_operation(environ, target)] += 1
+        self._count(environ, _operation(environ, target))
         if not _is_read(environ, target):
             self.changes += 1
         if target.startswith("AmazonSQS."):
@@ -66,6 +110,12 @@ class SerializedMoto:
         start_response(status, headers)
         return [body]
 
+    def _count(self, environ: dict[str, Any], operation: str) -> None:
+        self.calls[operation] += 1
+        function = caller(environ)
+        if function:
+            self.calls_by_function[(function, operation)] += 1
+
     def _call(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
         captured: dict[str, Any] = {}
 
@@ -73,7 +123,8 @@ class SerializedMoto:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
-        with self._lock:
+        self._lock.acquire(urgent=bool(self.urgent) and caller(environ) in self.urgent)
+        try:
             result = self.app(environ, capture)
             try:
                 body = b"".join(result)
@@ -81,6 +132,8 @@ class SerializedMoto:
                 close = getattr(result, "close", None)
                 if close:
                     close()
+        finally:
+            self._lock.release()
         return captured["status"], captured["headers"], body
 
     def _receive(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -111,6 +164,19 @@ class SerializedMoto:
                     lambda seen=version: self._versions.get(queue, 0) != seen,  # type: ignore[misc]
                     min(remaining, self.recheck_seconds),
                 )
+
+
+LOCAL_KEY_PREFIX = "LOCALFN"  # a function's access key id: this prefix and its logical id
+
+
+def caller(environ: dict[str, Any]) -> str:
+    """The function whose credentials signed the request ("" when not a function's)."""
+    auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+    start = auth.find("Credential=")
+    if start < 0:
+        return ""
+    key = auth[start + len("Credential=") :].split("/", 1)[0]
+    return key[len(LOCAL_KEY_PREFIX) :] if key.startswith(LOCAL_KEY_PREFIX) else ""
 
 
 _READ_PREFIXES = ("Get", "Describe", "List", "Query", "Scan", "BatchGet", "TransactGet", "Decrypt", "Encrypt")
@@ -196,7 +262,7 @@ class MotoServer:
     def changes(self) -> int:
         return self.app.changes
 
-    def quiet(self) -> threading.Lock:
+    def quiet(self) -> TurnLock:
         """Hold it to keep every request out of moto (for a consistent snapshot)."""
         return self.app._lock
 

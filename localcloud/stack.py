@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 from localcloud import fake_zalo
 from localcloud.gateway import CompiledRoute, Gateway, JwtVerifier, compile_route, json_response
 from localcloud.lambdas import invoke_spec
+from localcloud.moto_server import LOCAL_KEY_PREFIX
 from localcloud.pollers import QueuePoller
 from localcloud.resources import REGION, STACK, Deployment, deploy
 from localcloud.schedules import Scheduler
@@ -314,7 +315,10 @@ class LocalCloud:
 
         def environment(spec: FunctionSpec) -> dict[str, str]:
             own = deployment.function_environment(spec.logical_id)
-            return workers.lambda_environment(spec, own, f"{STACK}-{spec.logical_id}", aws, local)
+            # Each function signs with credentials of its own (its role's, in AWS): the embedded moto
+            # counts every function's calls apart (GET /_local/aws-calls).
+            keys = {**aws, "AWS_ACCESS_KEY_ID": LOCAL_KEY_PREFIX + spec.logical_id}
+            return workers.lambda_environment(spec, own, f"{STACK}-{spec.logical_id}", keys, local)
 
         def setup(spec: FunctionSpec) -> dict[str, Any]:
             role = authorizer.roles.get(spec.logical_id) if authorizer is not None else None
@@ -323,6 +327,9 @@ class LocalCloud:
             aliases = authorizer.aliases if authorizer is not None else {}
             return workers.worker_setup(spec, role, aliases, f"{STACK}-{spec.logical_id}", _secret_arns())
 
+        # Synchronous callers first at the serialised moto: a function behind an HTTP route (the
+        # webhook Zalo waits on, the officer API) does not queue behind queue consumers' calls.
+        self._moto.app.urgent = frozenset(spec.logical_id for spec in self.specs if spec.routes)
         per_function = int(os.environ.get("LOCAL_WORKERS_PER_FUNCTION") or 3)
         self.pool = workers.WorkerPool(environment, setup, per_function=per_function)
 
@@ -509,10 +516,14 @@ class LocalCloud:
         if sub == "/aws-calls":  # what the functions asked of AWS since start (moto's request counts)
             assert self._moto is not None
             calls = dict(self._moto.app.calls)
+            by_function: dict[str, dict[str, int]] = {}
+            for (function, operation), count in sorted(self._moto.app.calls_by_function.items()):
+                by_function.setdefault(function, {})[operation] = count
             return json_response(
                 {
                     "total": sum(calls.values()),
                     "by_operation": dict(sorted(calls.items())),
+                    "by_function": by_function,
                     "empty_receives": self._moto.app.empty_receives,
                 }
             )

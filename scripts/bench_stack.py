@@ -2,7 +2,8 @@
 
 Measured over HTTP against a fresh stack (no saved state, no schedules), each against issue 12's
 targets on this 2-core machine:
-- idle CPU of `make run` (% of one core, over 15 s once started): target < 5 %;
+- idle CPU of `make run` (% of one core, the stack and its functions' worker processes; over 15 s once
+  started, and again over 10 s after the warm-up, with warm workers): target < 5 %;
 - acknowledgement latency (signed webhook POST -> 200) p50/p99 at 1 and 16 concurrent senders:
   target p99 <= 300 ms at 16;
 - a burst of 300 events from 60 citizens (5 each, 16 senders) until every event is stored, handled and
@@ -56,9 +57,17 @@ def _free_port() -> int:
 
 
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """CPU time of the stack's process and of its live children (the functions' worker processes)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # the stack, or its child
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
 
 
 class _Stack:
@@ -198,6 +207,14 @@ def bench_stack(args: Any) -> dict[str, Any]:
         _senders(stack, warm, 4)
         stack.http.get("/_local/health")
         _wait_drained(stack, [f"warm-{i}" for i in range(8)], 120)
+        # idle again, now with warm worker processes and every poller started
+        time.sleep(3.0)
+        cpu0, t0 = _cpu_seconds(stack.process.pid), time.monotonic()
+        time.sleep(10.0)
+        figures["idle_cpu_percent_warm"] = round(
+            100 * (_cpu_seconds(stack.process.pid) - cpu0) / (time.monotonic() - t0), 2
+        )
+        _progress("idle_cpu_percent_warm", figures["idle_cpu_percent_warm"])
 
         for workers, count in ((1, 40), (16, 320)):
             jobs = [stack.signed(f"ack{workers}-{i % 40}", TEXTS[i % len(TEXTS)], i) for i in range(count)]
@@ -237,19 +254,28 @@ def bench_stack(args: Any) -> dict[str, Any]:
             "citizens_answered": stack.answered(citizens),
         }
         _progress("burst_300_from_60", figures["burst_300_from_60"])
+        by_function: dict[str, float] = {}
+        for function, operations in (after.get("by_function") or {}).items():
+            earlier = (before.get("by_function") or {}).get(function, {})
+            spent = sum(n - earlier.get(op, 0) for op, n in operations.items())
+            if spent:
+                by_function[function] = round(spent / accepted, 2)
         figures["aws_calls_per_inbound_message"] = {
             "accepted_events": accepted,
             "total": round(calls / accepted, 2),
+            "by_function": by_function,  # the functions' own calls (pollers' receives/deletes apart)
             "by_operation": {op: round(n / accepted, 2) for op, n in sorted(per_op.items())},
             "empty_polls_during_burst": after["empty_receives"] - before["empty_receives"],
         }
         figures["against_targets"] = {
-            "idle_cpu_percent": f"{figures['idle_cpu_percent']} (target < {TARGETS['idle_cpu_percent']})",
+            "idle_cpu_percent": f"{figures['idle_cpu_percent']} at start, {figures['idle_cpu_percent_warm']} "
+            f"warm (target < {TARGETS['idle_cpu_percent']})",
             "ack_p99_ms_16": f"{figures['ack_16_senders']['p99_ms']} (target <= {TARGETS['ack_p99_ms_16']})",
             "burst_seconds": f"{figures['burst_300_from_60']['fully_processed_in_s']} "
             f"(target <= {TARGETS['burst_seconds']})",
             "met": {
-                "idle": figures["idle_cpu_percent"] < TARGETS["idle_cpu_percent"],
+                "idle": max(figures["idle_cpu_percent"], figures["idle_cpu_percent_warm"])
+                < TARGETS["idle_cpu_percent"],
                 "ack": figures["ack_16_senders"]["p99_ms"] <= TARGETS["ack_p99_ms_16"],
                 "burst": bool(drained) and elapsed <= TARGETS["burst_seconds"],
             },

@@ -9,8 +9,12 @@ Use the session-scoped `local_stack` fixture and mark tests `@pytest.mark.e2e`:
         token = local_stack.login("hieptan.canbo")        # Cognito IdToken (demo password by default)
         local_stack.api("GET", "/tips", token=token)      # officer API, path relative to /api/v1
 
-Every e2e test that uses `local_stack` runs in one xdist group, so `-n 2 --dist loadgroup` starts one
-stack. Tests that change the fake Zalo (faults, rate limit) should call `reset_zalo()` when done.
+Under `make test` (`-n 2`) each xdist worker starts one shared stack, the first time one of its tests
+asks for it, and the local-stack tests are spread over both workers like any others: a test never
+relies on having a stack to itself or on what ran before it (use fresh citizens and names). xdist's
+`xdist_group` does not group under pytest 9 (xdist 3.8 rewrites `item._nodeid`, which pytest 9 no
+longer reads), and one group would queue every local-stack test behind one worker anyway.
+Tests that change the fake Zalo (faults, rate limit) should call `reset_zalo()` when done.
 """
 
 from __future__ import annotations
@@ -99,6 +103,15 @@ class LocalStack:
             aws_secret_access_key="testing",
         )
         return resource.Table(name or self.environment["TABLE_NAME"])
+
+    def citizen_ref(self, user_id: str) -> str:
+        """How the stack's keys name a citizen (`anninh.keys.citizen_ref`, under the stack's pepper)."""
+        from anninh.crypto import user_hash_with
+
+        secret = self.aws_client("secretsmanager").get_secret_value(
+            SecretId=self.environment["PSEUDONYM_SECRET_ID"]
+        )["SecretString"]
+        return user_hash_with(secret.encode(), user_id)
 
     # ---------------------------------------------------------------- webhook
     def app_for_oa(self, oa_id: str) -> dict[str, Any]:
@@ -359,11 +372,3 @@ def local_stack(request: pytest.FixtureRequest) -> Iterator[LocalStack]:
     if request.session.testsfailed > failed_before:
         sys.stderr.write(f"\n---- local cloud log ({stack.log_path}), last 200 lines ----\n")
         sys.stderr.write("\n".join(stack.log_text().splitlines()[-200:]) + "\n")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # One local cloud per xdist worker is plenty: keep every test that uses it on one worker.
-    for item in items:
-        if {"local_stack", "stack_factory"} & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("local_stack"))

@@ -6,21 +6,16 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from anninh import wiring
 from anninh.intake.envelope import InboundEnvelope
-from anninh.intake.pipeline import Pipeline, default_pipeline
 from anninh.observability import logger, metrics
-from anninh.sqs_batch import BatchResponse, SqsRecord, process
-
-_pipeline: Pipeline | None = None
+from anninh.sqs_batch import BatchResponse, SqsRecord, process_models
 
 
-def _record_handler(record: SqsRecord) -> None:
-    global _pipeline
-    if _pipeline is None:
-        _pipeline = default_pipeline()
-    envelope = InboundEnvelope.model_validate_json(record.body).with_body()
+def _record_handler(queued: InboundEnvelope, record: SqsRecord) -> None:
+    envelope = queued.with_body()
     try:
-        outcome = _pipeline.process(envelope)
+        outcome = wiring.inbound_pipeline().process(envelope)
     except Exception:
         # Reported as a batch item failure (SQS retries it, then the DLQ keeps it); log why.
         logger.exception(
@@ -38,7 +33,7 @@ def _record_handler(record: SqsRecord) -> None:
     )
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
-    return process(event, _record_handler, fifo=True)
+    return process_models(event, InboundEnvelope, _record_handler, fifo=True)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from anninh import wiring
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
 
@@ -37,10 +38,9 @@ def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
             logger.info("urgent alerts escalated", extra={"alerts": len(done)})
         return {"job": event.job, "escalated": done}
     if event.job == "queue-reminders":
-        from anninh.queueing import remind_tomorrow
         from anninh.registry.store import current_registry
 
-        sent = remind_tomorrow(now, registry=current_registry())
+        sent = wiring.queue().remind_tomorrow(now, registry=current_registry())
         logger.info("queue reminders enqueued", extra={"reminders": sent})
         metrics.add_metric(name="QueueRemindersEnqueued", unit="Count", value=sent)
         return {"job": event.job, "reminders": sent}

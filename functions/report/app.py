@@ -5,7 +5,6 @@ The only function with the report layer (fpdf2 and the report font); the officer
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,17 +12,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from anninh import wiring
 from anninh.clock import utcnow
 from anninh.observability import logger, metrics
-from anninh.registry.store import current_registry
-from anninh.reports.service import ReportNotFound, ReportPorts, kb_titles, make_report, mark_failed
-from anninh.sqs_batch import BatchResponse, SqsRecord, process
+from anninh.reports.service import ReportJob, ReportNotFound, make_report, mark_failed
+from anninh.sqs_batch import BatchResponse, SqsRecord, process_models
 
 # A report that fails this many times is marked failed (the queue's maxReceiveCount is higher).
 GIVE_UP_AFTER = 3
 
 
-def _record_handler(record: SqsRecord) -> None:
-    report_id = str(json.loads(record.body).get("report_id") or "")
-    ports = ReportPorts(current_registry(), wiring.stats_store(), kb_titles=kb_titles())
+def _record_handler(job: ReportJob, record: SqsRecord) -> None:
+    report_id = job.report_id
+    ports = wiring.report_ports()
     attempt = record.receive_count
     try:
         done = make_report(ports, report_id, now=utcnow())
@@ -39,7 +37,7 @@ def _record_handler(record: SqsRecord) -> None:
     logger.info("report ready", extra={"report_id": report_id, "pdf_bytes": done.get("pdf_bytes")})
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> BatchResponse:
-    return process(event, _record_handler)
+    return process_models(event, ReportJob, _record_handler, on_invalid="drop")

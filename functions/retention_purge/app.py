@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel, event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from anninh import wiring
 from anninh.observability import logger, metrics
-from anninh.retention import purge
 
 SAFETY_MS = 30_000  # stop scanning this long before the deadline; the next night continues
 
@@ -20,9 +20,9 @@ class PurgeJob(BaseModel):
 
 @logger.inject_lambda_context
 @metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    job = parse(event=event or {}, model=PurgeJob)
-    report = purge(
+@event_parser(model=PurgeJob)
+def handler(job: PurgeJob, context: LambdaContext) -> dict[str, Any]:
+    report = wiring.retention().purge(
         retention_days=job.retention_days,
         out_of_time=lambda: context.get_remaining_time_in_millis() < SAFETY_MS,
     )

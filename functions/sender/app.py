@@ -6,11 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from anninh import wiring
 from anninh.observability import logger, metrics
 from anninh.sending import handle_outbox_batch
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle_outbox_batch(event, context)
+    return handle_outbox_batch(event, context, sender=wiring.outbox_sender())

@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from anninh import wiring
 from anninh.observability import logger, metrics
 from anninh.settings import get_settings
-from anninh.zalo.tokens import TokenStore
 
 
 class TokenRefreshJob(BaseModel):
@@ -21,12 +21,12 @@ class TokenRefreshJob(BaseModel):
     oa_ids: list[str] | None = None
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 @event_parser(model=TokenRefreshJob)
 def handler(event: TokenRefreshJob, context: LambdaContext) -> dict[str, Any]:
     hours = event.within_hours or get_settings().token_refresh_within_hours
-    report = TokenStore().refresh_expiring(timedelta(hours=hours), event.oa_ids)
+    report = wiring.token_store().refresh_expiring(timedelta(hours=hours), event.oa_ids)
     logger.info("token refresh done", extra={"refreshed": report.refreshed, "failed": sorted(report.failed)})
     if report.not_connected:
         # Such an OA cannot answer anyone: connect it with scripts/connect_oa.py.

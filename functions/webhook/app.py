@@ -21,8 +21,8 @@ def _response(status: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = APIGatewayProxyEventV2(event)
     try:

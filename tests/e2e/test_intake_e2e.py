@@ -66,7 +66,9 @@ def test_every_event_type_is_acknowledged_fast_and_stored_once(local_stack: Loca
 
 def _case_for(stack: LocalStack, user_id: str) -> dict[str, Any] | None:
     table = stack.table()
-    state = table.get_item(Key={"PK": f"CONV#{DISTRICT_OA}#{user_id}", "SK": "STATE"}).get("Item")
+    state = table.get_item(Key={"PK": f"CONV#{DISTRICT_OA}#{stack.citizen_ref(user_id)}", "SK": "STATE"}).get(
+        "Item"
+    )
     if not state or not state.get("open_case_id"):
         return None
     case: dict[str, Any] | None = table.get_item(

@@ -72,7 +72,9 @@ def _tip_with_photo(stack: LocalStack, user: str, photo_url: str) -> None:
 
 def _stored_media(stack: LocalStack, user: str) -> list[dict[str, Any]] | None:
     table = stack.table()
-    state = table.get_item(Key={"PK": f"CONV#{DISTRICT_OA}#{user}", "SK": "STATE"}).get("Item")
+    state = table.get_item(Key={"PK": f"CONV#{DISTRICT_OA}#{stack.citizen_ref(user)}", "SK": "STATE"}).get(
+        "Item"
+    )
     if not state or not state.get("open_case_id"):
         return None
     items: list[dict[str, Any]] = table.query(

@@ -541,9 +541,10 @@ def run_memory_load(
 
     memory_store: Any = store
     memory_deliveries: Any = deliveries
+    memory_bucket: Any = bucket  # a table-like fake with the two calls the bucket store makes
 
     def worker(deadline: float) -> None:
-        limiter = RateLimiter(limit, store=DynamoBucketStore(bucket), clock=clock)
+        limiter = RateLimiter(limit, store=DynamoBucketStore(memory_bucket), clock=clock)
         sender = BroadcastSender(
             registry=registry,
             gateway=gateway,

@@ -213,8 +213,11 @@ def test_retention_purge_removes_old_messages_and_media_but_keeps_cases_and_audi
 def conversations_texts(table, oa_id: str, user_id: str) -> list[str]:
     from boto3.dynamodb.conditions import Key
 
+    from anninh import keys
+
     items = table.query(
-        KeyConditionExpression=Key("PK").eq(f"CONV#{oa_id}#{user_id}") & Key("SK").begins_with("MSG#")
+        KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
+        & Key("SK").begins_with("MSG#")
     )["Items"]
     from anninh.conversations import open_message
 

@@ -4,11 +4,11 @@ through the inbound function, read queues. (No tests here.)"""
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
+from anninh import wiring
 from anninh.intake.pipeline import default_pipeline
-from localcloud.lambdas import invoke, load_handler, spec_for
+from localcloud.lambdas import invoke
 from localcloud.pollers import receive_all
 from localcloud.pollers import sqs_event as as_sqs_event
 from tests.conftest import load_event
@@ -22,20 +22,12 @@ def post(name_or_event: str | dict[str, Any]) -> dict[str, Any]:
 
 def use_bot(bot: Any) -> None:
     """Give the inbound function a fake bot (the real router belongs to another area)."""
-    module = sys.modules[_inbound_module()]
-    module._pipeline = default_pipeline(bot=bot)
+    wiring.provide("inbound_pipeline", default_pipeline(bot=bot))
 
 
 def reset_bot() -> None:
     """Back to the real bot: the next inbound event builds the default pipeline again."""
-    module = sys.modules.get(next((m for m in sys.modules if m.startswith("_fn_InboundFunction_")), ""))
-    if module is not None:
-        module._pipeline = None
-
-
-def _inbound_module() -> str:
-    load_handler(spec_for("InboundFunction"))
-    return next(m for m in sys.modules if m.startswith("_fn_InboundFunction_"))
+    wiring.reset("inbound_pipeline")
 
 
 def drain_inbound(stack: Any) -> list[dict[str, Any]]:

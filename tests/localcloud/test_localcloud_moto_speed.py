@@ -201,3 +201,29 @@ def test_queries_on_the_table_and_an_index_return_the_same_pages(ddb: Any) -> No
     assert flat == ["a05", "b05", "a04", "b04", "a03", "b03", "a02", "b02", "a01", "b01"]  # by `at`, then pk
     scanned = [f"{i['pk']['S']}{i['sk']['S']}" for i in ddb.scan(TableName="t")["Items"]]
     assert scanned == sorted(scanned)  # Scan keeps moto's key order
+
+
+def test_calls_of_functions_behind_a_route_are_served_before_waiting_queue_consumers() -> None:
+    import threading
+    import time
+
+    from localcloud.moto_server import TurnLock
+
+    lock, order = TurnLock(), []
+    lock.acquire()  # a consumer's call in moto
+
+    def call(name: str, urgent: bool) -> None:
+        lock.acquire(urgent=urgent)
+        order.append(name)
+        lock.release()
+
+    consumer = threading.Thread(target=call, args=("consumer", False))
+    consumer.start()
+    time.sleep(0.2)  # the consumer waits first
+    webhook = threading.Thread(target=call, args=("webhook", True))
+    webhook.start()
+    time.sleep(0.2)
+    lock.release()
+    consumer.join(5)
+    webhook.join(5)
+    assert order == ["webhook", "consumer"]

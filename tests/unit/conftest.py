@@ -86,3 +86,14 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
     with _pure():
         return (yield)
+
+
+@pytest.fixture(autouse=True)
+def _pepper() -> Iterator[None]:
+    """The pseudonym secret's stand-in: keys of conversations, blocks and rate limits hash the Zalo id
+    with it (`anninh.keys.citizen_ref`), and a unit test never reads Secrets Manager."""
+    from anninh import crypto
+
+    crypto.use_pepper(b"unit-test-pepper")
+    yield
+    crypto.use_pepper(None)

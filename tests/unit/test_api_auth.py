@@ -79,3 +79,22 @@ def test_missing_or_garbled_claims_are_refused(registry, claims):
 def test_event_without_authorizer_is_refused(registry):
     with pytest.raises(Unauthorized):
         principal_from_event({"requestContext": {}}, registry)
+
+
+def test_a_unit_the_caller_may_not_see_is_a_404_and_the_denial_is_audited(monkeypatch):
+    from anninh.api import auth
+    from anninh.api.errors import NotFound
+    from anninh.principal import Principal
+
+    recorded: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(auth.audit, "record", lambda *a, **k: recorded.append((a, k)))
+    ward = Principal("hieptan.canbo", "p-hiep-tan", frozenset({"officer"}), ("p-hiep-tan",), request_id="r1")
+    auth.require_visible_unit(ward, "p-hiep-tan", "inbox.list")
+    assert recorded == []
+    with pytest.raises(NotFound) as refused:
+        auth.require_visible_unit(ward, "p-hoa-thanh", "inbox.list")
+    assert refused.value.status == 404 and refused.value.message == "Không tìm thấy đơn vị."
+    ((args, kwargs),) = recorded
+    assert args == ("hieptan.canbo", "inbox.list", "unit", "p-hoa-thanh")
+    assert kwargs["outcome"] == "denied" and kwargs["reason"] == "unit not visible"
+    assert kwargs["actor_unit"] == "p-hiep-tan" and kwargs["request_id"] == "r1"

@@ -20,7 +20,7 @@ AT = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 def service() -> Iterator[ConversationService]:
     crypto.reset_crypto_caches()
     crypto.encrypt_text("prime", FakeKms())  # the data key every seal in this test uses (no KMS call)
-    crypto._pepper = b"unit-test-pepper"
+    crypto.use_pepper(b"unit-test-pepper")
     ids = iter(f"cid{n}" for n in range(100))
     yield ConversationService(MemoryConversationStore(), retention_days=30, new_id=lambda: next(ids))
     crypto.reset_crypto_caches()
@@ -69,9 +69,11 @@ def test_state_keeps_its_conversation_id_and_unit_and_handoffs_list_newest_first
     service.set_handoff("oa1", "u1", "ward-a", AT)
     service.set_handoff("oa1", "u2", "ward-a", AT + timedelta(minutes=5))
     rows, after = service.handoff_page(["ward-a"], None, 1)
-    assert [r["user_id"] for r in rows] == ["u2"] and after is not None
+    assert [service.citizen(r) for r in rows] == [("oa1", "u2")] and after is not None
     rows, after = service.handoff_page(["ward-a"], after, 1)
-    assert [r["user_id"] for r in rows] == ["u1"] and after is None
+    assert [service.citizen(r) for r in rows] == [("oa1", "u1")] and after is None
+    assert "u1" not in rows[0]["PK"] and crypto.is_encrypted(rows[0]["user_id"])  # hashed key, sealed id
+    assert [s.user_id for s in service.list_handoffs("ward-a")] == ["u2", "u1"]
 
 
 def test_an_officer_reads_the_citizens_last_question_and_closes_the_handoff(

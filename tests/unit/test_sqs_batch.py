@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from anninh.sqs_batch import BatchFailed, SqsRecord, process
+from anninh.sqs_batch import BatchFailed, SqsRecord, process, process_models
 
 
 def _event(*records: tuple[str, str]) -> dict[str, Any]:
@@ -69,3 +70,31 @@ def test_record_fields() -> None:
     record = SqsRecord(_event(("m1", "grp"))["Records"][0])
     assert (record.message_id, record.body, record.receive_count, record.group_id) == ("m1", "m1", 2, "grp")
     assert SqsRecord({"attributes": {"ApproximateReceiveCount": "x"}}).receive_count == 1
+
+
+class _Job(BaseModel):
+    job_id: str
+    attempt_limit: int = 3
+
+
+def _bodies(*bodies: str) -> dict[str, Any]:
+    return {"Records": [{"messageId": f"m{i}", "body": body} for i, body in enumerate(bodies)]}
+
+
+def test_bodies_reach_the_handler_as_the_consumers_model() -> None:
+    seen: list[tuple[str, str]] = []
+    response = process_models(
+        _bodies('{"job_id": "a"}', '{"job_id": "b", "attempt_limit": 5}'),
+        _Job,
+        lambda job, record: seen.append((job.job_id, record.message_id)),
+    )
+    assert response == {"batchItemFailures": []} and seen == [("a", "m0"), ("b", "m1")]
+
+
+def test_an_invalid_body_fails_its_record_or_is_dropped_when_no_retry_can_fix_it() -> None:
+    event = _bodies('{"job_id": "a"}', '{"no": "id"}', "not json")
+    handled: list[str] = []
+    failed = process_models(event, _Job, lambda job, record: handled.append(job.job_id))
+    assert failed == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+    dropped = process_models(event, _Job, lambda job, record: handled.append(job.job_id), on_invalid="drop")
+    assert dropped == {"batchItemFailures": []} and handled == ["a", "a"]

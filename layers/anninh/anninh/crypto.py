@@ -43,6 +43,7 @@ _lock = threading.Lock()
 _data_key: tuple[float, bytes, bytes] | None = None  # (made at, plaintext key, encrypted key)
 _plain_keys: OrderedDict[bytes, bytes] = OrderedDict()
 _pepper: bytes | None = None
+_pinned_pepper: bytes | None = None
 kms_calls: dict[str, int] = {"GenerateDataKey": 0, "Decrypt": 0}
 
 
@@ -156,9 +157,21 @@ def _pepper_bytes() -> bytes:
     return _pepper
 
 
+def use_pepper(pepper: bytes | None) -> None:
+    """Pin the pepper instead of reading the pseudonym secret (unit tests' stand-in; kept across
+    `reset_crypto_caches`); None unpins it."""
+    global _pepper, _pinned_pepper
+    _pepper = _pinned_pepper = pepper
+
+
 def user_hash(user_id: str) -> str:
     """Keyed hash of a Zalo user id (HMAC-SHA256 with the pepper): for lookups, never reversible."""
-    return hmac.new(_pepper_bytes(), f"user|{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
+    return user_hash_with(_pepper_bytes(), user_id)
+
+
+def user_hash_with(pepper: bytes, user_id: str) -> str:
+    """`user_hash` under a given pepper (tools and tests that read a stack's pepper themselves)."""
+    return hmac.new(pepper, f"user|{user_id}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
@@ -176,4 +189,4 @@ def reset_crypto_caches() -> None:
     with _lock:
         _data_key = None
         _plain_keys.clear()
-        _pepper = None
+        _pepper = _pinned_pepper

@@ -1,4 +1,5 @@
-"""DynamoDB helpers every store shares: pagination and the conditional-failure check.
+"""DynamoDB helpers every store shares: pagination, conditional writes and their failure checks, and the
+conversion of values to and from what the DynamoDB resource takes and gives (`to_dynamo`, `plain`).
 
 Stores only (scripts/architecture.py): logic and routes never build DynamoDB requests.
 """
@@ -6,6 +7,7 @@ Stores only (scripts/architecture.py): logic and routes never build DynamoDB req
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -71,3 +73,27 @@ def transaction_refused(exc: BaseException) -> bool:
         return False
     reasons = getattr(exc, "response", {}).get("CancellationReasons", [])
     return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB values as JSON-friendly Python (Decimal -> int/float, sets -> sorted lists), recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    return value
+
+
+def to_dynamo(value: Any) -> Any:
+    """Python values as the DynamoDB resource takes them (floats -> Decimal, tuples -> lists), recursively."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_dynamo(v) for v in value]
+    return value

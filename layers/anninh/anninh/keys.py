@@ -38,19 +38,35 @@ def event_receipt(dedupe_key: str) -> dict[str, str]:
     return {"PK": f"EVENT#{dedupe_key}", "SK": "EVENT"}
 
 
+# A citizen in a key is the keyed hash of the Zalo user id (`anninh.crypto.user_hash`, HMAC-SHA256 with
+# the pseudonym pepper), written <user_hash> below: anyone who reads the table sees no Zalo id in the
+# keys of conversations, blocks, rate limits and lookup windows. The builders take the id and hash it,
+# so every caller that knows the id (the inbound path, the sender, the API) finds the same items.
+def citizen_ref(user_id: str) -> str:
+    from anninh.crypto import user_hash
+
+    return user_hash(user_id)
+
+
 # Conversation of a citizen with an OA; messages sorted by time.
-# PK=CONV#<oa_id>#<user_id>  SK=MSG#<iso>#<msg_id>
+# PK=CONV#<oa_id>#<user_hash>  SK=MSG#<iso>#<msg_id>
 
 
 def conversation_pk(oa_id: str, user_id: str) -> str:
-    return f"CONV#{oa_id}#{user_id}"
+    return f"CONV#{oa_id}#{citizen_ref(user_id)}"
+
+
+CONVERSATION_PREFIX = "CONV#"
+MESSAGE_PREFIX = "MSG#"
+CASE_PREFIX = "CASE#"
+MEDIA_PREFIX = "MEDIA#"
 
 
 def message(oa_id: str, user_id: str, at_iso: str, msg_id: str) -> dict[str, str]:
-    return {"PK": conversation_pk(oa_id, user_id), "SK": f"MSG#{at_iso}#{msg_id}"}
+    return {"PK": conversation_pk(oa_id, user_id), "SK": f"{MESSAGE_PREFIX}{at_iso}#{msg_id}"}
 
 
-# Conversation state (open case, bot flow, hand-off flag): PK=CONV#<oa>#<user> SK=STATE
+# Conversation state (open case, bot flow, hand-off flag): PK=CONV#<oa>#<user_hash> SK=STATE
 def conversation_state(oa_id: str, user_id: str) -> dict[str, str]:
     return {"PK": conversation_pk(oa_id, user_id), "SK": "STATE"}
 
@@ -254,6 +270,20 @@ def stats_rollup_gsi(unit_id: str) -> str:
     return f"STATS#ROLLUP#{unit_id}"
 
 
+def stats_day_pk(day: str) -> str:
+    """The partition of a day's counters and roll-ups (SK=OA#... per OA, SK=UNIT#... per unit)."""
+    return f"STATS#{day}"
+
+
+STATS_OA_PREFIX = "OA#"
+STATS_FOLLOWERS_PK = "STATS#FOLLOWERS"
+
+
+def stats_unit_gsi(unit_id: str) -> str:
+    """A unit's per-OA day counters on GSI1 (GSI1SK=<yyyy-mm-dd>#<oa_id>)."""
+    return f"STATS#UNIT#{unit_id}"
+
+
 def report(report_id: str) -> dict[str, str]:
     return {"PK": f"REPORT#{report_id}", "SK": "REPORT"}
 
@@ -273,15 +303,15 @@ def unit_alerts_gsi(unit_id: str) -> str:
     return f"UNIT#{unit_id}#ALERTS"
 
 
-# Blocked citizen (messages logged, no case opened): PK=BLOCK#<oa_id>#<user_id> SK=BLOCK
+# Blocked citizen (messages logged, no case opened): PK=BLOCK#<oa_id>#<user_hash> SK=BLOCK
 def citizen_block(oa_id: str, user_id: str) -> dict[str, str]:
-    return {"PK": f"BLOCK#{oa_id}#{user_id}", "SK": "BLOCK"}
+    return {"PK": f"BLOCK#{oa_id}#{citizen_ref(user_id)}", "SK": "BLOCK"}
 
 
 # New cases opened by a citizen in one hour (atomic counter, expires_at):
-#   PK=CASERATE#<oa>#<user> SK=<yyyymmddhh>
+#   PK=CASERATE#<oa>#<user_hash> SK=<yyyymmddhh>
 def case_rate(oa_id: str, user_id: str, hour: str) -> dict[str, str]:
-    return {"PK": f"CASERATE#{oa_id}#{user_id}", "SK": hour}
+    return {"PK": f"CASERATE#{oa_id}#{citizen_ref(user_id)}", "SK": hour}
 
 
 # --- Officer workflow (issue 5) ----------------------------------------------------------------
@@ -329,9 +359,9 @@ UNITS_GSI = "UNITS"  # GSI1PK of every unit record (registry)
 
 
 # --- Self-service (issue 4): rate limits, queue guards and places, notices feed, news links ----------
-# CCCD lookups per citizen in a fixed window: PK=LIMIT#CCCD#<oa>#<user> SK=<window start iso>, TTL.
+# CCCD lookups per citizen in a fixed window: PK=LIMIT#CCCD#<oa>#<user_hash> SK=<window start iso>, TTL.
 def cccd_lookup_window(oa_id: str, user_id: str, window: str) -> dict[str, str]:
-    return {"PK": f"LIMIT#CCCD#{oa_id}#{user_id}", "SK": window}
+    return {"PK": f"LIMIT#CCCD#{oa_id}#{citizen_ref(user_id)}", "SK": window}
 
 
 # One active queue ticket per citizen per place and day (same partition as the day's counter):

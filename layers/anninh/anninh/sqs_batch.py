@@ -7,12 +7,21 @@ so SQS redelivers only it. For a FIFO queue, once a record fails the records aft
 unprocessed (all of them, or with `skip_group_on_error` only those of the same message group), so
 order within a group holds. When every record failed, the whole batch raises (unless told not to), so
 Lambda retries it as a whole.
+
+`process_models` is the same loop with each body parsed into the consumer's pydantic model first (what
+Powertools' batch processor does with its `model`): the handler gets the validated body. A body that
+is not a valid instance is either a failed record (`on_invalid="fail"`: SQS redelivers it and the
+queue's dead-letter queue keeps it) or logged and dropped (`"drop"`: a message no retry can fix).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
+
+from pydantic import BaseModel, ValidationError
+
+from anninh.observability import logger
 
 
 class ItemFailure(TypedDict):
@@ -94,3 +103,37 @@ def process(
     if records and len(failed) == len(records) and raise_on_entire_batch_failure:
         raise BatchFailed(errors) from errors[0]
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+def process_models[M: BaseModel](
+    event: Mapping[str, Any],
+    model: type[M],
+    handler: Callable[[M, SqsRecord], Any],
+    *,
+    on_invalid: Literal["fail", "drop"] = "fail",
+    fifo: bool = False,
+    skip_group_on_error: bool = False,
+    raise_on_entire_batch_failure: bool = True,
+) -> BatchResponse:
+    """`process` with each record's body validated as `model` before `handler(body, record)`."""
+
+    def parse_then_handle(record: SqsRecord) -> Any:
+        try:
+            body = model.model_validate_json(record.body)
+        except ValidationError as exc:
+            if on_invalid == "fail":
+                raise
+            logger.error(
+                "queue message is not valid; dropped",
+                extra={"model": model.__name__, "message_id": record.message_id, "errors": exc.error_count()},
+            )
+            return None
+        return handler(body, record)
+
+    return process(
+        event,
+        parse_then_handle,
+        fifo=fifo,
+        skip_group_on_error=skip_group_on_error,
+        raise_on_entire_batch_failure=raise_on_entire_batch_failure,
+    )

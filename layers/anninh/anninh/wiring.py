@@ -1,23 +1,34 @@
 """The composition root: every Lambda function's real stores, services and clients are built here.
 
-`functions/*/app.py` ask this module for what they need and hand it events; nothing below the
-handlers builds its own table or client for a function. Each object is built on first use and kept for
-the life of the process (warm invocations reuse it). Building is locked: the local stack and the bench
-call handlers from several threads at once. Tests that switch endpoints or settings call `reset()`.
+`functions/*/app.py` ask this module for what they need and hand it events; areas below take their
+stores and clients in their constructors and never build them for a function. (An area also offers
+`service()` on the process's main table for the routes and domain code that call it directly.)
+
+Each builder imports its area when it is first called, so a function's cold start loads only the
+areas that function uses (docs/architecture.md, "Cold start"). Long-lived objects (the webhook with
+its secret cache, the inbound pipeline, the media worker) are built once per container and reused on
+warm invocations; building is locked because the local stack and the bench call handlers from
+several threads at once. Tests that switch endpoints or settings call `reset()`.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from anninh import aws
-from anninh.intake.secrets import AppSecretCache
-from anninh.intake.store import DynamoReceiptStore
-from anninh.intake.webhook import SqsInboundQueue, Webhook
-from anninh.settings import get_settings
-from anninh.stats.store import DynamoStatsStore
+if TYPE_CHECKING:
+    from anninh.campaigns.planner import Planner
+    from anninh.campaigns.sender import BroadcastSender
+    from anninh.intake.pipeline import Pipeline
+    from anninh.intake.webhook import Webhook
+    from anninh.media.worker import MediaWorker
+    from anninh.queueing import Queue
+    from anninh.reports.service import ReportPorts
+    from anninh.retention import Retention
+    from anninh.sending import OutboxSender
+    from anninh.stats.store import DynamoStatsStore
+    from anninh.zalo.tokens import TokenStore
 
 _built: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -33,20 +44,37 @@ def _once[T](name: str, build: Callable[[], T]) -> T:
     return found  # type: ignore[no-any-return]
 
 
-def reset() -> None:
-    """Forget everything built (the next call builds afresh from the current settings)."""
+def reset(*names: str) -> None:
+    """Forget what was built (everything, or the named builders): the next call builds afresh."""
     with _lock:
-        _built.clear()
+        if not names:
+            _built.clear()
+        for name in names:
+            _built.pop(name, None)
+
+
+def provide(name: str, value: Any) -> None:
+    """Use a ready-made object for a builder (by its function name) until `reset`: tests and tools."""
+    if name not in _BUILDERS:
+        raise KeyError(f"no builder named {name!r}")
+    with _lock:
+        _built[name] = value
 
 
 def webhook() -> Webhook:
     """The webhook's acknowledgement path: app secrets (cached), receipts, the inbound queue."""
 
     def build() -> Webhook:
+        from anninh import aws
+        from anninh.intake.secrets import AppSecretCache
+        from anninh.intake.store import DynamoReceiptStore
+        from anninh.intake.webhook import SqsInboundQueue, Webhook
+        from anninh.settings import get_settings
+
         settings = get_settings()
         return Webhook(
             secrets=AppSecretCache(),
-            receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name, aws.client("kms")),
+            receipts=DynamoReceiptStore(aws.client("dynamodb"), settings.table_name),
             queue=SqsInboundQueue(aws.client("sqs"), settings.inbound_queue_url),
             max_body_bytes=settings.webhook_max_body_bytes,
             max_event_age_seconds=settings.webhook_max_event_age_seconds,
@@ -56,6 +84,77 @@ def webhook() -> Webhook:
     return _once("webhook", build)
 
 
+def inbound_pipeline() -> Pipeline:
+    """The inbound pipeline (conversations, followers, cases, the bot), once per container."""
+    from anninh.intake.pipeline import default_pipeline
+
+    return _once("inbound_pipeline", default_pipeline)
+
+
+def media_worker() -> MediaWorker:
+    """The media worker (allow-listed fetcher, S3 sink), once per container."""
+    from anninh.media.worker import default_worker
+
+    return _once("media_worker", default_worker)
+
+
 def stats_store() -> DynamoStatsStore:
     """A stats store on the main table (new each call: it caches a day's items for one request or run)."""
+    from anninh import aws
+    from anninh.stats.store import DynamoStatsStore
+
     return DynamoStatsStore(aws.table())
+
+
+def report_ports() -> ReportPorts:
+    """What rendering a report needs: the registry, figures, the report records, titles of KB entries."""
+    from anninh.registry.store import current_registry
+    from anninh.reports.service import ReportPorts, kb_titles
+
+    return ReportPorts(current_registry(), stats_store(), kb_titles=kb_titles())
+
+
+def retention() -> Retention:
+    """The retention purge on the main table, the media bucket and the configured period."""
+    from anninh import retention
+
+    return retention.service()
+
+
+def queue() -> Queue:
+    """Queue numbers on the main table (reminders)."""
+    from anninh import queueing
+
+    return queueing.service()
+
+
+def token_store() -> TokenStore:
+    """OA access tokens (Secrets Manager, with the refresh lease in the table)."""
+    from anninh.zalo.tokens import TokenStore
+
+    return TokenStore()
+
+
+def outbox_sender() -> OutboxSender:
+    """The outbox sender: one per container (HTTP pool, token cache, the shared limiter)."""
+    from anninh.sending import default_sender
+
+    return default_sender()
+
+
+def broadcast_sender(remaining_ms: Callable[[], int] | None = None) -> BroadcastSender:
+    """The campaign batch sender (registry, Zalo gateway, shared limiter, quota ledger, queue writer)."""
+    from anninh.campaigns import runtime
+
+    return runtime.sender(remaining_ms)
+
+
+def campaign_planner(remaining_ms: Callable[[], int] | None = None) -> Planner:
+    """The campaign planner (audience, batches, article creation through the gateway)."""
+    from anninh.campaigns import runtime
+
+    return runtime.planner(remaining_ms)
+
+
+# The builders whose result is kept per container (what `provide` may stand in for).
+_BUILDERS = frozenset({"webhook", "inbound_pipeline", "media_worker"})

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.audit.rules import AuditRecord, decode_key_cursor, encode_cursor
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class AuditStore(Protocol):
@@ -34,7 +37,7 @@ class AuditStore(Protocol):
 
 
 class DynamoAuditStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def append(self, entry: AuditRecord) -> None:

@@ -3,9 +3,10 @@ built once per container so warm invocations reuse clients, cached tokens and th
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from anninh.campaigns.gateway import ZaloGateway
 from anninh.campaigns.model import Batch
@@ -60,25 +61,21 @@ def sender(remaining_ms: Any | None = None) -> BroadcastSender:
     )
 
 
-def send_record_body(body: str, worker: BroadcastSender) -> None:
+def send_batch(batch: Batch, worker: BroadcastSender) -> None:
     """One BroadcastQueue message: a batch of recipients. Raises RetryBatch to have it redelivered."""
-    try:
-        batch = Batch.model_validate_json(body)
-    except ValueError:
-        logger.error("broadcast message is not a batch; dropped", extra={"body": body[:500]})
-        return
     result = worker.send_batch(batch)
     if result.retry:
         raise RetryBatch(f"batch {batch.batch_id}: some recipients must be tried again later")
 
 
-def plan_record_body(body: str, worker: Planner) -> None:
-    """One CampaignQueue message: {"campaign_id"}."""
-    try:
-        campaign_id = str(json.loads(body)["campaign_id"])
-    except (ValueError, KeyError, TypeError):
-        logger.error("campaign message without campaign_id; dropped", extra={"body": body[:500]})
-        return
+class CampaignJob(BaseModel):
+    """One CampaignQueue message: the campaign to plan."""
+
+    campaign_id: str = Field(min_length=1)
+
+
+def plan(job: CampaignJob, worker: Planner) -> None:
+    campaign_id = job.campaign_id
     outcome = worker.plan(campaign_id)
     logger.info(
         "campaign planned",

@@ -16,7 +16,6 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from anninh.audit import InvalidCursor, decode_cursor, encode_cursor
@@ -24,6 +23,7 @@ from anninh.cases.errors import CaseNotFound, StaleCase
 from anninh.cases.model import Case, open_case_fields
 from anninh.cases.store import CaseStore, default_store
 from anninh.clock import iso
+from anninh.dynamo import plain
 from anninh.text import fold
 
 Access = Literal["full", "info"]
@@ -33,20 +33,7 @@ OPEN_STATUSES = frozenset({"new", "in_review", "verified", "forwarded"})
 MAX_EXAMINED = 1500
 
 
-__all__ = ["CaseNotFound", "StaleCase"]  # re-exported: callers catch them from here
-
-
-def plain(value: Any) -> Any:
-    """DynamoDB values as JSON-friendly Python (Decimal -> int/float, sets -> sorted lists)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return sorted(plain(v) for v in value)
-    return value
+__all__ = ["CaseNotFound", "StaleCase", "plain"]  # re-exported for the callers that take them from here
 
 
 def case_from_item(item: dict[str, Any]) -> Case:

@@ -14,10 +14,8 @@ event changes nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -29,7 +27,7 @@ from anninh.cases.model import Case, case_context, open_case_fields, seal_case_f
 from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
 from anninh.conversations import message_context
-from anninh.dynamo import put_new, query_all, query_items, transaction_refused, update_if
+from anninh.dynamo import put_new, query_all, query_items, to_dynamo, transaction_refused, update_if
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -39,12 +37,9 @@ class DuplicateActivity(Exception):
     """This event's effect on the case was applied already (redelivery)."""
 
 
-def _ddb(value: Any) -> Any:
-    """Python values -> what DynamoDB accepts (floats as Decimal, no None)."""
-    cleaned = json.loads(json.dumps(value), parse_float=Decimal)
-    if isinstance(cleaned, dict):
-        return {k: v for k, v in cleaned.items() if v is not None}
-    return cleaned
+def _ddb(value: dict[str, Any]) -> dict[str, Any]:
+    """An item as DynamoDB takes it: floats as Decimal, no None attributes."""
+    return {k: v for k, v in to_dynamo(value).items() if v is not None}
 
 
 def case_item(case: Case) -> dict[str, Any]:
@@ -88,17 +83,6 @@ def media_seq(at: datetime, event_key: str) -> str:
 
 SEEN_TTL_DAYS = 60
 PRESENCE_TTL_SECONDS = 720
-
-
-def to_dynamo(value: Any) -> Any:
-    """Python values as the DynamoDB resource accepts them (floats -> Decimal)."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, dict):
-        return {k: to_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_dynamo(v) for v in value]
-    return value
 
 
 class CaseStore(Protocol):
@@ -507,9 +491,10 @@ class DynamoCaseStore:
         return item
 
     def update_media(self, case_id: str, sk: str, **fields: Any) -> None:
-        names = {f"#f{i}": k for i, k in enumerate(fields)}
-        values = {f":v{i}": v for i, v in enumerate(_ddb(fields).values())}
-        sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        given = _ddb(fields)  # a None field is left as it is (names and values stay paired)
+        names = {f"#f{i}": k for i, k in enumerate(given)}
+        values = {f":v{i}": v for i, v in enumerate(given.values())}
+        sets = ", ".join(f"#f{i} = :v{i}" for i in range(len(given)))
         self._table.update_item(
             Key={"PK": keys.case_pk(case_id), "SK": sk},
             UpdateExpression=f"SET {sets}",

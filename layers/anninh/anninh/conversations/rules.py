@@ -1,6 +1,7 @@
 """Conversations and hand-offs: the records and the pure rules (no I/O).
 
-Messages: PK=CONV#<oa>#<user>, SK=MSG#<iso>#<msg_id>, oldest first. Every inbound message is keyed by
+Messages: PK=CONV#<oa>#<user_hash>, SK=MSG#<iso>#<msg_id>, oldest first (`keys.citizen_ref`: the keyed
+hash of the Zalo id, never the id). Every inbound message is keyed by
 Zalo's timestamp and msg_id, so a redelivered event writes nothing new. Outbound messages (our sends,
 OA echoes, human admin replies) also write a marker SK=MSGID#<msg_id> in the same transaction: whichever
 of "our sender recorded it" and "Zalo echoed it" comes second is a no-op.

@@ -40,6 +40,25 @@ def message_context(item: dict[str, Any], name: str) -> str:
     return f"{item.get('PK')}|{item.get('SK')}|{name}"
 
 
+def state_context(item: dict[str, Any], name: str) -> str:
+    """Associated data of a sealed field of the state item: its key and the field."""
+    return f"{item.get('PK')}|STATE|{name}"
+
+
+def seal_user_id(pk: str, user_id: str) -> Any:
+    """The Zalo id on the state item, sealed to it: the officer's reply and pseudonym need it."""
+    return crypto.encrypt_text(user_id, context=state_context({"PK": pk}, "user_id"))
+
+
+def open_user_id(item: dict[str, Any]) -> str | None:
+    """The Zalo id of a state item (sealed; a plain value from before sealing is taken as it is)."""
+    value = item.get("user_id")
+    if crypto.is_encrypted(value):
+        opened = crypto.open_or_none(plain(value), state_context(item, "user_id"))
+        return opened if isinstance(opened, str) else None
+    return value if isinstance(value, str) else None
+
+
 def seal_message(item: dict[str, Any]) -> dict[str, Any]:
     """The item with its citizen content sealed (text as is, the message object as JSON)."""
     out = capped(item)

@@ -25,12 +25,14 @@ from anninh.conversations.rules import (
     outbound_kind,
     plain,
 )
-from anninh.conversations.sealed import officer_view, open_message, seal_message
+from anninh.conversations.sealed import officer_view, open_message, open_user_id, seal_message, seal_user_id
 from anninh.conversations.store import ConversationStore
 
 
-def _state(item: dict[str, Any]) -> ConversationState:
+def _state(item: dict[str, Any], user_id: str | None = None) -> ConversationState:
+    """The state record; the Zalo id from the caller when it knows it, else opened from the item."""
     data = {k: plain(v) for k, v in item.items() if k in ConversationState.model_fields}
+    data["user_id"] = user_id or open_user_id(item) or ""
     return ConversationState.model_validate(data)
 
 
@@ -65,7 +67,6 @@ class ConversationService:
             "type": "message",
             "direction": "in",
             "oa_id": oa_id,
-            "user_id": user_id,
             "at": at_iso,
             "msg_id": msg_id,
             "kind": kind,
@@ -100,7 +101,6 @@ class ConversationService:
             "type": "message",
             "direction": "out",
             "oa_id": oa_id,
-            "user_id": user_id,
             "at": at_iso,
             "msg_id": msg_id,
             "kind": outbound_kind(message),
@@ -139,19 +139,22 @@ class ConversationService:
         start = decode_cursor(cursor, pk)
         size = max(1, min(limit, MAX_PAGE))
         items, last = self.store.messages_page(pk, low, high, size, start=start, newest_first=newest_first)
-        messages = [ConversationMessage.model_validate(plain(open_message(i))) for i in items]
+        messages = [
+            ConversationMessage.model_validate({**plain(open_message(i)), "user_id": user_id}) for i in items
+        ]
         return messages, encode_cursor(last)
 
     # --- state -----------------------------------------------------------------------------------
 
     def get_state(self, oa_id: str, user_id: str) -> ConversationState | None:
         item = self.store.get_state(oa_id, user_id)
-        return _state(item) if item else None
+        return _state(item, user_id) if item else None
 
     def ensure_state(self, oa_id: str, user_id: str, unit_id: str, at: datetime) -> ConversationState:
         """The state item, created on first contact with a fresh opaque conversation_id."""
-        fields = {"oa_id": oa_id, "user_id": user_id, "unit_id": unit_id, "last_inbound_at": iso(at)}
-        return _state(self.store.ensure_state(oa_id, user_id, fields, self.new_id()))
+        sealed = seal_user_id(keys.conversation_pk(oa_id, user_id), user_id)
+        fields = {"oa_id": oa_id, "user_id": sealed, "unit_id": unit_id, "last_inbound_at": iso(at)}
+        return _state(self.store.ensure_state(oa_id, user_id, fields, self.new_id()), user_id)
 
     def set_open_case(self, oa_id: str, user_id: str, case_id: str, window_until: datetime) -> None:
         self.store.set_open_case(oa_id, user_id, case_id, iso(window_until))
@@ -213,6 +216,8 @@ class ConversationService:
 
     @staticmethod
     def citizen(state: dict[str, Any]) -> tuple[str, str]:
-        """(oa_id, user_id) of a state item."""
-        _, oa_id, user_id = [*str(state.get("PK", "")).split("#", 2), "", ""][:3]
-        return str(state.get("oa_id") or oa_id), str(state.get("user_id") or user_id)
+        """(oa_id, Zalo user_id) of a state item: the id is opened from its sealed field (the key
+        holds only its keyed hash); "" when it does not open."""
+        parts = str(state.get("PK", "")).split("#")
+        oa_id = str(state.get("oa_id") or (parts[1] if len(parts) > 1 else ""))
+        return oa_id, open_user_id(state) or ""

@@ -9,7 +9,7 @@ and interactions are conditional so late events never move the record backward.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -17,6 +17,9 @@ from botocore.exceptions import ClientError
 from anninh import aws, keys
 from anninh.dynamo import condition_failed, query_items
 from anninh.followers.rules import Follower
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class FollowerStore(Protocol):
@@ -47,7 +50,7 @@ def _from_item(item: dict[str, Any]) -> Follower:
 
 
 class DynamoFollowerStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def _update(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from anninh import aws, keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class HotlineStore(Protocol):
@@ -15,11 +18,11 @@ class HotlineStore(Protocol):
 
 
 class DynamoHotlineStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def get(self, unit_id: str) -> list[dict[str, str]]:
-        item = self.table.get_item(Key=keys.unit_hotlines(unit_id)).get("Item") or {}
+        item: dict[str, Any] = self.table.get_item(Key=keys.unit_hotlines(unit_id)).get("Item") or {}
         return [{"label": str(h["label"]), "phone": str(h["phone"])} for h in item.get("hotlines") or []]
 
     def put(self, unit_id: str, hotlines: list[dict[str, str]], editor: str, at_iso: str) -> None:

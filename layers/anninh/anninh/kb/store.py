@@ -3,12 +3,15 @@ all on GSI1PK=`keys.KB_OVERRIDES_GSI` so the whole set is one query."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.dynamo import query_all
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class KbOverrideStore(Protocol):
@@ -24,7 +27,7 @@ class KbOverrideStore(Protocol):
 
 
 class DynamoKbStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def overrides(self) -> list[dict[str, Any]]:
@@ -33,7 +36,7 @@ class DynamoKbStore:
         )
 
     def fields_of(self, entry_id: str) -> dict[str, Any]:
-        existing = self.table.get_item(Key=keys.kb_entry(entry_id)).get("Item") or {}
+        existing: dict[str, Any] = self.table.get_item(Key=keys.kb_entry(entry_id)).get("Item") or {}
         return dict(existing.get("fields") or {}) if not existing.get("deleted") else {}
 
     def put(self, entry_id: str, fields: dict[str, Any], *, deleted: bool, editor: str, at_iso: str) -> None:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.dynamo import query_items
 from anninh.notices.rules import Notice
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class NoticeStore(Protocol):
@@ -71,7 +74,7 @@ def _decode(cursor: str | None) -> dict[str, Any] | None:
 
 
 class DynamoNoticeStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def create(self, notice: Notice) -> None:

@@ -11,7 +11,7 @@ marked cancelled, the day's `active` goes down by one and the guard goes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -19,6 +19,9 @@ from botocore.exceptions import ClientError
 from anninh import aws, keys
 from anninh.dynamo import condition_failed, error_code, query_items
 from anninh.queueing.rules import Place, Ticket
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 GuardState = Literal["new", "existing", "busy"]
 
@@ -71,7 +74,7 @@ def ticket_from_item(item: dict[str, Any]) -> Ticket:
 
 
 class DynamoQueueStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def place_overrides(self) -> list[Place]:
@@ -104,7 +107,7 @@ class DynamoQueueStore:
         except ClientError as exc:
             if not condition_failed(exc):
                 raise
-        held = self.table.get_item(Key=guard, ConsistentRead=True).get("Item") or {}
+        held: dict[str, Any] = self.table.get_item(Key=guard, ConsistentRead=True).get("Item") or {}
         if "number" in held:
             return "existing", int(held["number"])
         # A guard without a number: another request of this citizen is in flight, or one crashed.
@@ -156,7 +159,8 @@ class DynamoQueueStore:
             if condition_failed(exc):
                 return None
             raise
-        return int(updated["Attributes"]["issued"])
+        attributes: dict[str, Any] = updated.get("Attributes") or {}
+        return int(attributes["issued"])
 
     def put_ticket(self, ticket: Ticket, unit_id: str, created_iso: str, expires_at: int) -> None:
         self.table.put_item(

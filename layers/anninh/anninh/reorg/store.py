@@ -87,7 +87,7 @@ class DynamoReorgStore:
         return [Handoff(str(i["PK"]), str(i["SK"]), unit_id) for i in items]
 
     def followers(self) -> dict[str, int]:
-        items = self._query(KeyConditionExpression=Key("PK").eq("STATS#FOLLOWERS"))
+        items = self._query(KeyConditionExpression=Key("PK").eq(keys.STATS_FOLLOWERS_PK))
         return {str(i["oa_id"]): int(i.get("followers", 0)) for i in items if "oa_id" in i}
 
     def places(self) -> list[Placed]:
@@ -110,7 +110,7 @@ class DynamoReorgStore:
         """Follows less unfollows counted for the unit on or after `day` (one GSI query)."""
         items = self._query(
             IndexName="GSI1",
-            KeyConditionExpression=Key("GSI1PK").eq(f"STATS#UNIT#{unit_id}") & Key("GSI1SK").gte(day),
+            KeyConditionExpression=Key("GSI1PK").eq(keys.stats_unit_gsi(unit_id)) & Key("GSI1SK").gte(day),
         )
         return sum(int(i.get("follows", 0)) - int(i.get("unfollows", 0)) for i in items)
 

@@ -11,11 +11,12 @@ Objects: reports/<unit_id>/<id>/bao-cao-so-ket.html and .pdf (expired by the buc
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from anninh import aws
 from anninh.clock import iso, vn_day
@@ -27,6 +28,12 @@ from anninh.stats.store import StatsStore
 URL_SECONDS = 900
 FILE_NAME = "bao-cao-so-ket"
 Status = Literal["queued", "ready", "failed"]
+
+
+class ReportJob(BaseModel):
+    """A ReportQueue message: the id of the report to render."""
+
+    report_id: str = Field(min_length=1, max_length=80)
 
 
 class ReportNotFound(LookupError):
@@ -83,7 +90,7 @@ def request_report(
     }
     _put(ports, record)
     ports.sqs_client().send_message(
-        QueueUrl=get_settings().report_queue_url, MessageBody=json.dumps({"report_id": report_id})
+        QueueUrl=get_settings().report_queue_url, MessageBody=ReportJob(report_id=report_id).model_dump_json()
     )
     return record
 

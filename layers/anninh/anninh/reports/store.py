@@ -6,10 +6,13 @@ GSI1SK=<created_iso>#<id>; the record itself is the item's `data` map, overwritt
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from anninh import aws, keys
 from anninh.stats.figures import plain
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class ReportStore(Protocol):
@@ -21,7 +24,7 @@ class ReportStore(Protocol):
 
 
 class DynamoReportStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def put(self, record: dict[str, Any]) -> None:

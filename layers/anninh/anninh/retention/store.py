@@ -8,11 +8,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Attr
 
-from anninh import aws
+from anninh import aws, keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 OutOfTime = Callable[[], bool]
 
@@ -39,14 +42,14 @@ def _scan(table: Any, condition: Any, out_of_time: OutOfTime) -> Iterator[dict[s
 
 
 class DynamoRetentionStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def delete_messages_before(self, cutoff_iso: str, out_of_time: OutOfTime) -> int:
         old = (
-            Attr("SK").begins_with("MSG#")
-            & Attr("SK").lt(f"MSG#{cutoff_iso}")
-            & Attr("PK").begins_with("CONV#")
+            Attr("SK").begins_with(keys.MESSAGE_PREFIX)
+            & Attr("SK").lt(f"{keys.MESSAGE_PREFIX}{cutoff_iso}")
+            & Attr("PK").begins_with(keys.CONVERSATION_PREFIX)
         )
         deleted = 0
         with self.table.batch_writer() as batch:
@@ -57,8 +60,8 @@ class DynamoRetentionStore:
 
     def unpurged_media(self, out_of_time: OutOfTime) -> Iterator[dict[str, Any]]:
         media = (
-            Attr("SK").begins_with("MEDIA#")
-            & Attr("PK").begins_with("CASE#")
+            Attr("SK").begins_with(keys.MEDIA_PREFIX)
+            & Attr("PK").begins_with(keys.CASE_PREFIX)
             & Attr("purged_at").not_exists()
         )
         yield from _scan(self.table, media, out_of_time)
@@ -68,12 +71,14 @@ class DynamoRetentionStore:
         expression = "SET purged_at = :at"
         if key_fields:
             expression += " REMOVE " + ", ".join(names)
-        self.table.update_item(
-            Key={"PK": pk, "SK": sk},
-            UpdateExpression=expression,
-            ExpressionAttributeValues={":at": at_iso},
-            **({"ExpressionAttributeNames": names} if names else {}),
-        )
+        request: dict[str, Any] = {
+            "Key": {"PK": pk, "SK": sk},
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": {":at": at_iso},
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        self.table.update_item(**request)
 
 
 def default_store() -> DynamoRetentionStore:

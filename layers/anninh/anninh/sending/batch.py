@@ -6,7 +6,6 @@ import time
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 
 from anninh import aws
 from anninh.observability import logger
@@ -14,7 +13,7 @@ from anninh.outbox import OutboundMessage
 from anninh.ratelimit import RateLimiter
 from anninh.sending.sender import MAX_VISIBILITY, OutboxSender
 from anninh.settings import get_settings
-from anninh.sqs_batch import SqsRecord, process
+from anninh.sqs_batch import SqsRecord, process_models
 
 _default: OutboxSender | None = None
 
@@ -45,15 +44,8 @@ def handle_outbox_batch(
     deadline = time.monotonic() + remaining - 1.0
     delays: dict[str, int] = {}
 
-    def deliver(record: SqsRecord) -> str:
-        try:
-            msg = OutboundMessage.model_validate_json(record.body)
-        except ValidationError:
-            # Nothing can ever send it; failing would only block the citizen's FIFO group.
-            logger.error("malformed outbox item dropped", extra={"message_id": record.message_id})
-            return "dropped"
-        receive_count = record.receive_count
-        outcome = sender.deliver(msg, receive_count=receive_count, deadline=deadline)
+    def deliver(msg: OutboundMessage, record: SqsRecord) -> str:
+        outcome = sender.deliver(msg, receive_count=record.receive_count, deadline=deadline)
         if outcome.status == "retry":
             delays[record.message_id] = outcome.retry_after
             raise RetryLaterError(outcome.reason)
@@ -61,8 +53,16 @@ def handle_outbox_batch(
 
     # A batch whose every item is waiting for a retry is normal here: report it item by item (each
     # with its own backoff) instead of raising and letting the whole batch come back at once.
-    response = process(
-        event, deliver, fifo=True, skip_group_on_error=True, raise_on_entire_batch_failure=False
+    # A malformed item is dropped (logged): nothing can ever send it, and failing it would only block
+    # the citizen's FIFO group.
+    response = process_models(
+        event,
+        OutboundMessage,
+        deliver,
+        on_invalid="drop",
+        fifo=True,
+        skip_group_on_error=True,
+        raise_on_entire_batch_failure=False,
     )
     failed = {str(f["itemIdentifier"]) for f in response.get("batchItemFailures", [])}
     if failed:

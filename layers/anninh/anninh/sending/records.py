@@ -75,7 +75,7 @@ class OutboxRecords:
         """Take the message unless it is final or another sender's claim is still live."""
         claimed, record = self.store.claim(
             msg.key,
-            {"oa_id": msg.oa_id, "user_id": msg.user_id, "origin": msg.origin},
+            {"oa_id": msg.oa_id, "origin": msg.origin},  # the Zalo id only on a kept record, sealed
             iso(now),
             epoch_ms(now),
             lease_end(now, claim_seconds),
@@ -149,6 +149,8 @@ class OutboxRecords:
             "message": crypto.encrypt_text(
                 json.dumps(msg.message, ensure_ascii=False), context=f"OUTBOX#{msg.key}|message"
             ),
+            # The undelivered list maps the citizen to the conversation and pseudonym; never in the clear.
+            "user_id": crypto.encrypt_text(msg.user_id, context=f"OUTBOX#{msg.key}|user_id"),
             "expires_at": int(at.timestamp()) + get_settings().retention_days * 24 * 3600,
         }
         if error_code is not None:
@@ -180,7 +182,7 @@ def list_undelivered(unit_id: str, limit: int = 50, store: OutboxStore | None = 
                 "reason": item.get("reason", ""),
                 "error_code": int(item["error_code"]) if item.get("error_code") is not None else None,
                 "oa_id": item.get("oa_id"),
-                "user_id": item.get("user_id"),
+                "user_id": crypto.open_or_none(item.get("user_id"), f"{item['PK']}|user_id"),
                 "case_id": item.get("case_id") or None,
                 "officer": item.get("officer") or None,
                 "origin": item.get("origin"),

@@ -27,7 +27,7 @@ CLAIM_CONDITION = (
 )
 CLAIM_UPDATE = (
     "SET #status = :sending, claim_until = :until, attempts = if_not_exists(attempts, :zero) + :one,"
-    " oa_id = :oa, user_id = :user, origin = :origin,"
+    " oa_id = :oa, origin = :origin,"
     " created_at = if_not_exists(created_at, :now), updated_at = :now, #type = :type"
 )
 
@@ -85,7 +85,6 @@ class DynamoSendingStore:
                 ":zero": 0,
                 ":one": 1,
                 ":oa": fields["oa_id"],
-                ":user": fields["user_id"],
                 ":origin": fields["origin"],
                 ":now": now_iso,
                 ":type": "outbox",

@@ -11,7 +11,7 @@ Key shapes are in `anninh.keys` (section "Statistics"). Access patterns:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
@@ -20,6 +20,9 @@ from anninh.clock import iso, utcnow
 from anninh.dynamo import query_all
 from anninh.settings import get_settings
 from anninh.stats.figures import Figures, figures_of, plain
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class StatsStore(Protocol):
@@ -47,7 +50,7 @@ def _to_dynamo(value: Any) -> Any:
 class DynamoStatsStore:
     """The stats aggregate over the main table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
         self._oa_items: dict[str, list[dict[str, Any]]] = {}  # per day: one store per request or run
 
@@ -57,7 +60,8 @@ class DynamoStatsStore:
     def _oa_items_of(self, day: str) -> list[dict[str, Any]]:
         if day not in self._oa_items:
             self._oa_items[day] = self._query(
-                KeyConditionExpression=Key("PK").eq(f"STATS#{day}") & Key("SK").begins_with("OA#")
+                KeyConditionExpression=Key("PK").eq(keys.stats_day_pk(day))
+                & Key("SK").begins_with(keys.STATS_OA_PREFIX)
             )
         return self._oa_items[day]
 
@@ -66,7 +70,7 @@ class DynamoStatsStore:
         return [(item["oa_id"], item.get("unit_id", ""), figures_of(item)) for item in self._oa_items_of(day)]
 
     def follower_gauges(self) -> dict[str, int]:
-        items = self._query(KeyConditionExpression=Key("PK").eq("STATS#FOLLOWERS"))
+        items = self._query(KeyConditionExpression=Key("PK").eq(keys.STATS_FOLLOWERS_PK))
         return {item["oa_id"]: int(item.get("followers", 0)) for item in items}
 
     def put_rollup(
@@ -146,7 +150,7 @@ class DynamoCounterStore:
         names = {f"#c{i}": name for i, name in enumerate(increments)}
         values: dict[str, Any] = {f":v{i}": {"N": str(v)} for i, v in enumerate(increments.values())}
         values[":unit"] = {"S": unit_id}
-        values[":gpk"] = {"S": f"STATS#UNIT#{unit_id}"}
+        values[":gpk"] = {"S": keys.stats_unit_gsi(unit_id)}
         values[":gsk"] = {"S": f"{day}#{oa_id}"}
         values[":day"] = {"S": day}
         values[":oa"] = {"S": oa_id}

@@ -1,6 +1,6 @@
 """Conversations the bot handed off to a human: list, read, reply, close.
 
-The conversation state item (PK=CONV#<oa>#<user>, SK=STATE, kept by intake) carries an opaque
+The conversation state item (PK=CONV#<oa>#<user_hash>, SK=STATE, kept by intake) carries an opaque
 `conversation_id` (GSI2) and, while handed off, the unit's hand-off index entry (GSI1). Officers only
 ever see the conversation id and a pseudonym, never the Zalo id. A conversation belongs to the unit
 of the OA it happens on.

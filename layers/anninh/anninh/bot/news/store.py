@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 
 class NewsStore(Protocol):
@@ -21,7 +24,7 @@ class NewsStore(Protocol):
 
 
 class DynamoNewsStore:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Table) -> None:
         self.table = table
 
     def latest(self, oa_id: str, limit: int) -> list[dict[str, Any]]:
