@@ -17,9 +17,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from anninh.intake.events import dedupe_key
 from anninh.intake.signature import signature_header
 from anninh.registry import Registry
+from anninh.zalo.events import dedupe_key
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"

@@ -9,9 +9,8 @@ export const CAMPAIGN_STATUS_LABELS = {};
 export const INELIGIBLE_LABELS = {};
 export const STATS_LABELS = {};
 export const ROLE_LABELS = {};
-// Why a message to a citizen could not be delivered: a few words for the badge, the long text explains.
+// Why a message to a citizen could not be delivered, in a few words (the API's item carries the long text).
 export const UNDELIVERED_CAUSE_LABELS = {};
-export const UNDELIVERED_CAUSE_DETAILS = {};
 
 const FROM_API = {
   case_status: STATUS_LABELS,
@@ -21,7 +20,6 @@ const FROM_API = {
   stats: STATS_LABELS,
   role: ROLE_LABELS,
   undelivered_cause: UNDELIVERED_CAUSE_LABELS,
-  undelivered_cause_detail: UNDELIVERED_CAUSE_DETAILS,
 };
 
 /** Replace every map with the API's (keys the API does not send are dropped). */

@@ -14,9 +14,9 @@ from anninh import alerts, aws, conversations, followers, wiring
 from anninh.cases import store
 from anninh.clock import from_millis, iso
 from anninh.intake.envelope import InboundEnvelope
-from anninh.intake.events import dedupe_key
 from anninh.intake.pipeline import default_pipeline
 from anninh.settings import get_settings
+from anninh.zalo.events import dedupe_key
 from tests.conftest import load_event
 from tests.integration.test_inbound_support import (
     FakeBot,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from anninh.intake.events import (
+from anninh.zalo.events import (
     KNOWN_EVENT_NAMES,
     AnonymousMessageEvent,
     FollowEvent,

@@ -10,7 +10,7 @@ from anninh.campaigns.model import REASONS
 from anninh.campaigns.model import STATUS_LABELS as CAMPAIGN_STATUS_LABELS
 from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI
 from anninh.registry import ROLE_LABELS_VI
-from anninh.sending.records import CAUSE_LABELS, CAUSE_SHORT_LABELS
+from anninh.sending.records import CAUSE_SHORT_LABELS
 from anninh.stats.figures import LABELS_VI as STATS_LABELS_VI
 
 
@@ -23,6 +23,5 @@ def console_labels() -> dict[str, dict[str, str]]:
         "campaign_reason": dict(REASONS),
         "role": {str(role): text for role, text in ROLE_LABELS_VI.items()},
         "undelivered_cause": dict(CAUSE_SHORT_LABELS),
-        "undelivered_cause_detail": dict(CAUSE_LABELS),
         "stats": dict(STATS_LABELS_VI),
     }

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-CaseStatus = Literal["new", "in_review", "verified", "forwarded", "resolved", "rejected", "spam"]
+from anninh.model.case_terms import OUTCOME_LABELS_VI, STATUS_LABELS_VI, CaseStatus, Outcome
 
-STATUS_LABELS_VI: dict[str, str] = {
-    "new": "Mới tiếp nhận",
-    "in_review": "Đang xác minh",
-    "verified": "Đã xác minh",
-    "forwarded": "Đã chuyển đơn vị",
-    "resolved": "Đã giải quyết",
-    "rejected": "Không đủ cơ sở",
-    "spam": "Tin rác",
-}
-
-Outcome = Literal["arrest", "prevented", "recovered_goods", "administrative_fine", "referred", "no_action"]
-
-OUTCOME_LABELS_VI: dict[str, str] = {
-    "arrest": "Bắt giữ đối tượng",
-    "prevented": "Ngăn chặn kịp thời",
-    "recovered_goods": "Thu hồi tài sản",
-    "administrative_fine": "Xử phạt vi phạm hành chính",
-    "referred": "Chuyển cơ quan có thẩm quyền",
-    "no_action": "Không cần xử lý",
-}
+# The vocabulary lives in anninh.model (below `stats`, which counts outcomes); re-exported from here.
+__all__ = ["OUTCOME_LABELS_VI", "STATUS_LABELS_VI", "Case", "CaseStatus", "Location", "Outcome"]
 
 
 class Location(BaseModel):

@@ -28,11 +28,11 @@ from anninh.cases.store import DynamoCaseStore, default_store
 from anninh.cases.urgent import urgent_terms
 from anninh.clock import iso
 from anninh.conversations import ConversationState
-from anninh.intake.events import Attachment, UserMessageEvent
 from anninh.observability import logger, metrics
 from anninh.outbox import OutboundMessage, text
 from anninh.registry import OA, Registry
 from anninh.settings import Settings
+from anninh.zalo.events import Attachment, UserMessageEvent
 
 _CASE_NS = uuid.UUID("6f1c3f4e-5a43-4d0b-9a55-3c1e0f2b7a10")
 OPEN_STATUSES = frozenset({"new", "in_review", "verified", "forwarded"})

@@ -45,16 +45,45 @@ def service() -> ConversationService:
     return ConversationService(default_store(), get_settings().retention_days)
 
 
-def record_inbound(*args: Any, **kwargs: Any) -> bool:
-    return service().record_inbound(*args, **kwargs)
+def record_inbound(  # noqa: PLR0917 - the order of a conversation message
+    oa_id: str,
+    user_id: str,
+    at: datetime,
+    msg_id: str,
+    kind: str,
+    message: dict[str, Any],
+    event_key: str,
+    text: str | None = None,
+) -> bool:
+    return service().record_inbound(oa_id, user_id, at, msg_id, kind, message, event_key, text)
 
 
-def record_outbound(*args: Any, **kwargs: Any) -> bool:
-    return service().record_outbound(*args, **kwargs)
+def record_outbound(  # noqa: PLR0917 - the interface other areas call
+    oa_id: str,
+    user_id: str,
+    at: datetime,
+    msg_id: str,
+    message: dict[str, Any],
+    origin: str,
+    officer: str | None = None,
+    case_id: str | None = None,
+    message_key: str | None = None,
+) -> bool:
+    return service().record_outbound(
+        oa_id, user_id, at, msg_id, message, origin, officer, case_id, message_key
+    )
 
 
-def list_messages(*args: Any, **kwargs: Any) -> tuple[list[ConversationMessage], str | None]:
-    return service().list_messages(*args, **kwargs)
+def list_messages(  # noqa: PLR0917 - the interface other areas call
+    oa_id: str,
+    user_id: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    newest_first: bool = False,
+) -> tuple[list[ConversationMessage], str | None]:
+    return service().list_messages(oa_id, user_id, since, until, limit, cursor, newest_first)
 
 
 def get_state(oa_id: str, user_id: str) -> ConversationState | None:

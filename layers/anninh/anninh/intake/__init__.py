@@ -1,2 +1,3 @@
-"""Intake: the Zalo webhook (signature, typed events, dedupe, raw receipt, hand-off) and the inbound
-pipeline that turns each event into conversation, follower, case and bot effects."""
+"""Intake: the Zalo webhook (signature, dedupe, raw receipt, hand-off; the typed events are
+`anninh.zalo.events`) and the inbound pipeline that turns each event into conversation, follower,
+case and bot effects."""

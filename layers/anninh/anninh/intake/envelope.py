@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from anninh.intake.events import ZaloEvent, parse_event
+from anninh.zalo.events import ZaloEvent, parse_event
 
 Kind = Literal["event", "unknown", "invalid"]
 

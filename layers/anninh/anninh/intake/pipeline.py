@@ -18,7 +18,11 @@ from anninh.cases.service import TipDesk, TipPorts, TipResult
 from anninh.clock import from_millis, parse_iso
 from anninh.conversations import ConversationState
 from anninh.intake.envelope import InboundEnvelope
-from anninh.intake.events import (
+from anninh.observability import logger, metrics
+from anninh.outbox import OutboundMessage
+from anninh.registry import OA, Registry
+from anninh.settings import Settings
+from anninh.zalo.events import (
     AnonymousMessageEvent,
     FollowEvent,
     InvalidEvent,
@@ -31,10 +35,6 @@ from anninh.intake.events import (
     WithdrawEvent,
     ZaloEvent,
 )
-from anninh.observability import logger, metrics
-from anninh.outbox import OutboundMessage
-from anninh.registry import OA, Registry
-from anninh.settings import Settings
 
 BotFn = Callable[[Any], Any]  # anninh.bot.router.respond(BotTurn) -> BotResult
 # Bot intents that are a procedure question: answered from the knowledge base ("faq", "procedure")

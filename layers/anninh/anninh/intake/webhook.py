@@ -31,10 +31,10 @@ from typing import Any, Protocol
 
 from anninh.clock import iso, utcnow
 from anninh.intake.envelope import InboundEnvelope, Kind
-from anninh.intake.events import InvalidEvent, dedupe_key, message_of, parse_event
 from anninh.intake.signature import HEADER, signature_matches
 from anninh.intake.store import ReceiptStore
 from anninh.observability import logger, metrics
+from anninh.zalo.events import InvalidEvent, dedupe_key, message_of, parse_event
 
 RECEIPT_TTL_SECONDS = 30 * 24 * 3600
 _TOP_FIELD = re.compile(rb'"(app_id|timestamp|event_name)"\s*:\s*"?([0-9A-Za-z_]{1,64})"?')

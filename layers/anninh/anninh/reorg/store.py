@@ -227,3 +227,10 @@ class DynamoReorgStore:
     def get_record(self, reorg_id: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key=keys.reorganization(reorg_id)).get("Item")
         return dict(plain(item)) if item else None
+
+
+def default_store() -> DynamoReorgStore:
+    """The store over the main table; moved officers are moved in the user pool too."""
+    from anninh.registry.directory import default_directory
+
+    return DynamoReorgStore(aws.table(), default_directory())

@@ -5,7 +5,7 @@ the event is counted for (PK=STATS#<day> SK=OA#<oa_id>#UNIT#<unit_id>) in one tr
 redelivered event is never counted twice. Days are Vietnam days (UTC+7).
 
 Besides the fixed counter names, two families of names are dynamic:
-- `outcome_<outcome>` — tips by outcome (see `cases.model.OUTCOME_LABELS_VI`); use `record_outcome`;
+- `outcome_<outcome>` — tips by outcome (see `model.case_terms.OUTCOME_LABELS_VI`); use `record_outcome`;
 - `faq_<entry_id>` — procedure questions answered per knowledge-base entry (top questions).
 
 `follows`/`unfollows` also move the OA's followers gauge (PK=STATS#FOLLOWERS) in the same transaction.
@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from anninh.cases.model import OUTCOME_LABELS_VI
 from anninh.clock import utcnow, vn_day
+from anninh.model.case_terms import OUTCOME_LABELS_VI
 from anninh.stats.figures import (
     DURATION_METRICS,
     FAQ_PREFIX,

@@ -11,8 +11,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from anninh.cases.model import OUTCOME_LABELS_VI, STATUS_LABELS_VI
 from anninh.clock import VN_TZ, parse_iso
+from anninh.model.case_terms import OUTCOME_LABELS_VI, STATUS_LABELS_VI
 from anninh.stats.figures import HEADLINE, LABELS_VI
 
 BOM = "\ufeff"

@@ -19,19 +19,14 @@ from anninh.api.auth import Principal, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
 from anninh.registry import Registry
-from anninh.registry.directory import default_directory
 from anninh.registry.store import current_registry, forget_cached_registry
 from anninh.reorg import service
 from anninh.reorg.plan import Plan, PlanError, ReorgRequest
-from anninh.reorg.store import DynamoReorgStore
+from anninh.reorg.store import default_store
 
 router = APIGatewayHttpRouter()
 
 ReorgId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-f0-9]{1,32}$")]
-
-
-def _store() -> DynamoReorgStore:
-    return DynamoReorgStore(directory=default_directory())
 
 
 def _outside(p: Principal, registry: Registry, request: ReorgRequest, plan: Plan) -> list[str]:
@@ -66,7 +61,7 @@ def post_reorganization(body: Annotated[ReorgRequest, Body()]) -> Response[dict[
     p = principal()
     require_role(p, "admin")
     registry = current_registry()
-    store = _store()
+    store = default_store()
     try:
         plan = service.plan_for(registry, store, body)
     except PlanError as exc:
@@ -126,7 +121,7 @@ def post_reorganization(body: Annotated[ReorgRequest, Body()]) -> Response[dict[
 def get_reorganization(reorg_id: ReorgId) -> dict[str, Any]:
     p = principal()
     require_role(p, "admin")
-    record = _store().get_record(reorg_id)
+    record = default_store().get_record(reorg_id)
     if record is None:
         raise NotFound("Không tìm thấy đợt sắp xếp.")
     keep = ("id", "effective_date", "applied_at", "applied_by", "note", "counts", "request", "details")
