@@ -326,3 +326,23 @@ def test_scheduled_refresh_failure_emits_the_alarm_metric(
     assert directive["Dimensions"] == [["service"]]
     assert metric["service"] == "anninh"
     assert metric["TokenRefreshFailed"] == [1.0] or metric["TokenRefreshFailed"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "function",
+    ["SenderFunction", "BroadcastSenderFunction", "CampaignPlannerFunction", "TokenRefreshFunction"],
+)
+def test_every_function_that_calls_zalo_reads_and_refreshes_the_token_under_its_own_role(
+    aws_stack: Any, function: str
+) -> None:
+    """Each calls Zalo with the OA's token and refreshes it when Zalo says it expired (the planner for
+    article campaigns): a grant missing from its role would be AccessDenied here, as in AWS."""
+    from localcloud.iam import acting_as
+
+    fake = FakeZalo()
+    seed_tokens(TokenStore(client=fake.client()))  # the operator's connect step
+    store = TokenStore(client=fake.client())
+    with acting_as(function):
+        assert store.access_token(OA_ID) == "A0"
+        assert store.refresh(OA_ID, "A0") == "A1"
+    assert stored()["access_token"] == "A1"

@@ -116,13 +116,13 @@ def test_url_check_and_kept_aside(aws_stack: Any) -> None:
 def test_ack_path_makes_at_most_two_aws_calls_when_warm(aws_stack: Any) -> None:
     from anninh import aws
 
-    post("webhook_follow.json")  # warm: secrets cached, clients created
+    post("webhook_follow.json")  # warm: secrets cached, clients created, the receipt's data key made
     calls: list[str] = []
 
     def count(event_name: str, **kwargs: Any) -> None:
         calls.append(event_name.split(".", 1)[1])
 
-    for service in ("dynamodb", "sqs", "secretsmanager"):
+    for service in ("dynamodb", "sqs", "secretsmanager", "kms"):  # sealing the receipt asks KMS nothing
         aws.client(service).meta.events.register("before-call", count)
     result = post("webhook_user_send_video.json")
     assert result["statusCode"] == 200
@@ -130,3 +130,21 @@ def test_ack_path_makes_at_most_two_aws_calls_when_warm(aws_stack: Any) -> None:
     calls.clear()
     post("webhook_user_send_video.json")  # duplicate: one call
     assert calls == ["dynamodb.PutItem"]
+
+
+def test_a_receipt_written_before_sealing_still_hands_over_its_body(aws_stack: Any) -> None:
+    """Receipts live 30 days: one stored in plain form by the previous version still opens."""
+    from anninh import aws, keys
+    from anninh.intake.store import receipt_body
+
+    body = '{"event_name":"user_send_text","message":{"text":"Cho tôi hỏi"}}'
+    aws.table().put_item(Item={**keys.event_receipt("user_send_text:old-1"), "raw": body})
+    envelope = InboundEnvelope(
+        dedupe_key="user_send_text:old-1",
+        event_name="user_send_text",
+        kind="event",
+        received_at="2026-11-29T00:00:00.000Z",
+        body="",
+        body_in_receipt=True,
+    )
+    assert envelope.with_body().body == body == receipt_body("user_send_text:old-1")

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from anninh.campaigns.deliveries import Delivery
+from anninh.campaigns.replies import free_replies_open
 from anninh.clock import iso
 from anninh.outbox import text
 from anninh.sending.ledger import epoch_ms, judge, lease_end
-from anninh.sending.quota import free_replies_open
 from anninh.sending.records import OutboxRecords
 from anninh.sending.tiers import ConversationWindows, QuotaLedger
 from anninh.zalo.errors import ZaloError

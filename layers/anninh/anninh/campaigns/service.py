@@ -87,7 +87,7 @@ class Preview:
 
 
 def _oa_quota(oa_id: str) -> dict[str, Any]:
-    return oa_quota(oa_id, open_replies=False)
+    return oa_quota(oa_id)
 
 
 class CampaignService:

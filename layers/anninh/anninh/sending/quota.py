@@ -2,7 +2,8 @@
 
 `oa_quota(oa_id)` — `month`, `proactive_used` (our ledger), `proactive_limit` and
 `proactive_remaining` (Zalo's `v2.0/oa/quota/message` when it answers, else our setting),
-`free_replies_open` (conversations still inside their free 48-hour window), `sources` saying where
+`free_replies_open` (conversations still inside their free 48-hour window, counted by the
+`open_replies` the caller gives: `campaigns.replies.free_replies_open`), `sources` saying where
 each figure comes from, `used_percent` and `warning` (at 80 %).
 `reply_tier(oa_id, user_id)` — what the next officer reply will be: a free reply (how many of the 8
 are left, until when) or a proactive message (and whether the month's quota still covers it).
@@ -13,16 +14,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from anninh.campaigns.audience import AudienceFilter, AudienceSource
-from anninh.campaigns.store import default_audience
 from anninh.clock import VN_TZ, utcnow
 from anninh.observability import logger
 from anninh.sending.tiers import (
     FREE_REPLIES,
-    REPLY_WINDOW,
     ConversationWindows,
     QuotaLedger,
     decide,
@@ -33,7 +32,6 @@ from anninh.zalo.client import ZaloClient
 from anninh.zalo.tokens import TokenStore
 
 WARN_AT_PERCENT = 80.0
-MAX_OPEN_CANDIDATES = 500  # conversations looked at for `free_replies_open`
 ZALO_CACHE_SECONDS = 5.0  # absorbs a page asking for many OAs at once; officers see changes at once
 
 _zalo_cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
@@ -78,35 +76,15 @@ def forget_zalo_quota() -> None:
         _zalo_cache.clear()
 
 
-def free_replies_open(
-    oa_id: str,
-    now: datetime,
-    *,
-    audience: AudienceSource | None = None,
-    windows: ConversationWindows | None = None,
-) -> int:
-    """Conversations of the OA whose citizen wrote less than 48 hours ago and that have free replies
-    left. Candidates come from the followers' last interaction (the campaigns' audience pages, GSI1),
-    then each conversation's log."""
-    audience = audience or default_audience()
-    windows = windows or ConversationWindows()
-    recent = AudienceFilter(interacted_within_days=REPLY_WINDOW.days)
-    count, seen, cursor = 0, 0, None
-    while seen < MAX_OPEN_CANDIDATES:
-        page = audience.page(oa_id, recent, now, cursor, limit=100)
-        for member in page.members:
-            seen += 1
-            if member.user_id and windows.window(oa_id, member.user_id).free_left(now) > 0:
-                count += 1
-        cursor = page.cursor
-        if not cursor:
-            break
-    return count
+# Counts an OA's conversations still inside their free reply window at a time
+# (`campaigns.replies.free_replies_open`: its candidates are the campaigns' audience, above `sending`).
+OpenReplies = Callable[[str, datetime], int]
 
 
 def oa_quota(
-    oa_id: str, now: datetime | None = None, *, ask_zalo: bool = True, open_replies: bool = True
+    oa_id: str, now: datetime | None = None, *, ask_zalo: bool = True, open_replies: OpenReplies | None = None
 ) -> dict[str, Any]:
+    """The OA's month; `free_replies_open` is counted with `open_replies` when given, else None."""
     now = now or utcnow()
     month = vn_month(now)
     used = QuotaLedger().used(oa_id, month)
@@ -124,7 +102,7 @@ def oa_quota(
         "proactive_used": used,
         "proactive_limit": limit,
         "proactive_remaining": remaining,
-        "free_replies_open": free_replies_open(oa_id, now) if open_replies else None,
+        "free_replies_open": open_replies(oa_id, now) if open_replies is not None else None,
         "used_percent": percent,
         "warning": percent >= WARN_AT_PERCENT,
         "sources": {
@@ -153,7 +131,7 @@ def reply_tier(oa_id: str, user_id: str, now: datetime | None = None) -> dict[st
             f"{_vn_time(decision.until)}."
         )
         return out
-    quota = oa_quota(oa_id, now, open_replies=False)
+    quota = oa_quota(oa_id, now)
     covered = quota["proactive_remaining"] > 0
     out.update(
         {

@@ -19,8 +19,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from anninh.api.auth import deny_as_not_found, principal, require_role, require_visible_unit
 from anninh.api.errors import NotFound
 from anninh.api.routes.conversations import _load as load_conversation
+from anninh.campaigns.replies import free_replies_open
 from anninh.cases import queries
 from anninh.conversations import ConversationService
+from anninh.registry import OA
 from anninh.registry.store import current_registry
 from anninh.sending import quota
 
@@ -30,6 +32,15 @@ OaId = Annotated[str, Path(min_length=1, max_length=100)]
 UnitId = Annotated[str, Path(min_length=1, max_length=100)]
 TipId = Annotated[str, Path(min_length=1, max_length=100)]
 ConversationId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+def _figures(oa: OA) -> dict[str, Any]:
+    """The OA's quota figures, the open free replies counted over the campaigns' audience."""
+    return {
+        **quota.oa_quota(oa.oa_id, open_replies=free_replies_open),
+        "oa_name": oa.name,
+        "unit_id": oa.unit_id,
+    }
 
 
 @router.get(
@@ -47,7 +58,7 @@ def get_oa_quota(oa_id: OaId) -> dict[str, Any]:
             reason="not visible" if oa else "no such OA",
             message="Không tìm thấy kênh Zalo này.",
         )
-    return {**quota.oa_quota(oa_id), "oa_name": oa.name, "unit_id": oa.unit_id}
+    return _figures(oa)
 
 
 @router.get("/units/<unit_id>/quota", summary="Zalo quota use this month of every OA of the unit and below")
@@ -60,11 +71,7 @@ def get_unit_quota(unit_id: UnitId) -> dict[str, Any]:
         )
     require_visible_unit(p, unit_id, "quota.read")
     units = set(registry.subtree(unit_id))
-    oas = [
-        {**quota.oa_quota(oa.oa_id), "oa_name": oa.name, "unit_id": oa.unit_id}
-        for oa in registry.oas
-        if oa.unit_id in units
-    ]
+    oas = [_figures(oa) for oa in registry.oas if oa.unit_id in units]
     return {
         "unit_id": unit_id,
         "oas": oas,
