@@ -90,6 +90,7 @@ def _secret_arns() -> dict[str, str]:
 
 def reset_process_caches() -> None:
     """Forget what the shared layer cached from a previous environment."""
+    from anninh import wiring
     from anninh.aws import reset_clients
     from anninh.crypto import reset_crypto_caches
     from anninh.registry.store import forget_cached_registry
@@ -99,6 +100,7 @@ def reset_process_caches() -> None:
     reset_clients()
     forget_cached_registry()
     reset_crypto_caches()
+    wiring.reset()
 
 
 @dataclass
