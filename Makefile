@@ -87,7 +87,8 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Which modules touch DynamoDB per area; fails if a new one does outside a store (docs/architecture.md).
+## Which modules touch DynamoDB per area, and which areas import which; fails if a new module does outside
+## a store, or on a package cycle (docs/architecture.md).
 architecture: venv
 	$(BIN)/python -m scripts.architecture --quiet
 

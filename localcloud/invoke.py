@@ -18,7 +18,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from localcloud.lambdas import invoke_spec
 from localcloud.stack import LocalCloud
 from localcloud.template import functions, load_template
 
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         # The function's own prints and logs go to stderr, so stdout carries only its result.
         with contextlib.redirect_stdout(sys.stderr):
             try:
-                result = invoke_spec(spec, event)
+                result = cloud.invoke(spec, event)  # in a worker process of its own, as under `make run`
             except Exception as exc:
                 error = exc
                 traceback.print_exc()
@@ -84,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 json.dumps(
                     {
-                        "errorMessage": str(error),
-                        "errorType": type(error).__name__,
-                        "stackTrace": traceback.format_tb(error.__traceback__),
+                        # a worker's error keeps the function's own type, message and trace
+                        "errorMessage": getattr(error, "error_message", str(error)),
+                        "errorType": getattr(error, "error_type", type(error).__name__),
+                        "stackTrace": getattr(error, "trace", None)
+                        or traceback.format_tb(error.__traceback__),
                     },
                     ensure_ascii=False,
                 )

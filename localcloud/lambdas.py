@@ -124,6 +124,11 @@ def invoke(logical_id: str, event: dict[str, Any]) -> Any:
 
 
 def forget_handlers() -> None:
+    """Drop the loaded handlers and what the composition root built for them (the next invocation
+    imports the function afresh and builds its services from the current environment)."""
+    from anninh import wiring
+
+    wiring.reset()
     with _lock:
         for logical_id in list(_handlers):
             for name in [m for m in sys.modules if m.startswith(f"_fn_{logical_id}_")]:

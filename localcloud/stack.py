@@ -88,6 +88,7 @@ def _secret_arns() -> dict[str, str]:
 
 def reset_process_caches() -> None:
     """Forget what the shared layer cached from a previous environment."""
+    from anninh import wiring
     from anninh.aws import reset_clients
     from anninh.crypto import reset_crypto_caches
     from anninh.registry.store import forget_cached_registry
@@ -97,6 +98,7 @@ def reset_process_caches() -> None:
     reset_clients()
     forget_cached_registry()
     reset_crypto_caches()
+    wiring.reset()
 
 
 @dataclass
@@ -330,7 +332,7 @@ class LocalCloud:
         # Synchronous callers first at the serialised moto: a function behind an HTTP route (the
         # webhook Zalo waits on, the officer API) does not queue behind queue consumers' calls.
         self._moto.app.urgent = frozenset(spec.logical_id for spec in self.specs if spec.routes)
-        per_function = int(os.environ.get("LOCAL_WORKERS_PER_FUNCTION") or 3)
+        per_function = int(os.environ.get("LOCAL_WORKERS_PER_FUNCTION") or 6)
         self.pool = workers.WorkerPool(environment, setup, per_function=per_function)
 
     def _sign_in_accounts(self, officers: list[Any]) -> None:

@@ -1,6 +1,7 @@
-"""Which modules touch DynamoDB, per area of layers/anninh/anninh (issue 14, docs/architecture.md).
+"""Which modules touch DynamoDB, per area of layers/anninh/anninh, and no package cycle (issue 14,
+docs/architecture.md).
 
-    python -m scripts.architecture            # print the report; exit 1 on a new offender
+    python -m scripts.architecture            # print the report; exit 1 on a new offender or a cycle
     python -m scripts.architecture --quiet    # only the verdict
 
 The target shape: only an area's `store.py` (and the local cloud, which emulates AWS) builds
@@ -20,6 +21,12 @@ scripts/architecture_allowlist.txt. That list may only shrink: the check fails w
 neither a `store.py` nor on the list touches DynamoDB. A listed module that no longer does is
 reported ("take it off the list") without failing, so that moving an area onto its store never
 breaks the build of someone else's change; take the line out in the same change.
+
+Package dependencies: the areas (top-level packages and modules of `anninh`) and which import which,
+read from every `import`/`from ... import` in the source (relative ones resolved; imports inside
+functions and under `TYPE_CHECKING` count too: a deferred import is still a dependency). The check
+fails when the areas import each other in a cycle, and prints each cycle (a strongly connected
+component of more than one area) with the import lines that make it.
 """
 
 from __future__ import annotations
@@ -190,6 +197,118 @@ def report(found: list[Touches], allowed: set[str]) -> str:
     return "\n".join(lines)
 
 
+# --- package dependencies ------------------------------------------------------------------------
+
+Graph = dict[str, dict[str, list[str]]]  # area -> imported area -> where ("cases/service.py:31")
+
+
+def module_name(module: str) -> list[str]:
+    """`cases/service.py` -> ["anninh", "cases", "service"]; a package's `__init__.py` is the package."""
+    parts = ["anninh", *Path(module).with_suffix("").parts]
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def imported_areas(source: str, module: str) -> list[tuple[str, int]]:
+    """The areas of `anninh` a module's source imports (its own included), with the line of each import."""
+    name = module_name(module)
+    package = name if Path(module).name == "__init__.py" else name[:-1]
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(ast.parse(source)):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            # `from anninh import cases` imports the area named by the alias.
+            targets = [f"{target}.{a.name}" for a in node.names] if target == "anninh" else [target]
+        for target in targets:
+            parts = target.split(".")
+            if len(parts) > 1 and parts[0] == "anninh" and isinstance(node, ast.Import | ast.ImportFrom):
+                found.append((parts[1], node.lineno))
+    return found
+
+
+def dependencies(package: Path = PACKAGE) -> Graph:
+    """Which area imports which (an area's imports of itself left out), read from the source."""
+    graph: Graph = {}
+    for path in sorted(package.rglob("*.py")):
+        module = path.relative_to(package).as_posix()
+        area = top_area(module)
+        edges = graph.setdefault(area, {})
+        for imported, line in imported_areas(path.read_text(encoding="utf-8"), module):
+            if imported != area:
+                edges.setdefault(imported, []).append(f"{module}:{line}")
+    return graph
+
+
+def top_area(module: str) -> str:
+    """`cases/service.py` -> cases, `api/routes/tips.py` -> api, `cccd.py` -> cccd."""
+    parts = Path(module).parts
+    return parts[0] if len(parts) > 1 else Path(parts[0]).stem
+
+
+def cycles(graph: Graph | dict[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one area (each sorted; sorted by first area).
+
+    Tarjan's algorithm, iterative (no recursion limit on a deep graph)."""
+    nodes = sorted(set(graph) | {b for a in graph for b in graph[a]})
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        work: list[tuple[str, list[str]]] = [(root, sorted(graph.get(root, ())))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, successors = work[-1]
+            if successors:
+                nxt = successors.pop(0)
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, sorted(graph.get(nxt, ()))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component: list[str] = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return sorted(found)
+
+
+def cycle_report(graph: Graph) -> list[str]:
+    """One block per cycle: its areas, then each import inside it and where it is written."""
+    lines: list[str] = []
+    for component in cycles(graph):
+        lines.append(f"areas import each other in a cycle: {' <-> '.join(component)}")
+        for area in component:
+            for imported, where in sorted(graph.get(area, {}).items()):
+                if imported in component:
+                    lines.append(f"  {area} -> {imported}: {', '.join(where)}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--quiet", action="store_true", help="print only the verdict")
@@ -199,13 +318,22 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         print(report(found, allowed))
     problems = verdict(found, allowed)
+    graph = dependencies()
+    if not args.quiet:
+        imports = sum(len(edges) for edges in graph.values())
+        print(f"package dependencies: {len(graph)} areas, {imports} area-to-area imports")
     for module in stale(found, allowed):
         print(f"architecture: {module} no longer touches DynamoDB: take it off {ALLOWLIST.name}")
     for problem in problems:
         print(f"architecture: {problem}", file=sys.stderr)
     if not problems:
         print("architecture: ok (no new module touches DynamoDB outside a store)")
-    return 1 if problems else 0
+    loops = cycle_report(graph)
+    for line in loops:
+        print(f"architecture: {line}", file=sys.stderr)
+    if not loops:
+        print("architecture: ok (no package cycle)")
+    return 1 if problems or loops else 0
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def _reset_process_caches() -> None:
+    from anninh import wiring
     from anninh.aws import reset_clients
     from anninh.crypto import reset_crypto_caches
     from anninh.registry.store import forget_cached_registry
@@ -48,6 +49,7 @@ def _reset_process_caches() -> None:
     reset_clients()
     forget_cached_registry()
     reset_crypto_caches()
+    wiring.reset()
 
 
 _STACK_PARAMETERS = {

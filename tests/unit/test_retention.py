@@ -12,6 +12,8 @@ NOW = datetime(2026, 5, 10, 3, 0, tzinfo=UTC)
 
 
 class _Store:
+    """The conversations' and the cases' sweeps in one fake."""
+
     def __init__(self, media: list[dict[str, Any]]) -> None:
         self.media = media
         self.cutoffs: list[str] = []
@@ -24,7 +26,7 @@ class _Store:
     def unpurged_media(self, out_of_time: Callable[[], bool]) -> Iterator[dict[str, Any]]:
         yield from self.media
 
-    def mark_purged(self, pk: str, sk: str, key_fields: list[str], at_iso: str) -> None:
+    def mark_media_purged(self, pk: str, sk: str, key_fields: list[str], at_iso: str) -> None:
         self.purged.append((sk, key_fields))
 
 
@@ -68,7 +70,7 @@ def test_old_media_objects_go_every_version_and_the_record_is_marked() -> None:
         },
     ]
     store, s3 = _Store(media), _S3({"cases/1/old.jpg": 2, "cases/2/new.jpg": 1})
-    report = Retention(store, s3, "media", retention_days=180).purge(NOW)
+    report = Retention(store, store, s3, "media", retention_days=180).purge(NOW)
     assert store.cutoffs == ["2025-11-11T03:00:00.000Z"]
     assert (report.messages_deleted, report.media_purged, report.objects_deleted) == (3, 1, 2)
     assert s3.versions == {"cases/1/old.jpg": 0, "cases/2/new.jpg": 1}
@@ -78,5 +80,7 @@ def test_old_media_objects_go_every_version_and_the_record_is_marked() -> None:
 def test_a_failed_delete_keeps_the_record_for_the_next_night() -> None:
     media = [{"PK": "CASE#1", "SK": "MEDIA#1#0", "s3_key": "k", "stored_at": "2025-01-01T00:00:00.000Z"}]
     store = _Store(media)
-    report = Retention(store, _S3({"k": 1}, broken=frozenset({"k"})), "media", retention_days=180).purge(NOW)
+    report = Retention(
+        store, store, _S3({"k": 1}, broken=frozenset({"k"})), "media", retention_days=180
+    ).purge(NOW)
     assert store.purged == [] and not report.complete and report.media_purged == 0

@@ -6,7 +6,7 @@ Stores only (scripts/architecture.py): logic and routes never build DynamoDB req
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +20,20 @@ def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         page = table.query(**kwargs)
         yield from page.get("Items", [])
         if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def scan_items(
+    table: Any, out_of_time: Callable[[], bool] = lambda: False, **kwargs: Any
+) -> Iterator[dict[str, Any]]:
+    """Every item a scan matches, page after page, stopping after a page once `out_of_time()` (a
+    sweep that the next run resumes)."""
+    kwargs = dict(kwargs)
+    while True:
+        page = table.scan(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page or out_of_time():
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 

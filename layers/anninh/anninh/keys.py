@@ -365,9 +365,9 @@ def cccd_lookup_window(oa_id: str, user_id: str, window: str) -> dict[str, str]:
 
 
 # One active queue ticket per citizen per place and day (same partition as the day's counter):
-#   PK=QUEUE#<place_id>#<yyyy-mm-dd> SK=CITIZEN#<oa>#<user>   (holds the ticket number)
+#   PK=QUEUE#<place_id>#<yyyy-mm-dd> SK=CITIZEN#<oa>#<user_hash>   (holds the ticket number)
 def queue_citizen_guard(place_id: str, day: str, oa_id: str, user_id: str) -> dict[str, str]:
-    return {"PK": f"QUEUE#{place_id}#{day}", "SK": f"CITIZEN#{oa_id}#{user_id}"}
+    return {"PK": f"QUEUE#{place_id}#{day}", "SK": f"CITIZEN#{oa_id}#{citizen_ref(user_id)}"}
 
 
 def queue_ticket(place_id: str, day: str, number: int) -> dict[str, str]:
@@ -375,7 +375,7 @@ def queue_ticket(place_id: str, day: str, number: int) -> dict[str, str]:
 
 
 def citizen_tickets_gsi(oa_id: str, user_id: str) -> str:
-    return f"CITIZEN#{oa_id}#{user_id}#TICKETS"
+    return f"CITIZEN#{oa_id}#{citizen_ref(user_id)}#TICKETS"
 
 
 # Queue place edited by an admin (merged over the shipped places): PK=PLACE#<id> SK=PLACE GSI1PK=PLACES

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from anninh import cccd, hotlines, kb, notices, queueing
-from anninh.bot.messages import Reply, image, phone_button, query_button, url_button
+from anninh.bot.messages import Reply, image, menu, phone_button, query_button, url_button
 from anninh.bot.news import News
 from anninh.bot.news import service as news_service
 from anninh.bot.phrases import Command, is_small_talk
@@ -168,8 +168,6 @@ def faq(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 def small_talk(ctx: Context, command: Command, reply: Reply) -> Outcome:
     """Chatter gets a short, polite answer and the menu; no officer is asked to answer it."""
-    from anninh.bot.router import menu
-
     menu(
         reply,
         f"Dạ, cảm ơn anh/chị đã nhắn tin. Đây là kênh hỗ trợ của {ctx.unit_name()}: tiếp nhận tin báo về "

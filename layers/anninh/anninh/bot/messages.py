@@ -128,3 +128,23 @@ class Reply:
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             self.add(with_buttons(part, buttons) if buttons and last else {"text": part})
+
+
+# The main menu (router on a greeting, flows after small talk): the citizen's entry points.
+MENU_BUTTONS = [
+    ("Báo tin ANTT", "báo tin"),
+    ("Thủ tục hành chính", "thủ tục"),
+    ("Tra cứu CCCD", "CCCD"),
+    ("Lấy số thứ tự", "lấy số"),
+    ("Truy nã / tìm người thân", "truy nã"),
+    ("Đường dây nóng", "đường dây nóng"),
+    ("Tin an ninh", "tin an ninh"),
+]
+
+
+def menu(reply: Reply, greeting: str) -> None:
+    buttons = [query_button(title, payload) for title, payload in MENU_BUTTONS]
+    reply.text(
+        f"{greeting}\nAnh/chị chọn tiện ích bên dưới hoặc nhắn câu hỏi về thủ tục hành chính:", buttons[:4]
+    )
+    reply.text("Tiện ích khác:", buttons[4:])

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from anninh.bot import flows
-from anninh.bot.messages import Reply, query_button
+from anninh.bot.messages import Reply, menu
 from anninh.bot.phrases import Command, parse
 from anninh.outbox import OutboundMessage
 
@@ -36,25 +36,6 @@ class BotResult:
     answered: bool
     handed_off: bool
     intent: str
-
-
-MENU_BUTTONS = [
-    ("Báo tin ANTT", "báo tin"),
-    ("Thủ tục hành chính", "thủ tục"),
-    ("Tra cứu CCCD", "CCCD"),
-    ("Lấy số thứ tự", "lấy số"),
-    ("Truy nã / tìm người thân", "truy nã"),
-    ("Đường dây nóng", "đường dây nóng"),
-    ("Tin an ninh", "tin an ninh"),
-]
-
-
-def menu(reply: Reply, greeting: str) -> None:
-    buttons = [query_button(title, payload) for title, payload in MENU_BUTTONS]
-    reply.text(
-        f"{greeting}\nAnh/chị chọn tiện ích bên dưới hoặc nhắn câu hỏi về thủ tục hành chính:", buttons[:4]
-    )
-    reply.text("Tiện ích khác:", buttons[4:])
 
 
 def respond(turn: BotTurn, ports: flows.Ports | None = None) -> BotResult:

@@ -14,7 +14,7 @@ event changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -27,7 +27,15 @@ from anninh.cases.model import Case, case_context, open_case_fields, seal_case_f
 from anninh.cases.plan import CaseWrite
 from anninh.clock import iso
 from anninh.conversations import message_context
-from anninh.dynamo import put_new, query_all, query_items, to_dynamo, transaction_refused, update_if
+from anninh.dynamo import (
+    put_new,
+    query_all,
+    query_items,
+    scan_items,
+    to_dynamo,
+    transaction_refused,
+    update_if,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -517,6 +525,31 @@ class DynamoCaseStore:
             },
         )
         return counted is not None
+
+    def unpurged_media(self, out_of_time: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+        """Retention: media records whose objects have not been purged yet (a table scan that stops
+        when `out_of_time()`; the next night continues)."""
+        media = (
+            Attr("SK").begins_with(keys.MEDIA_PREFIX)
+            & Attr("PK").begins_with(keys.CASE_PREFIX)
+            & Attr("purged_at").not_exists()
+        )
+        yield from scan_items(self._table, out_of_time, FilterExpression=media)
+
+    def mark_media_purged(self, pk: str, sk: str, key_fields: list[str], at_iso: str) -> None:
+        """Retention: the record stays (checksum, size, type); its object keys go, `purged_at` is set."""
+        names = {f"#k{i}": f for i, f in enumerate(key_fields)}
+        expression = "SET purged_at = :at"
+        if key_fields:
+            expression += " REMOVE " + ", ".join(names)
+        request: dict[str, Any] = {
+            "Key": {"PK": pk, "SK": sk},
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": {":at": at_iso},
+        }
+        if names:
+            request["ExpressionAttributeNames"] = names
+        self._table.update_item(**request)
 
 
 def default_store() -> DynamoCaseStore:

@@ -28,6 +28,7 @@ from anninh.cccd.rules import (
 )
 from anninh.cccd.service import CccdService, record_name
 from anninh.cccd.store import CccdStore, DynamoCccdStore, RecordWriter, default_store
+from anninh.stats.counters import count
 
 __all__ = [
     "HEADER",
@@ -58,8 +59,6 @@ __all__ = [
 
 def service(kms: Any | None = None) -> CccdService:
     """The service over the main table, counting lookups in the statistics."""
-    from anninh.stats.counters import count
-
     return CccdService(default_store(), count, kms)
 
 

@@ -10,13 +10,14 @@ Key shapes are in `anninh.keys` (section "Conversations"). Access patterns:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed, query_items
+from anninh.dynamo import condition_failed, query_items, scan_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -225,6 +226,21 @@ class DynamoConversationStore:
             if len(out) > at_most:
                 break
         return out
+
+    def delete_messages_before(self, cutoff_iso: str, out_of_time: Callable[[], bool]) -> int:
+        """Retention: delete every conversation message older than the cut-off (a table scan that
+        stops when `out_of_time()`; the next night continues); how many went."""
+        old = (
+            Attr("SK").begins_with(keys.MESSAGE_PREFIX)
+            & Attr("SK").lt(f"{keys.MESSAGE_PREFIX}{cutoff_iso}")
+            & Attr("PK").begins_with(keys.CONVERSATION_PREFIX)
+        )
+        deleted = 0
+        with self.table.batch_writer() as batch:
+            for item in scan_items(self.table, out_of_time, FilterExpression=old):
+                batch.delete_item(Key={"PK": item["PK"], "SK": item["SK"]})
+                deleted += 1
+        return deleted
 
 
 def default_store() -> DynamoConversationStore:

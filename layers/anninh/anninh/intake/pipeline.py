@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from anninh import conversations, followers
+from anninh import conversations, followers, outbox
 from anninh.cases.service import TipDesk, TipPorts, TipResult
 from anninh.clock import from_millis, parse_iso
 from anninh.conversations import ConversationState
+from anninh.crypto import pseudonym
 from anninh.intake.envelope import InboundEnvelope
+from anninh.media.queue import send_media_jobs
 from anninh.observability import logger, metrics
 from anninh.outbox import OutboundMessage
 from anninh.registry import OA, Registry
+from anninh.registry.store import current_registry
 from anninh.settings import Settings
+from anninh.stats.counters import count
 from anninh.zalo.events import (
     AnonymousMessageEvent,
     FollowEvent,
@@ -291,12 +295,6 @@ class Pipeline:
 
 
 def default_pipeline(bot: BotFn | None = None) -> Pipeline:
-    from anninh import outbox
-    from anninh.crypto import pseudonym
-    from anninh.media.queue import send_media_jobs
-    from anninh.registry.store import current_registry
-    from anninh.stats.counters import count
-
     return Pipeline(
         Ports(
             registry=current_registry,

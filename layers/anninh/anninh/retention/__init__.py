@@ -1,4 +1,5 @@
-"""Retention of conversations and media evidence (sweeps in `store`, the purge in `service`)."""
+"""Retention of conversations and media evidence: the purge (`service`) over the conversations' and
+the cases' stores, which own the sweeps of their items."""
 
 from __future__ import annotations
 
@@ -6,16 +7,23 @@ from collections.abc import Callable
 from datetime import datetime
 
 from anninh import aws
-from anninh.retention.service import PurgeReport, Retention, media_time, object_key_fields
-from anninh.retention.store import DynamoRetentionStore, RetentionStore, default_store
+from anninh.cases import store as case_store
+from anninh.conversations import store as conversation_store
+from anninh.retention.service import (
+    MediaSweep,
+    MessageSweep,
+    PurgeReport,
+    Retention,
+    media_time,
+    object_key_fields,
+)
 from anninh.settings import get_settings
 
 __all__ = [
-    "DynamoRetentionStore",
+    "MediaSweep",
+    "MessageSweep",
     "PurgeReport",
     "Retention",
-    "RetentionStore",
-    "default_store",
     "media_time",
     "object_key_fields",
     "purge",
@@ -26,7 +34,13 @@ __all__ = [
 def service() -> Retention:
     """Retention on the process's main table, media bucket and retention period."""
     settings = get_settings()
-    return Retention(default_store(), aws.client("s3"), settings.media_bucket, settings.retention_days)
+    return Retention(
+        conversation_store.default_store(),
+        case_store.default_store(),
+        aws.client("s3"),
+        settings.media_bucket,
+        settings.retention_days,
+    )
 
 
 def purge(

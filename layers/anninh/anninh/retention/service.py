@@ -9,16 +9,31 @@ is resumable: it stops before the function's deadline and the next run picks up 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
 from anninh.clock import iso, utcnow
 from anninh.observability import logger
-from anninh.retention.store import RetentionStore
+
+OutOfTime = Callable[[], bool]
+
+
+class MessageSweep(Protocol):
+    """The conversations' store, as the purge uses it."""
+
+    def delete_messages_before(self, cutoff_iso: str, out_of_time: OutOfTime) -> int: ...
+
+
+class MediaSweep(Protocol):
+    """The cases' store, as the purge uses it (media records live in the case's partition)."""
+
+    def unpurged_media(self, out_of_time: OutOfTime) -> Iterator[dict[str, Any]]: ...
+    def mark_media_purged(self, pk: str, sk: str, key_fields: list[str], at_iso: str) -> None: ...
+
 
 _KEY_FIELDS = ("s3_key", "object_key", "key", "s3Key")
 _TIME_FIELDS = ("stored_at", "created_at", "fetched_at", "at")
@@ -63,7 +78,10 @@ def _delete_object_versions(s3: Any, bucket: str, key: str) -> int:
 
 @dataclass
 class Retention:
-    store: RetentionStore
+    """The nightly purge over the areas' own stores: conversations (messages) and cases (media)."""
+
+    messages: MessageSweep
+    media: MediaSweep
     s3: Any
     media_bucket: str
     retention_days: int
@@ -77,8 +95,8 @@ class Retention:
         now = now or utcnow()
         cutoff = iso(now - timedelta(days=retention_days or self.retention_days))
         report = PurgeReport(cutoff=cutoff)
-        report.messages_deleted = self.store.delete_messages_before(cutoff, out_of_time)
-        for item in self.store.unpurged_media(out_of_time):
+        report.messages_deleted = self.messages.delete_messages_before(cutoff, out_of_time)
+        for item in self.media.unpurged_media(out_of_time):
             stored = media_time(item)
             if stored is None or stored >= cutoff:
                 continue
@@ -92,7 +110,7 @@ class Retention:
                     report.complete = False
                     break
             else:
-                self.store.mark_purged(item["PK"], item["SK"], fields, iso(now))
+                self.media.mark_media_purged(item["PK"], item["SK"], fields, iso(now))
                 report.media_purged += 1
         if out_of_time():
             report.complete = False
