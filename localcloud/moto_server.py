@@ -2,8 +2,9 @@
 
 moto's backends are not thread-safe: two functions writing DynamoDB at once can make moto fail with
 "dictionary changed size during iteration" (seen with TransactWriteItems under a burst of webhooks),
-which surfaces as HTTP 500s and retries. Locally every function runs in one process, so requests to
-moto are serialised here: one at a time, each fully buffered inside the lock.
+which surfaces as HTTP 500s and retries. moto's backends live in the local cloud's process, so its
+requests (from every function's worker process) are serialised here: one at a time, each fully
+buffered inside the lock; calls of functions behind an HTTP route go first (`TurnLock`).
 
 SQS long polls must not hold that lock for their wait, so a ReceiveMessage with WaitTimeSeconds is
 answered as a series of short polls (WaitTimeSeconds=0) under the lock, woken early whenever another

@@ -1,7 +1,9 @@
 """The local cloud: moto server + template resources + demo data + HTTP API + pollers + schedules + fake Zalo.
 
-`LocalCloud(port).start()` brings everything up in this process (every function runs here, sharing
-one environment: the union of the template's function environments).
+`LocalCloud(port).start()` brings everything up: moto, the gateway, pollers and schedules in this
+process, and each function in worker processes of its own (`localcloud.workers`: the function's own
+environment, memory size and timeout), started on first use. `LOCAL_WORKERS=off` runs the functions
+in this process instead, sharing one environment (the union of the template's function environments).
 """
 
 from __future__ import annotations
