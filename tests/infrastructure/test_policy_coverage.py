@@ -1,6 +1,6 @@
 """Policy coverage: the template, expanded by the real SAM transform, grants each function exactly the
-DynamoDB, SQS, S3, KMS and Secrets Manager actions its code performs: every one it performs, and none
-it does not.
+DynamoDB, SQS, S3, KMS, Secrets Manager and Cognito actions its code performs: every one it performs,
+and none it does not.
 
 What the code performs comes from aws_actions.json:
 - per function, the actions it made while tests ran under the strict local cloud with LOCAL_IAM_RECORD
@@ -89,6 +89,21 @@ CHECKED: dict[str, list[str]] = {
         "DescribeKey",
         "CreateGrant",
         "ScheduleKeyDeletion",
+    ],
+    "cognito-idp": [
+        "AdminCreateUser",
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "AdminDisableUser",
+        "AdminEnableUser",
+        "AdminUpdateUserAttributes",
+        "AdminUserGlobalSignOut",
+        "AdminDeleteUser",
+        "AdminGetUser",
+        "AdminSetUserPassword",
+        "AdminResetUserPassword",
+        "AdminInitiateAuth",
+        "ListUsers",
     ],
     "secretsmanager": [
         "GetSecretValue",

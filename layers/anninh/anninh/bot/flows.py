@@ -36,7 +36,8 @@ def _default_registry() -> Registry | None:
 
 @dataclass
 class Ports:
-    """What the bot reads from; defaults are the AWS-backed stores (tests may pass a table)."""
+    """What the bot reads from: the areas' services and stores on the main table unless a test gives
+    its own (`table` is still how a test points the CCCD lookup at a table)."""
 
     table: Any | None = None
     registry: Callable[[], Registry | None] = _default_registry
@@ -45,6 +46,7 @@ class Ports:
     hotlines: Callable[[], Hotlines] = hotlines_service
     news: Callable[[], News] = news_service
     notices: Callable[[], Notices] = notices_service
+    queue_store: Callable[[], queueing.QueueStore] = queueing.default_store
 
 
 @dataclass
@@ -242,13 +244,8 @@ def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 
 def _queue(ctx: Context) -> queueing.Queue:
-    """Queue numbers on the bot's table (the main table unless a test gives one), counted by its counter."""
-    store = (
-        queueing.DynamoQueueStore(ctx.ports.table)
-        if ctx.ports.table is not None
-        else queueing.default_store()
-    )
-    return queueing.Queue(store, ctx.ports.counter)
+    """Queue numbers on the bot's queue store, counted by its counter."""
+    return queueing.Queue(ctx.ports.queue_store(), ctx.ports.counter)
 
 
 def _places(ctx: Context) -> list[queueing.Place]:
