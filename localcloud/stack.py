@@ -595,6 +595,8 @@ class LocalCloud:
         except (ValidationError, ValueError) as exc:
             return json_response({"message": f"not a registry fragment: {exc}"}, 400)
         save_registry(added)
+        if self.pool is not None:  # the functions' workers cache the registry (60 s): fresh ones
+            self.pool.retire_all()
         if os.environ.get("ONCALL_TOPIC_ARN") and any(u.oncall for u in added.units):
             from anninh.alerts import subscribe_roster
 

@@ -174,7 +174,24 @@ class WorkerPool:
         self._idle: dict[str, list[Worker]] = {}
         self._count: dict[str, int] = {}
         self._closed = False
+        self._generation = 0  # retire_all() bumps it: older workers are not given out again
+        self._born: dict[int, int] = {}  # id(worker) -> the generation it was started in
         self.started = 0  # processes started (cold starts), for the bench and tests
+
+    def retire_all(self) -> None:
+        """Stop every warm worker (busy ones when they finish): the next invocations start fresh
+        containers, as Lambda's do after a deployment. The local cloud calls it when it changes what
+        the functions cache in memory (the registry, POST /_local/registry)."""
+        with self._lock:
+            self._generation += 1
+            retired = [w for idle in self._idle.values() for w in idle]
+            for name, idle in self._idle.items():
+                self._count[name] -= len(idle)
+                idle.clear()
+            self._lock.notify_all()
+        for worker in retired:
+            self._born.pop(id(worker), None)
+            worker.kill()
 
     def _take(self, spec: FunctionSpec) -> Worker | None:
         """An idle warm worker, or None when the caller may start a new one (counted already)."""
@@ -187,6 +204,7 @@ class WorkerPool:
                     worker = idle.pop()
                     if worker.alive:
                         return worker
+                    self._born.pop(id(worker), None)
                     self._count[spec.logical_id] -= 1
                 if self._count.get(spec.logical_id, 0) < self.per_function:
                     self._count[spec.logical_id] = self._count.get(spec.logical_id, 0) + 1
@@ -195,11 +213,13 @@ class WorkerPool:
 
     def _give_back(self, spec: FunctionSpec, worker: Worker | None) -> None:
         with self._lock:
-            if worker is not None and worker.alive and not self._closed:
+            current = worker is not None and self._born.get(id(worker)) == self._generation
+            if worker is not None and worker.alive and current and not self._closed:
                 self._idle.setdefault(spec.logical_id, []).append(worker)
             else:
                 self._count[spec.logical_id] -= 1
                 if worker is not None:
+                    self._born.pop(id(worker), None)
                     worker.kill()
             self._lock.notify()
 
@@ -207,9 +227,12 @@ class WorkerPool:
         worker = self._take(spec)
         try:
             if worker is None:
+                with self._lock:
+                    generation = self._generation
                 worker = Worker(spec, self.environment(spec), self.setup(spec))
                 with self._lock:
                     self.started += 1
+                    self._born[id(worker)] = generation
             return worker.invoke(event, spec.timeout * timeout_scale())
         finally:
             self._give_back(spec, worker)
