@@ -157,7 +157,7 @@ def seed_followers(
     plus some that are not eligible. Returns the (oa_id, user_id) pairs of the eligible ones."""
     from datetime import timedelta
 
-    from anninh import keys
+    from anninh import crypto, keys
     from anninh.clock import iso
 
     eligible: list[tuple[str, str]] = []
@@ -170,14 +170,15 @@ def seed_followers(
                 timedelta(days=10) if count <= i < count + outside_window else timedelta(minutes=1 + i % 4000)
             )
             following = i < count + outside_window
+            key = keys.follower(oa_id, user_id)
             writer.put_item(
                 Item={
-                    **keys.follower(oa_id, user_id),
+                    **key,
                     "GSI1PK": keys.followers_by_interaction_gsi(oa_id),
                     "GSI1SK": iso(at),
                     "type": "follower",
                     "oa_id": oa_id,
-                    "user_id": user_id,
+                    "user_id": crypto.seal_field(key, "user_id", user_id),  # as the follower store writes it
                     "following": following,
                     "last_interaction_at": iso(at),
                 }

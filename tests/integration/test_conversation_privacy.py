@@ -191,3 +191,42 @@ def test_follower_campaign_delivery_cap_and_queue_ticket_keep_no_raw_zalo_user_i
     kinds = {str(item["SK"]).split("#", 1)[0] for item in _scan()}
     assert {"FOLLOWER", "DELIVERY", "DAY", "MONTH", "TICKET", "CITIZEN"} <= kinds  # all were written
     assert _leaks(FOLLOWER) == [], "\n".join(" ".join(leak) for leak in _leaks(FOLLOWER))
+
+
+def test_a_follower_record_written_before_the_keyed_hash_is_still_read_and_emptied_on_withdrawal(
+    aws_stack: Any,
+) -> None:
+    """No migration: the old record (plain id in its key) still gives the sender its window and the
+    unseal its shared info while the citizen has no new record, and a withdrawal erases it there too."""
+    from datetime import UTC, datetime, timedelta
+
+    from anninh import followers, keys
+    from anninh.clock import iso
+    from anninh.followers import seal_info
+
+    user_id = "8400000000000006666"
+    at = datetime.now(UTC) - timedelta(days=1)
+    old_key = keys.follower_before_hash(OA_ID, user_id)
+    assert old_key != keys.follower(OA_ID, user_id)
+    aws.table().put_item(
+        Item={
+            **old_key,
+            "type": "follower",
+            "oa_id": OA_ID,
+            "user_id": user_id,
+            "following": True,
+            "last_interaction_at": iso(at),
+            "GSI1PK": keys.followers_by_interaction_gsi(OA_ID),
+            "GSI1SK": iso(at),
+            "shared_info": seal_info(OA_ID, user_id, {"name": "Trần Thị Bình", "phone": "0907654321"}),
+        }
+    )
+    old = followers.get_follower(OA_ID, user_id)
+    assert old is not None and old.last_interaction_at == iso(at)
+    assert old.decrypted_info()["name"] == "Trần Thị Bình"
+
+    followers.withdraw(OA_ID, user_id, datetime.now(UTC))
+    emptied = aws.table().get_item(Key=old_key)["Item"]
+    assert emptied["withdrawn"] is True and emptied["shared_info"] == {}
+    new = followers.get_follower(OA_ID, user_id)  # the new record, keyed by the hash, now answers
+    assert new is not None and new.withdrawn and new.shared_info == {}

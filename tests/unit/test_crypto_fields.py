@@ -68,3 +68,22 @@ def test_legacy_values_open_only_where_asked(kms: FakeKms) -> None:
     )
     assert crypto.decrypt_text(legacy, kms) == "Nguyễn Văn An"
     assert crypto.decrypt_text(legacy, kms, legacy=False) == legacy
+
+
+def test_a_zalo_id_sealed_to_its_item_opens_there_only(kms: FakeKms) -> None:
+    """Follower records, campaign deliveries and queue tickets keep the id this way (issue 11, item 11)."""
+    from anninh import keys
+
+    user_id = "8400000000000004242"
+    key = keys.follower("2200000000000000001", user_id)
+    assert user_id not in key["SK"]  # the key carries the keyed hash
+    sealed = crypto.seal_field(key, "user_id", user_id, kms)
+    assert crypto.is_encrypted(sealed) and user_id not in str(sealed)
+    assert crypto.open_field({**key, "user_id": sealed}, "user_id", kms) == user_id
+    # Copied onto another citizen's record, or into another field, it does not open.
+    other = keys.follower("2200000000000000001", "8400000000000009999")
+    assert crypto.open_field({**other, "user_id": sealed}, "user_id", kms) is None
+    assert crypto.open_field({**key, "owner": sealed}, "owner", kms) is None
+    # A record written before sealing keeps a plain id, read as it is; a missing one is None.
+    assert crypto.open_field({**key, "user_id": user_id}, "user_id", kms) == user_id
+    assert crypto.open_field(key, "user_id", kms) is None

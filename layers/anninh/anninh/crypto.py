@@ -155,17 +155,17 @@ def record_context(item: Mapping[str, Any], name: str) -> str:
     return f"{item.get('PK')}|{item.get('SK')}|{name}"
 
 
-def seal_field(key: Mapping[str, Any], name: str, value: str) -> Any:
+def seal_field(key: Mapping[str, Any], name: str, value: str, kms: Any | None = None) -> Any:
     """`value` sealed to the item with this key and to the field `name` (e.g. a Zalo user id)."""
-    return encrypt_text(value, context=record_context(key, name))
+    return encrypt_text(value, kms, context=record_context(key, name))
 
 
-def open_field(item: Mapping[str, Any], name: str) -> str | None:
+def open_field(item: Mapping[str, Any], name: str, kms: Any | None = None) -> str | None:
     """The text of a field sealed by `seal_field` (None when it does not open here or is missing);
     a plain string, written before the field was sealed, is taken as it is."""
     value = item.get(name)
     if is_encrypted(value):
-        opened = open_or_none(value, record_context(item, name))
+        opened = open_or_none(value, record_context(item, name), kms)
         return opened if isinstance(opened, str) else None
     return value if isinstance(value, str) else None
 
