@@ -600,6 +600,8 @@ class LocalCloud:
 
             subscribe_roster(added, os.environ["ONCALL_TOPIC_ARN"])
         self._sign_in_accounts(added.officers)
+        if self.pool is not None:  # the functions' registry caches live in their worker processes
+            self.pool.recycle()
         return json_response(
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
         )

@@ -68,6 +68,7 @@ class Worker:
 
     def __init__(self, spec: FunctionSpec, environment: dict[str, str], setup: dict[str, Any]) -> None:
         self.spec = spec
+        self.generation = 0
         self.process = subprocess.Popen(  # nosec B603 - our own module, fixed arguments
             [sys.executable, "-m", "localcloud.worker"],
             cwd=str(ROOT),
@@ -174,6 +175,7 @@ class WorkerPool:
         self._idle: dict[str, list[Worker]] = {}
         self._count: dict[str, int] = {}
         self._closed = False
+        self._generation = 0  # `recycle` retires every worker of an earlier generation
         self.started = 0  # processes started (cold starts), for the bench and tests
 
     def _take(self, spec: FunctionSpec) -> Worker | None:
@@ -195,7 +197,8 @@ class WorkerPool:
 
     def _give_back(self, spec: FunctionSpec, worker: Worker | None) -> None:
         with self._lock:
-            if worker is not None and worker.alive and not self._closed:
+            current = worker is not None and worker.generation == self._generation
+            if worker is not None and worker.alive and not self._closed and current:
                 self._idle.setdefault(spec.logical_id, []).append(worker)
             else:
                 self._count[spec.logical_id] -= 1
@@ -207,12 +210,29 @@ class WorkerPool:
         worker = self._take(spec)
         try:
             if worker is None:
+                with self._lock:
+                    generation = self._generation
                 worker = Worker(spec, self.environment(spec), self.setup(spec))
+                worker.generation = generation
                 with self._lock:
                     self.started += 1
             return worker.invoke(event, spec.timeout * timeout_scale())
         finally:
             self._give_back(spec, worker)
+
+    def recycle(self) -> None:
+        """Retire every warm worker (busy ones when they finish): the next invocations start fresh,
+        as after a deployment. The local cloud does this when operator seeding changes the registry,
+        so that no function answers from a registry it cached before."""
+        with self._lock:
+            self._generation += 1
+            idle = [w for workers in self._idle.values() for w in workers]
+            for name, workers in self._idle.items():
+                self._count[name] -= len(workers)
+            self._idle.clear()
+            self._lock.notify_all()
+        for worker in idle:
+            worker.kill()
 
     def counts(self) -> dict[str, int]:
         with self._lock:
