@@ -595,13 +595,13 @@ class LocalCloud:
         except (ValidationError, ValueError) as exc:
             return json_response({"message": f"not a registry fragment: {exc}"}, 400)
         save_registry(added)
+        if self.pool is not None:  # the functions' workers cache the registry (60 s): fresh ones
+            self.pool.retire_all()
         if os.environ.get("ONCALL_TOPIC_ARN") and any(u.oncall for u in added.units):
             from anninh.alerts import subscribe_roster
 
             subscribe_roster(added, os.environ["ONCALL_TOPIC_ARN"])
         self._sign_in_accounts(added.officers)
-        if self.pool is not None:  # the functions' registry caches live in their worker processes
-            self.pool.recycle()
         return json_response(
             {"units": len(added.units), "oas": len(added.oas), "officers": len(added.officers)}
         )

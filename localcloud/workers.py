@@ -68,7 +68,6 @@ class Worker:
 
     def __init__(self, spec: FunctionSpec, environment: dict[str, str], setup: dict[str, Any]) -> None:
         self.spec = spec
-        self.generation = 0
         self.process = subprocess.Popen(  # nosec B603 - our own module, fixed arguments
             [sys.executable, "-m", "localcloud.worker"],
             cwd=str(ROOT),
@@ -175,8 +174,24 @@ class WorkerPool:
         self._idle: dict[str, list[Worker]] = {}
         self._count: dict[str, int] = {}
         self._closed = False
-        self._generation = 0  # `recycle` retires every worker of an earlier generation
+        self._generation = 0  # retire_all() bumps it: older workers are not given out again
+        self._born: dict[int, int] = {}  # id(worker) -> the generation it was started in
         self.started = 0  # processes started (cold starts), for the bench and tests
+
+    def retire_all(self) -> None:
+        """Stop every warm worker (busy ones when they finish): the next invocations start fresh
+        containers, as Lambda's do after a deployment. The local cloud calls it when it changes what
+        the functions cache in memory (the registry, POST /_local/registry)."""
+        with self._lock:
+            self._generation += 1
+            retired = [w for idle in self._idle.values() for w in idle]
+            for name, idle in self._idle.items():
+                self._count[name] -= len(idle)
+                idle.clear()
+            self._lock.notify_all()
+        for worker in retired:
+            self._born.pop(id(worker), None)
+            worker.kill()
 
     def _take(self, spec: FunctionSpec) -> Worker | None:
         """An idle warm worker, or None when the caller may start a new one (counted already)."""
@@ -189,6 +204,7 @@ class WorkerPool:
                     worker = idle.pop()
                     if worker.alive:
                         return worker
+                    self._born.pop(id(worker), None)
                     self._count[spec.logical_id] -= 1
                 if self._count.get(spec.logical_id, 0) < self.per_function:
                     self._count[spec.logical_id] = self._count.get(spec.logical_id, 0) + 1
@@ -197,12 +213,13 @@ class WorkerPool:
 
     def _give_back(self, spec: FunctionSpec, worker: Worker | None) -> None:
         with self._lock:
-            current = worker is not None and worker.generation == self._generation
-            if worker is not None and worker.alive and not self._closed and current:
+            current = worker is not None and self._born.get(id(worker)) == self._generation
+            if worker is not None and worker.alive and current and not self._closed:
                 self._idle.setdefault(spec.logical_id, []).append(worker)
             else:
                 self._count[spec.logical_id] -= 1
                 if worker is not None:
+                    self._born.pop(id(worker), None)
                     worker.kill()
             self._lock.notify()
 
@@ -213,26 +230,12 @@ class WorkerPool:
                 with self._lock:
                     generation = self._generation
                 worker = Worker(spec, self.environment(spec), self.setup(spec))
-                worker.generation = generation
                 with self._lock:
                     self.started += 1
+                    self._born[id(worker)] = generation
             return worker.invoke(event, spec.timeout * timeout_scale())
         finally:
             self._give_back(spec, worker)
-
-    def recycle(self) -> None:
-        """Retire every warm worker (busy ones when they finish): the next invocations start fresh,
-        as after a deployment. The local cloud does this when operator seeding changes the registry,
-        so that no function answers from a registry it cached before."""
-        with self._lock:
-            self._generation += 1
-            idle = [w for workers in self._idle.values() for w in workers]
-            for name, workers in self._idle.items():
-                self._count[name] -= len(workers)
-            self._idle.clear()
-            self._lock.notify_all()
-        for worker in idle:
-            worker.kill()
 
     def counts(self) -> dict[str, int]:
         with self._lock:

@@ -142,7 +142,7 @@ def test_recycled_workers_are_replaced_by_fresh_ones(
 ) -> None:
     pool, one, _two = probes
     before = pool.invoke(one, {})["pid"]
-    pool.recycle()  # what the local cloud does when operator seeding changes the registry
+    pool.retire_all()  # what the local cloud does when operator seeding changes the registry
     after = pool.invoke(one, {})["pid"]
     assert after != before
     assert pool.invoke(one, {})["pid"] == after
