@@ -1,7 +1,8 @@
-"""Privacy at rest of a conversation (issue 11, item 11): after a citizen talks to the bot, is handed
-off, and an officer answers through the API and the sender, no item in the table carries the
-citizen's Zalo user_id in a key or in a plain attribute. Lookups use the keyed hash; the id the
-sender needs travels sealed and bound to its record."""
+"""Privacy at rest of a citizen's Zalo id (issue 11, item 11): after a citizen talks to the bot, is
+handed off, and an officer answers through the API and the sender - and after a citizen follows an
+OA, receives a campaign and takes a queue number that is then reminded - no item in the table carries
+the citizen's Zalo user_id in a key or in a plain attribute. Lookups use the keyed hash; the id the
+senders need (the reply, the campaign, the reminder) is sealed and bound to its record and field."""
 
 from __future__ import annotations
 
@@ -22,10 +23,7 @@ from tests.integration.test_sender import make_sender, run_sender
 from tests.integration.test_tokens import OA_ID, FakeZalo, seed_tokens
 
 CITIZEN = "8400000000000007777"
-# The item that still keeps the id in the clear (open work of issue 11, item 11, named in
-# docs/security.md): the follower record (its sort key is how campaigns enumerate the audience).
-# Every other item must be clean.
-NOT_YET_SEALED = (("OA#", "FOLLOWER#"),)
+FOLLOWER = "8400000000000008888"  # the citizen of the follow / campaign / queue test
 
 
 def _plain_strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -96,12 +94,100 @@ def test_no_raw_zalo_user_id_in_any_key_or_plain_attribute(
     status, view = call("GET", f"/api/v1/conversations/{state.conversation_id}", officer)
     assert status == 200 and [m["text"] for m in view["messages"]][-1] == "Chào anh, tôi nghe."
 
-    leaks = [
-        (item["PK"], item["SK"], path)
-        for item in _scan()
-        if not any(item["PK"].startswith(pk) and item["SK"].startswith(sk) for pk, sk in NOT_YET_SEALED)
-        for path, text in _plain_strings(item)
-        if CITIZEN in text
-    ]
     assert any(item["PK"].startswith("CONV#") for item in _scan())  # the conversation was stored
-    assert leaks == [], "\n".join(" ".join(leak) for leak in leaks)
+    assert _leaks(CITIZEN) == [], "\n".join(" ".join(leak) for leak in _leaks(CITIZEN))
+
+
+def _leaks(user_id: str) -> list[tuple[str, str, str]]:
+    """(PK, SK, attribute path) of every key or plain attribute of the table holding the id."""
+    return [
+        (str(item["PK"]), str(item["SK"]), path)
+        for item in _scan()
+        for path, text in _plain_strings(item)
+        if user_id in text
+    ]
+
+
+def test_follower_campaign_delivery_cap_and_queue_ticket_keep_no_raw_zalo_user_id(
+    aws_stack: Any, registry: Any
+) -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    from anninh import followers, keys, queueing
+    from anninh.campaigns.model import CampaignRequest
+    from anninh.campaigns.planner import Planner
+    from anninh.campaigns.service import CampaignService
+    from anninh.campaigns.store import default_campaign_store, default_deliveries
+    from anninh.outbox import OutboundMessage
+    from anninh.registry.store import current_registry
+    from tests.integration.test_campaign_flow import FakeZalo as CampaignZalo
+    from tests.integration.test_campaign_flow import drain, editor, sender
+
+    # The citizen follows the ward's OA and shares their details (the inbound path).
+    pipeline = default_pipeline(bot=FakeBot())
+    now = int(time.time() * 1000)
+    follow = {
+        "event_name": "follow",
+        "timestamp": str(now),
+        "oa_id": OA_ID,
+        "user_id_by_app": "app-follower-1",
+        "follower": {"id": FOLLOWER},
+        "source": "oa_profile",
+    }
+    pipeline.process(envelope_for(follow))
+    record = followers.get_follower(OA_ID, FOLLOWER)
+    assert record is not None and record.following and record.user_id == FOLLOWER
+    assert [f.user_id for f in followers.iter_followers(OA_ID) if f.user_id == FOLLOWER] == [FOLLOWER]
+    stored = aws.table().get_item(Key=keys.follower(OA_ID, FOLLOWER))["Item"]
+    assert crypto.is_encrypted(stored["user_id"]) and FOLLOWER not in str(stored["SK"])
+
+    # A promotion campaign (capped per follower) goes out at 10:00 Vietnam time the next day.
+    at = (datetime.now(UTC) + timedelta(days=1)).replace(hour=3, minute=0, second=0, microsecond=0)
+    service = CampaignService(current_registry(), enqueue=lambda _: None, now=lambda: at)
+    campaign = service.create(
+        editor(),
+        CampaignRequest.model_validate(
+            {
+                "name": "Cảnh giác lừa đảo",
+                "oa_ids": [OA_ID],
+                "message": {"text": "Không chuyển tiền cho người lạ."},
+                "message_type": "promotion",
+            }
+        ),
+    )
+    Planner(now=lambda: at).plan(campaign.id)
+    zalo = CampaignZalo()
+    worker = sender(zalo, at)
+    for batch in drain(aws_stack):
+        worker.send_batch(batch)
+    assert FOLLOWER in {user for _, user, _, _ in zalo.sent}  # the planner and sender opened the id
+    records, _ = default_deliveries().page(campaign.id, OA_ID)
+    mine = [r for r in records if r.user_id == FOLLOWER]
+    assert [r.status for r in mine] == ["sent"]  # the officers' list opens it for the pseudonym
+    assert default_campaign_store().get(campaign.id).sent >= 1
+    assert default_deliveries().capped([(OA_ID, FOLLOWER)], at) == 1  # the day's cap is counted
+
+    # A queue number for tomorrow; the evening reminder is sent to the citizen.
+    place = queueing.Place(
+        place_id="privacy-cccd",
+        unit_id="tan-phu",
+        name="Điểm thử nghiệm",
+        address="1 Đường A",
+        capacity=10,
+        working_days=[0, 1, 2, 3, 4],
+        hours="7:30 - 17:00",
+    )
+    queueing.save_place(place)
+    monday = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
+    taken = queueing.take_number(
+        place, date(2026, 5, 5), oa_id=OA_ID, user_id=FOLLOWER, unit_id="tan-phu", now=monday
+    )
+    assert taken.ticket is not None
+    assert [t.number for t in queueing.my_tickets(OA_ID, FOLLOWER, monday)] == [taken.ticket.number]
+    reminders: list[OutboundMessage] = []
+    queueing.remind_tomorrow(datetime(2026, 5, 4, 12, 0, tzinfo=UTC), enqueue=reminders.extend)
+    assert [m.user_id for m in reminders if m.key == f"queue-remind:{taken.ticket.ref}"] == [FOLLOWER]
+
+    kinds = {str(item["SK"]).split("#", 1)[0] for item in _scan()}
+    assert {"FOLLOWER", "DELIVERY", "DAY", "MONTH", "TICKET", "CITIZEN"} <= kinds  # all were written
+    assert _leaks(FOLLOWER) == [], "\n".join(" ".join(leak) for leak in _leaks(FOLLOWER))

@@ -89,6 +89,7 @@ def test_a_delivery_record_reads_as_a_typed_record() -> None:
         "reason": "not_follower",
         "finished_at": iso(NOW),
         "oa_id": "oa-1",
+        "user_id": "u-9",  # as the store gives it (opened from its sealed value)
     }
     record = Delivery.from_item(item, "c1")
     assert (record.user_id, record.status, record.reason, record.message_id) == (

@@ -28,6 +28,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -147,6 +148,26 @@ def open_or_none(value: Any, context: str, kms: Any | None = None) -> Any:
 
         logger.warning("a sealed value did not open", extra={"context": context.rsplit("|", maxsplit=1)[-1]})
         return None
+
+
+def record_context(item: Mapping[str, Any], name: str) -> str:
+    """Associated data of a field sealed to a table item: the item's key and the field's name."""
+    return f"{item.get('PK')}|{item.get('SK')}|{name}"
+
+
+def seal_field(key: Mapping[str, Any], name: str, value: str) -> Any:
+    """`value` sealed to the item with this key and to the field `name` (e.g. a Zalo user id)."""
+    return encrypt_text(value, context=record_context(key, name))
+
+
+def open_field(item: Mapping[str, Any], name: str) -> str | None:
+    """The text of a field sealed by `seal_field` (None when it does not open here or is missing);
+    a plain string, written before the field was sealed, is taken as it is."""
+    value = item.get(name)
+    if is_encrypted(value):
+        opened = open_or_none(value, record_context(item, name))
+        return opened if isinstance(opened, str) else None
+    return value if isinstance(value, str) else None
 
 
 def _pepper_bytes() -> bytes:

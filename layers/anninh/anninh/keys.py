@@ -71,9 +71,15 @@ def conversation_state(oa_id: str, user_id: str) -> dict[str, str]:
     return {"PK": conversation_pk(oa_id, user_id), "SK": "STATE"}
 
 
-# Follower of an OA: PK=OA#<oa_id> SK=FOLLOWER#<user_id>
+# Follower of an OA: PK=OA#<oa_id> SK=FOLLOWER#<user_hash>; its user_id attribute is sealed to the item
 #   GSI1PK=OA#<oa_id>#FOLLOWERS GSI1SK=<last_interaction_iso>  (audience by interaction window)
 def follower(oa_id: str, user_id: str) -> dict[str, str]:
+    return {"PK": f"OA#{oa_id}", "SK": f"FOLLOWER#{citizen_ref(user_id)}"}
+
+
+def follower_before_hash(oa_id: str, user_id: str) -> dict[str, str]:
+    """Where a follower record written before the keyed hash lives (SK=FOLLOWER#<user_id>): read for
+    shared info a citizen gave then, and cleared on withdrawal; never written otherwise."""
     return {"PK": f"OA#{oa_id}", "SK": f"FOLLOWER#{user_id}"}
 
 
@@ -163,7 +169,8 @@ def rate_bucket(app_id: str) -> dict[str, str]:
 # --- Campaigns ------------------------------------------------------------------------------
 # Campaign: PK=CAMPAIGN#<id> SK=CAMPAIGN  GSI1PK=CAMPAIGNS GSI1SK=<created_iso>
 #   due sweep: GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>
-# Delivery: PK=CAMPAIGN#<id>#OA#<oa_id> SK=DELIVERY#<oa_id>#<user_id>  (conditional put: never twice)
+# Delivery: PK=CAMPAIGN#<id>#OA#<oa_id> SK=DELIVERY#<oa_id>#<user_hash>  (conditional put: never twice;
+#   the recipient's user_id is sealed to the record)
 #   One partition per campaign and OA: a city-wide campaign writes ~2 items per message at up to
 #   ~800 messages/s over all apps, past one partition's 1,000 WCU; one OA sends at most its app's
 #   rate (~65/s), ~130 WCU (docs/capacity.md). Campaigns started before this layout kept their
@@ -181,7 +188,7 @@ def campaign_delivery_legacy_pk(campaign_id: str) -> str:
 
 
 def campaign_delivery(campaign_id: str, oa_id: str, user_id: str) -> dict[str, str]:
-    return {"PK": campaign_delivery_pk(campaign_id, oa_id), "SK": f"DELIVERY#{oa_id}#{user_id}"}
+    return {"PK": campaign_delivery_pk(campaign_id, oa_id), "SK": f"DELIVERY#{oa_id}#{citizen_ref(user_id)}"}
 
 
 # Batch held back while its campaign is paused or in quiet hours: PK=CAMPAIGN#<id> SK=PARKED#<batch_id>
@@ -189,16 +196,17 @@ def campaign_parked(campaign_id: str, batch_id: str) -> dict[str, str]:
     return {"PK": f"CAMPAIGN#{campaign_id}", "SK": f"PARKED#{batch_id}"}
 
 
-# Per-follower cap on promotion types: PK=FCAP#<oa_id>#<user_id> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm>
+# Per-follower cap on promotion types: PK=FCAP#<oa_id>#<user_hash> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm>
 # (Vietnam calendar; attribute n counts messages; expires_at for TTL)
 def follower_cap(oa_id: str, user_id: str, period: str) -> dict[str, str]:
-    return {"PK": f"FCAP#{oa_id}#{user_id}", "SK": period}
+    return {"PK": f"FCAP#{oa_id}#{citizen_ref(user_id)}", "SK": period}
 
 
 # --- Self-service ---------------------------------------------------------------------------
 # CCCD record: PK=CCCD#<receipt_no> SK=CCCD
 # Queue day at a place: PK=QUEUE#<place_id>#<yyyy-mm-dd> SK=DAY (issued counter, capacity)
-#   ticket: SK=TICKET#<number:04d>; citizen's tickets: GSI1PK=CITIZEN#<oa>#<user>#TICKETS
+#   ticket: SK=TICKET#<number:04d> (user_id sealed to it); citizen's tickets:
+#   GSI1PK=CITIZEN#<oa>#<user_hash>#TICKETS
 # Notice: PK=NOTICE#<id> SK=NOTICE GSI1PK=NOTICES GSI1SK=<published_iso>
 # KB entry override: PK=KB#<entry_id> SK=KB
 # Hotlines per unit edited by an admin: PK=UNIT#<unit_id> SK=HOTLINE#LIST (the whole list, one item)

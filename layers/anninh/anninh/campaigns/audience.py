@@ -54,7 +54,7 @@ def members_of(items: list[dict[str, Any]], flt: AudienceFilter) -> list[Audienc
 
 
 def member_from_item(item: dict[str, Any]) -> AudienceMember:
-    user_id = str(item.get("user_id") or str(item.get("SK", "")).removeprefix("FOLLOWER#"))
+    user_id = str(item.get("user_id") or "")  # opened by the store (sealed at rest)
     return AudienceMember(
         user_id=user_id,
         following=bool(item.get("following", True)),

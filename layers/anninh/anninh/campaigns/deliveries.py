@@ -53,11 +53,10 @@ class Delivery:
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any], campaign_id: str = "") -> Delivery:
-        sk = str(item.get("SK", ""))
         return cls(
             campaign_id=campaign_id,
             oa_id=str(item.get("oa_id") or ""),
-            user_id=str(item.get("user_id") or sk.rsplit("#", 1)[-1]),
+            user_id=str(item.get("user_id") or ""),  # opened by the store (sealed at rest)
             status=str(item.get("status", "")),
             reason=str(item["reason"]) if item.get("reason") else None,
             message_id=str(item["message_id"]) if item.get("message_id") else None,

@@ -4,12 +4,14 @@ Items (all in the campaign's partition, PK=CAMPAIGN#<id>):
 - SK=CAMPAIGN: the campaign, its counters (ADD), the planner's checkpoint;
   GSI1PK=CAMPAIGNS GSI1SK=<created_iso>#<id> (list, newest first);
   GSI2PK=CAMPAIGNS#SCHEDULED GSI2SK=<send_at_iso>#<id> while it waits for its time (due sweep).
-- SK=DELIVERY#<oa_id>#<user_id>: one per recipient, created by a conditional put (the claim), then
-  finalised to sent / failed / skipped. Its existence is what makes a second send impossible.
+- SK=DELIVERY#<oa_id>#<user_hash>: one per recipient (keyed by the keyed hash of the Zalo id, the
+  id itself sealed to the record), created by a conditional put (the claim), then finalised to
+  sent / failed / skipped. Its existence is what makes a second send impossible.
   These live in one partition per OA, PK=CAMPAIGN#<id>#OA#<oa_id> (`keys.campaign_delivery`), so a
   city-wide campaign does not put every send on one partition.
 - SK=PARKED#<batch_id>: a batch held back while the campaign is paused or in quiet hours.
-Per-follower caps: PK=FCAP#<oa_id>#<user_id> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> with a count.
+Per-follower caps: PK=FCAP#<oa_id>#<user_hash> SK=DAY#<yyyy-mm-dd> | MONTH#<yyyy-mm> with a count.
+Follower records (audience pages) carry the Zalo id sealed: the pages open it (`crypto.open_field`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from anninh import aws, keys
+from anninh import aws, crypto, keys
 from anninh.campaigns import deliveries
 from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudiencePage, members_of
 from anninh.campaigns.deliveries import CLAIMED, Claim, Delivery
@@ -436,8 +439,18 @@ class DynamoAudience:
             kwargs["ExclusiveStartKey"] = cursor
         result = self.table.query(**kwargs)
         return AudiencePage(
-            members=members_of(result.get("Items", []), flt), cursor=result.get("LastEvaluatedKey")
+            members=members_of(_opened(result.get("Items", [])), flt), cursor=result.get("LastEvaluatedKey")
         )
+
+
+def _opened(items: builtins.list[dict[str, Any]]) -> builtins.list[dict[str, Any]]:
+    """Records with their sealed user_id opened; one that does not open here is left out."""
+    out = []
+    for item in items:
+        user_id = crypto.open_field(item, "user_id")
+        if user_id:
+            out.append({**item, "user_id": user_id})
+    return out
 
 
 def default_audience() -> DynamoAudience:
@@ -487,12 +500,12 @@ class DeliveryStore:
             "status": CLAIMED,
             "claim_id": claim_id,
             "oa_id": oa_id,
-            "user_id": user_id,
+            "user_id": crypto.seal_field(key, "user_id", user_id),
             "claimed_at": iso(now),
             LEASE_FIELD: lease_end(now, deliveries.LEASE_SECONDS),
         }
         if capped:
-            return self._claim_capped(item, claim_id, now)
+            return self._claim_capped(item, user_id, claim_id, now)
         self.calls += 1
         try:
             self.table.put_item(
@@ -507,9 +520,9 @@ class DeliveryStore:
             return judge(_from_low_level(existing) if existing else self._read(key), now, CLAIMED)
         return Claim("mine", claim_id)
 
-    def _claim_capped(self, item: dict[str, Any], claim_id: str, now: datetime) -> Claim:
+    def _claim_capped(self, item: dict[str, Any], user_id: str, claim_id: str, now: datetime) -> Claim:
         table = get_settings().table_name
-        day, month = _cap_keys(item["oa_id"], item["user_id"], now)
+        day, month = _cap_keys(item["oa_id"], user_id, now)
         expires = {"N": str(int(now.timestamp()) + deliveries.CAP_TTL_SECONDS)}
 
         def cap_update(key: dict[str, str], limit: int) -> dict[str, Any]:
@@ -527,7 +540,8 @@ class DeliveryStore:
                 }
             }
 
-        put_item = {k: ({"N": str(v)} if isinstance(v, int) else {"S": str(v)}) for k, v in item.items()}
+        serialize = TypeSerializer().serialize
+        put_item = {k: serialize(v) for k, v in item.items()}
         self.calls += 1
         try:
             self._low_level().transact_write_items(
@@ -630,12 +644,13 @@ class DeliveryStore:
     ) -> bool:
         """A recipient decided without sending (e.g. capped): a final record; False if one existed."""
         self.calls += 1
+        key = keys.campaign_delivery(campaign_id, oa_id, user_id)
         item = {
-            **keys.campaign_delivery(campaign_id, oa_id, user_id),
+            **key,
             "status": status,
             "reason": reason,
             "oa_id": oa_id,
-            "user_id": user_id,
+            "user_id": crypto.seal_field(key, "user_id", user_id),
             "finished_at": iso(now),
         }
         return put_new(self.table, item)
@@ -656,7 +671,7 @@ class DeliveryStore:
 
     def get(self, campaign_id: str, oa_id: str, user_id: str) -> Delivery | None:
         item = self._read(keys.campaign_delivery(campaign_id, oa_id, user_id))
-        return Delivery.from_item(item, campaign_id) if item else None
+        return Delivery.from_item({**item, "user_id": user_id}, campaign_id) if item else None
 
     def page(
         self,
@@ -679,7 +694,10 @@ class DeliveryStore:
             kwargs["ExclusiveStartKey"] = cursor
         page = self.table.query(**kwargs)
         last = page.get("LastEvaluatedKey")
-        records = [Delivery.from_item(item, campaign_id) for item in page.get("Items", [])]
+        records = [
+            Delivery.from_item({**item, "user_id": crypto.open_field(item, "user_id") or ""}, campaign_id)
+            for item in page.get("Items", [])
+        ]
         return records, ({"PK": str(last["PK"]), "SK": str(last["SK"])} if last else None)
 
 

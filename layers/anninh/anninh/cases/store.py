@@ -197,7 +197,13 @@ class DynamoCaseStore:
         return put_new(self._table, {**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at})
 
     def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        """The follower record; shared info given before records were keyed by the hash of the Zalo
+        id is still on the record written then (`keys.follower_before_hash`)."""
         item: dict[str, Any] | None = self._table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
+        if item is None or not item.get("shared_info"):
+            before = self._table.get_item(Key=keys.follower_before_hash(oa_id, user_id)).get("Item")
+            if before and before.get("shared_info"):
+                return dict(before)
         return item
 
     def conversation_messages(

@@ -1,9 +1,12 @@
 """Data access for followers.
 
-Item: `keys.follower(oa_id, user_id)` (PK=OA#<oa_id> SK=FOLLOWER#<user_id>), on
-`GSI1PK=keys.followers_by_interaction_gsi(oa_id)`, `GSI1SK=<last_interaction_iso>` so an audience
-"interacted since T" is one range query. Every write is an upsert of the one item; follow/unfollow
-and interactions are conditional so late events never move the record backward.
+Item: `keys.follower(oa_id, user_id)` (PK=OA#<oa_id> SK=FOLLOWER#<user_hash>, the keyed hash of the
+Zalo id), on `GSI1PK=keys.followers_by_interaction_gsi(oa_id)`, `GSI1SK=<last_interaction_iso>` so an
+audience "interacted since T" is one range query. The `user_id` attribute (what campaigns send to) is
+sealed to the item and field (`crypto.seal_field`) and opened when read. Every write is an upsert of
+the one item; follow/unfollow and interactions are conditional so late events never move the record
+backward. A record written before the keyed hash (`keys.follower_before_hash`) is still read by `get`
+when the citizen has no new one yet, and cleared on withdrawal; it is never written otherwise.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from anninh import aws, keys
+from anninh import aws, crypto, keys
 from anninh.dynamo import condition_failed, query_items
 from anninh.followers.rules import Follower
 
@@ -43,8 +46,12 @@ class FollowerStore(Protocol):
         """The OA's followers (following or not) by last interaction, oldest first."""
 
 
-def _from_item(item: dict[str, Any]) -> Follower:
+def _from_item(item: dict[str, Any], user_id: str | None = None) -> Follower | None:
+    """The record, its sealed user_id opened (None when it does not open here and is not known)."""
     data = {k: v for k, v in item.items() if k in Follower.model_fields}
+    data["user_id"] = user_id or crypto.open_field(item, "user_id")
+    if not data["user_id"]:
+        return None
     data["tags"] = sorted(item.get("tags") or [])
     return Follower.model_validate(data)
 
@@ -68,13 +75,14 @@ class DynamoFollowerStore:
         expression = f"SET {sets + ', ' if sets else ''}oa_id = :oa_id, user_id = :user_id, #type = :ftype"
         if add:
             expression += f" ADD {add}"
+        key = keys.follower(oa_id, user_id)
         kwargs: dict[str, Any] = {
-            "Key": keys.follower(oa_id, user_id),
+            "Key": key,
             "UpdateExpression": expression,
             "ExpressionAttributeValues": {
                 **values,
                 ":oa_id": oa_id,
-                ":user_id": user_id,
+                ":user_id": crypto.seal_field(key, "user_id", user_id),
                 ":ftype": "follower",
             },
             "ExpressionAttributeNames": {**(names or {}), "#type": "type"},
@@ -132,6 +140,17 @@ class DynamoFollowerStore:
             "withdrawn = :t, withdrawn_at = :at, shared_info = :empty",
             {":t": True, ":at": at_iso, ":empty": {}},
         )
+        # A record written before the keyed hash keeps what was shared then: erase it there too.
+        try:
+            self.table.update_item(
+                Key=keys.follower_before_hash(oa_id, user_id),
+                UpdateExpression="SET withdrawn = :t, withdrawn_at = :at, shared_info = :empty",
+                ConditionExpression="attribute_exists(PK)",
+                ExpressionAttributeValues={":t": True, ":at": at_iso, ":empty": {}},
+            )
+        except ClientError as exc:
+            if not condition_failed(exc):
+                raise
 
     def add_tag(self, oa_id: str, user_id: str, tag: str) -> None:
         self._update(oa_id, user_id, "", {":t": {tag}}, add="tags :t")
@@ -150,14 +169,18 @@ class DynamoFollowerStore:
 
     def get(self, oa_id: str, user_id: str) -> Follower | None:
         item = self.table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
-        return _from_item(item) if item else None
+        if item is None:  # a citizen not heard from since records were keyed by the hash
+            item = self.table.get_item(Key=keys.follower_before_hash(oa_id, user_id)).get("Item")
+        return _from_item(item, user_id) if item else None
 
     def by_interaction(self, oa_id: str, since_iso: str | None) -> Iterator[Follower]:
         condition: Any = Key("GSI1PK").eq(keys.followers_by_interaction_gsi(oa_id))
         if since_iso is not None:
             condition = condition & Key("GSI1SK").gte(since_iso)
         for item in query_items(self.table, IndexName="GSI1", KeyConditionExpression=condition):
-            yield _from_item(item)
+            follower = _from_item(item)
+            if follower is not None:
+                yield follower
 
 
 def default_store() -> DynamoFollowerStore:

@@ -129,7 +129,7 @@ class Queue:
             batch = [
                 closed_day_message(ticket, place, closed) if closed else reminder_message(ticket, place)
                 for ticket in self.store.tickets_on(place.place_id, tomorrow)
-                if ticket.status == "active"
+                if ticket.status == "active" and ticket.user_id  # "": its sealed id did not open
             ]
             enqueue(batch)
             sent += len(batch)

@@ -6,6 +6,10 @@ cancelled). Taking a number is one conditional update (`active < capacity`) that
 `attribute_not_exists`. A guard item per citizen in the same partition (`keys.queue_citizen_guard`)
 keeps one active ticket per citizen per place and day. Cancelling is one transaction: the ticket is
 marked cancelled, the day's `active` goes down by one and the guard goes.
+
+A citizen appears in keys only as the keyed hash of the Zalo id (the guard, the ticket index); the
+ticket keeps the id its reminder is sent to sealed to the ticket (`crypto.seal_field`), opened when
+read. A ticket written before that keeps a plain id, taken as it is.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from anninh import aws, keys
+from anninh import aws, crypto, keys
 from anninh.dynamo import condition_failed, error_code, query_items
 from anninh.queueing.rules import Place, Ticket
 
@@ -63,12 +67,13 @@ class QueueStore(Protocol):
 
 
 def ticket_from_item(item: dict[str, Any]) -> Ticket:
+    """The ticket, its sealed user_id opened ("" when it does not open here)."""
     return Ticket(
         place_id=item["place_id"],
         day=item["day"],
         number=int(item["number"]),
         oa_id=item["oa_id"],
-        user_id=item["user_id"],
+        user_id=crypto.open_field(item, "user_id") or "",
         status=item.get("status", "active"),
     )
 
@@ -163,15 +168,16 @@ class DynamoQueueStore:
         return int(attributes["issued"])
 
     def put_ticket(self, ticket: Ticket, unit_id: str, created_iso: str, expires_at: int) -> None:
+        key = keys.queue_ticket(ticket.place_id, ticket.day, ticket.number)
         self.table.put_item(
             Item={
-                **keys.queue_ticket(ticket.place_id, ticket.day, ticket.number),
+                **key,
                 "type": "queue_ticket",
                 "place_id": ticket.place_id,
                 "day": ticket.day,
                 "number": ticket.number,
                 "oa_id": ticket.oa_id,
-                "user_id": ticket.user_id,
+                "user_id": crypto.seal_field(key, "user_id", ticket.user_id),
                 "unit_id": unit_id,
                 "status": "active",
                 "created_at": created_iso,
