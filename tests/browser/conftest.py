@@ -31,8 +31,11 @@ DESKTOP = {"width": 1366, "height": 900}
 def chromium() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # `expect` waits up to 15 s like every page action (new_page), not Playwright's 5 s: the first
+    # page of a session on a loaded 2-core CI machine can take longer than 5 s to show a case.
+    expect.set_options(timeout=15000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

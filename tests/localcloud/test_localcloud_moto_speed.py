@@ -227,3 +227,16 @@ def test_calls_of_functions_behind_a_route_are_served_before_waiting_queue_consu
     consumer.join(5)
     webhook.join(5)
     assert order == ["webhook", "consumer"]
+
+
+def test_each_functions_calls_are_counted_apart_by_its_access_key() -> None:
+    from localcloud.moto_server import LOCAL_KEY_PREFIX, caller
+
+    signed = (
+        f"AWS4-HMAC-SHA256 Credential={LOCAL_KEY_PREFIX}InboundFunction/20261129/ap-southeast-1/dynamodb/"
+        "aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"
+    )
+    assert caller({"HTTP_AUTHORIZATION": signed}) == "InboundFunction"
+    other = signed.replace(f"{LOCAL_KEY_PREFIX}InboundFunction", "testing")
+    assert caller({"HTTP_AUTHORIZATION": other}) == ""  # the local cloud's own calls, a test's client
+    assert caller({}) == ""

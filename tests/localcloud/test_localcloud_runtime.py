@@ -135,3 +135,14 @@ def test_a_function_past_its_timeout_is_stopped_and_errors_keep_their_type(
         pool.invoke(one, {"unserialisable": True})
     assert marshal.value.error_type == "Runtime.MarshalError"
     assert pool.invoke(one, {})["memory"] == 256
+
+
+def test_recycled_workers_are_replaced_by_fresh_ones(
+    probes: tuple[WorkerPool, FunctionSpec, FunctionSpec],
+) -> None:
+    pool, one, _two = probes
+    before = pool.invoke(one, {})["pid"]
+    pool.retire_all()  # what the local cloud does when operator seeding changes the registry
+    after = pool.invoke(one, {})["pid"]
+    assert after != before
+    assert pool.invoke(one, {})["pid"] == after
