@@ -13,7 +13,7 @@ the local cloud). Examples:
 
     python -m scripts.connect_oa --oa-id 2200000000000000001 --redirect-uri https://anninh.example/zalo
     python -m scripts.connect_oa --oa-id 2200000000000000001 --app-id 1100000000000000001 \
-        --code <code> --verifier <verifier>            # second step run separately
+        --code <code> --verifier=<verifier>            # second step run separately
 """
 
 from __future__ import annotations

@@ -68,8 +68,7 @@ def test_command_registers_the_oa_and_stores_its_tokens(
             APP_ID,
             "--code",
             "code-3",
-            "--verifier",
-            verifier,
+            f"--verifier={verifier}",  # a url-safe verifier may start with "-" (1 in 64)
             "--register",
             "--name",
             "Công an phường Mới",
