@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from anninh import alerts
 from anninh.registry import Registry
 from tests.fakes.alerts import MemoryAlertStore
+from tests.fakes.kms import FakeKms
 
 T0 = datetime(2026, 11, 29, 5, 0, tzinfo=UTC)  # 12:00 in Vietnam
+KMS = FakeKms()
 
 
 def _registry() -> Registry:
@@ -45,6 +47,7 @@ def _raise(store: MemoryAlertStore) -> bool:
         text="Tin báo khẩn",
         at=T0,
         store=store,
+        kms=KMS,
     )
 
 
@@ -56,7 +59,7 @@ def test_an_urgent_case_has_one_alert_and_its_officers_are_told_once():
     )
     alerts.mark_notified("c1", notified, T0, store)
     assert [s[0] for s in sent] == ["+84000000002"]
-    assert alerts.view(store.get("c1") or {})["notified_units"] == ["w"]
+    assert alerts.view(store.get("c1") or {}, KMS)["notified_units"] == ["w"]
     assert [i["case_id"] for i in alerts.list_for_units(["w"], open_only=True, store=store)] == ["c1"]
 
 
@@ -87,3 +90,13 @@ def test_an_acknowledged_alert_is_not_escalated_and_is_acknowledged_once():
     later = T0 + 5 * alerts.escalate_after()
     assert alerts.escalate_due(_registry(), later, lambda *a: sent.append(a), store) == [] and sent == []
     assert alerts.list_for_units(["w"], open_only=True, store=store) == []
+
+
+def test_the_citizens_words_in_an_alert_are_sealed_to_that_alert():
+    store = MemoryAlertStore()
+    assert _raise(store)
+    item = store.get("c1") or {}
+    assert "Tin báo khẩn" not in str(item)  # a table reader sees no citizen text
+    assert alerts.view(item, KMS)["text"] == "Tin báo khẩn"
+    moved = {**item, "PK": "CASE#c2"}  # the same ciphertext on another alert does not open
+    assert alerts.view(moved, KMS)["text"] is None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from anninh import aws, keys
+from anninh import aws, crypto, keys
 from anninh.alerts.store import AlertStore, default_store
 from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger, metrics
@@ -143,19 +143,22 @@ def raise_alert(
     at: datetime,
     cls: str = "violence",
     store: AlertStore | None = None,
+    kms: Any | None = None,
 ) -> bool:
     """The unit's alert for an urgent case (one per case, newest first in the unit's feed); False when
     the case has one already (the event was processed before: its officers were told then)."""
+    key = keys.case_alert(case_id)
     item = {
         "class": cls,
-        **keys.case_alert(case_id),
+        **key,
         "type": "alert",
         "case_id": case_id,
         "code": code,
         "unit_id": unit_id,
         "oa_id": oa_id,
         "terms": terms,
-        "text": text,
+        # The citizen's words are sealed to this alert (as the case's own texts are); `view` opens them.
+        "text": crypto.seal_field(key, "text", text, kms),
         "created_at": iso(at),
         "acknowledged": False,
         "GSI1PK": keys.unit_alerts_gsi(unit_id),
@@ -175,7 +178,7 @@ def get(alert_id: str, store: AlertStore | None = None) -> dict[str, Any] | None
     return (store or default_store()).get(alert_id)
 
 
-def view(item: dict[str, Any]) -> dict[str, Any]:
+def view(item: dict[str, Any], kms: Any | None = None) -> dict[str, Any]:
     """What the API shows of an alert (SPEC fields first)."""
     return {
         "id": item["case_id"],
@@ -191,7 +194,7 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
         "notified_units": list(item.get("notified_units") or []),
         "notified_count": len(item.get("notified_phones") or []),
         "terms": list(item.get("terms") or []),
-        "text": item.get("text"),
+        "text": crypto.open_field(item, "text", kms),
     }
 
 
