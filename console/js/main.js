@@ -155,7 +155,13 @@ async function loadBadges(header) {
   put("conversations", [[b.handoffs, `${b.handoffs} hội thoại chờ cán bộ`, ".soft"], [b.undelivered, `${b.undelivered} tin nhắn chưa gửi được`, ""]]);
 }
 
+// Each navigation supersedes the one before: a route still waiting on the API when the officer (or the
+// sign-in redirect) moves on must not redirect or render afterwards.
+let routeSeq = 0;
+
 async function route() {
+  const seq = ++routeSeq;
+  const stale = () => seq !== routeSeq;
   const main = document.getElementById("main");
   if (typeof cleanup === "function") cleanup();
   cleanup = null;
@@ -175,6 +181,7 @@ async function route() {
   if (wantsLogin) {
     document.getElementById("top").hidden = true;
     const mod = await loader();
+    if (stale()) return;
     cleanup = mod.render(main, { notice: sessionNotice, onSignedIn }, ctx);
     sessionNotice = "";
     return;
@@ -184,15 +191,17 @@ async function route() {
     await loadMe();
     await loadUnits();
   } catch (err) {
-    if (err.status === 401) return;
+    if (err.status === 401 || stale()) return;
     clear(main, errorBox(err, route));
     return;
   }
+  if (stale()) return;
   const home = homePage(ctx.me && ctx.me.roles);
   ctx.home = home;
   ctx.mfaRequired = mfaRoles().length > 0 && hasRole(mfaRoles());
   if (ctx.mfaRequired && ctx.mfaEnabled === undefined) {
     ctx.mfaEnabled = await mfaStatus().then((s) => (s.known ? s.enabled : true)).catch(() => true);
+    if (stale()) return;
   }
   if (ctx.mfaRequired && !ctx.mfaEnabled && page !== "security") {
     location.replace("#/security");
@@ -205,6 +214,7 @@ async function route() {
   }
   renderShell(page);
   const mod = await loader();
+  if (stale()) return;
   main.focus({ preventScroll: true });
   cleanup = mod.render(main, { rest, query }, ctx);
 }
