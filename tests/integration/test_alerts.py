@@ -93,7 +93,7 @@ def test_emergency_reaches_on_call_lists_escalates_and_is_acknowledged(aws_stack
     assert closed["acknowledged_at"] == acked["acknowledged_at"]
     # Acknowledged: no further escalation, and the acknowledgement is in the case's audit trail.
     assert alerts.escalate_due(current_registry(), at + timedelta(hours=1)) == []
-    trail, _ = audit.list_for_target("case", case_id)
+    trail, _ = audit.trail().list_for_target("case", case_id)
     assert any(r.action == "alert.ack" and r.actor == "hieptan.canbo" for r in trail)
 
 

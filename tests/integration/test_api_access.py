@@ -14,7 +14,7 @@ COMMANDER = "tanphu.chihuy"  # district commander
 def _audit_for(username: str) -> list[dict]:
     from anninh import audit
 
-    records, _ = audit.list_for_officer(username, limit=100)
+    records, _ = audit.trail().list_for_officer(username, limit=100)
     return [r.model_dump() for r in records]
 
 

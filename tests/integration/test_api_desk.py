@@ -21,11 +21,11 @@ def _handoff(registry, unit_id: str, user_id: str, text: str) -> str:
 
     oa = next(o for o in registry.oas if o.unit_id == unit_id)
     at = datetime.now(UTC) - timedelta(minutes=3)
-    state = conversations.ensure_state(oa.oa_id, user_id, unit_id, at)
-    conversations.record_inbound(
+    state = conversations.service().ensure_state(oa.oa_id, user_id, unit_id, at)
+    conversations.service().record_inbound(
         oa.oa_id, user_id, at, f"m-{user_id}", "text", {"text": text}, f"e-{user_id}", text=text
     )
-    conversations.set_handoff(oa.oa_id, user_id, unit_id, at)
+    conversations.service().set_handoff(oa.oa_id, user_id, unit_id, at)
     return state.conversation_id
 
 
@@ -173,10 +173,10 @@ def test_retention_purge_removes_old_messages_and_media_but_keeps_cases_and_audi
     settings = get_settings()
     oa = next(o for o in registry.oas if o.unit_id == "p-hiep-tan")
     now = datetime.now(UTC)
-    conversations.record_inbound(
+    conversations.service().record_inbound(
         oa.oa_id, "zalo-old", now - timedelta(days=400), "old", "text", {}, "e-old", text="tin cũ"
     )
-    conversations.record_inbound(
+    conversations.service().record_inbound(
         oa.oa_id, "zalo-old", now - timedelta(days=2), "new", "text", {}, "e-new", text="tin mới"
     )
     case = open_case(registry, "p-hiep-tan", created_at=now - timedelta(days=400))
@@ -195,7 +195,7 @@ def test_retention_purge_removes_old_messages_and_media_but_keeps_cases_and_audi
             "stored_at": "2025-01-01T00:00:00.000Z",
         }
     )
-    audit.record("hieptan.canbo", "case.read", "case", case.case_id, at=now - timedelta(days=500))
+    audit.trail().record("hieptan.canbo", "case.read", "case", case.case_id, at=now - timedelta(days=500))
 
     with acting_as("RetentionPurgeFunction"):  # under the function's own role, as the schedule runs it
         report = purge(now)
@@ -206,7 +206,7 @@ def test_retention_purge_removes_old_messages_and_media_but_keeps_cases_and_audi
     media = table.get_item(Key={"PK": f"CASE#{case.case_id}", "SK": "MEDIA#1#0"})["Item"]
     assert media["purged_at"] and "s3_key" not in media and media["sha256"] == "abc"
     assert table.get_item(Key={"PK": f"CASE#{case.case_id}", "SK": "CASE"}).get("Item")
-    records, _ = audit.list_for_target("case", case.case_id)
+    records, _ = audit.trail().list_for_target("case", case.case_id)
     assert len(records) == 1
 
 

@@ -36,8 +36,10 @@ def _sender(zalo: FakeZalo) -> OutboxSender:
 def _citizen(user_id: str, at: datetime, msg_id: str | None) -> str:
     followers.touch_interaction(OA_ID, user_id, at)
     if msg_id:
-        conversations.record_inbound(OA_ID, user_id, at, msg_id, "text", {"text": "Cho hỏi"}, f"evt-{msg_id}")
-    return conversations.ensure_state(OA_ID, user_id, "p-hiep-tan", at).conversation_id
+        conversations.service().record_inbound(
+            OA_ID, user_id, at, msg_id, "text", {"text": "Cho hỏi"}, f"evt-{msg_id}"
+        )
+    return conversations.service().ensure_state(OA_ID, user_id, "p-hiep-tan", at).conversation_id
 
 
 def _record(key: str) -> dict[str, Any]:
@@ -95,7 +97,7 @@ def test_tiers_are_decided_recorded_counted_and_shown(
     assert status == 404
     from anninh import audit
 
-    refused, _ = audit.list_for_officer(OTHER_WARD, limit=20)
+    refused, _ = audit.trail().list_for_officer(OTHER_WARD, limit=20)
     assert {(r.action, r.target_id, r.outcome) for r in refused} >= {
         ("quota.read", OA_ID, "denied"),
         ("quota.read", "p-hiep-tan", "denied"),

@@ -36,7 +36,7 @@ def _sender(zalo: FakeZalo) -> OutboxSender:
 def _citizen(oa_id: str, unit_id: str, user_id: str, last_seen: datetime) -> str:
     """A citizen who wrote to the OA once (conversation state) and was last seen at `last_seen`."""
     followers.touch_interaction(oa_id, user_id, last_seen)
-    return conversations.ensure_state(oa_id, user_id, unit_id, last_seen).conversation_id
+    return conversations.service().ensure_state(oa_id, user_id, unit_id, last_seen).conversation_id
 
 
 def test_ward_officer_sees_own_units_undelivered_messages_without_zalo_ids(

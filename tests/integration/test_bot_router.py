@@ -127,7 +127,9 @@ def test_cccd_lookup_by_phrase_and_through_the_button(stack: Any) -> None:
         "receipt_no,full_name,dob,status,ready_at,pickup_place\n"
         "HT-777,Lê Thị Hoa,05/09/1990,ready,02/05/2026,Công an phường Hiệp Tân\n"
     )
-    cccd.import_csv(csv.splitlines(keepends=True), imported_by="hieptan.canbo", unit_id="p-hiep-tan")
+    cccd.service().import_csv(
+        csv.splitlines(keepends=True), imported_by="hieptan.canbo", unit_id="p-hiep-tan"
+    )
     chat = Chat()
     direct = chat.say("cccd ht-777 05/09/1990")
     assert direct.intent == "cccd_lookup" and "Đã có thẻ, mời nhận" in _texts(direct)

@@ -22,7 +22,7 @@ TP-0005,,12/12/2001,ready,,
 
 
 def _lookup(receipt: str, dob: date, user: str = "u1", at: datetime = NOW) -> cccd.LookupAnswer:
-    return cccd.lookup(
+    return cccd.service().lookup(
         receipt,
         dob,
         oa_id="oa1",
@@ -40,7 +40,7 @@ def stack(aws_stack: Any) -> Any:
 
 @pytest.fixture
 def imported(stack: Any) -> cccd.ImportReport:
-    return cccd.import_csv(
+    return cccd.service().import_csv(
         CSV.splitlines(keepends=True), imported_by="tanphu.canbo", unit_id="tan-phu", at=NOW
     )
 
@@ -63,7 +63,9 @@ def test_names_and_dates_of_birth_are_stored_encrypted(imported: cccd.ImportRepo
 
 def test_header_must_be_the_agreed_one(stack: Any) -> None:
     with pytest.raises(cccd.CsvHeaderError):
-        cccd.import_csv(["receipt,name,dob\n", "x,y,z\n"], imported_by="a", unit_id="tan-phu", at=NOW)
+        cccd.service().import_csv(
+            ["receipt,name,dob\n", "x,y,z\n"], imported_by="a", unit_id="tan-phu", at=NOW
+        )
 
 
 def test_right_pair_states_status_date_and_place(imported: cccd.ImportReport) -> None:
@@ -97,7 +99,7 @@ def test_lookups_are_rate_limited_per_citizen(imported: cccd.ImportReport) -> No
 
 def test_lookups_are_counted_once_per_event(imported: cccd.ImportReport) -> None:
     for _ in range(2):  # the same event delivered twice
-        cccd.lookup(
+        cccd.service().lookup(
             "TP-0001",
             date(1990, 9, 5),
             oa_id="oa1",

@@ -74,7 +74,7 @@ def test_no_raw_zalo_user_id_in_any_key_or_plain_attribute(
     )
     pipeline.process(envelope_for(text_body(CITIZEN, "tôi muốn gặp cán bộ", now, oa=OA_ID, msg_id="zm-a2")))
     run_sender()  # the bot's answers go out and are logged
-    state = conversations.get_state(OA_ID, CITIZEN)
+    state = conversations.service().get_state(OA_ID, CITIZEN)
     assert state is not None and state.handed_off and state.user_id == CITIZEN  # lookups by the id work
 
     officer = claims_for(registry, "hieptan.canbo")
@@ -177,15 +177,15 @@ def test_follower_campaign_delivery_cap_and_queue_ticket_keep_no_raw_zalo_user_i
         working_days=[0, 1, 2, 3, 4],
         hours="7:30 - 17:00",
     )
-    queueing.save_place(place)
+    queueing.service().save_place(place)
     monday = datetime(2026, 5, 4, 2, 0, tzinfo=UTC)
-    taken = queueing.take_number(
+    taken = queueing.service().take_number(
         place, date(2026, 5, 5), oa_id=OA_ID, user_id=FOLLOWER, unit_id="tan-phu", now=monday
     )
     assert taken.ticket is not None
-    assert [t.number for t in queueing.my_tickets(OA_ID, FOLLOWER, monday)] == [taken.ticket.number]
+    assert [t.number for t in queueing.service().my_tickets(OA_ID, FOLLOWER, monday)] == [taken.ticket.number]
     reminders: list[OutboundMessage] = []
-    queueing.remind_tomorrow(datetime(2026, 5, 4, 12, 0, tzinfo=UTC), enqueue=reminders.extend)
+    queueing.service().remind_tomorrow(datetime(2026, 5, 4, 12, 0, tzinfo=UTC), enqueue=reminders.extend)
     assert [m.user_id for m in reminders if m.key == f"queue-remind:{taken.ticket.ref}"] == [FOLLOWER]
 
     kinds = {str(item["SK"]).split("#", 1)[0] for item in _scan()}

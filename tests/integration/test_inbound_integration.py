@@ -133,9 +133,9 @@ def test_text_photo_location_within_the_window_is_one_case(aws_stack: Any) -> No
     assert "tra cứu TP-2611-0001" in replies[0]["message"]["text"]
 
     # All three messages are in the conversation, in order.
-    messages, _ = conversations.list_messages(DISTRICT_OA, TIPSTER)
+    messages, _ = conversations.service().list_messages(DISTRICT_OA, TIPSTER)
     assert [m.kind for m in messages] == ["text", "image", "location"]
-    state = conversations.get_state(DISTRICT_OA, TIPSTER)
+    state = conversations.service().get_state(DISTRICT_OA, TIPSTER)
     assert state is not None and state.open_case_id == case.case_id and state.conversation_id
 
     # Redelivery of the whole batch: nothing changes.
@@ -143,7 +143,7 @@ def test_text_photo_location_within_the_window_is_one_case(aws_stack: Any) -> No
     (again,) = cases_of("p-hiep-tan")
     assert (again.media_count, again.texts) == (1, case.texts)
     assert len(store.list_media(case.case_id)) == 1
-    assert len(conversations.list_messages(DISTRICT_OA, TIPSTER)[0]) == 3
+    assert len(conversations.service().list_messages(DISTRICT_OA, TIPSTER)[0]) == 3
     assert store.next_sequence("TP", "2611") == 2  # no second code was drawn
 
 
@@ -223,7 +223,7 @@ def test_follow_info_tags_withdraw_and_interaction(aws_stack: Any) -> None:
 def test_echoes_and_our_own_sends_are_recorded_once(aws_stack: Any) -> None:
     echo = json.loads(load_event("webhook_oa_send_text.json")["body"])
     at = from_millis(echo["timestamp"]) - timedelta(seconds=1)
-    assert conversations.record_outbound(
+    assert conversations.service().record_outbound(
         WARD_OA,
         CITIZEN,
         at,
@@ -235,7 +235,7 @@ def test_echoes_and_our_own_sends_are_recorded_once(aws_stack: Any) -> None:
     for name in ("oa_send_text", "oa_send_text_admin"):
         post(f"webhook_{name}.json")
     drain_inbound(aws_stack)
-    messages, _ = conversations.list_messages(WARD_OA, CITIZEN)
+    messages, _ = conversations.service().list_messages(WARD_OA, CITIZEN)
     assert [(m.direction, m.origin) for m in messages] == [("out", "bot"), ("out", "admin")]
 
 
@@ -246,12 +246,12 @@ def test_bot_answers_plain_text_and_hands_off(aws_stack: Any) -> None:
     drain_inbound(aws_stack)
     assert bot.turns and bot.turns[0].text == "Cho tôi hỏi thủ tục đăng ký tạm trú"
     assert [r["key"] for r in outbox_texts(aws_stack)] == [f"bot:{bot.turns[0].event_key}:0"]
-    state = conversations.get_state(WARD_OA, CITIZEN)
+    state = conversations.service().get_state(WARD_OA, CITIZEN)
     assert state is not None and state.bot == {"turns": 1} and not state.handed_off
     pipeline = default_pipeline(bot=bot)
     pipeline.process(envelope_for(text_body(CITIZEN, "cho tôi gặp cán bộ", T0 + 5000, oa=WARD_OA)))
     pipeline.process(envelope_for(text_body(CITIZEN, "menu", T0 + 6000, oa=WARD_OA)))  # not a question
-    handoffs = conversations.list_handoffs("p-hiep-tan")
+    handoffs = conversations.service().list_handoffs("p-hiep-tan")
     assert [h.user_id for h in handoffs] == [CITIZEN]
     stats = day_counters(WARD_OA)
     assert stats.get("inquiries") == 2 and stats.get("bot_answered") == 1 and stats.get("handed_off") == 1
@@ -262,7 +262,7 @@ def test_blocked_citizen_is_logged_without_a_case(aws_stack: Any) -> None:
     pipeline = default_pipeline(bot=FakeBot())
     pipeline.process(envelope_for(text_body(TIPSTER, "báo tin linh tinh", T0)))
     assert cases_of("tan-phu") == []
-    assert len(conversations.list_messages(DISTRICT_OA, TIPSTER)[0]) == 1
+    assert len(conversations.service().list_messages(DISTRICT_OA, TIPSTER)[0]) == 1
 
 
 def test_rate_limit_caps_new_cases_per_hour(aws_stack: Any) -> None:
@@ -284,7 +284,7 @@ def test_unknown_and_anonymous_events_are_kept_and_counted(aws_stack: Any) -> No
     for name in ("unknown_event", "anonymous_send_text", "follow_missing_fields"):
         post(f"webhook_{name}.json")
     assert drain_inbound(aws_stack) == [{"batchItemFailures": []}]
-    messages, _ = conversations.list_messages(WARD_OA, "anon:conv-anon-0001")
+    messages, _ = conversations.service().list_messages(WARD_OA, "anon:conv-anon-0001")
     assert [m.text for m in messages] == ["Cho hỏi giờ làm việc"]
     assert day_counters(WARD_OA).get("events_unknown") == 1
 

@@ -29,7 +29,7 @@ PLACE = queueing.Place(
 
 @pytest.fixture
 def stack(aws_stack: Any) -> Any:
-    queueing.save_place(PLACE)
+    queueing.service().save_place(PLACE)
     return aws_stack
 
 
@@ -70,7 +70,7 @@ def test_hundred_citizens_at_once_get_distinct_numbers_up_to_capacity(
     issued = [r.ticket.number for r in results if r.outcome == "issued" and r.ticket]
     assert sorted(issued) == list(range(1, 61))
     assert sum(r.outcome == "full" for r in results) == 40
-    summary = queueing.day_summary(PLACE.place_id, TUESDAY.isoformat())
+    summary = queueing.service().day_summary(PLACE.place_id, TUESDAY.isoformat())
     assert summary["issued"] == 60 and summary["active"] == 60 and len(summary["tickets"]) == 60
 
 
@@ -84,21 +84,29 @@ def test_one_active_ticket_per_citizen_per_place_and_day(stack: Any) -> None:
 
 def test_cancel_marks_the_ticket_returns_the_slot_and_never_reuses_the_number(stack: Any) -> None:
     small = PLACE.model_copy(update={"capacity": 2})
-    t1 = queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u1", unit_id="tan-phu", now=NOW).ticket
-    queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u2", unit_id="tan-phu", now=NOW)
+    t1 = (
+        queueing.service()
+        .take_number(small, TUESDAY, oa_id="oa1", user_id="u1", unit_id="tan-phu", now=NOW)
+        .ticket
+    )
+    queueing.service().take_number(small, TUESDAY, oa_id="oa1", user_id="u2", unit_id="tan-phu", now=NOW)
     assert (
-        queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u3", unit_id="tan-phu", now=NOW).outcome
+        queueing.service()
+        .take_number(small, TUESDAY, oa_id="oa1", user_id="u3", unit_id="tan-phu", now=NOW)
+        .outcome
         == "full"
     )
     assert t1 is not None
     with pytest.raises(queueing.QueueError):
-        queueing.cancel(t1.ref, oa_id="oa1", user_id="someone-else", now=NOW)
-    cancelled = queueing.cancel(t1.ref, oa_id="oa1", user_id="u1", now=NOW)
+        queueing.service().cancel(t1.ref, oa_id="oa1", user_id="someone-else", now=NOW)
+    cancelled = queueing.service().cancel(t1.ref, oa_id="oa1", user_id="u1", now=NOW)
     assert cancelled.status == "cancelled"
-    third = queueing.take_number(small, TUESDAY, oa_id="oa1", user_id="u3", unit_id="tan-phu", now=NOW)
+    third = queueing.service().take_number(
+        small, TUESDAY, oa_id="oa1", user_id="u3", unit_id="tan-phu", now=NOW
+    )
     assert third.outcome == "issued" and third.ticket and third.ticket.number == 3
-    assert [t.number for t in queueing.my_tickets("oa1", "u1", NOW)] == []
-    assert [t.number for t in queueing.my_tickets("oa1", "u3", NOW)] == [3]
+    assert [t.number for t in queueing.service().my_tickets("oa1", "u1", NOW)] == []
+    assert [t.number for t in queueing.service().my_tickets("oa1", "u3", NOW)] == [3]
 
 
 def test_days_are_checked(stack: Any) -> None:
@@ -115,17 +123,17 @@ def test_reminders_for_tomorrows_active_tickets_only(stack: Any) -> None:
     kept = _take("u1").ticket
     gone = _take("u2").ticket
     assert kept and gone
-    queueing.cancel(gone.ref, oa_id="oa1", user_id="u2", now=NOW)
+    queueing.service().cancel(gone.ref, oa_id="oa1", user_id="u2", now=NOW)
     _take("u3", date(2026, 5, 6))  # the day after tomorrow: not yet
     sent: list[OutboundMessage] = []
     evening = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)  # 19:00 in Vietnam
-    assert queueing.remind_tomorrow(evening, enqueue=sent.extend) == 1
+    assert queueing.service().remind_tomorrow(evening, enqueue=sent.extend) == 1
     (message,) = sent
     assert message.user_id == "u1" and message.key == f"queue-remind:{kept.ref}"
     assert "ngày mai" in message.message["text"] and "Số thứ tự của anh/chị: 1" in message.message["text"]
     # Run twice (a retried schedule): the same keys, so the outbox sends each reminder once.
     again: list[OutboundMessage] = []
-    queueing.remind_tomorrow(evening, enqueue=again.extend)
+    queueing.service().remind_tomorrow(evening, enqueue=again.extend)
     assert [m.key for m in again] == [message.key]
 
 
@@ -139,7 +147,7 @@ def test_a_unit_closing_after_numbers_were_taken_tells_citizens_instead_of_remin
     )
     sent: list[OutboundMessage] = []
     evening = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
-    assert queueing.remind_tomorrow(evening, enqueue=sent.extend, registry=registry) == 1
+    assert queueing.service().remind_tomorrow(evening, enqueue=sent.extend, registry=registry) == 1
     (message,) = sent
     assert message.key == f"queue-closed:{kept.ref}"
     text = message.message["text"]

@@ -70,7 +70,7 @@ def test_reorganization_dry_run_then_apply_moves_open_cases_with_their_codes(
 
     status, record = call("GET", f"/api/v1/reorganizations/{done['id']}", city_admin)
     assert status == 200 and record["counts"] == done["counts"] and record["applied_by"] == "hcm.quantri"
-    entries, _ = audit.list_for_target("reorganization", done["id"])
+    entries, _ = audit.trail().list_for_target("reorganization", done["id"])
     assert len(entries) == 1 and entries[0].details["cases"] == {case.code: "w-phu-thanh"}
 
     status, units = call("GET", "/api/v1/units", city_admin)

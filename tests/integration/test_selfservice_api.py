@@ -88,7 +88,7 @@ def test_cccd_import_reports_rows_and_rejects_a_bad_header(stack: Any, registry:
     assert report["errors"] == [
         {"line": 3, "receipt_no": "HT-2", "error": "ngày sinh (dob) không đúng dạng dd/mm/yyyy"}
     ]
-    found = cccd.lookup(
+    found = cccd.service().lookup(
         "HT-1", date(1990, 2, 1), oa_id="oa", user_id="u", unit_id="p-hiep-tan", event_key="api-1"
     )
     assert found.found

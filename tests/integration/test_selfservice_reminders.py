@@ -32,12 +32,14 @@ def test_queue_reminders_job_enqueues_tomorrows_tickets(aws_stack: Any) -> None:
         capacity=10,
         working_days=list(range(7)),
     )
-    queueing.save_place(place)
+    queueing.service().save_place(place)
     now = utcnow()
     tomorrow = now.astimezone(VN_TZ).date() + timedelta(days=1)
-    ticket = queueing.take_number(
-        place, tomorrow, oa_id="2200000000000000000", user_id="u1", unit_id="tan-phu", now=now
-    ).ticket
+    ticket = (
+        queueing.service()
+        .take_number(place, tomorrow, oa_id="2200000000000000000", user_id="u1", unit_id="tan-phu", now=now)
+        .ticket
+    )
     assert ticket is not None
     result = invoke("RemindersFunction", load_event("schedule_queue_reminders.json"))
     assert result == {"job": "queue-reminders", "reminders": 1}

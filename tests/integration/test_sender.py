@@ -75,9 +75,9 @@ def outbox_record(key: str) -> dict[str, Any]:
 
 
 def conversation() -> list[Any]:
-    from anninh.conversations import list_messages
+    from anninh import conversations
 
-    return [m for m in list_messages(OA_ID, USER)[0] if m.direction == "out"]
+    return [m for m in conversations.service().list_messages(OA_ID, USER)[0] if m.direction == "out"]
 
 
 def messages_out_today() -> int:

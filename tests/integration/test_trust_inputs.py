@@ -137,7 +137,7 @@ def test_citizen_text_that_looks_encrypted_is_just_text_and_stored_text_is_seale
         assert status == 200, username
     from anninh import conversations
 
-    messages, _ = conversations.list_messages(WARD_OA, CITIZEN)
+    messages, _ = conversations.service().list_messages(WARD_OA, CITIZEN)
     assert [m.text for m in messages if m.direction == "in"] == ["tôi cần gặp cán bộ", typed]
 
 

@@ -246,7 +246,7 @@ def test_a_cccd_import_never_overwrites_another_units_record(aws_stack, registry
 
     header = "receipt_no,full_name,dob,status,ready_at,pickup_place\n"
     mine = header + "HT-0001,Nguyễn Văn An,05/09/1990,ready,,Công an phường Hiệp Tân\n"
-    report = cccd.import_csv(io.StringIO(mine), imported_by=WARD, unit_id="p-hiep-tan")
+    report = cccd.service().import_csv(io.StringIO(mine), imported_by=WARD, unit_id="p-hiep-tan")
     assert report.imported == 1
 
     theirs = header + (
@@ -267,4 +267,4 @@ def test_a_cccd_import_never_overwrites_another_units_record(aws_stack, registry
     assert kept["unit_id"] == "p-hiep-tan" and kept["pickup_place"] == "Công an phường Hiệp Tân"
     # The owning unit still updates its own record.
     again = header + "HT-0001,Nguyễn Văn An,05/09/1990,delivered,,Công an phường Hiệp Tân\n"
-    assert cccd.import_csv(io.StringIO(again), imported_by=WARD, unit_id="p-hiep-tan").imported == 1
+    assert cccd.service().import_csv(io.StringIO(again), imported_by=WARD, unit_id="p-hiep-tan").imported == 1

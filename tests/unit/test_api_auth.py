@@ -87,7 +87,12 @@ def test_a_unit_the_caller_may_not_see_is_a_404_and_the_denial_is_audited(monkey
     from anninh.principal import Principal
 
     recorded: list[tuple[tuple, dict]] = []
-    monkeypatch.setattr(auth.audit, "record", lambda *a, **k: recorded.append((a, k)))
+
+    class Trail:
+        def record(self, *args: object, **kwargs: object) -> None:
+            recorded.append((args, kwargs))
+
+    monkeypatch.setattr(auth.audit, "trail", Trail)
     ward = Principal("hieptan.canbo", "p-hiep-tan", frozenset({"officer"}), ("p-hiep-tan",), request_id="r1")
     auth.require_visible_unit(ward, "p-hiep-tan", "inbox.list")
     assert recorded == []

@@ -132,7 +132,7 @@ def deny_as_not_found(
     p: Principal, action: str, target_kind: str, target_id: str, *, reason: str, message: str
 ) -> NoReturn:
     """Refuse what the caller may not see exactly as if it did not exist (404), and audit the refusal."""
-    audit.record(
+    audit.trail().record(
         p.username,
         action,
         target_kind,

@@ -437,7 +437,7 @@ class TipDesk:
                 self.store.create_case(case, self._activity(case_id, event, event_key, media), media)
             except store.DuplicateActivity:
                 case = self.store.get_case(case_id) or case
-        conversations.set_open_case(oa.oa_id, user_id, case_id, now + self.window)
+        conversations.service().set_open_case(oa.oa_id, user_id, case_id, now + self.window)
         replies: list[OutboundMessage] = []
         if urgent:
             notified = self._alert(case, urgent, now)
@@ -541,7 +541,7 @@ class TipDesk:
             )
         except store.DuplicateActivity:
             logger.info("follow-up already on the case", extra={"case_id": case.case_id})
-        conversations.extend_case_window(oa.oa_id, event.sender.id, case.case_id, now + self.window)
+        conversations.service().extend_case_window(oa.oa_id, event.sender.id, case.case_id, now + self.window)
         if case.routing == "oa" and case.status == "new" and routable(self.registry, case.origin_unit_id):
             chosen = route(
                 self.registry, case.origin_unit_id, location, texts, self.settings.case_route_max_km

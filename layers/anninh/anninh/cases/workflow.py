@@ -109,11 +109,13 @@ class Ports:
     clock: Callable[[], datetime] = utcnow
     pseudonym: Callable[[str, str], str] = crypto.pseudonym
     decrypt: Callable[..., Any] = crypto.decrypt_text  # (value, kms, context)
-    audit: Callable[..., Any] = audit.record
+    audit: Callable[..., Any] = field(default_factory=lambda: audit.trail().record)
     record_duration: Callable[..., Any] = counters.record_duration
     record_outcome: Callable[..., Any] = counters.record_outcome
     # (oa_id, user_id, case_id, until): the citizen's answers go to the case for a while
-    officer_thread: Callable[[str, str, str, datetime], None] = conversations.set_officer_thread
+    officer_thread: Callable[[str, str, str, datetime], None] = field(
+        default_factory=lambda: conversations.service().set_officer_thread
+    )
 
 
 @dataclass

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
 from typing import Any
 
 from anninh.cccd.rules import (
@@ -46,8 +44,6 @@ __all__ = [
     "RowError",
     "answer_text",
     "default_store",
-    "import_csv",
-    "lookup",
     "masked_name",
     "normalise_receipt",
     "parse_date",
@@ -60,30 +56,3 @@ __all__ = [
 def service(kms: Any | None = None) -> CccdService:
     """The service over the main table, counting lookups in the statistics."""
     return CccdService(default_store(), count, kms)
-
-
-def import_csv(
-    lines: Iterable[str],
-    *,
-    imported_by: str,
-    unit_id: str,
-    at: datetime | None = None,
-    kms: Any | None = None,
-) -> ImportReport:
-    return service(kms).import_csv(lines, imported_by=imported_by, unit_id=unit_id, at=at)
-
-
-def lookup(
-    receipt_no: str,
-    dob: date,
-    *,
-    oa_id: str,
-    user_id: str,
-    unit_id: str,
-    event_key: str,
-    at: datetime | None = None,
-    kms: Any | None = None,
-) -> LookupAnswer:
-    return service(kms).lookup(
-        receipt_no, dob, oa_id=oa_id, user_id=user_id, unit_id=unit_id, event_key=event_key, at=at
-    )

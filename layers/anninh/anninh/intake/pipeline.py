@@ -122,7 +122,7 @@ class Pipeline:
         if isinstance(event, UserMessageEvent) and oa:
             return self._user_message(event, oa, registry, key)
         if isinstance(event, OaMessageEvent) and oa:
-            conversations.record_outbound(
+            conversations.service().record_outbound(
                 oa.oa_id,
                 event.recipient.id,
                 event.at,
@@ -163,7 +163,7 @@ class Pipeline:
         if isinstance(event, AnonymousMessageEvent) and oa:
             # No follower id: the message is logged under the anonymous conversation; Zalo gives no
             # way to answer it through the consultation API, so no case or bot reply is made.
-            conversations.record_inbound(
+            conversations.service().record_inbound(
                 oa.oa_id,
                 f"anon:{event.conversation_id}",
                 event.at,
@@ -216,7 +216,7 @@ class Pipeline:
 
     def _user_message(self, event: UserMessageEvent, oa: OA, registry: Registry, key: str) -> Outcome:
         user_id = event.sender.id
-        conversations.record_inbound(
+        conversations.service().record_inbound(
             oa.oa_id,
             user_id,
             event.at,
@@ -227,7 +227,7 @@ class Pipeline:
             text=event.message.text,
         )
         followers.touch_interaction(oa.oa_id, user_id, event.at)
-        state = conversations.ensure_state(oa.oa_id, user_id, oa.unit_id, event.at)
+        state = conversations.service().ensure_state(oa.oa_id, user_id, oa.unit_id, event.at)
         counters = {"messages_in": 1}
         desk = TipDesk(
             registry,
@@ -283,14 +283,14 @@ class Pipeline:
         if new_state is None:
             new_state = turn.state
         if new_state != state.bot:
-            conversations.save_bot_state(oa.oa_id, event.sender.id, dict(new_state))
+            conversations.service().save_bot_state(oa.oa_id, event.sender.id, dict(new_state))
         if result.intent in INQUIRY_INTENTS:  # a procedure question (menus and lookups are not)
             counters["inquiries"] = 1
             if result.answered:
                 counters["bot_answered"] = 1
         if result.handed_off:
             counters["handed_off"] = 1
-            conversations.set_handoff(oa.oa_id, event.sender.id, oa.unit_id, event.at)
+            conversations.service().set_handoff(oa.oa_id, event.sender.id, oa.unit_id, event.at)
         return Outcome("bot", counters, bot_intent=result.intent)
 
 

@@ -64,7 +64,7 @@ class ConversationLog:
     """Stores the sent message in the citizen's conversation history with Zalo's message id."""
 
     def record_outbound(self, msg: OutboundMessage, message_id: str, at: datetime) -> None:
-        conversations.record_outbound(
+        conversations.service().record_outbound(
             oa_id=msg.oa_id,
             user_id=msg.user_id,
             at=at,

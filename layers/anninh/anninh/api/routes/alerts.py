@@ -58,7 +58,7 @@ def acknowledge(alert_id: AlertId) -> dict[str, Any]:
             f"Cảnh báo đã được {current.get('acknowledged_by') or 'cán bộ khác'} xác nhận.",
             code="already_acknowledged",
         )
-    audit.record(
+    audit.trail().record(
         p.username,
         "alert.ack",
         "case",

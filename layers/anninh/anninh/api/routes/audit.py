@@ -28,7 +28,7 @@ def officer_audit(
         target = next((o for o in current_registry().officers if o.username.lower() == username), None)
         allowed = p.has_role("admin", "commander") and target is not None and p.can_see_unit(target.unit_id)
         if not allowed:
-            audit.record(
+            audit.trail().record(
                 p.username,
                 "audit.read",
                 "officer",
@@ -39,6 +39,6 @@ def officer_audit(
                 request_id=p.request_id,
             )
             raise Forbidden("Chỉ chỉ huy đơn vị (hoặc quản trị) xem được nhật ký của cán bộ khác.")
-    records, next_cursor = audit.list_for_officer(username, limit=limit, cursor=cursor)
+    records, next_cursor = audit.trail().list_for_officer(username, limit=limit, cursor=cursor)
     items = [plain(r.model_dump()) for r in records]
     return {"officer": username, "items": items, "next_cursor": next_cursor, "count": len(items)}

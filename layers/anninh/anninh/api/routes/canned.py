@@ -81,7 +81,7 @@ def create_canned(body: Annotated[CannedIn, Body()]) -> Response[dict[str, Any]]
         by=p.username,
         at=iso(utcnow()),
     )
-    audit.record(
+    audit.trail().record(
         p.username,
         "canned.create",
         "canned",
@@ -126,7 +126,7 @@ def patch_canned(reply_id: ReplyId, body: Annotated[CannedPatch, Body()]) -> dic
     if body.tags is not None:
         changes["tags"] = body.tags
     item = canned.service().update(item, changes, p.username, iso(utcnow()))
-    audit.record(
+    audit.trail().record(
         p.username,
         "canned.update",
         "canned",
@@ -145,7 +145,7 @@ def delete_canned(reply_id: ReplyId) -> dict[str, Any]:
     require_role(p, "editor", "admin")
     item = _load(reply_id)
     canned.service().delete(reply_id)
-    audit.record(
+    audit.trail().record(
         p.username,
         "canned.delete",
         "canned",

@@ -30,7 +30,7 @@ def get_record(receipt_no: Receipt) -> dict[str, Any]:
     receipt = cccd.normalise_receipt(receipt_no)
     item = service.record(receipt)
     visible = item is not None and (p.has_role("admin") or p.can_see_unit(str(item.get("unit_id", ""))))
-    audit.record(
+    audit.trail().record(
         p.username,
         "cccd.read",
         "cccd",

@@ -78,7 +78,7 @@ def _view(state: dict[str, Any], p: Principal) -> dict[str, Any]:
 def _load(p: Principal, conversation_id: str, action: str) -> dict[str, Any]:
     state = conversations.service().by_conversation_id(conversation_id)
     if state is None or not p.can_see_unit(_unit_of(state)):
-        audit.record(
+        audit.trail().record(
             p.username,
             action,
             "conversation",
@@ -123,7 +123,7 @@ def get_conversation(
     require_role(p, "officer", "commander")
     state = _load(p, conversation_id, "conversation.read")
     messages = conversations.service().officer_messages(state, limit)
-    audit.record(
+    audit.trail().record(
         p.username,
         "conversation.read",
         "conversation",
@@ -169,7 +169,7 @@ def reply_conversation(
         [outbox.text(oa_id, user_id, body.text.strip(), key=key, origin="officer", officer=p.username)]
     )
     at = iso(utcnow())
-    audit.record(
+    audit.trail().record(
         p.username,
         "conversation.reply",
         "conversation",
@@ -193,7 +193,7 @@ def close_conversation(conversation_id: ConversationId) -> dict[str, Any]:
     state = _load(p, conversation_id, "conversation.close")
     at = iso(utcnow())
     state = conversations.service().close_handoff(state, p.username, at)
-    audit.record(
+    audit.trail().record(
         p.username,
         "conversation.close",
         "conversation",

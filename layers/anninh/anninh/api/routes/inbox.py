@@ -165,7 +165,7 @@ def post_block(tip_id: TipId, body: Annotated[BlockBody, Body()]) -> dict[str, A
     cases = service()
     case = cases.load(p, tip_id, "case.block", write=True).case
     cases.block(p, case, body.reason.strip())
-    audit.record(
+    audit.trail().record(
         p.username,
         "citizen.block",
         "case",
@@ -184,7 +184,7 @@ def delete_block(tip_id: TipId) -> dict[str, Any]:
     cases = service()
     case = cases.load(p, tip_id, "case.block", write=True).case
     cases.unblock(case)
-    audit.record(
+    audit.trail().record(
         p.username,
         "citizen.unblock",
         "case",

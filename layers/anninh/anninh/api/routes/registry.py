@@ -93,7 +93,7 @@ HIGH_ROLES = frozenset({"commander", "admin"})
 
 
 def _refuse(p: Principal, action: str, kind: str, target: str, *, reason: str, message: str) -> Forbidden:
-    audit.record(
+    audit.trail().record(
         p.username,
         action,
         kind,
@@ -135,7 +135,7 @@ def _check_grant(p: Principal, unit_id: str, roles: set[str], action: str, targe
 
 def _record_grants(p: Principal, username: str, unit_id: str, granted: set[str]) -> None:
     for role in sorted(granted & HIGH_ROLES):
-        audit.record(
+        audit.trail().record(
             p.username,
             "role.grant",
             "unit",
@@ -191,7 +191,7 @@ def put_unit_route(unit_id: UnitId, body: Annotated[UnitIn, Body()]) -> dict[str
     kept = {name: getattr(before, name) for name in REORG_FIELDS} if before else {}
     unit = Unit(unit_id=unit_id, **body.model_dump(), **kept)
     default_service().save_unit(unit)
-    audit.record(
+    audit.trail().record(
         p.username,
         "unit.put",
         "unit",
@@ -226,7 +226,7 @@ def put_oa_route(oa_id: OaId, body: Annotated[OaIn, Body()]) -> dict[str, Any]:
     before = registry.oa(oa_id)
     oa = OA(oa_id=oa_id, **body.model_dump())
     default_service().save_oa(oa)
-    audit.record(
+    audit.trail().record(
         p.username,
         "oa.put",
         "oa",
@@ -317,7 +317,7 @@ def create_officer(body: Annotated[OfficerIn, Body()]) -> Response[dict[str, Any
             details=[{"loc": ["body", "temporary_password"]}],
         ) from exc
     _record_grants(p, username, body.unit_id, set(roles))
-    audit.record(
+    audit.trail().record(
         p.username,
         "officer.create",
         "officer",
@@ -379,7 +379,7 @@ def patch_officer(username: Username, body: Annotated[OfficerPatch, Body()]) -> 
     enabled = enabled_before if body.enabled is None else body.enabled
     default_service().update_officer(current, updated, enabled_before, enabled)
     after = _officer_view(updated, enabled)
-    audit.record(
+    audit.trail().record(
         p.username,
         "officer.update",
         "officer",
@@ -402,7 +402,7 @@ def list_grants(unit_id: UnitId, limit: Annotated[int, Query(ge=1, le=200)] = 10
     require_role(p, "commander", "admin")
     if not p.can_see_unit(unit_id):
         raise NotFound("Không tìm thấy đơn vị.")
-    records, _ = audit.list_for_target("unit", unit_id, limit=limit)
+    records, _ = audit.trail().list_for_target("unit", unit_id, limit=limit)
     items = [
         {
             "at": r.at,

@@ -68,7 +68,7 @@ def post_reorganization(body: Annotated[ReorgRequest, Body()]) -> Response[dict[
         raise Unprocessable(str(exc), details=[{"loc": exc.loc}]) from exc
     outside = _outside(p, registry, body, plan)
     if outside:
-        audit.record(
+        audit.trail().record(
             p.username,
             "reorganization.apply" if not body.dry_run else "reorganization.preview",
             "reorganization",

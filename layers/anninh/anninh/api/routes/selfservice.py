@@ -38,7 +38,9 @@ OaId = Annotated[str, Path(min_length=1, max_length=40)]
 
 
 def _audit(p: Principal, action: str, kind: str, target: str, **kw: Any) -> None:
-    audit.record(p.username, action, kind, target, actor_unit=p.unit_id, request_id=p.request_id, **kw)
+    audit.trail().record(
+        p.username, action, kind, target, actor_unit=p.unit_id, request_id=p.request_id, **kw
+    )
 
 
 def _visible_unit(p: Principal, unit_id: str) -> None:
@@ -137,7 +139,7 @@ def import_cccd() -> dict[str, Any]:
         raise BadRequest("Tệp CSV quá lớn (tối đa 5 MB mỗi lần).", code="csv_too_large")
     try:
         text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-        report = cccd.import_csv(text, imported_by=p.username, unit_id=p.unit_id)
+        report = cccd.service().import_csv(text, imported_by=p.username, unit_id=p.unit_id)
     except cccd.CsvHeaderError as exc:
         raise BadRequest(
             f"Dòng tiêu đề không đúng: {exc}",
@@ -162,7 +164,9 @@ def import_cccd() -> dict[str, Any]:
 @router.get("/queue/places", summary="Places that give queue numbers")
 def get_places() -> dict[str, Any]:
     p = principal()
-    places = [pl.model_dump() for pl in queueing.list_places().values() if p.can_see_unit(pl.unit_id)]
+    places = [
+        pl.model_dump() for pl in queueing.service().list_places().values() if p.can_see_unit(pl.unit_id)
+    ]
     return {"items": places, "count": len(places)}
 
 
@@ -175,7 +179,7 @@ def put_place(place_id: PlaceId, body: Annotated[queueing.Place, Body()]) -> dic
     if current_registry().unit(body.unit_id) is None:
         raise Unprocessable(f"Không có đơn vị '{body.unit_id}'.")
     _visible_unit(p, body.unit_id)
-    queueing.save_place(body)
+    queueing.service().save_place(body)
     _audit(p, "queue.place", "queue_place", place_id, after=body.model_dump())
     return body.model_dump()
 
@@ -183,10 +187,10 @@ def put_place(place_id: PlaceId, body: Annotated[queueing.Place, Body()]) -> dic
 @router.get("/queue/places/<place_id>/days/<day>", summary="A day's numbers at a place")
 def get_day(place_id: PlaceId, day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]) -> dict[str, Any]:
     p = principal()
-    place = queueing.list_places().get(place_id)
+    place = queueing.service().list_places().get(place_id)
     if place is None or not p.can_see_unit(place.unit_id):
         raise NotFound("Không tìm thấy điểm lấy số.")
-    return queueing.day_summary(place_id, day)
+    return queueing.service().day_summary(place_id, day)
 
 
 # --- notices ------------------------------------------------------------------------------------

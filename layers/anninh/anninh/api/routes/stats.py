@@ -38,7 +38,7 @@ UnitId = Annotated[str | None, Query(max_length=100, description="Default: the c
 def _unit_for(p: Principal, unit_id: str | None, action: str) -> str:
     unit = unit_id or p.unit_id
     if not p.can_see_unit(unit):
-        audit.record(
+        audit.trail().record(
             p.username,
             action,
             "unit",
@@ -151,7 +151,7 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
             break
     registry = current_registry()
     names = {u.unit_id: u.name for u in registry.units}
-    audit.record(
+    audit.trail().record(
         p.username,
         "case.export",
         "unit",
@@ -199,7 +199,7 @@ def create_report(request: Annotated[ReportRequest, Body()]) -> Response[str]:
         record = request_report(ports, unit, start, end, created_by=p.username, now=utcnow())
     except ReportNotFound as exc:
         raise NotFound("Không tìm thấy đơn vị.") from exc
-    audit.record(
+    audit.trail().record(
         p.username,
         "report.create",
         "report",

@@ -238,7 +238,7 @@ def get_tip(tip_id: TipId) -> dict[str, Any]:
     p = case_worker()
     cases = service()
     loaded = cases.load(p, tip_id, "case.read")
-    audit.record(
+    audit.trail().record(
         p.username,
         "case.read",
         "case",
@@ -406,6 +406,6 @@ def tip_audit(
     p = principal()
     require_role(p, "officer", "commander", "admin")
     service().load(p, tip_id, "case.audit.read")
-    records, next_cursor = audit.list_for_target("case", tip_id, limit=limit, cursor=cursor)
+    records, next_cursor = audit.trail().list_for_target("case", tip_id, limit=limit, cursor=cursor)
     items = [queries.plain(r.model_dump()) for r in records]
     return {"items": items, "next_cursor": next_cursor, "count": len(items)}

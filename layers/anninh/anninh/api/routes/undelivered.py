@@ -63,7 +63,7 @@ def _conversation_id(oa_id: str, user_id: str, cache: dict[tuple[str, str], str 
         return None
     if (oa_id, user_id) not in cache:
         try:
-            state = conversations.get_state(oa_id, user_id)
+            state = conversations.service().get_state(oa_id, user_id)
         except ValueError:  # a state item without its opaque id: nothing to link to
             state = None
         cache[(oa_id, user_id)] = state.conversation_id if state and state.conversation_id else None
