@@ -154,6 +154,9 @@ class QueuePoller:
         self.stats = PollerStats()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Batches being delivered: a stop waits for these, never for a poller idle in its long poll.
+        self._busy = 0
+        self._settled = threading.Condition()
 
     @property
     def name(self) -> str:
@@ -166,10 +169,12 @@ class QueuePoller:
             self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        """Take no new batch and wait (up to `timeout`) for the batches being delivered to finish.
+
+        The threads are daemons: one waiting in its long poll is left to end with the process."""
+        with self._settled:
+            self._stop.set()
+            self._settled.wait_for(lambda: self._busy == 0, timeout)
 
     def _run(self) -> None:
         sqs = self.client_factory()
@@ -196,6 +201,18 @@ class QueuePoller:
         messages = reply.get("Messages") or []
         if not messages:
             return 0
+        with self._settled:
+            if self._stop.is_set():
+                return 0  # received while stopping: they come back after their visibility timeout
+            self._busy += 1
+        try:
+            return self._deliver(sqs, messages)
+        finally:
+            with self._settled:
+                self._busy -= 1
+                self._settled.notify_all()
+
+    def _deliver(self, sqs: Any, messages: list[dict[str, Any]]) -> int:
         event = {"Records": [lambda_record(m, self.queue_arn, self.region) for m in messages]}
         ids = [m["MessageId"] for m in messages]
         started = time.monotonic()

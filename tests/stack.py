@@ -265,14 +265,21 @@ class LocalStack:
             return ""
 
     def stop(self) -> None:
-        self.http.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        stop_stacks([self])
+
+
+def stop_stacks(stacks: list[LocalStack]) -> None:
+    """Stop local clouds together: all are asked to stop, then each is waited for (killed after 10 s)."""
+    for stack in stacks:
+        stack.http.close()
+        if stack.process.poll() is None:
+            stack.process.terminate()
+    for stack in stacks:
+        try:
+            stack.process.wait(10)
+        except subprocess.TimeoutExpired:
+            stack.process.kill()
+            stack.process.wait(5)
 
 
 def start_local_stack(
@@ -304,8 +311,10 @@ def _launch(port: int, log_path: Path, env: dict[str, str] | None, registry: Pat
         # Function timeouts are enforced; a loaded 2-core CI machine runs handlers several times slower
         # than Lambda, so the e2e stacks allow three times each function's Timeout.
         "LOCAL_TIMEOUT_SCALE": "3",
-        # Each stack keeps its state apart (a test that restarts one passes the same folder twice).
-        "LOCAL_STATE_DIR": str(ARTIFACTS / "state" / f"{log_path.stem}-{uuid.uuid4().hex[:6]}"),
+        # Test stacks keep their state in memory: snapshots every few seconds would pause every AWS call
+        # while moto's backends are copied, and a stop would wait for the last one. The test of
+        # restarts passes a folder of its own (tests/e2e/test_localcloud_state.py).
+        "LOCAL_STATE_DIR": "off",
         **(env or {}),
     }
     for leaked in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -343,9 +352,10 @@ def _launch(port: int, log_path: Path, env: dict[str, str] | None, registry: Pat
     return stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., LocalStack]]:
-    """Start extra local clouds: `stack_factory(env={"ANNINH_TEMPLATE": path})`; stopped at the end."""
+    """Start extra local clouds: `stack_factory(env={"ANNINH_TEMPLATE": path})`; stopped at the end of
+    the module (an idle stack still polls its queues and holds its workers' memory)."""
     started: list[LocalStack] = []
 
     def start(env: dict[str, str] | None = None, name: str = "extra") -> LocalStack:
@@ -355,8 +365,8 @@ def stack_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Loca
 
     failed_before = request.session.testsfailed
     yield start
+    stop_stacks(started)
     for stack in started:
-        stack.stop()
         if request.session.testsfailed > failed_before:
             sys.stderr.write(f"\n---- {stack.log_path}, last 150 lines ----\n")
             sys.stderr.write("\n".join(stack.log_text().splitlines()[-150:]) + "\n")
