@@ -2,7 +2,7 @@
 // campaign takes from each tier, and a unit's OAs' quota use this month. Kept apart from the pages so
 // the inbox, case and campaign pages only place these elements.
 import { api } from "./api.js";
-import { formatNumber, h } from "./dom.js";
+import { clear, formatNumber, h } from "./dom.js";
 
 const TIER_LABELS = {
   reply: "Tin trả lời miễn phí",
@@ -90,7 +90,8 @@ export function unitQuotaPanel(unitId) {
         );
       });
       const warned = oas.filter((q) => q.warning);
-      box.replaceChildren(
+      clear(
+        box,
         h("h2", "Hạn mức tin Zalo tháng này"),
         warned.length
           ? h("p.error", { role: "alert" }, `Cảnh báo: ${warned.map((q) => q.oa_name || q.oa_id).join(", ")} đã dùng từ ${data.warn_at_percent}% hạn mức tin chủ động của tháng. Khi hết, tin trả lời sau 48 giờ sẽ không gửi được.`)
@@ -105,6 +106,6 @@ export function unitQuotaPanel(unitId) {
         h("p.small.muted", "Tin trả lời trong 48 giờ kể từ tin nhắn gần nhất của người dân (tối đa 8 tin) là miễn phí; các tin khác là tin chủ động."),
       );
     })
-    .catch(() => box.replaceChildren(h("h2", "Hạn mức tin Zalo tháng này"), h("p.muted", "Chưa lấy được số liệu hạn mức.")));
+    .catch(() => clear(box, h("h2", "Hạn mức tin Zalo tháng này"), h("p.muted", "Chưa lấy được số liệu hạn mức.")));
   return box;
 }

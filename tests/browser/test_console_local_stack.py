@@ -207,16 +207,40 @@ def test_editor_runs_a_campaign_to_100_percent(local_stack: Any, new_page: Any) 
     screenshot(desktop, "campaign-desktop")
 
 
+def _a_message_counted_today(stack: Any) -> None:
+    """A citizen writes to a ward of the district today, and the district's figures count it: the
+    statistics page draws its charts only for a period with figures, and this test may be the first
+    on a stack nobody has written to yet."""
+    token = stack.login("tanphu.chihuy")
+
+    def messages_in() -> int:
+        reply = stack.api("GET", "/stats", token=token)
+        assert reply.status_code == 200, reply.text
+        return int(reply.json()["messages_in"])
+
+    before = messages_in()
+    user_id = f"84{uuid.uuid4().int % 10**10:010d}"
+    event = _event(
+        "user_send_text", user_id, HIEP_TAN_OA, {"text": "Cho hỏi giờ làm việc của công an phường"}
+    )
+    assert stack.sign_and_post(event).status_code == 200
+    stack.wait_for(lambda: messages_in() > before, 60, "the message in the district's figures", interval=0.5)
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360", "desktop"])
 def test_commander_sees_statistics_with_charts(
     local_stack: Any, new_page: Any, viewport: dict[str, int]
 ) -> None:
+    _a_message_counted_today(local_stack)
     page = new_page(viewport)
     sign_in(page, local_stack.base_url, "tanphu.chihuy")
     page.goto(local_stack.base_url + "/#/stats")
     # the district commander sees 18 units over 30 days: the figures can take a while on a busy machine
     expect(page.locator("[data-stat=tips] .value")).to_be_visible(timeout=60000)
     expect(page.get_by_role("img", name="Tin nhắn đến và đi theo ngày")).to_be_visible()
+    quota = page.get_by_role("region", name="Hạn mức tin Zalo trong tháng")
+    expect(quota.get_by_role("table")).to_be_visible()
+    expect(quota).not_to_contain_text("null")  # no empty slot is written out as text
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     screenshot(page, f"stats-{'360' if viewport is PHONE else 'desktop'}")
