@@ -74,8 +74,11 @@ reset:
 ## Everything: lint, types, architecture, template checks, build, security scans, unit + integration + e2e + browser tests.
 ## The set-up and the checks run two at a time (installs wait on the network, checks on the CPU), then pytest.
 ## (Running pytest beside the checks was tried: 7 min 3 s against 6 min 24 s, as they slow its local stacks.)
+## Three pytest workers on two cores: the local-stack and browser tests spend much of their time waiting
+## on the stack, and a third worker fills those waits (pytest 4 min 8-23 s against 4 min 49-56 s with
+## two; four was slower again, docs/benchmarks.md).
 test: checks
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 3 --dist loadgroup $(PYTEST_ARGS)
 
 checks:
 	$(MAKE) --no-print-directory -j2 --output-sync=target venv lint typecheck architecture template security

@@ -9,8 +9,8 @@ Use the session-scoped `local_stack` fixture and mark tests `@pytest.mark.e2e`:
         token = local_stack.login("hieptan.canbo")        # Cognito IdToken (demo password by default)
         local_stack.api("GET", "/tips", token=token)      # officer API, path relative to /api/v1
 
-Under `make test` (`-n 2`) each xdist worker starts one shared stack, the first time one of its tests
-asks for it, and the local-stack tests are spread over both workers like any others: a test never
+Under `make test` (`-n 3`) each xdist worker starts one shared stack, the first time one of its tests
+asks for it, and the local-stack tests are spread over the workers like any others: a test never
 relies on having a stack to itself or on what ran before it (use fresh citizens and names). xdist's
 `xdist_group` does not group under pytest 9 (xdist 3.8 rewrites `item._nodeid`, which pytest 9 no
 longer reads), and one group would queue every local-stack test behind one worker anyway.
