@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,7 +51,7 @@ class PollerStats:
         }
 
 
-def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+def lambda_record(message: Mapping[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
     """One record of a Lambda SQS event, from a ReceiveMessage result message."""
     attributes = {k: str(v) for k, v in (message.get("Attributes") or {}).items()}
     message_attributes: dict[str, Any] = {}
@@ -83,7 +83,7 @@ def lambda_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[
 
 
 def sqs_event(
-    messages: list[dict[str, Any]], queue_arn: str, region: str = "ap-southeast-1"
+    messages: Sequence[Mapping[str, Any]], queue_arn: str, region: str = "ap-southeast-1"
 ) -> dict[str, Any]:
     """The event Lambda's SQS poller hands a function for these ReceiveMessage results."""
     return {"Records": [lambda_record(m, queue_arn, region) for m in messages]}

@@ -29,12 +29,15 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from anninh import aws
 from anninh.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
 LEGACY_PREFIX = "enc:v1:"
 VERSION = 2
@@ -59,7 +62,7 @@ def _remember(encrypted_key: bytes, key: bytes) -> None:
         _plain_keys.popitem(last=False)
 
 
-def _current_data_key(kms: Any | None = None) -> tuple[bytes, bytes]:
+def _current_data_key(kms: KMSClient | None = None) -> tuple[bytes, bytes]:
     global _data_key
     with _lock:
         now = time.monotonic()
@@ -72,7 +75,7 @@ def _current_data_key(kms: Any | None = None) -> tuple[bytes, bytes]:
         return _data_key[1], _data_key[2]
 
 
-def _plain_key(encrypted_key: bytes, kms: Any | None) -> bytes:
+def _plain_key(encrypted_key: bytes, kms: KMSClient | None) -> bytes:
     with _lock:
         key = _plain_keys.get(encrypted_key)
         if key is not None:
@@ -95,7 +98,7 @@ def is_encrypted(value: object) -> bool:
     )
 
 
-def encrypt_text(value: str | None, kms: Any | None = None, context: str = "") -> Any:
+def encrypt_text(value: str | None, kms: KMSClient | None = None, context: str = "") -> Any:
     """Seal text bound to `context` (record and field); None and "" are stored as they are."""
     if value is None or value == "":
         return value
@@ -110,7 +113,7 @@ def encrypt_text(value: str | None, kms: Any | None = None, context: str = "") -
     }
 
 
-def decrypt_text(value: Any, kms: Any | None = None, context: str = "", *, legacy: bool = True) -> Any:
+def decrypt_text(value: Any, kms: KMSClient | None = None, context: str = "", *, legacy: bool = True) -> Any:
     """Open a sealed map under `context`; plain values come back unchanged.
 
     `legacy=True` also opens `enc:v1:` strings; only for fields that were always sealed, never for
@@ -139,7 +142,7 @@ def decrypt_text(value: Any, kms: Any | None = None, context: str = "", *, legac
     return value
 
 
-def open_or_none(value: Any, context: str, kms: Any | None = None) -> Any:
+def open_or_none(value: Any, context: str, kms: KMSClient | None = None) -> Any:
     """decrypt_text for display paths: a value that does not open reads as None, never an error."""
     try:
         return decrypt_text(value, kms, context, legacy=False)
@@ -155,12 +158,12 @@ def record_context(item: Mapping[str, Any], name: str) -> str:
     return f"{item.get('PK')}|{item.get('SK')}|{name}"
 
 
-def seal_field(key: Mapping[str, Any], name: str, value: str, kms: Any | None = None) -> Any:
+def seal_field(key: Mapping[str, Any], name: str, value: str, kms: KMSClient | None = None) -> Any:
     """`value` sealed to the item with this key and to the field `name` (e.g. a Zalo user id)."""
     return encrypt_text(value, kms, context=record_context(key, name))
 
 
-def open_field(item: Mapping[str, Any], name: str, kms: Any | None = None) -> str | None:
+def open_field(item: Mapping[str, Any], name: str, kms: KMSClient | None = None) -> str | None:
     """The text of a field sealed by `seal_field` (None when it does not open here or is missing);
     a plain string, written before the field was sealed, is taken as it is."""
     value = item.get(name)

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from anninh import aws
 from anninh.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 Origin = Literal["bot", "officer", "system", "reminder"]
 
@@ -43,7 +47,7 @@ def _dedup_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:128]
 
 
-def enqueue(messages: list[OutboundMessage], sqs: Any | None = None) -> None:
+def enqueue(messages: list[OutboundMessage], sqs: SQSClient | None = None) -> None:
     """Put messages on the outbox in order (batches of 10, FIFO grouped per conversation)."""
     if not messages:
         return
@@ -51,7 +55,7 @@ def enqueue(messages: list[OutboundMessage], sqs: Any | None = None) -> None:
     url = get_settings().outbox_queue_url
     for start in range(0, len(messages), 10):
         chunk = messages[start : start + 10]
-        entries = [
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {
                 "Id": str(i),
                 "MessageBody": m.model_dump_json(),

@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anninh import aws, crypto, keys
 from anninh.alerts.store import AlertStore, default_store
@@ -27,6 +27,9 @@ from anninh.clock import VN_TZ, iso, parse_iso
 from anninh.observability import logger, metrics
 from anninh.registry import OnCall, Registry
 from anninh.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
 # What an officer's SMS says: short, no citizen data (an SMS is not a place for a tipster's words).
 CLASS_SMS_VI = {
@@ -143,7 +146,7 @@ def raise_alert(
     at: datetime,
     cls: str = "violence",
     store: AlertStore | None = None,
-    kms: Any | None = None,
+    kms: KMSClient | None = None,
 ) -> bool:
     """The unit's alert for an urgent case (one per case, newest first in the unit's feed); False when
     the case has one already (the event was processed before: its officers were told then)."""
@@ -178,7 +181,7 @@ def get(alert_id: str, store: AlertStore | None = None) -> dict[str, Any] | None
     return (store or default_store()).get(alert_id)
 
 
-def view(item: dict[str, Any], kms: Any | None = None) -> dict[str, Any]:
+def view(item: dict[str, Any], kms: KMSClient | None = None) -> dict[str, Any]:
     """What the API shows of an alert (SPEC fields first)."""
     return {
         "id": item["case_id"],

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anninh import aws, clock
 from anninh.campaigns.audience import PAGE_SIZE, AudienceFilter, AudienceSource
@@ -27,6 +27,9 @@ from anninh.campaigns.store import CampaignNotFound, CampaignStore, default_audi
 from anninh.clock import parse_iso
 from anninh.observability import logger
 from anninh.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 BATCH_SIZE = 50  # recipients per SQS message
 SAFETY_SECONDS = 20.0
@@ -39,7 +42,7 @@ def _now() -> datetime:
 class QueueWriter:
     """SendMessageBatch in tens onto a standard queue; counts calls for the bench."""
 
-    def __init__(self, queue_url: str | None = None, sqs: Any | None = None) -> None:
+    def __init__(self, queue_url: str | None = None, sqs: SQSClient | None = None) -> None:
         self._url = queue_url
         self._sqs = sqs
         self.calls = 0
@@ -283,7 +286,7 @@ def requeue_parked(
     return count
 
 
-def enqueue_campaign(campaign_id: str, sqs: Any | None = None) -> None:
+def enqueue_campaign(campaign_id: str, sqs: SQSClient | None = None) -> None:
     """Ask the planner to (re)start a campaign: one message on the campaign queue."""
     sqs = sqs or aws.client("sqs")
     sqs.send_message(

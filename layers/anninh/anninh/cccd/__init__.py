@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from anninh.cccd.rules import (
     HEADER,
@@ -27,6 +27,9 @@ from anninh.cccd.rules import (
 from anninh.cccd.service import CccdService, record_name
 from anninh.cccd.store import CccdStore, DynamoCccdStore, RecordWriter, default_store
 from anninh.stats.counters import count
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
 
 __all__ = [
     "HEADER",
@@ -53,6 +56,6 @@ __all__ = [
 ]
 
 
-def service(kms: Any | None = None) -> CccdService:
+def service(kms: KMSClient | None = None) -> CccdService:
     """The service over the main table, counting lookups in the statistics."""
     return CccdService(default_store(), count, kms)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anninh.cccd.rules import (
     LOOKUPS_PER_WINDOW,
@@ -36,16 +36,19 @@ from anninh.clock import VN_TZ, iso, utcnow
 from anninh.crypto import decrypt_text, encrypt_text
 from anninh.stats.figures import plain
 
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
 BATCH = 100
 
 
-def record_name(item: dict[str, Any], kms: Any | None = None) -> str:
+def record_name(item: dict[str, Any], kms: KMSClient | None = None) -> str:
     """The citizen's name on an imported record, opened under the record's own context."""
     return str(decrypt_text(item.get("full_name"), kms, f"CCCD#{item.get('receipt_no')}|full_name") or "")
 
 
 class CccdService:
-    def __init__(self, store: CccdStore, counter: Callable[..., Any], kms: Any | None = None) -> None:
+    def __init__(self, store: CccdStore, counter: Callable[..., Any], kms: KMSClient | None = None) -> None:
         self.store = store
         self.counter = counter
         self.kms = kms

@@ -13,9 +13,13 @@ string; `body` reads both until they expire (30 days).
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from anninh import aws, crypto, keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kms import KMSClient
 
 RAW = "raw"
 
@@ -35,7 +39,7 @@ class ReceiptStore(Protocol):
 class DynamoReceiptStore:
     """Receipts in the main table (low-level client: one PutItem, no resource overhead)."""
 
-    def __init__(self, client: Any, table_name: str, kms: Any | None = None) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str, kms: KMSClient | None = None) -> None:
         self._ddb = client
         self._table = table_name
         self._kms = kms  # None: crypto's default KMS client, made on first use

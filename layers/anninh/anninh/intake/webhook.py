@@ -27,7 +27,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from anninh.clock import iso, utcnow
 from anninh.intake.envelope import InboundEnvelope, Kind
@@ -35,6 +35,9 @@ from anninh.intake.signature import HEADER, signature_matches
 from anninh.intake.store import ReceiptStore
 from anninh.observability import logger, metrics
 from anninh.zalo.events import InvalidEvent, dedupe_key, message_of, parse_event
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 RECEIPT_TTL_SECONDS = 30 * 24 * 3600
 _TOP_FIELD = re.compile(rb'"(app_id|timestamp|event_name)"\s*:\s*"?([0-9A-Za-z_]{1,64})"?')
@@ -270,7 +273,7 @@ class Webhook:
 
 
 class SqsInboundQueue:
-    def __init__(self, client: Any, queue_url: str) -> None:
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
         self._sqs = client
         self._url = queue_url
 

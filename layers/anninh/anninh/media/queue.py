@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from anninh import aws
 from anninh.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 
 class MediaJob(BaseModel):
@@ -19,11 +23,11 @@ class MediaJob(BaseModel):
     url: str
 
 
-def send_media_jobs(jobs: list[dict[str, Any]], sqs: Any | None = None) -> None:
+def send_media_jobs(jobs: list[dict[str, Any]], sqs: SQSClient | None = None) -> None:
     sqs = sqs or aws.client("sqs")
     url = get_settings().media_queue_url
     for start in range(0, len(jobs), 10):
-        entries = [
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": str(i), "MessageBody": MediaJob.model_validate(j).model_dump_json()}
             for i, j in enumerate(jobs[start : start + 10])
         ]

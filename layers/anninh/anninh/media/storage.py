@@ -4,8 +4,12 @@ are uploaded as they fill, so at most one part (8 MiB) is held in memory."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 PART_SIZE = 8 * 1024 * 1024  # S3's minimum part size is 5 MiB
 
@@ -16,7 +20,7 @@ def media_key(case_id: str, media_id: str) -> str:
 
 class S3Sink:
     def __init__(
-        self, s3: Any, bucket: str, key: str, tags: dict[str, str], part_size: int = PART_SIZE
+        self, s3: S3Client, bucket: str, key: str, tags: dict[str, str], part_size: int = PART_SIZE
     ) -> None:
         self.s3 = s3
         self.bucket = bucket
@@ -26,7 +30,7 @@ class S3Sink:
         self.content_type = "application/octet-stream"
         self.buffer = bytearray()
         self.upload_id: str | None = None
-        self.parts: list[dict[str, Any]] = []
+        self.parts: list[CompletedPartTypeDef] = []
 
     def start(self, content_type: str) -> None:
         self.content_type = content_type

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +24,10 @@ from anninh.registry import Registry
 from anninh.reports.store import ReportStore, default_store
 from anninh.settings import get_settings
 from anninh.stats.store import StatsStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 URL_SECONDS = 900
 FILE_NAME = "bao-cao-so-ket"
@@ -44,9 +48,9 @@ class ReportNotFound(LookupError):
 class ReportPorts:
     registry: Registry
     store: StatsStore
-    s3: Any = None
+    s3: S3Client | None = None
     records: ReportStore = field(default_factory=default_store)
-    sqs: Any = None
+    sqs: SQSClient | None = None
     kb_titles: dict[str, str] | None = None
 
     def s3_client(self) -> Any:

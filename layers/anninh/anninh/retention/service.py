@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from anninh.clock import iso, utcnow
 from anninh.observability import logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 OutOfTime = Callable[[], bool]
 
@@ -61,11 +65,11 @@ def object_key_fields(item: dict[str, Any]) -> list[str]:
     return [f for f in _KEY_FIELDS if isinstance(item.get(f), str) and item.get(f)]
 
 
-def _delete_object_versions(s3: Any, bucket: str, key: str) -> int:
+def _delete_object_versions(s3: S3Client, bucket: str, key: str) -> int:
     deleted = 0
     paginator = s3.get_paginator("list_object_versions")
     for page in paginator.paginate(Bucket=bucket, Prefix=key):
-        targets = [
+        targets: list[ObjectIdentifierTypeDef] = [
             {"Key": v["Key"], "VersionId": v["VersionId"]}
             for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
             if v["Key"] == key
@@ -82,7 +86,7 @@ class Retention:
 
     messages: MessageSweep
     media: MediaSweep
-    s3: Any
+    s3: S3Client
     media_bucket: str
     retention_days: int
 

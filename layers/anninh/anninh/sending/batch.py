@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -14,6 +14,9 @@ from anninh.ratelimit import RateLimiter
 from anninh.sending.sender import MAX_VISIBILITY, OutboxSender
 from anninh.settings import get_settings
 from anninh.sqs_batch import SqsRecord, process_models
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
 
 _default: OutboxSender | None = None
 
@@ -37,7 +40,7 @@ class RetryLaterError(Exception):
 
 
 def handle_outbox_batch(
-    event: dict[str, Any], context: Any, sender: OutboxSender | None = None, sqs: Any | None = None
+    event: dict[str, Any], context: Any, sender: OutboxSender | None = None, sqs: SQSClient | None = None
 ) -> dict[str, Any]:
     sender = sender or default_sender()
     remaining = context.get_remaining_time_in_millis() / 1000 if context is not None else 30.0
@@ -70,7 +73,9 @@ def handle_outbox_batch(
     return dict(response)
 
 
-def _delay_failed(event: dict[str, Any], failed: set[str], delays: dict[str, int], sqs: Any | None) -> None:
+def _delay_failed(
+    event: dict[str, Any], failed: set[str], delays: dict[str, int], sqs: SQSClient | None
+) -> None:
     """Make failed items come back after their backoff; items skipped behind a failed one in the
     same FIFO group come back with it, so the citizen still receives replies in order."""
     queue_url = get_settings().outbox_queue_url

@@ -22,7 +22,9 @@ from anninh.settings import get_settings
 from anninh.stats.figures import Figures, figures_of, plain
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.service_resource import Table
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef, UpdateTypeDef
 
 
 class StatsStore(Protocol):
@@ -131,7 +133,7 @@ class CounterStore(Protocol):
 class DynamoCounterStore:
     """Counters in the main table through the low-level client (one TransactWriteItems per event)."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
         self._ddb = client
         self._table = table_name
 
@@ -163,14 +165,20 @@ class DynamoCounterStore:
         expression = "SET " + ", ".join(sets)
         if increments:
             expression += " ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(increments)))
-        condition: dict[str, Any] = {}
+        stats_key = keys.stats_day_unit(day, oa_id, unit_id)
+        update: UpdateTypeDef = {
+            "TableName": self._table,
+            "Key": {"PK": {"S": stats_key["PK"]}, "SK": {"S": stats_key["SK"]}},
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": {**names, "#day": "day"},
+            "ExpressionAttributeValues": values,
+        }
         if samples:
             # A runaway day stops collecting samples rather than failing the event it belongs to.
             values[":max"] = {"N": str(max_samples)}
-            condition = {"ConditionExpression": "attribute_not_exists(#s0) OR size(#s0) < :max"}
-        stats_key = keys.stats_day_unit(day, oa_id, unit_id)
+            update["ConditionExpression"] = "attribute_not_exists(#s0) OR size(#s0) < :max"
         marker = keys.counted_marker(event_key)
-        items: list[dict[str, Any]] = [
+        items: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self._table,
@@ -182,16 +190,7 @@ class DynamoCounterStore:
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": {"PK": {"S": stats_key["PK"]}, "SK": {"S": stats_key["SK"]}},
-                    "UpdateExpression": expression,
-                    "ExpressionAttributeNames": {**names, "#day": "day"},
-                    "ExpressionAttributeValues": values,
-                    **condition,
-                }
-            },
+            {"Update": update},
         ]
         net_followers = increments.get("follows", 0) - increments.get("unfollows", 0)
         if net_followers:

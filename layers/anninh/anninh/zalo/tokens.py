@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import ClientError
@@ -33,6 +33,9 @@ from anninh.settings import get_settings
 from anninh.zalo.client import TokenPair, ZaloClient
 from anninh.zalo.errors import TokenUnavailableError, ZaloError
 from anninh.zalo.store import TokenLeases, default_leases
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
 
 T = TypeVar("T")
 
@@ -85,7 +88,7 @@ class TokenStore:
 
     def __init__(
         self,
-        secrets: Any | None = None,
+        secrets: SecretsManagerClient | None = None,
         leases: TokenLeases | None = None,
         client: ZaloClient | None = None,
         *,
