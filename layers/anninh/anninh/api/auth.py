@@ -128,10 +128,16 @@ def require_role(p: Principal, *roles: str) -> None:
         raise Forbidden(details={"required_roles": list(roles)})
 
 
-def deny_as_not_found(
-    p: Principal, action: str, target_kind: str, target_id: str, *, reason: str, message: str
-) -> NoReturn:
-    """Refuse what the caller may not see exactly as if it did not exist (404), and audit the refusal."""
+def audit_denial(
+    p: Principal,
+    action: str,
+    target_kind: str,
+    target_id: str,
+    *,
+    reason: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Record a refused attempt in the audit trail (every denial is audited; docs/security.md)."""
     audit.trail().record(
         p.username,
         action,
@@ -141,7 +147,15 @@ def deny_as_not_found(
         outcome="denied",
         reason=reason,
         request_id=p.request_id,
+        details=details,
     )
+
+
+def deny_as_not_found(
+    p: Principal, action: str, target_kind: str, target_id: str, *, reason: str, message: str
+) -> NoReturn:
+    """Refuse what the caller may not see exactly as if it did not exist (404), and audit the refusal."""
+    audit_denial(p, action, target_kind, target_id, reason=reason)
     raise NotFound(message)
 
 

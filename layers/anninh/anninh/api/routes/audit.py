@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from anninh import audit
-from anninh.api.auth import principal
+from anninh.api.auth import audit_denial, principal
 from anninh.api.errors import Forbidden
 from anninh.cases.queries import plain
 from anninh.registry.store import current_registry
@@ -28,16 +28,7 @@ def officer_audit(
         target = next((o for o in current_registry().officers if o.username.lower() == username), None)
         allowed = p.has_role("admin", "commander") and target is not None and p.can_see_unit(target.unit_id)
         if not allowed:
-            audit.trail().record(
-                p.username,
-                "audit.read",
-                "officer",
-                username,
-                actor_unit=p.unit_id,
-                outcome="denied",
-                reason="not this officer's commander or admin",
-                request_id=p.request_id,
-            )
+            audit_denial(p, "audit.read", "officer", username, reason="not this officer's commander or admin")
             raise Forbidden("Chỉ chỉ huy đơn vị (hoặc quản trị) xem được nhật ký của cán bộ khác.")
     records, next_cursor = audit.trail().list_for_officer(username, limit=limit, cursor=cursor)
     items = [plain(r.model_dump()) for r in records]

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit, conversations, crypto, outbox
-from anninh.api.auth import Principal, principal, require_role
+from anninh.api.auth import Principal, deny_as_not_found, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.audit import decode_cursor, encode_cursor
 from anninh.cases.queries import plain
@@ -78,17 +78,14 @@ def _view(state: dict[str, Any], p: Principal) -> dict[str, Any]:
 def _load(p: Principal, conversation_id: str, action: str) -> dict[str, Any]:
     state = conversations.service().by_conversation_id(conversation_id)
     if state is None or not p.can_see_unit(_unit_of(state)):
-        audit.trail().record(
-            p.username,
+        deny_as_not_found(
+            p,
             action,
             "conversation",
             conversation_id,
-            actor_unit=p.unit_id,
-            outcome="denied",
             reason="not visible" if state else "no such conversation",
-            request_id=p.request_id,
+            message="Không tìm thấy cuộc trò chuyện.",
         )
-        raise NotFound("Không tìm thấy cuộc trò chuyện.")
     return state
 
 

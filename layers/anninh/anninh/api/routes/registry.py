@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit
-from anninh.api.auth import Principal, principal, require_role
+from anninh.api.auth import Principal, audit_denial, principal, require_role
 from anninh.api.errors import Conflict, Forbidden, NotFound, Unprocessable
 from anninh.clock import iso, utcnow
 from anninh.registry import OA, Officer, Role, Unit, UnitKind
@@ -93,16 +93,7 @@ HIGH_ROLES = frozenset({"commander", "admin"})
 
 
 def _refuse(p: Principal, action: str, kind: str, target: str, *, reason: str, message: str) -> Forbidden:
-    audit.trail().record(
-        p.username,
-        action,
-        kind,
-        target,
-        actor_unit=p.unit_id,
-        outcome="denied",
-        reason=reason,
-        request_id=p.request_id,
-    )
+    audit_denial(p, action, kind, target, reason=reason)
     return Forbidden(message, details={"reason": reason})
 
 

@@ -14,8 +14,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh import audit
-from anninh.api.auth import Principal, principal, require_role
+from anninh.api.auth import Principal, audit_denial, principal, require_role
 from anninh.api.errors import Forbidden, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
 from anninh.registry import Registry
@@ -68,15 +67,12 @@ def post_reorganization(body: Annotated[ReorgRequest, Body()]) -> Response[dict[
         raise Unprocessable(str(exc), details=[{"loc": exc.loc}]) from exc
     outside = _outside(p, registry, body, plan)
     if outside:
-        audit.trail().record(
-            p.username,
+        audit_denial(
+            p,
             "reorganization.apply" if not body.dry_run else "reorganization.preview",
             "reorganization",
             "-",
-            actor_unit=p.unit_id,
-            outcome="denied",
             reason="units outside the caller's reach",
-            request_id=p.request_id,
             details={"units": outside},
         )
         raise Forbidden(

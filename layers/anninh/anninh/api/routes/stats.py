@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from anninh import audit, wiring
-from anninh.api.auth import Principal, principal, require_role
+from anninh.api.auth import Principal, principal, require_role, require_visible_unit
 from anninh.api.errors import BadRequest, NotFound, Unprocessable
 from anninh.clock import utcnow, vn_day
 from anninh.registry.store import current_registry
@@ -37,18 +37,7 @@ UnitId = Annotated[str | None, Query(max_length=100, description="Default: the c
 
 def _unit_for(p: Principal, unit_id: str | None, action: str) -> str:
     unit = unit_id or p.unit_id
-    if not p.can_see_unit(unit):
-        audit.trail().record(
-            p.username,
-            action,
-            "unit",
-            unit,
-            actor_unit=p.unit_id,
-            outcome="denied",
-            reason="unit not visible",
-            request_id=p.request_id,
-        )
-        raise NotFound("Không tìm thấy đơn vị.")
+    require_visible_unit(p, unit, action)
     return unit
 
 
@@ -119,16 +108,9 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
 ) -> Response[str]:
     from anninh.api.routes import tips as tip_routes
     from anninh.cases import queries
-    from anninh.cases.model import STATUS_LABELS_VI
 
     p = tip_routes.case_worker()  # the same roles as listing tips
-    statuses = frozenset(s.strip() for s in (status or "").split(",") if s.strip())
-    unknown = sorted(statuses - set(STATUS_LABELS_VI))
-    if unknown:
-        raise Unprocessable(
-            f"Trạng thái không hợp lệ: {', '.join(unknown)}.",
-            details=[{"loc": ["query", "status"], "type": "enum"}],
-        )
+    statuses = tip_routes.status_filter(status)
     units: tuple[str, ...] = p.visible_units
     if unit_id:
         units = (_unit_for(p, unit_id, "case.export"),)

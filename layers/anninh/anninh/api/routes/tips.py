@@ -34,6 +34,18 @@ def case_worker() -> Principal:
     return p
 
 
+def status_filter(status: str | None) -> frozenset[str]:
+    """The `status` query (comma-separated case statuses) as a set; an unknown status is a 422."""
+    statuses = frozenset(s.strip() for s in (status or "").split(",") if s.strip())
+    unknown = sorted(statuses - set(STATUS_LABELS_VI))
+    if unknown:
+        raise Unprocessable(
+            f"Trạng thái không hợp lệ: {', '.join(unknown)}.",
+            details=[{"loc": ["query", "status"], "type": "enum"}],
+        )
+    return statuses
+
+
 def service() -> CaseService:
     return case_service(current_registry())
 
@@ -200,13 +212,7 @@ def list_tips(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> dict[str, Any]:
     p = case_worker()
-    statuses = frozenset(s.strip() for s in (status or "").split(",") if s.strip())
-    unknown = sorted(statuses - set(STATUS_LABELS_VI))
-    if unknown:
-        raise Unprocessable(
-            f"Trạng thái không hợp lệ: {', '.join(unknown)}.",
-            details=[{"loc": ["query", "status"], "type": "enum"}],
-        )
+    statuses = status_filter(status)
     units: tuple[str, ...] = p.visible_units
     if unit_id:
         require_visible_unit(p, unit_id, "case.list")
