@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from anninh import alerts, audit
+from anninh import alerts, audit, aws
 from anninh.alerts import subscribe_roster
 from anninh.clock import from_millis
 from anninh.intake.pipeline import default_pipeline
@@ -128,7 +128,7 @@ def test_an_alert_follows_its_case_when_a_reorganisation_moves_it(aws_stack: Any
     oa = _ward_oa(registry, "p-hiep-tan")
     outcome = pipeline.process(envelope_for(text_body(CITIZEN, "cháy nhà rồi cứu với", T0, oa=oa)))
     case_id = str(outcome.tip.case_id)
-    DynamoReorgStore().move_case(
+    DynamoReorgStore(aws.table()).move_case(
         OpenCase(case_id, str(outcome.tip.code), "p-hiep-tan"), "p-hoa-thanh", "r1", "x"
     )
     other = claims_for(registry, "hoathanh.canbo")

@@ -37,9 +37,8 @@ def _default_registry() -> Registry | None:
 @dataclass
 class Ports:
     """What the bot reads from: the areas' services and stores on the main table unless a test gives
-    its own (`table` is still how a test points the CCCD lookup at a table)."""
+    its own."""
 
-    table: Any | None = None
     registry: Callable[[], Registry | None] = _default_registry
     knowledge: Callable[[], tuple[dict[str, KbEntry], Matcher]] = kb.current
     counter: Callable[..., bool] = count
@@ -47,6 +46,7 @@ class Ports:
     news: Callable[[], News] = news_service
     notices: Callable[[], Notices] = notices_service
     queue_store: Callable[[], queueing.QueueStore] = queueing.default_store
+    cccd_store: Callable[[], cccd.CccdStore] = cccd.default_store
 
 
 @dataclass
@@ -226,7 +226,7 @@ def cccd_help(ctx: Context, command: Command, reply: Reply) -> Outcome:
 
 def cccd_lookup(ctx: Context, command: Command, reply: Reply) -> Outcome:
     ctx.state.pop("flow", None)
-    store = cccd.DynamoCccdStore(ctx.ports.table) if ctx.ports.table is not None else cccd.default_store()
+    store = ctx.ports.cccd_store()
     answer = cccd.CccdService(store, ctx.ports.counter).lookup(
         command.args["receipt_no"],
         command.args["dob"],

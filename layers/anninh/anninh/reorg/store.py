@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
@@ -18,6 +18,9 @@ from anninh.registry import OA, Registry, Unit
 from anninh.registry.directory import NoDirectory, OfficerDirectory
 from anninh.reorg.plan import Handoff, OpenCase, Placed
 from anninh.stats.figures import plain
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
 OPEN_STATUSES = ("new", "in_review", "verified", "forwarded")
 RECORDS_GSI = "REORGS"
@@ -50,13 +53,9 @@ def _data(model: Any) -> dict[str, Any]:
 
 
 class DynamoReorgStore:
-    def __init__(self, table: Any | None = None, directory: OfficerDirectory | None = None) -> None:
-        self._table = table
+    def __init__(self, table: Table, directory: OfficerDirectory | None = None) -> None:
+        self.table = table
         self._directory = directory or NoDirectory()
-
-    @property
-    def table(self) -> Any:
-        return self._table or aws.table()
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         return query_all(self.table, **kwargs)
