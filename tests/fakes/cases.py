@@ -92,20 +92,6 @@ class MemoryCaseStore:
         self.put({**key, "type": "citizen_notice", "at": at})
         return True
 
-    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
-        return self.get(keys.follower(oa_id, user_id))
-
-    def conversation_messages(
-        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
-    ) -> list[dict[str, Any]]:
-        upper = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
-        found = [
-            i
-            for i in self.partition(keys.conversation_pk(oa_id, user_id), "MSG#")
-            if f"MSG#{start_iso}" <= i["SK"] <= upper
-        ]
-        return found[:limit]
-
     def _unit_index(self, unit_id: str) -> list[dict[str, Any]]:
         rows = [dict(i) for i in self.items.values() if i.get("GSI1PK") == keys.unit_cases_gsi(unit_id)]
         return sorted(rows, key=lambda i: str(i.get("GSI1SK", "")), reverse=True)

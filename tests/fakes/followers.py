@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from anninh.followers import Follower
 
@@ -56,6 +57,10 @@ class InMemoryFollowerStore:
     def get(self, oa_id: str, user_id: str) -> Follower | None:
         f = self.records.get((oa_id, user_id))
         return f.model_copy(deep=True) if f else None
+
+    def sealed_record(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        f = self.records.get((oa_id, user_id))
+        return f.model_dump() if f else None
 
     def by_interaction(self, oa_id: str, since_iso: str | None) -> Iterator[Follower]:
         on_index = [

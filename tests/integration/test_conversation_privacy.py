@@ -224,9 +224,17 @@ def test_a_follower_record_written_before_the_keyed_hash_is_still_read_and_empti
     old = followers.get_follower(OA_ID, user_id)
     assert old is not None and old.last_interaction_at == iso(at)
     assert old.decrypted_info()["name"] == "Trần Thị Bình"
+    sealed = aws.table().get_item(Key=old_key)["Item"]["shared_info"]
+    assert followers.service().sealed_record(OA_ID, user_id)["shared_info"] == sealed  # what a reveal opens
+    followers.touch_interaction(OA_ID, user_id, datetime.now(UTC))  # a new record, nothing shared on it
+    assert aws.table().get_item(Key=keys.follower(OA_ID, user_id))["Item"].get("shared_info") is None
+    assert followers.service().sealed_record(OA_ID, user_id)["shared_info"] == sealed
 
     followers.withdraw(OA_ID, user_id, datetime.now(UTC))
     emptied = aws.table().get_item(Key=old_key)["Item"]
     assert emptied["withdrawn"] is True and emptied["shared_info"] == {}
     new = followers.get_follower(OA_ID, user_id)  # the new record, keyed by the hash, now answers
     assert new is not None and new.withdrawn and new.shared_info == {}
+    record = followers.service().sealed_record(OA_ID, user_id)
+    assert record is not None and record["PK"] == keys.follower(OA_ID, user_id)["PK"]
+    assert record["SK"] == keys.follower(OA_ID, user_id)["SK"] and record["shared_info"] == {}

@@ -1,19 +1,26 @@
 """The cases service the /tips and /inbox routes call, on the in-memory case store: inbox entries with
 unread marks, presence, the unit inbox search across units with info-only copies, duplicates, media
-links and the digest of overdue cases (no AWS)."""
+links, the digest of overdue cases, the citizen's conversation a case shows (through the conversations
+area) and a commander's reveal of the tipster's shared info (through the followers area) (no AWS)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from anninh import crypto, keys
 from anninh.cases import overdue, queries, workflow
 from anninh.cases.model import Case
 from anninh.cases.officers import CaseService
+from anninh.conversations import ConversationService
+from anninh.followers import Followers
 from anninh.principal import Principal
 from tests.fakes.cases import MemoryCaseStore
+from tests.fakes.conversations import MemoryConversationStore
+from tests.fakes.followers import InMemoryFollowerStore
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
@@ -51,7 +58,14 @@ def world(registry):
         signed.append((bucket, key, seconds))
         return f"https://{bucket}.example/{key}?ttl={seconds}"
 
-    ports = workflow.Ports(registry=registry, store=store, clock=lambda: NOW, audit=lambda *a, **k: None)
+    ports = workflow.Ports(
+        registry=registry,
+        store=store,
+        clock=lambda: NOW,
+        audit=lambda *a, **k: None,
+        conversations=ConversationService(MemoryConversationStore(), retention_days=30),
+        followers=Followers(InMemoryFollowerStore()),
+    )
     return store, CaseService(ports, presign=presign), signed
 
 
@@ -129,3 +143,53 @@ def test_the_overdue_digest_is_stored_per_unit_for_the_day(world, monkeypatch):
     assert overdue.overdue_digest(NOW, store) == {"p-hiep-tan": 1}
     (digest,) = overdue.load_digests(["p-hiep-tan"], "2026-11-28", store)
     assert [c["case_id"] for c in digest["cases"]] == ["0001"] and digest["count"] == 1
+
+
+def test_a_case_shows_the_citizens_conversation_from_its_start_oldest_first_and_bounded(world):
+    _, cases, _ = world
+    conversation = cases.ports.conversations.store
+    case = _case("0001", hours=3)
+    pk = keys.conversation_pk(case.oa_id, case.user_id)
+    for n, hours in enumerate((5, 2, 1, 0.5)):  # the first one is before the case
+        message = {**keys.message(case.oa_id, case.user_id, _iso(hours), f"m{n}"), "text": f"tin {n}"}
+        conversation.put_new({**message, "expires_at": Decimal(1_800_000_000)})
+    conversation.put_new({"PK": pk, "SK": "MSGID#m3", "type": "message_marker"})
+    conversation.put_new({"PK": pk, "SK": "STATE", "type": "conversation"})
+    other = keys.message(case.oa_id, "zalo-someone-else", _iso(1), "x1")
+    conversation.put_new({**other, "text": "not this citizen's"})
+
+    shown = cases.messages(case, case.created_at)
+    assert [m["text"] for m in shown] == ["tin 1", "tin 2", "tin 3"]
+    assert shown[0]["expires_at"] == 1_800_000_000 and type(shown[0]["expires_at"]) is int
+    assert [m["text"] for m in cases.messages(case, case.created_at, limit=2)] == ["tin 1", "tin 2"]
+    between = queries.conversation_messages(
+        case.oa_id, case.user_id, _iso(2), end_iso=_iso(1.5), conversations=cases.ports.conversations
+    )
+    assert [m["text"] for m in between] == ["tin 1"]
+
+
+def _sealed(text: str) -> dict[str, Any]:
+    return {"v": crypto.VERSION, "k": "key", "n": "nonce", "ct": text}
+
+
+def test_a_commander_reveals_the_tipsters_shared_info_opened_for_that_follower(world):
+    store, cases, _ = world
+    case = _case("0001")
+    store.add_case(case)
+    cases.ports.followers.store.put_info(
+        case.oa_id, case.user_id, {"phone": _sealed("0909"), "name": _sealed("Lan")}, NOW.isoformat()
+    )
+    cases.ports.decrypt = lambda value, kms, context: f"{value['ct']} ({context})"
+    commander = Principal(
+        username="hieptan.chihuy",
+        unit_id="p-hiep-tan",
+        roles=frozenset({"commander"}),
+        visible_units=("p-hiep-tan",),
+    )
+    revealed = cases.reveal(commander, "0001", "Cần liên hệ người báo tin để xác minh")
+    context = f"FOLLOWER#{case.oa_id}#{case.user_id}"
+    assert revealed["user_id"] == case.user_id
+    assert revealed["shared_info"] == {"phone": f"0909 ({context}|phone)", "name": f"Lan ({context}|name)"}
+
+    store.add_case(_case("0002"))  # a tipster who never shared anything
+    assert cases.reveal(commander, "0002", "Cần liên hệ người báo tin để xác minh")["shared_info"] == {}

@@ -83,7 +83,7 @@ class CaseService:
     def messages(self, case: Case, start_iso: str, limit: int = 300) -> list[dict[str, Any]]:
         """The citizen's conversation with the OA from `start_iso` on, oldest first."""
         return queries.conversation_messages(
-            case.oa_id, case.user_id, start_iso, limit=limit, store=self.store
+            case.oa_id, case.user_id, start_iso, limit=limit, conversations=self.ports.conversations
         )
 
     def media_link(self, media: dict[str, Any]) -> str | None:

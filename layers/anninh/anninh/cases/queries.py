@@ -23,6 +23,8 @@ from anninh.cases.errors import CaseNotFound, StaleCase
 from anninh.cases.model import Case, open_case_fields
 from anninh.cases.store import CaseStore, default_store
 from anninh.clock import iso
+from anninh.conversations import ConversationService
+from anninh.conversations import service as conversation_service
 from anninh.dynamo import plain
 from anninh.text import fold
 
@@ -165,8 +167,9 @@ def conversation_messages(
     *,
     end_iso: str | None = None,
     limit: int = 300,
-    store: CaseStore | None = None,
+    conversations: ConversationService | None = None,
 ) -> list[dict[str, Any]]:
     """Messages of a citizen's conversation with an OA between two instants, oldest first."""
-    found = (store or default_store()).conversation_messages(oa_id, user_id, start_iso, end_iso, limit)
+    source = conversations or conversation_service()
+    found = source.stored_messages(oa_id, user_id, start_iso, end_iso, limit)
     return [plain(i) for i in found]

@@ -101,10 +101,6 @@ class CaseStore(Protocol):
     def write(self, change: CaseWrite) -> None: ...
     def put_child(self, item: dict[str, Any]) -> None: ...
     def mark_notice(self, case_id: str, kind: str, at: str) -> bool: ...
-    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None: ...
-    def conversation_messages(
-        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
-    ) -> list[dict[str, Any]]: ...
     def inbox_rows(
         self, unit_id: str, upper: str | None, lower: str | None, page_size: int
     ) -> Iterator[dict[str, Any]]: ...
@@ -195,34 +191,6 @@ class DynamoCaseStore:
     def mark_notice(self, case_id: str, kind: str, at: str) -> bool:
         """Note that the citizen was told `kind` about the case; False if they were before."""
         return put_new(self._table, {**keys.case_notice(case_id, kind), "type": "citizen_notice", "at": at})
-
-    def follower(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
-        """The follower record; shared info given before records were keyed by the hash of the Zalo
-        id is still on the record written then (`keys.follower_before_hash`)."""
-        item: dict[str, Any] | None = self._table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
-        if item is None or not item.get("shared_info"):
-            before = self._table.get_item(Key=keys.follower_before_hash(oa_id, user_id)).get("Item")
-            if before and before.get("shared_info"):
-                return dict(before)
-        return item
-
-    def conversation_messages(
-        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
-    ) -> list[dict[str, Any]]:
-        """Messages of a citizen's conversation with an OA between two instants, oldest first."""
-        upper = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
-        out: list[dict[str, Any]] = []
-        rows = query_items(
-            self._table,
-            KeyConditionExpression=Key("PK").eq(keys.conversation_pk(oa_id, user_id))
-            & Key("SK").between(f"MSG#{start_iso}", upper),
-            ScanIndexForward=True,
-        )
-        for item in rows:
-            if len(out) >= limit:
-                break
-            out.append(item)
-        return out
 
     def inbox_rows(
         self, unit_id: str, upper: str | None, lower: str | None, page_size: int

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from anninh import audit, conversations, crypto, outbox
+from anninh import audit, conversations, crypto, followers, outbox
 from anninh.cases.errors import CaseNotFound, InvalidChange, NotPermitted, StaleCase, TransitionNotAllowed
 from anninh.cases.model import Case
 from anninh.cases.plan import (
@@ -46,7 +46,8 @@ from anninh.cases.plan import (
 from anninh.cases.queries import case_from_item, plain
 from anninh.cases.store import CaseStore, default_store
 from anninh.clock import iso, parse_iso, utcnow
-from anninh.followers import info_context
+from anninh.conversations import ConversationService
+from anninh.followers import Followers, info_context
 from anninh.observability import logger
 from anninh.principal import Principal
 from anninh.registry import Registry
@@ -116,6 +117,9 @@ class Ports:
     officer_thread: Callable[[str, str, str, datetime], None] = field(
         default_factory=lambda: conversations.service().set_officer_thread
     )
+    # the citizen's conversation a case shows, and the follower record a commander's reveal opens
+    conversations: ConversationService = field(default_factory=conversations.service)
+    followers: Followers = field(default_factory=followers.service)
 
 
 @dataclass
@@ -505,7 +509,7 @@ def reveal(p: Principal, case_id: str, reason: str, ports: Ports) -> dict[str, A
             reason="commander role granted after the case's last change",
         )
         raise NotPermitted("commander role granted after the case's last change")
-    follower = plain(ports.store.follower(case.oa_id, case.user_id) or {})
+    follower = plain(ports.followers.sealed_record(case.oa_id, case.user_id) or {})
     shared_raw = follower.get("shared_info")
     base = info_context(case.oa_id, case.user_id, "")
     shared = _decrypt_all(shared_raw, ports.decrypt, base) if isinstance(shared_raw, dict) else {}

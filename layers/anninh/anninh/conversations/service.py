@@ -144,6 +144,24 @@ class ConversationService:
         ]
         return messages, encode_cursor(last)
 
+    def stored_messages(
+        self, oa_id: str, user_id: str, start_iso: str, end_iso: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """The messages between two instants (to the end without `end_iso`) as stored (sealed), oldest
+        first, at most `limit`: what a case shows of the citizen's conversation."""
+        pk = keys.conversation_pk(oa_id, user_id)
+        high = f"MSG#{end_iso}" if end_iso else "MSG#\uffff"
+        out: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while len(out) < limit:
+            items, start = self.store.messages_page(
+                pk, f"MSG#{start_iso}", high, limit - len(out), start=start, newest_first=False
+            )
+            out.extend(items)
+            if not start:
+                break
+        return out
+
     # --- state -----------------------------------------------------------------------------------
 
     def get_state(self, oa_id: str, user_id: str) -> ConversationState | None:

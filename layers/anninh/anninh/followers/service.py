@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from anninh.clock import iso
 from anninh.followers.rules import Follower, seal_info
@@ -52,6 +53,10 @@ class Followers:
 
     def get_follower(self, oa_id: str, user_id: str) -> Follower | None:
         return self.store.get(oa_id, user_id)
+
+    def sealed_record(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        """The record as stored, its shared info still sealed (a commander's reveal opens it)."""
+        return self.store.sealed_record(oa_id, user_id)
 
     def iter_followers(
         self,

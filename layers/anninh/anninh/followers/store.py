@@ -6,7 +6,8 @@ audience "interacted since T" is one range query. The `user_id` attribute (what 
 sealed to the item and field (`crypto.seal_field`) and opened when read. Every write is an upsert of
 the one item; follow/unfollow and interactions are conditional so late events never move the record
 backward. A record written before the keyed hash (`keys.follower_before_hash`) is still read by `get`
-when the citizen has no new one yet, and cleared on withdrawal; it is never written otherwise.
+when the citizen has no new one yet (by `sealed_record`, for a commander's reveal, when the new one has
+no shared info), and cleared on withdrawal; it is never written otherwise.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ class FollowerStore(Protocol):
         """Take the tag off an existing follower (nothing for an unknown one)."""
 
     def get(self, oa_id: str, user_id: str) -> Follower | None: ...
+    def sealed_record(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        """The follower item as stored, shared info still sealed; when it has no shared info, the record
+        written before the keyed hash if that one has some."""
+
     def by_interaction(self, oa_id: str, since_iso: str | None) -> Iterator[Follower]:
         """The OA's followers (following or not) by last interaction, oldest first."""
 
@@ -172,6 +177,15 @@ class DynamoFollowerStore:
         if item is None:  # a citizen not heard from since records were keyed by the hash
             item = self.table.get_item(Key=keys.follower_before_hash(oa_id, user_id)).get("Item")
         return _from_item(item, user_id) if item else None
+
+    def sealed_record(self, oa_id: str, user_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.table.get_item(Key=keys.follower(oa_id, user_id)).get("Item")
+        if item is None or not item.get("shared_info"):
+            # shared info given before records were keyed by the hash of the Zalo id is still there
+            before = self.table.get_item(Key=keys.follower_before_hash(oa_id, user_id)).get("Item")
+            if before and before.get("shared_info"):
+                return dict(before)
+        return item
 
     def by_interaction(self, oa_id: str, since_iso: str | None) -> Iterator[Follower]:
         condition: Any = Key("GSI1PK").eq(keys.followers_by_interaction_gsi(oa_id))
