@@ -131,9 +131,6 @@ class MemoryCaseStore:
     def presence(self, case_id: str) -> list[dict[str, Any]]:
         return self.partition(keys.case_pk(case_id), "VIEW#")
 
-    def handoff_count(self, unit_id: str) -> int:
-        return sum(1 for i in self.items.values() if i.get("GSI1PK") == keys.unit_handoffs_gsi(unit_id))
-
     def unit_ids(self) -> list[str]:
         return sorted(str(i["GSI1SK"]) for i in self.items.values() if i.get("GSI1PK") == keys.UNITS_GSI)
 

@@ -88,6 +88,9 @@ class MemoryConversationStore:
             state.pop(name, None)
         state.update({"handed_off": False, "handoff_closed_at": at, "handoff_closed_by": by})
 
+    def handoff_count(self, unit_id: str) -> int:
+        return sum(1 for i in self.items.values() if i.get("GSI1PK") == keys.unit_handoffs_gsi(unit_id))
+
     def handoffs(self, unit_id: str, at_most: int) -> list[dict[str, Any]]:
         gsi = keys.unit_handoffs_gsi(unit_id)
         rows = sorted(

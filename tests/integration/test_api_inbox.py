@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from anninh import conversations
 from tests.integration.test_api_support import call, claims_for, open_case
 
 
@@ -43,6 +44,15 @@ def test_views_counts_unread_presence_bulk_and_block(aws_stack: Any, registry: A
     # The assignment was an officer action: the old case is no longer idle, so nothing is overdue.
     assert counts["badges"]["overdue"] == counts["views"]["overdue"]["total"] == 0
     assert set(counts["badges"]) == {"handoffs", "undelivered", "overdue"}
+    # A citizen the bot handed to an officer of the ward shows on the badge (another ward's does not).
+    waiting = counts["badges"]["handoffs"]
+    talks = conversations.service()
+    at = datetime.now(UTC)
+    for citizen, unit in (("84900000101", "p-phu-trung"), ("84900000102", "p-son-ky")):
+        talks.ensure_state("2200000000000000005", citizen, unit, at)
+        talks.set_handoff("2200000000000000005", citizen, unit, at)
+    _, counts = call("GET", "/api/v1/inbox/counts", officer)
+    assert counts["badges"]["handoffs"] == waiting + 1
 
     # Bulk spam: the prank leaves every view; a case of another ward is refused, not changed.
     status, bulk = call(

@@ -91,6 +91,17 @@ def test_an_officer_reads_the_citizens_last_question_and_closes_the_handoff(
     assert service.handoff_page(["ward-a"], None, 10) == ([], None)
 
 
+def test_the_badge_counts_the_units_open_handoffs_only(service: ConversationService) -> None:
+    for user, unit in (("u1", "ward-a"), ("u2", "ward-a"), ("u3", "ward-b"), ("u4", "ward-a")):
+        service.ensure_state("oa1", user, unit, AT)
+        service.set_handoff("oa1", user, unit, AT)
+    answered = service.by_conversation_id(service.ensure_state("oa1", "u4", "ward-a", AT).conversation_id)
+    assert answered is not None
+    service.close_handoff(answered, "officer.a", "2026-05-04T09:00:00Z")
+    assert (service.handoffs_waiting("ward-a"), service.handoffs_waiting("ward-b")) == (2, 1)
+    assert service.handoffs_waiting("ward-c") == 0
+
+
 def test_handoff_page_is_strictly_after_the_cursor() -> None:
     rows = [{"GSI1SK": "2026-05-04T08:00", "conversation_id": c} for c in ("a", "b", "c")]
     page, after = handoff_page(rows, ("2026-05-04T08:00", "c"), 5)

@@ -174,9 +174,6 @@ class CaseService:
         seen = self.store.seen(p.username, [str(i.get("case_id", "")) for i in items])
         return inbox.classify(items, now=now, thresholds=overdue.thresholds(), seen=seen)
 
-    def handoffs_waiting(self, unit_id: str) -> int:
-        return self.store.handoff_count(unit_id)
-
     def opened(self, p: Principal, case_id: str, now: datetime) -> list[str]:
         """The officer opened the case (read, and on it now); who else is on it."""
         return inbox.mark_seen(p.username, case_id, now, self.store)

@@ -109,7 +109,6 @@ class CaseStore(Protocol):
     def mark_seen(self, username: str, case_id: str, now: datetime) -> None: ...
     def note_presence(self, username: str, case_id: str, now: datetime) -> None: ...
     def presence(self, case_id: str) -> list[dict[str, Any]]: ...
-    def handoff_count(self, unit_id: str) -> int: ...
     def unit_ids(self) -> list[str]: ...
     def put_digest(self, item: dict[str, Any]) -> None: ...
     def digest(self, unit_id: str, day: str) -> dict[str, Any] | None: ...
@@ -273,21 +272,6 @@ class DynamoCaseStore:
             self._table,
             KeyConditionExpression=Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with("VIEW#"),
         )
-
-    def handoff_count(self, unit_id: str) -> int:
-        """Conversations of the unit waiting for an officer (the inbox's navigation badge)."""
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI1",
-            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
-            "Select": "COUNT",
-        }
-        total = 0
-        while True:
-            page = self._table.query(**kwargs)
-            total += int(page.get("Count", 0))
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def unit_ids(self) -> list[str]:
         """Every registered unit, from the table alone (the digest needs no Zalo app secrets)."""

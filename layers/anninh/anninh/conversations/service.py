@@ -194,6 +194,10 @@ class ConversationService:
         """Flag the conversation for a human: it appears in the unit's hand-off list (GSI1)."""
         self.store.set_handoff(oa_id, user_id, unit_id, iso(at))
 
+    def handoffs_waiting(self, unit_id: str) -> int:
+        """Conversations of the unit waiting for an officer (the inbox's navigation badge)."""
+        return self.store.handoff_count(unit_id)
+
     def list_handoffs(self, unit_id: str, limit: int = 50) -> list[ConversationState]:
         return [_state(i) for i in self.store.handoffs(unit_id, limit)[:limit]]
 

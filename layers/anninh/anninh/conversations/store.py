@@ -41,6 +41,7 @@ class ConversationStore(Protocol):
     def set_handoff(self, oa_id: str, user_id: str, unit_id: str, at: str) -> None: ...
     def close_handoff(self, pk: str, at: str, by: str) -> None: ...
     def handoffs(self, unit_id: str, at_most: int) -> list[dict[str, Any]]: ...
+    def handoff_count(self, unit_id: str) -> int: ...
 
 
 class DynamoConversationStore:
@@ -226,6 +227,21 @@ class DynamoConversationStore:
             if len(out) > at_most:
                 break
         return out
+
+    def handoff_count(self, unit_id: str) -> int:
+        """How many conversations of the unit wait for an officer (counted, no item read)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "GSI1",
+            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self.table.query(**kwargs)
+            total += int(page.get("Count", 0))
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def delete_messages_before(self, cutoff_iso: str, out_of_time: Callable[[], bool]) -> int:
         """Retention: delete every conversation message older than the cut-off (a table scan that

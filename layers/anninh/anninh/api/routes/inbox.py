@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from anninh import audit, sending
+from anninh import audit, conversations, sending
 from anninh.api.auth import Principal, require_visible_unit
 from anninh.api.errors import Unprocessable
 from anninh.api.routes.tips import _decrypt, case_row, case_worker, service
@@ -41,13 +41,14 @@ def _entries(cases: CaseService, unit_id: str | None) -> tuple[Principal, list[i
     return p, cases.open_entries(p, units, utcnow())
 
 
-def _badges(cases: CaseService, p: Principal, entries: list[inbox.Entry]) -> dict[str, int]:
+def _badges(p: Principal, entries: list[inbox.Entry]) -> dict[str, int]:
     """What the navigation shows: hand-offs waiting for an officer, undelivered messages, overdue cases."""
     handoffs = 0
     undelivered = 0
+    talks = conversations.service()
     for unit in p.visible_units:
         try:
-            handoffs += cases.handoffs_waiting(unit)
+            handoffs += talks.handoffs_waiting(unit)
             undelivered += len(sending.list_undelivered(unit, limit=100))
         except Exception:  # a badge must never break the inbox
             logger.exception("badge not counted", extra={"unit_id": unit})
@@ -93,7 +94,7 @@ def get_inbox(
 def get_counts(unit_id: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
     cases = service()
     p, entries = _entries(cases, unit_id)
-    return {"views": inbox.counts(entries, p.username), "badges": _badges(cases, p, entries)}
+    return {"views": inbox.counts(entries, p.username), "badges": _badges(p, entries)}
 
 
 class BulkChange(BaseModel):
