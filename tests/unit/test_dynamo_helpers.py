@@ -7,7 +7,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from anninh.dynamo import condition_failed, put_new, query_all, query_items, transaction_refused, update_if
+from anninh.dynamo import (
+    condition_failed,
+    count_items,
+    put_new,
+    query_all,
+    query_items,
+    transaction_refused,
+    update_if,
+)
 
 
 class PagedTable:
@@ -21,7 +29,9 @@ class PagedTable:
     def query(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(dict(kwargs))
         start = kwargs.get("ExclusiveStartKey", {}).get("i", 0)
-        page: dict[str, Any] = {"Items": self.items[start : start + self.page_size]}
+        found = self.items[start : start + self.page_size]
+        # Select=COUNT answers how many, not the items (as DynamoDB does)
+        page: dict[str, Any] = {"Count": len(found)} if kwargs.get("Select") == "COUNT" else {"Items": found}
         if start + self.page_size < len(self.items):
             page["LastEvaluatedKey"] = {"i": start + self.page_size}
         return page
@@ -32,6 +42,14 @@ def test_query_all_follows_every_page_and_keeps_the_arguments() -> None:
     assert query_all(table, IndexName="GSI1") == [{"n": i} for i in range(7)]
     assert [c.get("ExclusiveStartKey") for c in table.calls] == [None, {"i": 3}, {"i": 6}]
     assert all(c["IndexName"] == "GSI1" for c in table.calls)
+
+
+def test_count_items_adds_up_every_page_without_reading_an_item() -> None:
+    table = PagedTable([{"n": i} for i in range(7)], page_size=3)
+    assert count_items(table, IndexName="GSI1") == 7
+    assert [c.get("ExclusiveStartKey") for c in table.calls] == [None, {"i": 3}, {"i": 6}]
+    assert all(c["Select"] == "COUNT" and c["IndexName"] == "GSI1" for c in table.calls)
+    assert count_items(PagedTable([], page_size=3)) == 0
 
 
 def test_query_items_is_lazy_and_an_empty_answer_is_one_call() -> None:

@@ -43,6 +43,18 @@ def query_all(table: Any, **kwargs: Any) -> list[dict[str, Any]]:
     return list(query_items(table, **kwargs))
 
 
+def count_items(table: Any, **kwargs: Any) -> int:
+    """How many items a query matches, page after page, without reading them (`Select="COUNT"`)."""
+    kwargs = {**kwargs, "Select": "COUNT"}
+    total = 0
+    while True:
+        page = table.query(**kwargs)
+        total += int(page.get("Count", 0))
+        if "LastEvaluatedKey" not in page:
+            return total
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a botocore ClientError ("" for anything else)."""
     response = getattr(exc, "response", None)

@@ -21,7 +21,6 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -35,7 +34,7 @@ from anninh.campaigns.deliveries import CLAIMED, Claim, Delivery
 from anninh.campaigns.eligibility import CAP_PER_DAY, CAP_PER_MONTH
 from anninh.campaigns.model import STATUS_LABELS, Campaign
 from anninh.clock import VN_TZ, iso, parse_iso
-from anninh.dynamo import condition_failed, error_code, put_new, query_items, update_if
+from anninh.dynamo import condition_failed, error_code, plain, put_new, query_items, update_if
 from anninh.sending.ledger import LEASE_FIELD, LEGACY_LEASE_FIELD, judge, lease_end
 from anninh.settings import get_settings
 
@@ -60,18 +59,8 @@ class StatusConflict(Exception):
         super().__init__(f"campaign is {status}")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def to_campaign(item: dict[str, Any], now: datetime | None = None) -> Campaign:
-    data = _plain(item)
+    data = plain(item)
     skipped = {k[5:]: v for k, v in data.items() if k.startswith("skip_") and v}
     failed = {k[5:]: v for k, v in data.items() if k.startswith("fail_") and v}
     campaign = Campaign(

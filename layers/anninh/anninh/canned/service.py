@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from anninh.canned.store import CannedStore
-from anninh.stats.figures import plain
+from anninh.dynamo import plain
 from anninh.text import fold
 
 FIELDS = (

@@ -397,16 +397,10 @@ class DynamoCaseStore:
         return case_from_item(item) if item else None
 
     def case_children(self, case_id: str, prefix: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix)
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return query_all(
+            self._table,
+            KeyConditionExpression=Key("PK").eq(keys.case_pk(case_id)) & Key("SK").begins_with(prefix),
+        )
 
     def list_media(self, case_id: str) -> list[dict[str, Any]]:
         return self.case_children(case_id, "MEDIA#")

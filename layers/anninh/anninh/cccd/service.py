@@ -34,7 +34,7 @@ from anninh.cccd.rules import (
 from anninh.cccd.store import CccdStore
 from anninh.clock import VN_TZ, iso, utcnow
 from anninh.crypto import decrypt_text, encrypt_text
-from anninh.stats.figures import plain
+from anninh.dynamo import plain
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -67,22 +66,6 @@ class ConversationState(BaseModel):
 
     def case_window_open(self, now: datetime) -> bool:
         return bool(self.open_case_id and self.case_window_until and self.case_window_until > iso(now))
-
-
-def plain(value: Any) -> Any:
-    """DynamoDB values back to plain JSON types (Decimal -> int/float)."""
-    return json.loads(json.dumps(value, default=_number))
-
-
-def dynamo(value: Any) -> Any:
-    """JSON-ish values as DynamoDB takes them (numbers as Decimal, never float)."""
-    return json.loads(json.dumps(value, default=_number), parse_float=Decimal)
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(type(value).__name__)
 
 
 def outbound_kind(message: dict[str, Any]) -> str:

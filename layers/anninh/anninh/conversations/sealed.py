@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from anninh import crypto
-from anninh.conversations.rules import capped, plain
+from anninh.conversations.rules import capped
+from anninh.dynamo import plain
 
 SEALED_MESSAGE_FIELDS = ("text", "message")
 

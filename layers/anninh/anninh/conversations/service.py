@@ -18,15 +18,14 @@ from anninh.conversations.rules import (
     ConversationMessage,
     ConversationState,
     decode_cursor,
-    dynamo,
     encode_cursor,
     handoff_page,
     last_inbound,
     outbound_kind,
-    plain,
 )
 from anninh.conversations.sealed import officer_view, open_message, open_user_id, seal_message, seal_user_id
 from anninh.conversations.store import ConversationStore
+from anninh.dynamo import plain, to_dynamo
 
 
 def _state(item: dict[str, Any], user_id: str | None = None) -> ConversationState:
@@ -71,7 +70,7 @@ class ConversationService:
             "msg_id": msg_id,
             "kind": kind,
             "text": text,
-            "message": dynamo(message),
+            "message": to_dynamo(message),
             "event_key": event_key,
             "expires_at": self._expires_at(at),
         }
@@ -105,7 +104,7 @@ class ConversationService:
             "msg_id": msg_id,
             "kind": outbound_kind(message),
             "text": message.get("text"),
-            "message": dynamo(message),
+            "message": to_dynamo(message),
             "origin": origin,
             "officer": officer,
             "case_id": case_id,
@@ -186,7 +185,7 @@ class ConversationService:
         self.store.set_officer_thread(oa_id, user_id, case_id, iso(until))
 
     def save_bot_state(self, oa_id: str, user_id: str, bot: dict[str, Any]) -> None:
-        self.store.save_bot_state(oa_id, user_id, dynamo(bot))
+        self.store.save_bot_state(oa_id, user_id, to_dynamo(bot))
 
     # --- hand-offs -------------------------------------------------------------------------------
 

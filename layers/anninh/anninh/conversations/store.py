@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
 from anninh import aws, keys
-from anninh.dynamo import condition_failed, query_items, scan_items
+from anninh.dynamo import condition_failed, count_items, query_items, scan_items
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
@@ -230,18 +230,11 @@ class DynamoConversationStore:
 
     def handoff_count(self, unit_id: str) -> int:
         """How many conversations of the unit wait for an officer (counted, no item read)."""
-        kwargs: dict[str, Any] = {
-            "IndexName": "GSI1",
-            "KeyConditionExpression": Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
-            "Select": "COUNT",
-        }
-        total = 0
-        while True:
-            page = self.table.query(**kwargs)
-            total += int(page.get("Count", 0))
-            if "LastEvaluatedKey" not in page:
-                return total
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return count_items(
+            self.table,
+            IndexName="GSI1",
+            KeyConditionExpression=Key("GSI1PK").eq(keys.unit_handoffs_gsi(unit_id)),
+        )
 
     def delete_messages_before(self, cutoff_iso: str, out_of_time: Callable[[], bool]) -> int:
         """Retention: delete every conversation message older than the cut-off (a table scan that

@@ -11,13 +11,12 @@ from botocore.exceptions import ClientError
 
 from anninh import aws, keys
 from anninh.audit import AuditTrail, DynamoAuditStore
-from anninh.dynamo import condition_failed, query_all
+from anninh.dynamo import condition_failed, plain, query_all
 from anninh.hotlines import DynamoHotlineStore, Hotline, Hotlines
 from anninh.queueing import DynamoQueueStore, Queue
 from anninh.registry import OA, Registry, Unit
 from anninh.registry.directory import NoDirectory, OfficerDirectory
 from anninh.reorg.plan import Handoff, OpenCase, Placed
-from anninh.stats.figures import plain
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

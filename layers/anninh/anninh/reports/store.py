@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from anninh import aws, keys
-from anninh.stats.figures import plain
+from anninh.dynamo import plain
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
+from anninh.dynamo import plain
+
 Figures = dict[str, Any]
 
 # Dynamic counter names (see `stats.counters`): tips by outcome, answers per knowledge-base entry,
@@ -70,17 +72,6 @@ METRIC_LABELS_VI = {
     "first_response": "Thời gian phản hồi đầu tiên",
     "resolution": "Thời gian giải quyết",
 }
-
-
-def plain(value: Any) -> Any:
-    """DynamoDB numbers (Decimal) as int or float, recursively."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
 
 
 def figures_of(item: dict[str, Any]) -> Figures:

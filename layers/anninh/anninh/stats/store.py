@@ -17,9 +17,9 @@ from boto3.dynamodb.conditions import Key
 
 from anninh import aws, keys
 from anninh.clock import iso, utcnow
-from anninh.dynamo import query_all
+from anninh.dynamo import plain, query_all
 from anninh.settings import get_settings
-from anninh.stats.figures import Figures, figures_of, plain
+from anninh.stats.figures import Figures, figures_of
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
