@@ -73,13 +73,13 @@ def test_views_counts_unread_presence_bulk_and_block(aws_stack: Any, registry: A
     assert status == 200 and block["blocked"] is True
     from anninh.cases import store
 
-    assert store.is_blocked(prank.oa_id, prank.user_id)
+    assert store.default_store().is_blocked(prank.oa_id, prank.user_id)
     _, got = call("GET", f"/api/v1/tips/{prank.case_id}/block", officer)
     assert got["blocked"] is True
     _, trail = call("GET", f"/api/v1/tips/{prank.case_id}/audit", officer)
     assert "citizen.block" in str(trail)
     assert call("DELETE", f"/api/v1/tips/{prank.case_id}/block", officer)[1]["blocked"] is False
-    assert not store.is_blocked(prank.oa_id, prank.user_id)
+    assert not store.default_store().is_blocked(prank.oa_id, prank.user_id)
     assert (
         call(
             "POST",

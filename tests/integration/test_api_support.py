@@ -142,7 +142,7 @@ def open_case(
         "at": iso(at),
         "event_key": case_id,
     }
-    store.create_case(case, activity, [])
+    store.default_store().create_case(case, activity, [])
     return case
 
 

@@ -46,7 +46,7 @@ def test_answers_after_an_officer_reply_go_to_the_case_not_the_bot(aws_stack: An
 
     answer = _say(pipeline, "Dạ người đó mặc áo khoác đen, đi xe máy màu đỏ", NOW)
     assert answer.action == "tip" and answer.tip.case_id == case_id and bot.turns == []
-    case = store.get_case(case_id)
+    case = store.default_store().get_case(case_id)
     assert case is not None and case.texts[-1] == "Dạ người đó mặc áo khoác đen, đi xe máy màu đỏ"
     assert outbox_texts(aws_stack) == []  # the bot does not answer it
     status, view = call("GET", f"/api/v1/tips/{case_id}", claims_for(registry, "hieptan.canbo"))
@@ -75,15 +75,15 @@ def test_two_open_tips_the_citizen_is_asked_which_or_prefixes_the_code(aws_stack
     assert [b["title"] for b in buttons] == [second.tip.code, first.tip.code]  # the latest reply first
     assert buttons[1]["payload"] == f"{first.tip.code}: khoảng 10 giờ đêm"
     for case in (first, second):
-        assert "khoảng 10 giờ đêm" not in (store.get_case(case.tip.case_id) or case).texts
+        assert "khoảng 10 giờ đêm" not in (store.default_store().get_case(case.tip.case_id) or case).texts
 
     # The button (or the citizen typing the code, with spaces) puts it in that case.
     chosen = _say(pipeline, buttons[1]["payload"], T0 + 3 * HOUR + 5000)
     assert chosen.tip.case_id == first.tip.case_id
     spaced = first.tip.code.replace("-", " ")
     _say(pipeline, f"{second.tip.code.replace('-', ' ').lower()} biển số 51C-123.45", T0 + 3 * HOUR + 9000)
-    assert store.get_case(first.tip.case_id).texts[-1] == "khoảng 10 giờ đêm"  # type: ignore[union-attr]
-    assert store.get_case(second.tip.case_id).texts[-1] == "biển số 51C-123.45"  # type: ignore[union-attr]
+    assert store.default_store().get_case(first.tip.case_id).texts[-1] == "khoảng 10 giờ đêm"  # type: ignore[union-attr]
+    assert store.default_store().get_case(second.tip.case_id).texts[-1] == "biển số 51C-123.45"  # type: ignore[union-attr]
     confirmations = [m["message"]["text"] for m in outbox_texts(aws_stack)]
     assert confirmations == [
         f"Đã bổ sung nội dung vào tin báo {first.tip.code}. Cảm ơn anh/chị.",
@@ -101,7 +101,7 @@ def test_procedure_question_while_writing_a_tip_is_answered_and_kept(aws_stack: 
     opened = _say(pipeline, "Báo tin nhà bên cạnh cho người lạ thuê trọ không khai báo", T0)
     outcome = _say(pipeline, "cho hỏi đăng ký tạm trú cần giấy tờ gì", T0 + 60_000)
     assert outcome.action == "bot" and len(bot.turns) == 1  # the bot answers it
-    case = store.get_case(opened.tip.case_id)
+    case = store.default_store().get_case(opened.tip.case_id)
     assert case is not None and case.texts[-1] == "cho hỏi đăng ký tạm trú cần giấy tờ gì"  # and it is kept
     follow = _say(pipeline, "họ ở đó khoảng 3 tháng rồi", T0 + 120_000)
     assert follow.action == "tip" and len(bot.turns) == 1
@@ -115,7 +115,7 @@ def test_merged_and_rejected_tipsters_are_told_once(aws_stack: Any, registry: An
             text_body("8400000000000000999", "Báo tin lấn chiếm vỉa hè bán hàng rong", T0 + 1000, oa=WARD_OA)
         )
     )
-    other = store.list_unit_cases("p-hiep-tan")[0]
+    other = store.default_store().list_unit_cases("p-hiep-tan")[0]
     outbox_texts(aws_stack)
     ward = claims_for(registry, "hieptan.canbo")
     status, _ = call("POST", f"/api/v1/tips/{other.case_id}/merge", ward, {"into": first.tip.case_id})

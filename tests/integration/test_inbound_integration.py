@@ -62,7 +62,7 @@ def outbox_texts(stack: Any) -> list[dict[str, Any]]:
 
 
 def cases_of(unit_id: str) -> list[Any]:
-    return store.list_unit_cases(unit_id)
+    return store.default_store().list_unit_cases(unit_id)
 
 
 def envelope_for(body: dict[str, Any]) -> InboundEnvelope:
@@ -112,8 +112,8 @@ def test_text_photo_location_within_the_window_is_one_case(aws_stack: Any) -> No
         and case.location.latitude == pytest.approx(10.7747)
     )
     assert case.pseudonym.startswith("Công dân ") and TIPSTER not in case.pseudonym
-    assert store.find_by_code("tp-2611-0001") is not None
-    (media,) = store.list_media(case.case_id)
+    assert store.default_store().find_by_code("tp-2611-0001") is not None
+    (media,) = store.default_store().list_media(case.case_id)
     assert media["status"] == "pending" and media["url"].endswith("/tip.jpg")
     jobs = [json.loads(m["Body"]) for m in receive_all(sqs, aws_stack.queue_urls["MediaQueue"])]
     assert jobs == [
@@ -142,9 +142,9 @@ def test_text_photo_location_within_the_window_is_one_case(aws_stack: Any) -> No
     assert invoke("InboundFunction", event) == {"batchItemFailures": []}
     (again,) = cases_of("p-hiep-tan")
     assert (again.media_count, again.texts) == (1, case.texts)
-    assert len(store.list_media(case.case_id)) == 1
+    assert len(store.default_store().list_media(case.case_id)) == 1
     assert len(conversations.service().list_messages(DISTRICT_OA, TIPSTER)[0]) == 3
-    assert store.next_sequence("TP", "2611") == 2  # no second code was drawn
+    assert store.default_store().next_sequence("TP", "2611") == 2  # no second code was drawn
 
 
 def test_urgent_tip_alerts_the_unit_and_tells_the_citizen_to_call_113(aws_stack: Any) -> None:
@@ -258,7 +258,7 @@ def test_bot_answers_plain_text_and_hands_off(aws_stack: Any) -> None:
 
 
 def test_blocked_citizen_is_logged_without_a_case(aws_stack: Any) -> None:
-    store.block(DISTRICT_OA, TIPSTER, "spam", "tanphu.canbo", from_millis(T0))
+    store.default_store().block(DISTRICT_OA, TIPSTER, "spam", "tanphu.canbo", from_millis(T0))
     pipeline = default_pipeline(bot=FakeBot())
     pipeline.process(envelope_for(text_body(TIPSTER, "báo tin linh tinh", T0)))
     assert cases_of("tan-phu") == []
@@ -311,7 +311,7 @@ def test_message_with_several_files_opens_one_case_with_each_file(aws_stack: Any
     assert outcome.tip is not None and outcome.tip.opened
     (case,) = cases_of("tan-phu")
     assert case.media_count == 3 and case.summary == "[Tệp đính kèm]"
-    assert sorted(m["url"] for m in store.list_media(case.case_id)) == sorted(urls)
+    assert sorted(m["url"] for m in store.default_store().list_media(case.case_id)) == sorted(urls)
     assert len(receive_all(stack_sqs(), aws_stack.queue_urls["MediaQueue"])) == 3
 
 

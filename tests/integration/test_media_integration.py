@@ -52,8 +52,12 @@ def worker(handler: Any, fetched: list[httpx.Request]) -> MediaWorker:
         resolve=lambda host, port: ["203.119.73.10"],
         transport=httpx.MockTransport(record),
     )
+    cases = store.default_store()
     return MediaWorker(
-        fetcher=fetcher, sink_for=lambda key, tags: S3Sink(s3, settings.media_bucket, key, tags)
+        fetcher=fetcher,
+        sink_for=lambda key, tags: S3Sink(s3, settings.media_bucket, key, tags),
+        get_media=cases.get_media,
+        update_media=cases.update_media,
     )
 
 
@@ -70,7 +74,7 @@ def test_photo_bytes_land_in_s3_with_checksum_and_tags(aws_stack: Any) -> None:
     fetched: list[httpx.Request] = []
     w = worker(lambda r: httpx.Response(200, content=JPEG), fetched)
     assert w.process(job) == "stored"
-    item = store.get_media(job.case_id, job.sk)
+    item = store.default_store().get_media(job.case_id, job.sk)
     assert item is not None and item["status"] == "stored"
     assert item["sha256"] == hashlib.sha256(JPEG).hexdigest() and int(item["size"]) == len(JPEG)
     assert item["s3_key"] == f"media/{job.case_id}/{job.media_id}" and item["content_type"] == "image/jpeg"
@@ -89,9 +93,9 @@ def test_transient_failures_are_retried_then_recorded(aws_stack: Any) -> None:
     w = worker(lambda r: httpx.Response(503), [])
     with pytest.raises(TransientFetchError):
         w.process(job, attempt=1)
-    assert (store.get_media(job.case_id, job.sk) or {})["status"] == "retrying"
+    assert (store.default_store().get_media(job.case_id, job.sk) or {})["status"] == "retrying"
     assert w.process(job, attempt=4) == "failed"
-    item = store.get_media(job.case_id, job.sk) or {}
+    item = store.default_store().get_media(job.case_id, job.sk) or {}
     assert item["status"] == "failed" and "retries_exhausted" in item["reason"]
 
 
@@ -110,7 +114,7 @@ def test_media_function_refuses_hostile_urls_without_fetching(aws_stack: Any) ->
     job = open_tip_with_photo(aws_stack)
     for n, url in enumerate(HOSTILE):
         hostile = job.model_copy(update={"url": url})
-        store.update_media(job.case_id, job.sk, status="pending", permanent=False)
+        store.default_store().update_media(job.case_id, job.sk, status="pending", permanent=False)
         event = {
             "Records": [
                 {
@@ -132,7 +136,7 @@ def test_media_function_refuses_hostile_urls_without_fetching(aws_stack: Any) ->
             ]
         }
         assert invoke("MediaFunction", event) == {"batchItemFailures": []}, url  # recorded, not retried
-        item = store.get_media(job.case_id, job.sk) or {}
+        item = store.default_store().get_media(job.case_id, job.sk) or {}
         assert item["status"] == "failed" and item["permanent"] is True and item["reason"], url
         assert "s3_key" not in item
     objects = aws.client("s3").list_objects_v2(Bucket=get_settings().media_bucket).get("KeyCount", 0)

@@ -92,10 +92,28 @@ def inbound_pipeline() -> Pipeline:
 
 
 def media_worker() -> MediaWorker:
-    """The media worker (allow-listed fetcher, S3 sink), once per container."""
-    from anninh.media.worker import default_worker
+    """The media worker (allow-listed fetcher, S3 sink, the case store's media items), once per container."""
 
-    return _once("media_worker", default_worker)
+    def build() -> MediaWorker:
+        from anninh import aws
+        from anninh.cases.store import DynamoCaseStore
+        from anninh.media.fetcher import MediaFetcher
+        from anninh.media.guard import parse_allowlist
+        from anninh.media.storage import S3Sink
+        from anninh.media.worker import MediaWorker
+        from anninh.settings import get_settings
+
+        settings = get_settings()
+        s3 = aws.client("s3")
+        cases = DynamoCaseStore(aws.table())
+        return MediaWorker(
+            fetcher=MediaFetcher(parse_allowlist(settings.media_allowed_hosts)),
+            sink_for=lambda key, tags: S3Sink(s3, settings.media_bucket, key, tags),
+            get_media=cases.get_media,
+            update_media=cases.update_media,
+        )
+
+    return _once("media_worker", build)
 
 
 def stats_store() -> DynamoStatsStore:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from anninh.cases import store
 from anninh.clock import iso, utcnow
 from anninh.media.fetcher import MediaFetcher, Sink, TransientFetchError
 from anninh.media.guard import Refused
@@ -28,8 +27,8 @@ MAX_ATTEMPTS = 4  # the media queue's maxReceiveCount
 class MediaWorker:
     fetcher: MediaFetcher
     sink_for: Callable[[str, dict[str, str]], Sink]  # (key, tags) -> sink
-    get_media: Callable[[str, str], dict[str, Any] | None] = store.get_media
-    update_media: Callable[..., None] = store.update_media
+    get_media: Callable[[str, str], dict[str, Any] | None]  # the case store's media item
+    update_media: Callable[..., None]
     clock: Callable[[], datetime] = utcnow
     max_attempts: int = MAX_ATTEMPTS
 
@@ -85,17 +84,3 @@ class MediaWorker:
         )
         metrics.add_metric(name="MediaStored", unit="Count", value=1)
         return "stored"
-
-
-def default_worker() -> MediaWorker:
-    from anninh import aws
-    from anninh.media.guard import parse_allowlist
-    from anninh.media.storage import S3Sink
-    from anninh.settings import get_settings
-
-    settings = get_settings()
-    s3 = aws.client("s3")
-    fetcher = MediaFetcher(parse_allowlist(settings.media_allowed_hosts))
-    return MediaWorker(
-        fetcher=fetcher, sink_for=lambda key, tags: S3Sink(s3, settings.media_bucket, key, tags)
-    )
