@@ -46,6 +46,6 @@ def handler(event: ReminderJob, context: LambdaContext) -> dict[str, Any]:
         return {"job": event.job, "reminders": sent}
     from anninh.cases.overdue import overdue_digest
 
-    digest = overdue_digest(now)
+    digest = overdue_digest(now, wiring.case_store())
     logger.info("overdue digest built", extra={"units": len(digest)})
     return {"job": event.job, "units": digest}

@@ -145,12 +145,15 @@ def test_officer_audit_is_private_to_the_officer_and_their_commanders(aws_stack,
 
 
 def test_overdue_digest_lists_idle_cases_per_unit(aws_stack, registry):
-    from anninh.cases.overdue import overdue_digest
+    from anninh import audit
+    from localcloud.lambdas import invoke
+    from tests.conftest import load_event
 
     stale = open_case(registry, "p-hiep-tan", created_at=datetime.now(UTC) - timedelta(hours=6), urgent=True)
     open_case(registry, "p-hiep-tan", created_at=datetime.now(UTC) - timedelta(hours=1))
-    counts = overdue_digest(datetime.now(UTC))
-    assert counts == {"p-hiep-tan": 1}
+    # the 07:30 schedule's event, through RemindersFunction (its role, its wiring)
+    result = invoke("RemindersFunction", load_event("schedule_overdue_digest.json"))
+    assert result == {"job": "overdue-digest", "units": {"p-hiep-tan": 1}}
     status, digests = call("GET", "/api/v1/digests/overdue", claims_for(registry, WARD))
     assert status == 200
     [digest] = digests["items"]
@@ -162,6 +165,9 @@ def test_overdue_digest_lists_idle_cases_per_unit(aws_stack, registry):
     _, live = call("GET", "/api/v1/overdue", claims_for(registry, WARD))
     assert live["items"] == []
     assert call("GET", "/api/v1/overdue", claims_for(registry, WARD), query={"unit_id": "p-son-ky"})[0] == 404
+    # the refusal is in the audit trail, like every other
+    records, _ = audit.trail().list_for_target("unit", "p-son-ky")
+    assert any(r.action == "overdue.list" and r.outcome == "denied" and r.actor == WARD for r in records)
 
 
 def test_retention_purge_removes_old_messages_and_media_but_keeps_cases_and_audit(aws_stack, registry):

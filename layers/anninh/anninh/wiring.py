@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from anninh.campaigns.planner import Planner
     from anninh.campaigns.sender import BroadcastSender
+    from anninh.cases.store import DynamoCaseStore
     from anninh.intake.pipeline import Pipeline
     from anninh.intake.webhook import Webhook
     from anninh.media.worker import MediaWorker
@@ -114,6 +115,14 @@ def media_worker() -> MediaWorker:
         )
 
     return _once("media_worker", build)
+
+
+def case_store() -> DynamoCaseStore:
+    """The case store on the main table (the reminders' overdue digest)."""
+    from anninh import aws
+    from anninh.cases.store import DynamoCaseStore
+
+    return DynamoCaseStore(aws.table())
 
 
 def stats_store() -> DynamoStatsStore:

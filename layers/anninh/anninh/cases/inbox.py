@@ -25,7 +25,7 @@ from typing import Any, Literal
 from anninh.cases.model import Case
 from anninh.cases.overdue import limit_hours
 from anninh.cases.queries import case_from_item, plain
-from anninh.cases.store import CaseStore, default_store
+from anninh.cases.store import CaseStore
 from anninh.clock import iso, parse_iso
 
 View = Literal["mine", "unassigned", "unit", "urgent", "overdue"]
@@ -115,18 +115,14 @@ def counts(entries: list[Entry], username: str) -> dict[str, dict[str, int]]:
 # ------------------------------------------------------------------------------ storage
 
 
-def mark_seen(username: str, case_id: str, now: datetime, store: CaseStore | None = None) -> list[str]:
+def mark_seen(username: str, case_id: str, now: datetime, store: CaseStore) -> list[str]:
     """Record that the officer opened the case (read and present); returns who else is looking."""
-    store = store or default_store()
     store.mark_seen(username, case_id, now)
     return present(username, case_id, now, store)
 
 
-def present(
-    username: str, case_id: str, now: datetime, store: CaseStore | None = None, *, write: bool = True
-) -> list[str]:
+def present(username: str, case_id: str, now: datetime, store: CaseStore, *, write: bool = True) -> list[str]:
     """Note that the officer is on the case now; the others seen on it in the last few minutes."""
-    store = store or default_store()
     if write:
         store.note_presence(username, case_id, now)
     return others_present(store.presence(case_id), username, now)

@@ -77,6 +77,10 @@ class CaseService:
         item = self.store.case_item(case_id)
         return (queries.case_from_item(item), item) if item is not None else None
 
+    def case_item(self, case_id: str) -> dict[str, Any] | None:
+        """The case item as stored (with its `version`), or None."""
+        return queries.load_case_item(case_id, self.store)
+
     def children(self, case_id: str) -> dict[str, list[dict[str, Any]]]:
         return queries.case_children(case_id, self.store)
 
@@ -173,6 +177,14 @@ class CaseService:
         items = self.store.open_case_items(units, inbox.OPEN)
         seen = self.store.seen(p.username, [str(i.get("case_id", "")) for i in items])
         return inbox.classify(items, now=now, thresholds=overdue.thresholds(), seen=seen)
+
+    def overdue(self, units: Iterable[str], now: datetime) -> dict[str, list[overdue.OverdueCase]]:
+        """The units' overdue open cases, live."""
+        return overdue.find_overdue(units, now, store=self.store)
+
+    def digests(self, units: Iterable[str], day: str) -> list[dict[str, Any]]:
+        """The stored overdue digests of the units for a day."""
+        return overdue.load_digests(units, day, self.store)
 
     def opened(self, p: Principal, case_id: str, now: datetime) -> list[str]:
         """The officer opened the case (read, and on it now); who else is on it."""

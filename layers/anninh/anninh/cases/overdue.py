@@ -20,8 +20,8 @@ from pydantic import BaseModel
 from anninh import keys
 from anninh.cases.model import STATUS_LABELS_VI, Case
 from anninh.cases.queries import case_from_item, plain
-from anninh.cases.store import CaseStore, default_store
-from anninh.clock import iso, parse_iso, utcnow, vn_day
+from anninh.cases.store import CaseStore
+from anninh.clock import iso, parse_iso, vn_day
 from anninh.settings import get_settings
 
 DIGEST_TTL_DAYS = 90
@@ -58,11 +58,11 @@ def find_overdue(
     unit_ids: Iterable[str],
     now: datetime,
     limits: dict[str, int] | None = None,
-    store: CaseStore | None = None,
+    *,
+    store: CaseStore,
 ) -> dict[str, list[OverdueCase]]:
     """Overdue open cases per unit, most idle first (urgent ones first among equals)."""
     limits = limits if limits is not None else thresholds()
-    store = store or default_store()
     out: dict[str, list[OverdueCase]] = {}
     if not limits:
         return out
@@ -100,10 +100,8 @@ def find_overdue(
     return out
 
 
-def overdue_digest(now: datetime | None = None, store: CaseStore | None = None) -> dict[str, int]:
+def overdue_digest(now: datetime, store: CaseStore) -> dict[str, int]:
     """Store today's digest for every unit with overdue cases; returns {unit_id: count}."""
-    now = now or utcnow()
-    store = store or default_store()
     day = vn_day(now)
     found = find_overdue(store.unit_ids(), now, store=store)
     for unit_id, cases in found.items():
@@ -123,8 +121,7 @@ def overdue_digest(now: datetime | None = None, store: CaseStore | None = None) 
     return {unit: len(cases) for unit, cases in found.items()}
 
 
-def load_digests(unit_ids: Iterable[str], day: str, store: CaseStore | None = None) -> list[dict[str, Any]]:
-    store = store or default_store()
+def load_digests(unit_ids: Iterable[str], day: str, store: CaseStore) -> list[dict[str, Any]]:
     out = []
     for unit_id in dict.fromkeys(unit_ids):
         item = store.digest(unit_id, day)

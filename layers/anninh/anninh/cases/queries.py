@@ -21,7 +21,7 @@ from typing import Any, Literal
 from anninh.audit import InvalidCursor, decode_cursor, encode_cursor
 from anninh.cases.errors import CaseNotFound, StaleCase
 from anninh.cases.model import Case, open_case_fields
-from anninh.cases.store import CaseStore, default_store
+from anninh.cases.store import CaseStore
 from anninh.clock import iso
 from anninh.conversations import ConversationService
 from anninh.conversations import service as conversation_service
@@ -45,14 +45,14 @@ def case_from_item(item: dict[str, Any]) -> Case:
     return Case.model_validate(plain(open_case_fields(data)))
 
 
-def load_case_item(case_id: str, store: CaseStore | None = None) -> dict[str, Any] | None:
+def load_case_item(case_id: str, store: CaseStore) -> dict[str, Any] | None:
     """The case item as stored (with its `version`), or None."""
-    return (store or default_store()).case_item(case_id)
+    return store.case_item(case_id)
 
 
-def case_children(case_id: str, store: CaseStore | None = None) -> dict[str, list[dict[str, Any]]]:
+def case_children(case_id: str, store: CaseStore) -> dict[str, list[dict[str, Any]]]:
     """Media, notes, history events and info copies stored in the case's partition (oldest first)."""
-    found = (store or default_store()).children(case_id)
+    found = store.children(case_id)
     return {kind: [plain(i) for i in items] for kind, items in found.items()}
 
 
@@ -114,10 +114,9 @@ def list_inbox(
     limit: int = 25,
     cursor: str | None = None,
     decrypt: Any = None,
-    store: CaseStore | None = None,
+    store: CaseStore,
 ) -> tuple[list[InboxRow], str | None]:
     """Newest cases first across `units` (each already checked visible), filtered, one page."""
-    store = store or default_store()
     visible = set(visible_units)
     upper = decode_inbox_cursor(cursor)
     if filters.until is not None:

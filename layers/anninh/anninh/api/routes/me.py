@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from anninh.api.auth import principal
-from anninh.api.errors import NotFound, Unprocessable
+from anninh.api.auth import principal, require_visible_unit
+from anninh.api.errors import Unprocessable
+from anninh.api.routes import tips as tip_routes
 from anninh.cases import overdue
 from anninh.clock import utcnow, vn_day
 from anninh.labels import console_labels
@@ -42,10 +43,10 @@ def get_me() -> dict[str, Any]:
 @router.get("/overdue", summary="Open cases with no officer action for too long, per unit (live)")
 def get_overdue(unit_id: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
     p = principal()
-    if unit_id and not p.can_see_unit(unit_id):
-        raise NotFound("Không tìm thấy đơn vị.")
+    if unit_id:
+        require_visible_unit(p, unit_id, "overdue.list")
     units = [unit_id] if unit_id else list(p.visible_units)
-    found = overdue.find_overdue(units, utcnow())
+    found = tip_routes.service().overdue(units, utcnow())
     items = [entry.model_dump() for unit in units for entry in found.get(unit, [])]
     return {"items": items, "count": len(items), "thresholds_hours": overdue.thresholds()}
 
@@ -60,5 +61,5 @@ def get_overdue_digests(
         raise Unprocessable(
             "'day' phải có dạng YYYY-MM-DD.", details=[{"loc": ["query", "day"], "type": "date"}]
         )
-    digests = overdue.load_digests(list(p.visible_units), wanted)
+    digests = tip_routes.service().digests(list(p.visible_units), wanted)
     return {"day": wanted, "items": digests, "count": len(digests)}

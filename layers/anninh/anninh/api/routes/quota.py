@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from anninh.api.auth import deny_as_not_found, principal, require_role, require_visible_unit
 from anninh.api.errors import NotFound
+from anninh.api.routes import tips as tip_routes
 from anninh.api.routes.conversations import _load as load_conversation
 from anninh.campaigns.replies import free_replies_open
 from anninh.cases import queries
@@ -99,7 +100,7 @@ def conversation_reply_tier(conversation_id: ConversationId) -> dict[str, Any]:
 def tip_reply_tier(tip_id: TipId) -> dict[str, Any]:
     p = principal()
     require_role(p, "officer", "commander")
-    item = queries.load_case_item(tip_id)
+    item = tip_routes.service().case_item(tip_id)
     if item is None:
         raise NotFound()
     case = queries.case_from_item(item)

@@ -124,8 +124,9 @@ def export_tips(  # noqa: PLR0917  (one parameter per query filter, as the inbox
     )
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
+    cases = tip_routes.service()
     while len(rows) < MAX_EXPORT_ROWS:
-        page, cursor = queries.list_inbox(
+        page, cursor = cases.search(
             units, filters, p.visible_units, limit=100, cursor=cursor, decrypt=tip_routes._decrypt
         )
         rows.extend(tip_routes.case_row(r.case, r.item, p, r.access) for r in page)

@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from anninh import conversations, crypto, sending
 from anninh.api.auth import Principal, principal, require_role, require_visible_unit
-from anninh.cases.queries import load_case_item
+from anninh.api.routes import tips as tip_routes
 from anninh.observability import logger
 from anninh.registry.store import current_registry
 
@@ -74,7 +74,7 @@ def _case_code(case_id: str | None, cache: dict[str, str | None]) -> str | None:
     if not case_id:
         return None
     if case_id not in cache:
-        item = load_case_item(case_id) or {}
+        item = tip_routes.service().case_item(case_id) or {}
         data = item.get("data") if isinstance(item.get("data"), dict) else item
         code = data.get("code") if isinstance(data, dict) else None
         cache[case_id] = str(code) if code else None
