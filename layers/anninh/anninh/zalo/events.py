@@ -317,9 +317,9 @@ def _pick_ids(data: Any) -> Any:
     return out
 
 
-class UserActionEvent(_Event):
-    event_name: Literal[USER_ACTION_EVENTS]  # type: ignore[valid-type]
-    family: str = "user_action"
+class _CitizenEvent(_Event):
+    """An event about one citizen of one OA, whose ids come either way (`_pick_ids`)."""
+
     oa_id: str
     user_id: str
 
@@ -329,44 +329,41 @@ class UserActionEvent(_Event):
         return Conversation(oa_id=self.oa_id, user_id=self.user_id)
 
 
-class WithdrawEvent(_Event):
+class _OaLevelEvent(_Event):
+    """An event about an OA, not a citizen; the OA id may come as recipient (`_pick_ids`)."""
+
+    oa_id: str | None = None
+
+    _ids = model_validator(mode="before")(_pick_ids)
+
+    def conversation(self) -> Conversation:
+        return Conversation(oa_id=self.oa_id)
+
+
+class UserActionEvent(_CitizenEvent):
+    event_name: Literal[USER_ACTION_EVENTS]  # type: ignore[valid-type]
+    family: str = "user_action"
+
+
+class WithdrawEvent(_CitizenEvent):
     """A data-subject request: the citizen withdrew consent; their personal data is erased."""
 
     event_name: Literal["user_withdraw"]
     family: str = "withdraw"
-    oa_id: str
-    user_id: str
-
-    _ids = model_validator(mode="before")(_pick_ids)
-
-    def conversation(self) -> Conversation:
-        return Conversation(oa_id=self.oa_id, user_id=self.user_id)
 
 
-class OaEvent(_Event):
+class OaEvent(_OaLevelEvent):
     """OA-level notifications (permission revoked, widgets, shop orders)."""
 
     event_name: Literal[OA_EVENTS]  # type: ignore[valid-type]
     family: str = "oa"
-    oa_id: str | None = None
-
-    _ids = model_validator(mode="before")(_pick_ids)
-
-    def conversation(self) -> Conversation:
-        return Conversation(oa_id=self.oa_id)
 
 
-class ZnsEvent(_Event):
+class ZnsEvent(_OaLevelEvent):
     """ZNS/template notifications (template status, daily quota, user feedback...)."""
 
     event_name: Literal[ZNS_EVENTS]  # type: ignore[valid-type]
     family: str = "zns"
-    oa_id: str | None = None
-
-    _ids = model_validator(mode="before")(_pick_ids)
-
-    def conversation(self) -> Conversation:
-        return Conversation(oa_id=self.oa_id)
 
 
 class UnknownEvent(_Event):
