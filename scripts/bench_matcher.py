@@ -15,7 +15,7 @@ from typing import Any
 from anninh.kb.entries import file_entries
 from anninh.kb.matcher import Matcher
 
-DEFAULT_EVAL = Path(__file__).resolve().parents[4] / "tests" / "data" / "faq_eval.jsonl"
+DEFAULT_EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "faq_eval.jsonl"
 
 
 def bench_matcher(eval_path: Path | None = None, rounds: int = 5) -> dict[str, Any]:

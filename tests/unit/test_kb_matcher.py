@@ -125,3 +125,14 @@ def test_matching_is_fast(matcher: Matcher) -> None:
             matcher.match(q)
         rounds.append((time.perf_counter() - start) * 1000 / len(questions))
     assert min(rounds) < 5
+
+
+def test_make_bench_reads_the_same_evaluation_set() -> None:
+    """`make bench`'s matcher section finds this evaluation set (it looked four folders up once)."""
+    from scripts.bench_matcher import DEFAULT_EVAL, bench_matcher
+
+    assert DEFAULT_EVAL == EVAL
+    figures = bench_matcher(rounds=1)
+    assert figures["questions"] == sum(
+        1 for line in EVAL.read_text(encoding="utf-8").splitlines() if line.strip()
+    )
